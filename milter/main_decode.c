@@ -1,0 +1,378 @@
+/*
+ * main_decode.c - bounce-decode: the classifier, offline, on files
+ *
+ * SYNOPSIS
+ *	bounce-decode [--json] [--rules DIR] [--no-dns] [-c CONF] PATH...
+ *
+ * DESCRIPTION
+ *	Decodes each message named by PATH (a file, a directory of files in
+ *	name order, a maildir's cur/ and new/, an mbox, or - for standard
+ *	input) with the same rules and pipeline as bounce-milter, and prints
+ *	one line per recipient, or with --json one object per message
+ *	(interfaces.md).  Exit 0 all inputs read, 1 some input could not be
+ *	read or a limit stopped its parse, 2 usage, 78 configuration/rules.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bounce.h"
+#include "buf.h"
+#include "config.h"
+#include "evidence.h"
+#include "json.h"
+#include "rules.h"
+
+#define EX_USAGE_	2
+#define EX_CONFIG_	78
+#define DECODE_MAX_INPUT	(64u * 1024 * 1024)	/* bytes read of one input */
+
+struct decode_ctx {
+	const struct rules	*rules;
+	struct bounce_opts	 opts;
+	int			 json;
+	int			 status;	/* exit status so far */
+	struct buf		 out;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bounce-decode [--json] [--rules DIR] "
+	    "[--no-dns] [-c CONF] PATH...\n");
+	exit(EX_USAGE_);
+}
+
+static void
+emit(struct decode_ctx *d)
+{
+	fwrite(d->out.p, 1, d->out.len, stdout);
+	buf_reset(&d->out);
+}
+
+static const char *
+dash(const char *s)
+{
+	return (s == NULL || *s == '\0' ? "-" : s);
+}
+
+static void
+print_text(struct decode_ctx *d, const struct report *r, const char *file)
+{
+	const struct rcpt *rc;
+	size_t i;
+
+	if (!r->bounce) {
+		buf_printf(&d->out, "%s: not a bounce%s%s\n", file,
+		    *r->error ? ": " : "", r->error);
+		return;
+	}
+	for (i = 0; i < r->nrcpt; i++) {
+		rc = &r->rcpt[i];
+		buf_printf(&d->out, "%s: %s %s %s %s %s %s - %s\n", file,
+		    dash(rc->addr), dash(rc->status), dash(rc->reply),
+		    dash(rc->reason), dash(rc->cause), dash(rc->side),
+		    dash(rc->hint));
+	}
+	if (r->nrcpt == 0)
+		buf_printf(&d->out, "%s: %s report with no recipients\n",
+		    file, dash(r->kind));
+}
+
+/* Report a file that could not be read at all. */
+static void
+fail_input(struct decode_ctx *d, const char *file, const char *why)
+{
+	struct report *r;
+
+	fprintf(stderr, "bounce-decode: %s: %s\n", file, why);
+	d->status = 1;
+	if (!d->json)
+		return;
+	if ((r = report_new(0)) == NULL)
+		return;
+	r->error = why;
+	r->kind = r->format = "";
+	json_report(&d->out, r, file);
+	buf_addc(&d->out, '\n');
+	emit(d);
+	report_free(r);
+}
+
+static void
+decode_one(struct decode_ctx *d, const char *msg, size_t len,
+    const char *file, const char *cut)
+{
+	struct report *r;
+
+	if ((r = bounce_decode(d->rules, msg, len, &d->opts)) == NULL) {
+		fail_input(d, file, "out of memory");
+		return;
+	}
+	if (cut != NULL && *r->error == '\0')
+		r->error = cut;
+	if (*r->error) {
+		fprintf(stderr, "bounce-decode: %s: %s\n", file, r->error);
+		d->status = 1;
+	}
+	if (d->json) {
+		json_report(&d->out, r, file);
+		buf_addc(&d->out, '\n');
+	} else
+		print_text(d, r, file);
+	emit(d);
+	report_free(r);
+}
+
+/* An mbox: messages start at lines "From " (after a blank line or at 0). */
+static void
+decode_mbox(struct decode_ctx *d, const char *p, size_t len,
+    const char *file, const char *cut)
+{
+	const char *end = p + len, *start, *q, *body;
+	char name[4096];
+	size_t n = 0;
+
+	start = p;
+	while (start < end) {
+		/* skip the "From " separator line itself */
+		q = memchr(start, '\n', (size_t)(end - start));
+		body = q ? q + 1 : end;
+		/* find the next separator: "\n\nFrom " or "\nFrom " */
+		for (q = body; q < end; ) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+
+			if (nl == NULL) {
+				q = end;
+				break;
+			}
+			if ((size_t)(end - nl) > 5 && memcmp(nl + 1, "From ", 5) == 0) {
+				q = nl + 1;
+				break;
+			}
+			q = nl + 1;
+		}
+		snprintf(name, sizeof(name), "%s#%zu", file, ++n);
+		decode_one(d, body, (size_t)(q - body), name,
+		    q == end ? cut : NULL);
+		start = q;
+	}
+}
+
+static int
+read_fd(int fd, char **out, size_t *outlen, int *cut)
+{
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	ssize_t n;
+
+	*cut = 0;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			buf_free(&b);
+			return (-1);
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > DECODE_MAX_INPUT) {
+			buf_add(&b, chunk, DECODE_MAX_INPUT - b.len);
+			*cut = 1;
+			break;
+		}
+		if (buf_add(&b, chunk, (size_t)n) == -1) {
+			buf_free(&b);
+			errno = ENOMEM;
+			return (-1);
+		}
+	}
+	if (b.p == NULL && buf_add(&b, "", 0) == -1)
+		return (-1);
+	*out = b.p;
+	*outlen = b.len;
+	return (0);
+}
+
+static void
+decode_fd(struct decode_ctx *d, int fd, const char *file)
+{
+	char *msg;
+	size_t len;
+	int cut;
+	const char *cutmsg = "input larger than 64 MiB; only the start was read";
+
+	if (read_fd(fd, &msg, &len, &cut) == -1) {
+		fail_input(d, file, strerror(errno));
+		return;
+	}
+	if (len > 5 && memcmp(msg, "From ", 5) == 0)
+		decode_mbox(d, msg, len, file, cut ? cutmsg : NULL);
+	else
+		decode_one(d, msg, len, file, cut ? cutmsg : NULL);
+	free(msg);
+}
+
+static void decode_path(struct decode_ctx *, const char *);
+
+static int
+namecmp(const void *a, const void *b)
+{
+	return (strcmp(*(char * const *)a, *(char * const *)b));
+}
+
+static void
+decode_dir(struct decode_ctx *d, const char *dir)
+{
+	DIR *dp;
+	struct dirent *de;
+	char **names = NULL, **nn, path[4096];
+	size_t n = 0, cap = 0, i;
+	int maildir = 0;
+	struct stat st;
+
+	if ((dp = opendir(dir)) == NULL) {
+		fail_input(d, dir, strerror(errno));
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nn = realloc(names, cap * sizeof(*names))) == NULL)
+				break;
+			names = nn;
+		}
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(dp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), namecmp);
+	/* a maildir: cur/, new/ and tmp/ beside each other */
+	snprintf(path, sizeof(path), "%s/cur", dir);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(path, sizeof(path), "%s/new", dir);
+		maildir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	}
+	for (i = 0; i < n; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+		    names[i]) >= sizeof(path)) {
+			fail_input(d, names[i], "path too long");
+			continue;
+		}
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (maildir && (strcmp(names[i], "cur") == 0 ||
+			    strcmp(names[i], "new") == 0))
+				decode_path(d, path);
+		} else
+			decode_path(d, path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+decode_path(struct decode_ctx *d, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		decode_fd(d, 0, "-");
+		return;
+	}
+	if (stat(path, &st) == -1) {
+		fail_input(d, path, strerror(errno));
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		decode_dir(d, path);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fail_input(d, path, "not a regular file");
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fail_input(d, path, strerror(errno));
+		return;
+	}
+	decode_fd(d, fd, path);
+	close(fd);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "no-dns", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct decode_ctx d;
+	struct config conf;
+	struct rules *rules;
+	struct evidence_ctx *ev = NULL;
+	const char *rules_opt = NULL, *conf_path = NULL, *dir;
+	char err[1024], dirbuf[4096];
+	int ch, no_dns = 0, i;
+
+	memset(&d, 0, sizeof(d));
+	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': d.json = 1; break;
+		case 'r': rules_opt = optarg; break;
+		case 'N': no_dns = 1; break;
+		case 'c': conf_path = optarg; break;
+		case 'V':
+			printf("bounce-decode %s\n", BM_VERSION);
+			return (0);
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+
+	config_defaults(&conf);
+	if (conf_path != NULL &&
+	    config_load(conf_path, &conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return (EX_CONFIG_);
+	}
+	dir = rules_find_dir(rules_opt, conf.rules, NULL, dirbuf,
+	    sizeof(dirbuf));
+	if ((rules = rules_load(dir, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		config_free(&conf);
+		return (EX_CONFIG_);
+	}
+	if (!no_dns)
+		ev = evidence_new(&conf);
+	d.rules = rules;
+	d.opts.evidence = ev;
+	for (i = 0; i < argc; i++)
+		decode_path(&d, argv[i]);
+	fflush(stdout);
+	buf_free(&d.out);
+	evidence_free(ev);
+	rules_free(rules);
+	config_free(&conf);
+	return (d.status);
+}

@@ -1,0 +1,58 @@
+/*
+ * rules.h - the data the classifier reads, loaded from a rules directory
+ *
+ * SYNOPSIS
+ *	struct rules *rules_load(const char *dir, char *err, size_t errlen);
+ *	void	rules_free(struct rules *r);
+ *	const char *rules_find_dir(const char *opt, const char *conf,
+ *		    const char *argv0, char *out, size_t outlen);
+ *
+ * DESCRIPTION
+ *	A rules directory holds, as text files an administrator can edit:
+ *	the enhanced status table (status.tsv), the reason patterns
+ *	(reasons.rules), the 5.4.1 cause catalog (causes.rules) and the
+ *	bounce-format markers (formats/).  rules_load() reads and checks
+ *	all of them and compiles every pattern once (PCRE2, JIT).  On error
+ *	it returns NULL and writes "FILE:LINE: message" into err.
+ *
+ *	A loaded set is read-only: any number of threads may classify with
+ *	it at once.  The milter swaps a whole new set in on reload.
+ *
+ *	rules_find_dir() applies the search order of interfaces.md: opt
+ *	(--rules), conf (the configuration's rules), ../rules beside the
+ *	directory of argv0 (an uninstalled build), BM_DATADIR/rules.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stddef.h>
+
+struct status_table;
+struct reason_rules;
+struct cause_table;
+struct format_table;
+
+struct rules {
+	char			*dir;
+	struct status_table	*status;	/* status.c */
+	struct reason_rules	*reasons;	/* reason.c */
+	struct cause_table	*causes;	/* cause.c */
+	struct format_table	*formats;	/* format.c */
+};
+
+struct rules *rules_load(const char *, char *, size_t);
+void	 rules_free(struct rules *);
+const char *rules_find_dir(const char *, const char *, const char *, char *,
+	    size_t);
+
+/* Sub-loaders, each in its own module; all return 0 or -1 with err set. */
+int	 status_table_load(struct rules *, char *, size_t);
+void	 status_table_free(struct status_table *);
+int	 reason_rules_load(struct rules *, char *, size_t);
+void	 reason_rules_free(struct reason_rules *);
+int	 cause_table_load(struct rules *, char *, size_t);
+void	 cause_table_free(struct cause_table *);
+int	 format_table_load(struct rules *, char *, size_t);
+void	 format_table_free(struct format_table *);
+
+#endif
