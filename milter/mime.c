@@ -1,13 +1,1168 @@
-/* PLACEHOLDER - replaced by the MIME module (see mime.h). */
+/*
+ * mime.c - MIME walk of one raw message; see mime.h for the interface
+ *
+ *	One pass over each entity: the header block (two linear scans: one
+ *	to count and find the body, one to copy the unfolded fields into a
+ *	single arena block per field), then the body by type:
+ *
+ *	multipart/...	split at "--boundary" lines (trailing white space
+ *			allowed, "--boundary--" closes, preamble and
+ *			epilogue ignored); every part walked recursively.
+ *			A missing final boundary sets MIME_NO_END; a
+ *			boundary that never appears makes the whole body
+ *			one text/plain child.  The container's own body is
+ *			empty ("", 0) unless a limit stopped the walk
+ *			there, then it is the decoded content.
+ *	message/rfc822, message/global, message/news, text/rfc822-headers,
+ *	message/global-headers
+ *			body transfer-decoded (some MTAs base64 it), then
+ *			parsed as one child message.
+ *	everything else	a leaf: transfer-decoded; textual types (text/...,
+ *			message/delivery-status and its kin) converted to
+ *			UTF-8 with CRLF -> LF and NUL -> U+FFFD.
+ *
+ *	Bodies are always fresh, NUL-terminated arena copies; the input is
+ *	never written.  Every scan is linear in the entity's length (lines
+ *	are found with memchr), so the whole walk is O(depth * length).
+ *	Recursion is bounded by the depth limit (itself capped at
+ *	MIME_HARD_DEPTH).
+ */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "charset.h"
 #include "mime.h"
-int mime_parse(struct arena *a, const char *b, size_t n, const struct mime_limits *l, struct mime_msg *m)
-{ (void)l; memset(m, 0, sizeof(*m)); if ((m->root = arena_alloc(a, sizeof(*m->root))) == NULL) return (-1);
-  m->root->type = "text/plain"; m->root->charset = ""; m->root->raw = b; m->root->rawlen = n;
-  m->root->body = arena_strndup(a, b, n); m->root->bodylen = n; m->nparts = 1; return (m->root->body ? 0 : -1); }
-const char *mime_hdr_get(const struct mime_part *p, const char *n) { size_t i = 0; return (mime_hdr_next(p, n, &i)); }
-const char *mime_hdr_next(const struct mime_part *p, const char *n, size_t *it)
-{ for (; *it < p->nhdrs; (*it)++) if (strcasecmp(p->hdrs[*it].name, n) == 0) return (p->hdrs[(*it)++].value); return (NULL); }
-char *mime_decode_words(struct arena *a, const char *v) { return (arena_strdup(a, v)); }
-char *mime_to_utf8(struct arena *a, const char *c, const char *s, size_t n, size_t *o) { (void)c; *o = n; return (arena_strndup(a, s, n)); }
-const struct mime_part *mime_find(const struct mime_part *r, const char *t) { return (r && strcmp(r->type, t) == 0 ? r : NULL); }
+
+#define MIME_HARD_DEPTH		200	/* recursion guard whatever the limit */
+#define MIME_MAX_HDRS		10000	/* fields kept per entity */
+#define MIME_MAX_BOUNDARY	256
+#define MIME_MAX_SECTIONS	64	/* RFC 2231 continuations */
+
+enum cte { CTE_IDENTITY, CTE_BASE64, CTE_QP };
+
+struct walk {
+	struct arena	*a;
+	struct mime_msg	*m;
+	int		 max_depth;
+	size_t		 max_parts;
+};
+
+static int	entity_parse(struct walk *, struct mime_part *, const char *,
+		    size_t, const char *, int);
+
+static const char utf8_repl[] = "\xef\xbf\xbd";
+
+/*
+ * Small character helpers, independent of the locale.
+ */
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
+static int
+is_wsp(int c)
+{
+	return (c == ' ' || c == '\t');
+}
+
+/* RFC 2045 token character. */
+static int
+is_token(int c)
+{
+	if (c <= 32 || c >= 127)
+		return (0);
+	return (strchr("()<>@,;:\\\"/[]?=", c) == NULL);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	c = lower(c);
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t
+u8len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return (1);
+	if (c >= 0xc2 && c <= 0xdf)
+		return (n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0);
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return (0);
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+			return (0);
+		return (3);
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return (0);
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+			return (0);
+		return (4);
+	}
+	return (0);
+}
+
+/* End of the line that starts at s: the position of its LF, or e. */
+static size_t
+line_end(const char *b, size_t s, size_t e)
+{
+	const char *q = memchr(b + s, '\n', e - s);
+
+	return (q != NULL ? (size_t)(q - b) : e);
+}
+
+/*
+ * Transfer decodings.  Both are lenient and write at most n bytes.
+ */
+
+/* Base64: junk skipped, padding optional, "=" ends a quantum early. */
+static size_t
+b64_decode(const char *s, size_t n, char *out)
+{
+	static const signed char map[256] = {
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	    -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	};
+	unsigned long acc = 0;
+	size_t i, o = 0;
+	int k = 0, v;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '=') {
+			if (k == 2)
+				out[o++] = (char)(acc >> 4);
+			else if (k == 3) {
+				out[o++] = (char)(acc >> 10);
+				out[o++] = (char)(acc >> 2);
+			}
+			k = 0;
+			acc = 0;
+			continue;
+		}
+		if ((v = map[(unsigned char)s[i]]) < 0)
+			continue;
+		acc = (acc << 6) | (unsigned long)v;
+		if (++k == 4) {
+			out[o++] = (char)(acc >> 16);
+			out[o++] = (char)(acc >> 8);
+			out[o++] = (char)acc;
+			k = 0;
+			acc = 0;
+		}
+	}
+	if (k == 2)
+		out[o++] = (char)(acc >> 4);
+	else if (k == 3) {
+		out[o++] = (char)(acc >> 10);
+		out[o++] = (char)(acc >> 2);
+	}
+	return (o);
+}
+
+/* Quoted-printable: bad escapes kept literally, soft breaks removed. */
+static size_t
+qp_decode(const char *s, size_t n, char *out, int underscore)
+{
+	size_t i, j, o = 0;
+	int h, l;
+
+	for (i = 0; i < n; i++) {
+		if (underscore && s[i] == '_') {
+			out[o++] = ' ';
+			continue;
+		}
+		if (s[i] != '=') {
+			out[o++] = s[i];
+			continue;
+		}
+		if (i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			out[o++] = (char)(h << 4 | l);
+			i += 2;
+			continue;
+		}
+		/* soft line break: "=", optional white space, line end */
+		for (j = i + 1; j < n && (is_wsp(s[j]) || s[j] == '\r'); j++)
+			;
+		if (j < n && s[j] == '\n') {
+			i = j;
+			continue;
+		}
+		if (j == n) {
+			i = j;
+			continue;
+		}
+		out[o++] = '=';
+	}
+	return (o);
+}
+
+/*
+ * UTF-8 clean-up: keep valid UTF-8, invalid bytes and NUL become U+FFFD,
+ * CRLF becomes LF when crlf is set.  Returns a NUL-terminated arena
+ * string (s itself when it needs no change and reuse is set).
+ */
+static char *
+utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
+    size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k, len = 0;
+	int change = 0;
+	char *out, *o;
+
+	for (i = 0; i < n; i += k) {
+		if (u[i] >= 0x80) {
+			if ((k = u8len(u + i, n - i)) == 0) {
+				k = 1;
+				len += 3;
+				change = 1;
+			} else
+				len += k;
+			continue;
+		}
+		k = 1;
+		if (u[i] == '\0') {
+			len += 3;
+			change = 1;
+		} else if (crlf && u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
+			change = 1;
+		else
+			len++;
+	}
+	*outlen = len;
+	if (!change && reuse)
+		return ((char *)(uintptr_t)s);
+	if (!change)
+		return (arena_strndup(a, s, n));
+	if ((out = arena_alloc(a, len + 1)) == NULL)
+		return (NULL);
+	for (o = out, i = 0; i < n; i += k) {
+		k = 1;
+		if (u[i] >= 0x80) {
+			if ((k = u8len(u + i, n - i)) == 0) {
+				k = 1;
+				memcpy(o, utf8_repl, 3);
+				o += 3;
+			} else {
+				memcpy(o, s + i, k);
+				o += k;
+			}
+		} else if (u[i] == '\0') {
+			memcpy(o, utf8_repl, 3);
+			o += 3;
+		} else if (!(crlf && u[i] == '\r' && i + 1 < n &&
+		    u[i + 1] == '\n'))
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* Does the text hold ISO-2022-JP escape sequences? */
+static int
+has_jis(const char *s, size_t n)
+{
+	const char *p = s, *e = s + n;
+
+	while ((p = memchr(p, 0x1b, (size_t)(e - p))) != NULL) {
+		if (e - p >= 3 && (p[1] == '$' || (p[1] == '(' &&
+		    (p[2] == 'J' || p[2] == 'I'))))
+			return (1);
+		p++;
+	}
+	return (0);
+}
+
+/* Text in charset cs to clean UTF-8 (see utf8_clean for crlf, reuse). */
+static char *
+text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
+    int crlf, int reuse, size_t *outlen)
+{
+	char *conv, *out;
+	size_t convlen;
+	int r;
+
+	if (cs == NULL)
+		cs = "";
+	if (charset_utf8_like(cs) && has_jis(s, n))
+		cs = "iso-2022-jp";
+	if ((r = charset_conv(cs, s, n, &conv, &convlen)) == 1)
+		return (utf8_clean(a, s, n, crlf, reuse, outlen));
+	if (r == -1)
+		return (NULL);
+	out = utf8_clean(a, conv, convlen, crlf, 0, outlen);
+	free(conv);
+	return (out);
+}
+
+char *
+mime_to_utf8(struct arena *a, const char *charset, const char *s, size_t n,
+    size_t *outlen)
+{
+	size_t dummy;
+
+	return (text_utf8(a, charset, s, n, 0, 0,
+	    outlen != NULL ? outlen : &dummy));
+}
+
+/*
+ * Header block.
+ */
+
+/* Length of the field name at the start of the line, 0 if not a field. */
+static size_t
+field_name(const char *s, size_t n, size_t *colon)
+{
+	size_t i, nl;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 32 || c >= 127 || c == ':')
+			break;
+	}
+	nl = i;
+	while (i < n && is_wsp(s[i]))
+		i++;
+	if (nl == 0 || i >= n || s[i] != ':')
+		return (0);
+	*colon = i;
+	return (nl);
+}
+
+/* Line [s, le) without its CR, blank? */
+static int
+line_blank(const char *b, size_t s, size_t le)
+{
+	return (le == s || (le == s + 1 && b[s] == '\r'));
+}
+
+/* Copy one field (its lines span [s, e)) unfolded into the arena. */
+static int
+field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
+    size_t e, size_t nl, size_t colon)
+{
+	char *d, *v, *o;
+	size_t i;
+
+	if ((d = arena_alloc(a, nl + 1 + (e - s) + 1)) == NULL)
+		return (-1);
+	memcpy(d, b + s, nl);
+	d[nl] = '\0';
+	v = o = d + nl + 1;
+	for (i = s + colon + 1; i < e && is_wsp(b[i]); i++)
+		;
+	for (; i < e; i++) {
+		unsigned char c = (unsigned char)b[i];
+		if (c == '\n' || (c == '\r' && i + 1 < e && b[i + 1] == '\n'))
+			continue;
+		*o++ = (c == '\0' || c == '\r') ? ' ' : (char)c;
+	}
+	while (o > v && is_wsp(o[-1]))
+		o--;
+	*o = '\0';
+	h->name = d;
+	h->value = v;
+	return (0);
+}
+
+/*
+ * Parse the header block of b[0, n); *bodyp gets where the body starts.
+ * A line that is neither a field nor a continuation ends the block (it
+ * belongs to the body); so does a blank line (which does not).
+ */
+static int
+headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
+    int embedded, size_t *bodyp)
+{
+	size_t pos = 0, le, nl, colon, count = 0, body, start, i;
+	int infield = 0;
+
+	if (embedded) {			/* some MTAs put blank lines first */
+		while (pos < n) {
+			le = line_end(b, pos, n);
+			if (!line_blank(b, pos, le) || le >= n)
+				break;
+			pos = le + 1;
+		}
+	}
+	if (n - pos >= 5 && memcmp(b + pos, "From ", 5) == 0 &&
+	    (p->depth == 0 || embedded))
+		pos = line_end(b, pos, n) + 1;	/* mbox separator */
+	if (pos > n)
+		pos = n;
+	start = pos;
+	body = n;
+	while (pos < n) {
+		le = line_end(b, pos, n);
+		if (line_blank(b, pos, le)) {
+			body = le < n ? le + 1 : n;
+			break;
+		}
+		if (is_wsp(b[pos]) && infield) {
+			pos = le + 1;
+			continue;
+		}
+		if (field_name(b + pos, le - pos, &colon) == 0) {
+			body = pos;
+			break;
+		}
+		count++;
+		infield = 1;
+		pos = le + 1;
+	}
+	*bodyp = body;
+	if (count > MIME_MAX_HDRS)
+		count = MIME_MAX_HDRS;
+	p->nhdrs = 0;
+	if (count == 0)
+		return (0);
+	if ((p->hdrs = arena_alloc(wk->a, count * sizeof(*p->hdrs))) == NULL)
+		return (-1);
+	pos = start;
+	while (pos < body && p->nhdrs < count) {
+		le = line_end(b, pos, n);
+		if ((nl = field_name(b + pos, le - pos, &colon)) == 0)
+			break;
+		/* the field's continuation lines */
+		i = le;
+		while (i < body && i + 1 < n && is_wsp(b[i + 1])) {
+			le = line_end(b, i + 1, n);
+			if (line_blank(b, i + 1, le))
+				break;
+			i = le;
+		}
+		if (field_copy(wk->a, &p->hdrs[p->nhdrs], b, pos, i, nl,
+		    colon) == -1)
+			return (-1);
+		p->nhdrs++;
+		pos = i + 1;
+	}
+	return (0);
+}
+
+const char *
+mime_hdr_next(const struct mime_part *p, const char *name, size_t *iter)
+{
+	if (p == NULL || name == NULL || iter == NULL)
+		return (NULL);
+	for (; *iter < p->nhdrs; (*iter)++)
+		if (strcasecmp(p->hdrs[*iter].name, name) == 0)
+			return (p->hdrs[(*iter)++].value);
+	return (NULL);
+}
+
+const char *
+mime_hdr_get(const struct mime_part *p, const char *name)
+{
+	size_t i = 0;
+
+	return (mime_hdr_next(p, name, &i));
+}
+
+/*
+ * Content-Type and its parameters.
+ */
+
+/* Lower-case "type/subtype" from a Content-Type value, or NULL. */
+static const char *
+ct_type(struct arena *a, const char *v, int *oom)
+{
+	const char *t, *st;
+	size_t tl, stl, i;
+	char *d;
+
+	while (is_wsp(*v))
+		v++;
+	for (t = v, tl = 0; is_token((unsigned char)t[tl]); tl++)
+		;
+	v = t + tl;
+	while (is_wsp(*v))
+		v++;
+	if (tl == 0 || *v != '/')
+		return (NULL);
+	v++;
+	while (is_wsp(*v))
+		v++;
+	for (st = v, stl = 0; is_token((unsigned char)st[stl]); stl++)
+		;
+	if (stl == 0)
+		return (NULL);
+	if ((d = arena_alloc(a, tl + stl + 2)) == NULL) {
+		*oom = 1;
+		return (NULL);
+	}
+	for (i = 0; i < tl; i++)
+		d[i] = (char)lower((unsigned char)t[i]);
+	d[tl] = '/';
+	for (i = 0; i < stl; i++)
+		d[tl + 1 + i] = (char)lower((unsigned char)st[i]);
+	d[tl + 1 + stl] = '\0';
+	return (d);
+}
+
+struct param {
+	const char	*name;
+	size_t		 namelen;
+	const char	*val;		/* as written, quotes included */
+	size_t		 vallen;
+	int		 quoted;
+};
+
+/* Next parameter after s (a position in a Content-* value), or NULL. */
+static const char *
+param_next(const char *s, struct param *pa)
+{
+	int inq;
+
+	for (;;) {
+		/* to the next ';' outside quotes */
+		for (inq = 0; *s != '\0' && (inq || *s != ';'); s++) {
+			if (*s == '\\' && inq && s[1] != '\0')
+				s++;
+			else if (*s == '"')
+				inq = !inq;
+		}
+		if (*s == '\0')
+			return (NULL);
+		s++;
+		while (is_wsp(*s) || *s == ';')
+			s++;
+		pa->name = s;
+		while (*s != '\0' && *s != '=' && *s != ';' && !is_wsp(*s))
+			s++;
+		pa->namelen = (size_t)(s - pa->name);
+		while (is_wsp(*s))
+			s++;
+		if (*s != '=' || pa->namelen == 0)
+			continue;
+		s++;
+		while (is_wsp(*s))
+			s++;
+		pa->val = s;
+		if (*s == '"') {
+			pa->quoted = 1;
+			for (s++; *s != '\0' && *s != '"'; s++)
+				if (*s == '\\' && s[1] != '\0')
+					s++;
+			if (*s == '"')
+				s++;
+		} else {
+			pa->quoted = 0;
+			while (*s != '\0' && *s != ';' && !is_wsp(*s))
+				s++;
+		}
+		pa->vallen = (size_t)(s - pa->val);
+		/* leave s before the ';' so the next call finds it */
+		return (s);
+	}
+}
+
+/* Append a parameter value, unquoted (and %-decoded when pct), to d. */
+static size_t
+param_value(const struct param *pa, char *d, int pct)
+{
+	const char *s = pa->val, *e = pa->val + pa->vallen;
+	size_t o = 0;
+	int h, l;
+
+	if (pa->quoted) {
+		s++;
+		if (e > s && e[-1] == '"')
+			e--;
+	}
+	for (; s < e; s++) {
+		if (pa->quoted && *s == '\\' && s + 1 < e)
+			s++;
+		else if (pct && *s == '%' && e - s >= 3 &&
+		    (h = hexval((unsigned char)s[1])) >= 0 &&
+		    (l = hexval((unsigned char)s[2])) >= 0) {
+			d[o++] = (char)(h << 4 | l);
+			s += 2;
+			continue;
+		}
+		d[o++] = *s;
+	}
+	return (o);
+}
+
+/*
+ * The parameter name of a Content-Type (or other) value, unquoted,
+ * with RFC 2231 continuations (name*0, name*1*) and extended values
+ * (name*=charset'lang'%XX) joined; NULL when absent.
+ */
+static char *
+param_get(struct arena *a, const char *v, const char *name, int *oom)
+{
+	struct param pa, sec[MIME_MAX_SECTIONS];
+	unsigned char have[MIME_MAX_SECTIONS];	/* 0 none, 1 plain, 2 ext */
+	size_t nlen = strlen(name), total = 0, o, k, i;
+	const char *s = v, *q, *star;
+	char *d;
+	long num;
+
+	memset(have, 0, sizeof(have));
+	while ((s = param_next(s, &pa)) != NULL) {
+		if (pa.namelen < nlen || strncasecmp(pa.name, name, nlen) != 0)
+			continue;
+		if (pa.namelen == nlen) {		/* plain: wins */
+			if ((d = arena_alloc(a, pa.vallen + 1)) == NULL) {
+				*oom = 1;
+				return (NULL);
+			}
+			d[param_value(&pa, d, 0)] = '\0';
+			return (d);
+		}
+		if (pa.name[nlen] != '*')
+			continue;
+		star = pa.name + nlen + 1;
+		if (star == pa.name + pa.namelen) {	/* name*= */
+			num = 0;
+			k = 2;
+		} else {
+			for (num = 0, q = star; q < pa.name + pa.namelen &&
+			    *q >= '0' && *q <= '9' && num < 1000; q++)
+				num = num * 10 + (*q - '0');
+			if (q == star)
+				continue;
+			k = 1;
+			if (q < pa.name + pa.namelen && *q == '*')
+				k = 2, q++;
+			if (q != pa.name + pa.namelen)
+				continue;
+		}
+		if (num >= MIME_MAX_SECTIONS || have[num])
+			continue;
+		have[num] = (unsigned char)k;
+		sec[num] = pa;
+		total += pa.vallen;
+	}
+	if (!have[0])
+		return (NULL);
+	if ((d = arena_alloc(a, total + 1)) == NULL) {
+		*oom = 1;
+		return (NULL);
+	}
+	for (o = 0, i = 0; i < MIME_MAX_SECTIONS && have[i]; i++) {
+		pa = sec[i];
+		if (i == 0 && have[i] == 2) {
+			/* skip charset'language' */
+			q = memchr(pa.val, '\'', pa.vallen);
+			if (q != NULL && (star = memchr(q + 1, '\'',
+			    (size_t)(pa.val + pa.vallen - q - 1))) != NULL) {
+				pa.vallen -= (size_t)(star + 1 - pa.val);
+				pa.val = star + 1;
+			}
+		}
+		o += param_value(&pa, d + o, have[i] == 2);
+	}
+	d[o] = '\0';
+	return (d);
+}
+
+static void
+lower_str(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)lower((unsigned char)*s);
+}
+
+/*
+ * Part kinds.
+ */
+static int
+is_textual(const char *t)
+{
+	static const char *const kin[] = {
+		"message/delivery-status", "message/global-delivery-status",
+		"message/feedback-report", "message/disposition-notification",
+		"message/global-disposition-notification",
+		"message/global-headers", "message/external-body",
+	};
+	size_t i;
+
+	if (strncmp(t, "text/", 5) == 0)
+		return (1);
+	for (i = 0; i < sizeof(kin) / sizeof(kin[0]); i++)
+		if (strcmp(t, kin[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/* 1 for an embedded message, 2 for an embedded header block, else 0. */
+static int
+is_embedding(const char *t)
+{
+	if (strcmp(t, "message/rfc822") == 0 ||
+	    strcmp(t, "message/global") == 0 ||
+	    strcmp(t, "message/news") == 0)
+		return (1);
+	if (strcmp(t, "text/rfc822-headers") == 0 ||
+	    strcmp(t, "message/global-headers") == 0 ||
+	    strcmp(t, "message/rfc822-headers") == 0)
+		return (2);
+	return (0);
+}
+
+static enum cte
+cte_of(const struct mime_part *p)
+{
+	const char *v = mime_hdr_get(p, "Content-Transfer-Encoding");
+
+	if (v == NULL)
+		return (CTE_IDENTITY);
+	while (is_wsp(*v) || *v == '"')
+		v++;
+	if (strncasecmp(v, "base64", 6) == 0)
+		return (CTE_BASE64);
+	if (strncasecmp(v, "quoted-printable", 16) == 0)
+		return (CTE_QP);
+	return (CTE_IDENTITY);
+}
+
+/*
+ * Transfer-decode b[0, n) into a fresh NUL-terminated arena buffer,
+ * or point at the input (*fresh = 0, not terminated) for identity.
+ */
+static int
+transfer_decode(struct arena *a, enum cte cte, const char *b, size_t n,
+    const char **out, size_t *outlen, int *fresh)
+{
+	char *d;
+
+	if (cte == CTE_IDENTITY) {
+		*out = b;
+		*outlen = n;
+		*fresh = 0;
+		return (0);
+	}
+	if ((d = arena_alloc(a, n + 1)) == NULL)
+		return (-1);
+	*outlen = cte == CTE_BASE64 ? b64_decode(b, n, d) :
+	    qp_decode(b, n, d, 0);
+	d[*outlen] = '\0';
+	*out = d;
+	*fresh = 1;
+	return (0);
+}
+
+/* The part's body from src: textual -> UTF-8, else a terminated copy. */
+static int
+body_set(struct walk *wk, struct mime_part *p, const char *src, size_t n,
+    int fresh, int textual)
+{
+	char *d;
+
+	if (textual)
+		d = text_utf8(wk->a, p->charset, src, n, 1, fresh, &p->bodylen);
+	else if (fresh) {
+		d = (char *)(uintptr_t)src;
+		p->bodylen = n;
+	} else {
+		d = arena_strndup(wk->a, src, n);
+		p->bodylen = n;
+	}
+	if (d == NULL)
+		return (-1);
+	p->body = d;
+	return (0);
+}
+
+/*
+ * A new part under parent; 1 made, 0 part limit reached, -1 no memory.
+ */
+static int
+part_new(struct walk *wk, struct mime_part *parent, struct mime_part **tail,
+    struct mime_part **out)
+{
+	struct mime_part *p;
+
+	if (wk->m->nparts >= wk->max_parts) {
+		wk->m->flags |= MIME_LIMIT_PARTS;
+		return (0);
+	}
+	if ((p = arena_alloc(wk->a, sizeof(*p))) == NULL)
+		return (-1);
+	p->type = "text/plain";
+	p->charset = "";
+	p->body = "";
+	p->parent = parent;
+	if (parent != NULL) {
+		p->depth = parent->depth + 1;
+		if (*tail == NULL)
+			parent->child = p;
+		else
+			(*tail)->next = p;
+		*tail = p;
+	}
+	wk->m->nparts++;
+	*out = p;
+	return (1);
+}
+
+/* A fallback child: the whole content as one text/plain part. */
+static int
+text_child(struct walk *wk, struct mime_part *p, const char *b, size_t n)
+{
+	struct mime_part *c, *tail = NULL;
+	int r;
+
+	if ((r = part_new(wk, p, &tail, &c)) <= 0)
+		return (r);
+	c->raw = b;
+	c->rawlen = n;
+	c->charset = p->charset;
+	return (body_set(wk, c, b, n, 0, 1));
+}
+
+/* Is the line [s, le) a delimiter of boundary bd?  2 if closing. */
+static int
+is_delim(const char *b, size_t s, size_t le, const char *bd, size_t bl)
+{
+	size_t i;
+
+	if (le - s < bl + 2 || b[s] != '-' || b[s + 1] != '-' ||
+	    memcmp(b + s + 2, bd, bl) != 0)
+		return (0);
+	i = s + 2 + bl;
+	if (le - i >= 2 && b[i] == '-' && b[i + 1] == '-')
+		return (2);
+	for (; i < le; i++)
+		if (!is_wsp(b[i]) && b[i] != '\r')
+			return (0);
+	return (1);
+}
+
+/* Walk a multipart body b[0, n). */
+static int
+multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n)
+{
+	const char *bd = p->boundary, *dflt;
+	struct mime_part *c, *tail = NULL;
+	size_t bl, pos = 0, le, cs = 0, ce;
+	int d, open = 0, r;
+
+	dflt = strcmp(p->type, "multipart/digest") == 0 ?
+	    "message/rfc822" : "text/plain";
+	bl = bd != NULL ? strlen(bd) : 0;
+	if (bl == 0 || bl > MIME_MAX_BOUNDARY) {
+		wk->m->flags |= MIME_NO_END;
+		return (text_child(wk, p, b, n));
+	}
+	while (pos < n) {
+		le = line_end(b, pos, n);
+		if ((d = is_delim(b, pos, le, bd, bl)) != 0) {
+			if (open) {
+				ce = pos;
+				if (ce > cs && b[ce - 1] == '\n')
+					ce--;
+				if (ce > cs && b[ce - 1] == '\r')
+					ce--;
+				if ((r = part_new(wk, p, &tail, &c)) <= 0)
+					return (r);
+				if (entity_parse(wk, c, b + cs, ce - cs, dflt,
+				    0) == -1)
+					return (-1);
+			}
+			if (d == 2)
+				return (0);
+			open = 1;
+			cs = le < n ? le + 1 : n;
+		}
+		pos = le + 1;
+	}
+	wk->m->flags |= MIME_NO_END;
+	if (!open)
+		return (text_child(wk, p, b, n));
+	if ((r = part_new(wk, p, &tail, &c)) <= 0)
+		return (r);
+	return (entity_parse(wk, c, b + cs, n - cs, dflt, 0));
+}
+
+/*
+ * Parse one entity b[0, n) (headers and body) into p.  dflt is the type
+ * when Content-Type says nothing usable; embedded is set for the
+ * content of a message/rfc822-like part.
+ */
+static int
+entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
+    const char *dflt, int embedded)
+{
+	struct mime_part *c, *tail = NULL;
+	const char *ct, *t, *src;
+	size_t bs, srclen;
+	char *cs;
+	int oom = 0, fresh, emb, r;
+	enum cte cte;
+
+	p->raw = b;
+	p->rawlen = n;
+	if (headers_parse(wk, p, b, n, embedded, &bs) == -1)
+		return (-1);
+	p->type = dflt;
+	if ((ct = mime_hdr_get(p, "Content-Type")) != NULL) {
+		if ((t = ct_type(wk->a, ct, &oom)) != NULL)
+			p->type = t;
+		if ((cs = param_get(wk->a, ct, "charset", &oom)) != NULL) {
+			lower_str(cs);
+			p->charset = cs;
+		}
+		if (strncmp(p->type, "multipart/", 10) == 0)
+			p->boundary = param_get(wk->a, ct, "boundary", &oom);
+		if (oom)
+			return (-1);
+	}
+	cte = cte_of(p);
+	b += bs;
+	n -= bs;
+	if (strncmp(p->type, "multipart/", 10) == 0) {
+		if (cte == CTE_QP)
+			cte = CTE_IDENTITY;	/* never legal; rarely true */
+		if (transfer_decode(wk->a, cte, b, n, &src, &srclen,
+		    &fresh) == -1)
+			return (-1);
+		if (p->depth >= wk->max_depth) {
+			wk->m->flags |= MIME_LIMIT_DEPTH;
+			return (body_set(wk, p, src, srclen, fresh, 1));
+		}
+		return (multipart_walk(wk, p, src, srclen));
+	}
+	if (transfer_decode(wk->a, cte, b, n, &src, &srclen, &fresh) == -1)
+		return (-1);
+	if ((emb = is_embedding(p->type)) == 0)
+		return (body_set(wk, p, src, srclen, fresh, is_textual(p->type)));
+	/* an embedded message: the body holds it, one child parses it */
+	if (body_set(wk, p, src, srclen, fresh, emb == 2) == -1)
+		return (-1);
+	if (p->depth >= wk->max_depth) {
+		wk->m->flags |= MIME_LIMIT_DEPTH;
+		return (0);
+	}
+	if ((r = part_new(wk, p, &tail, &c)) <= 0)
+		return (r);
+	c->headers_only = emb == 2;
+	return (entity_parse(wk, c, p->body, p->bodylen, "text/plain", 1));
+}
+
+int
+mime_parse(struct arena *a, const char *buf, size_t len,
+    const struct mime_limits *lim, struct mime_msg *m)
+{
+	struct walk wk;
+	struct mime_part *root;
+
+	memset(m, 0, sizeof(*m));
+	wk.a = a;
+	wk.m = m;
+	wk.max_depth = lim != NULL && lim->max_depth > 0 ? lim->max_depth : 32;
+	wk.max_parts = lim != NULL && lim->max_parts > 0 ? lim->max_parts :
+	    1000;
+	if (wk.max_depth > MIME_HARD_DEPTH)
+		wk.max_depth = MIME_HARD_DEPTH;
+	if (buf == NULL)
+		buf = "", len = 0;
+	if (part_new(&wk, NULL, NULL, &root) != 1)
+		return (-1);
+	m->root = root;
+	return (entity_parse(&wk, root, buf, len, "text/plain", 0));
+}
+
+/*
+ * RFC 2047 encoded words.
+ */
+struct eword {
+	const char	*cs;		/* charset, *language cut off */
+	size_t		 cslen;
+	int		 enc;		/* 'b' or 'q' */
+	const char	*text;
+	size_t		 textlen;
+	const char	*end;		/* just past "?=" */
+};
+
+/* Parse "=?cs?e?text?=" at s. */
+static int
+eword_parse(const char *s, struct eword *w)
+{
+	const char *p = s + 2, *q;
+
+	if (s[0] != '=' || s[1] != '?')
+		return (0);
+	for (q = p; *q != '\0' && *q != '?' && q - p < 64; q++)
+		if (!is_token((unsigned char)*q) && *q != '*' )
+			return (0);
+	if (*q != '?' || q == p)
+		return (0);
+	w->cs = p;
+	w->cslen = (size_t)(q - p);
+	if ((p = memchr(w->cs, '*', w->cslen)) != NULL)
+		w->cslen = (size_t)(p - w->cs);
+	w->enc = lower((unsigned char)q[1]);
+	if ((w->enc != 'b' && w->enc != 'q') || q[2] != '?')
+		return (0);
+	w->text = q + 3;
+	for (q = w->text; *q != '\0' && *q != '?'; q++)
+		if (is_wsp(*q) || *q == '\r' || *q == '\n')
+			return (0);
+	if (q[0] != '?' || q[1] != '=')
+		return (0);
+	w->textlen = (size_t)(q - w->text);
+	w->end = q + 2;
+	return (1);
+}
+
+/* Convert the pending decoded bytes in charset cs and append them. */
+static int
+pending_flush(struct arena *a, struct buf *out, struct buf *pend,
+    const char *cs)
+{
+	char *u;
+	size_t ul;
+
+	if (pend->len == 0)
+		return (0);
+	if ((u = text_utf8(a, cs, pend->p, pend->len, 0, 0, &ul)) == NULL)
+		return (-1);
+	buf_reset(pend);
+	return (buf_add(out, u, ul));
+}
+
+/* Append literal header text, made valid UTF-8. */
+static int
+literal_add(struct arena *a, struct buf *out, const char *s, size_t n)
+{
+	char *u;
+	size_t ul;
+
+	if (n == 0)
+		return (0);
+	if ((u = text_utf8(a, "", s, n, 0, 1, &ul)) == NULL)
+		return (-1);
+	return (buf_add(out, u, ul));
+}
+
+char *
+mime_decode_words(struct arena *a, const char *value)
+{
+	struct buf out = BUF_INIT, pend = BUF_INIT;
+	struct eword w;
+	const char *p, *lit, *q;
+	char cs[65], wcs[65], *res = NULL, *d;
+	size_t i, dl;
+	int prev = 0, allws;
+
+	if (value == NULL)
+		return (NULL);
+	if (strstr(value, "=?") == NULL)
+		return (text_utf8(a, "", value, strlen(value), 0, 0, &dl));
+	cs[0] = '\0';
+	for (p = lit = value; *p != '\0'; ) {
+		if (p[0] != '=' || p[1] != '?' || !eword_parse(p, &w)) {
+			p++;
+			continue;
+		}
+		for (allws = 1, q = lit; q < p; q++)
+			if (!is_wsp(*q) && *q != '\r' && *q != '\n')
+				allws = 0;
+		memcpy(wcs, w.cs, w.cslen);
+		wcs[w.cslen] = '\0';
+		if (!(prev && allws) || strcasecmp(wcs, cs) != 0) {
+			if (pending_flush(a, &out, &pend, cs) == -1)
+				goto done;
+			if (!(prev && allws) &&
+			    literal_add(a, &out, lit, (size_t)(p - lit)) == -1)
+				goto done;
+		}
+		memcpy(cs, wcs, w.cslen + 1);
+		/* decode the word's bytes onto the pending run */
+		if ((d = malloc(w.textlen + 1)) == NULL)
+			goto done;
+		dl = w.enc == 'b' ? b64_decode(w.text, w.textlen, d) :
+		    qp_decode(w.text, w.textlen, d, 1);
+		if (buf_add(&pend, d, dl) == -1) {
+			free(d);
+			goto done;
+		}
+		free(d);
+		prev = 1;
+		p = lit = w.end;
+	}
+	if (pending_flush(a, &out, &pend, cs) == -1 ||
+	    literal_add(a, &out, lit, (size_t)(p - lit)) == -1)
+		goto done;
+	if (out.p == NULL && buf_add(&out, "", 0) == -1)
+		goto done;
+	for (i = 0; i < out.len; i++)	/* no control characters */
+		if ((unsigned char)out.p[i] < 0x20 && out.p[i] != '\t')
+			out.p[i] = ' ';
+	res = arena_strndup(a, out.p != NULL ? out.p : "", out.len);
+done:
+	buf_free(&out);
+	buf_free(&pend);
+	return (res);
+}
+
+/*
+ * Tree search: depth first, in document order.  type "x/\*" matches every x subtype.
+ */
+static int
+type_match(const char *t, const char *want)
+{
+	size_t wl = strlen(want);
+
+	if (wl >= 2 && want[wl - 1] == '*' && want[wl - 2] == '/')
+		return (strncasecmp(t, want, wl - 1) == 0);
+	return (strcasecmp(t, want) == 0);
+}
+
+const struct mime_part *
+mime_find(const struct mime_part *root, const char *type)
+{
+	const struct mime_part *p = root;
+
+	if (root == NULL || type == NULL)
+		return (NULL);
+	while (p != NULL) {
+		if (type_match(p->type, type))
+			return (p);
+		if (p->child != NULL) {
+			p = p->child;
+			continue;
+		}
+		while (p != root && p->next == NULL)
+			p = p->parent;
+		if (p == root)
+			break;
+		p = p->next;
+	}
+	return (NULL);
+}

@@ -1,0 +1,287 @@
+/*
+ * charset.c - conversion of text in a named charset to UTF-8; see charset.h
+ *
+ *	Labels are normalised (lower case, aliases mapped to the iconv name
+ *	of the usual superset: Shift_JIS -> CP932, GB2312 -> GB18030,
+ *	ks_c_5601-1987 -> CP949, ISO-8859-1 -> WINDOWS-1252, as mail
+ *	software writes them), then looked up in a per-thread cache of
+ *	iconv descriptors kept behind a pthread key whose destructor closes
+ *	them.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "charset.h"
+
+#define CACHE_SLOTS	12
+#define NAME_MAX_LEN	48
+
+struct cd_slot {
+	char		 name[NAME_MAX_LEN];	/* iconv name; "" = free */
+	iconv_t		 cd;			/* (iconv_t)-1: unknown */
+	unsigned long	 used;
+};
+
+struct cd_cache {
+	struct cd_slot	 slot[CACHE_SLOTS];
+	unsigned long	 tick;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static int cache_ok;
+
+static const struct alias {
+	const char	*label;
+	const char	*iconv;		/* NULL: UTF-8 compatible */
+} aliases[] = {
+	{ "utf-8", NULL }, { "utf8", NULL }, { "us-ascii", NULL },
+	{ "ascii", NULL }, { "ansi_x3.4-1968", NULL }, { "iso646-us", NULL },
+	{ "us", NULL }, { "csascii", NULL }, { "7bit", NULL }, { "8bit", NULL },
+	{ "x-unknown", NULL }, { "unknown", NULL }, { "unknown-8bit", NULL },
+	{ "default", NULL }, { "x-user-defined", NULL }, { "", NULL },
+	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" },
+	{ "sjis", "CP932" }, { "x-sjis", "CP932" }, { "ms_kanji", "CP932" },
+	{ "csshiftjis", "CP932" }, { "windows-31j", "CP932" },
+	{ "cp932", "CP932" }, { "x-ms-cp932", "CP932" },
+	{ "x-shift_jis", "CP932" }, { "shift_jisx0213", "CP932" },
+	{ "iso-2022-jp", "ISO-2022-JP-3" }, { "csiso2022jp", "ISO-2022-JP-3" },
+	{ "iso-2022-jp-1", "ISO-2022-JP-3" }, { "iso-2022-jp-2", "ISO-2022-JP-2" },
+	{ "iso-2022-jp-3", "ISO-2022-JP-3" }, { "jis", "ISO-2022-JP-3" },
+	{ "euc-jp", "EUC-JP-MS" }, { "x-euc-jp", "EUC-JP-MS" },
+	{ "eucjp", "EUC-JP-MS" }, { "x-eucjp", "EUC-JP-MS" },
+	{ "cseucpkdfmtjapanese", "EUC-JP-MS" }, { "euc-jp-ms", "EUC-JP-MS" },
+	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "x-gbk", "GB18030" },
+	{ "cp936", "GB18030" }, { "euc-cn", "GB18030" }, { "csgb2312", "GB18030" },
+	{ "gb_2312-80", "GB18030" }, { "x-gb2312", "GB18030" },
+	{ "chinese", "GB18030" }, { "gb18030", "GB18030" },
+	{ "windows-936", "GB18030" },
+	{ "big5", "BIG5-HKSCS" }, { "x-big5", "BIG5-HKSCS" },
+	{ "csbig5", "BIG5-HKSCS" }, { "cn-big5", "BIG5-HKSCS" },
+	{ "big5-hkscs", "BIG5-HKSCS" }, { "cp950", "CP950" },
+	{ "ks_c_5601-1987", "CP949" }, { "ks_c_5601", "CP949" },
+	{ "ks_c_5601-1989", "CP949" }, { "ksc5601", "CP949" },
+	{ "ksc_5601", "CP949" }, { "euc-kr", "CP949" }, { "korean", "CP949" },
+	{ "csksc56011987", "CP949" }, { "cp949", "CP949" }, { "uhc", "CP949" },
+	{ "x-windows-949", "CP949" }, { "windows-949", "CP949" },
+	{ "iso-8859-1", "WINDOWS-1252" }, { "iso8859-1", "WINDOWS-1252" },
+	{ "iso_8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
+	{ "l1", "WINDOWS-1252" }, { "cp819", "WINDOWS-1252" },
+	{ "iso-ir-100", "WINDOWS-1252" }, { "x-ascii", NULL },
+	{ "unicode-1-1-utf-7", "UTF-7" }, { "utf-7", "UTF-7" },
+	{ "x-unicode20utf7", "UTF-7" }, { "cp1252", "WINDOWS-1252" },
+	{ "tis-620", "CP874" }, { "windows-874", "CP874" },
+};
+
+static void
+cache_free(void *arg)
+{
+	struct cd_cache *c = arg;
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CACHE_SLOTS; i++)
+		if (c->slot[i].name[0] != '\0' && c->slot[i].cd != (iconv_t)-1)
+			iconv_close(c->slot[i].cd);
+	free(c);
+}
+
+static void
+cache_init(void)
+{
+	cache_ok = pthread_key_create(&cache_key, cache_free) == 0;
+}
+
+static struct cd_cache *
+cache_get(void)
+{
+	struct cd_cache *c;
+
+	pthread_once(&cache_once, cache_init);
+	if (!cache_ok)
+		return (NULL);
+	if ((c = pthread_getspecific(cache_key)) != NULL)
+		return (c);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	if (pthread_setspecific(cache_key, c) != 0) {
+		free(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+/* Lower-case, trimmed label into out; 0 when it holds odd characters. */
+static int
+label_norm(const char *name, char *out, size_t outsz)
+{
+	size_t i = 0;
+	unsigned char c;
+
+	while (*name == ' ' || *name == '\t' || *name == '"' || *name == '\'')
+		name++;
+	for (; (c = (unsigned char)*name) != '\0'; name++) {
+		if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == ';')
+			break;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == ':' || c == '+' ||
+		    c == '(' || c == ')'))
+			return (0);
+		if (i + 1 >= outsz)
+			return (0);
+		out[i++] = (char)c;
+	}
+	out[i] = '\0';
+	return (1);
+}
+
+/* The iconv name for a label, NULL for UTF-8-like, "" for unusable. */
+static const char *
+label_iconv(const char *name, char *norm, size_t normsz)
+{
+	size_t i;
+
+	if (name == NULL)
+		return (NULL);
+	if (!label_norm(name, norm, normsz))
+		return ("");
+	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(aliases[i].label, norm) == 0)
+			return (aliases[i].iconv);
+	return (norm);
+}
+
+int
+charset_utf8_like(const char *name)
+{
+	char norm[NAME_MAX_LEN];
+
+	return (label_iconv(name, norm, sizeof(norm)) == NULL);
+}
+
+/* A reset descriptor for the iconv name, or (iconv_t)-1. */
+static iconv_t
+cd_get(const char *iname)
+{
+	struct cd_cache *c;
+	struct cd_slot *s, *victim;
+	int i;
+
+	if ((c = cache_get()) == NULL)
+		return ((iconv_t)-1);
+	c->tick++;
+	victim = &c->slot[0];
+	for (i = 0; i < CACHE_SLOTS; i++) {
+		s = &c->slot[i];
+		if (s->name[0] != '\0' && strcmp(s->name, iname) == 0) {
+			s->used = c->tick;
+			if (s->cd != (iconv_t)-1)
+				iconv(s->cd, NULL, NULL, NULL, NULL);
+			return (s->cd);
+		}
+		if (victim->name[0] == '\0')
+			continue;		/* keep the first free slot */
+		if (s->name[0] == '\0' || s->used < victim->used)
+			victim = s;
+	}
+	if (victim->name[0] != '\0' && victim->cd != (iconv_t)-1)
+		iconv_close(victim->cd);
+	strncpy(victim->name, iname, sizeof(victim->name) - 1);
+	victim->name[sizeof(victim->name) - 1] = '\0';
+	victim->cd = iconv_open("UTF-8", iname);
+	victim->used = c->tick;
+	return (victim->cd);
+}
+
+struct obuf {
+	char	*p;		/* malloc'd */
+	size_t	 cap;
+	char	*op;		/* iconv's output cursor */
+	size_t	 oleft;		/* room left, the NUL excluded */
+};
+
+static int
+out_grow(struct obuf *o, size_t need)
+{
+	size_t used, ncap;
+	char *np;
+
+	if (o->oleft >= need)
+		return (0);
+	used = o->cap - 1 - o->oleft;
+	ncap = o->cap * 2 + need;
+	if (ncap < o->cap || (np = realloc(o->p, ncap)) == NULL)
+		return (-1);
+	o->p = np;
+	o->cap = ncap;
+	o->op = np + used;
+	o->oleft = ncap - used - 1;
+	return (0);
+}
+
+int
+charset_conv(const char *name, const char *s, size_t n, char **out,
+    size_t *outlen)
+{
+	char norm[NAME_MAX_LEN], *ip;
+	const char *iname;
+	size_t ileft, r;
+	struct obuf o;
+	iconv_t cd;
+
+	iname = label_iconv(name, norm, sizeof(norm));
+	if (iname == NULL || *iname == '\0')
+		return (1);
+	if ((cd = cd_get(iname)) == (iconv_t)-1)
+		return (1);
+	if (n > (((size_t)-1) - 64) / 2)
+		return (-1);
+	o.cap = n * 2 + 64;
+	if ((o.p = malloc(o.cap)) == NULL)
+		return (-1);
+	o.op = o.p;
+	o.oleft = o.cap - 1;
+	ip = (char *)(uintptr_t)s;
+	ileft = n;
+	while (ileft > 0) {
+		r = iconv(cd, &ip, &ileft, &o.op, &o.oleft);
+		if (r != (size_t)-1)
+			break;
+		if (errno == E2BIG) {
+			if (out_grow(&o, o.oleft + 64) == -1)
+				goto oom;
+			continue;
+		}
+		if (errno != EILSEQ && errno != EINVAL)
+			break;
+		/* an invalid or cut sequence: U+FFFD, skip one byte */
+		if (out_grow(&o, 3) == -1)
+			goto oom;
+		memcpy(o.op, "\xef\xbf\xbd", 3);
+		o.op += 3;
+		o.oleft -= 3;
+		ip++;
+		ileft--;
+	}
+	for (;;) {
+		if (iconv(cd, NULL, NULL, &o.op, &o.oleft) != (size_t)-1 ||
+		    errno != E2BIG)
+			break;
+		if (out_grow(&o, o.oleft + 64) == -1)
+			goto oom;
+	}
+	*o.op = '\0';
+	*out = o.p;
+	*outlen = (size_t)(o.op - o.p);
+	return (0);
+oom:
+	free(o.p);
+	return (-1);
+}

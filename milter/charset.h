@@ -1,0 +1,34 @@
+/*
+ * charset.h - conversion of text in a named charset to UTF-8 (iconv)
+ *
+ * SYNOPSIS
+ *	int	charset_conv(const char *name, const char *s, size_t n,
+ *		    char **out, size_t *outlen);
+ *	int	charset_utf8_like(const char *name);
+ *
+ * DESCRIPTION
+ *	charset_conv() converts the n bytes at s from the charset name
+ *	(a MIME charset label, any case, common aliases understood) to
+ *	UTF-8 with iconv.  Bytes that are invalid in that charset become
+ *	U+FFFD.  On success it returns 0 and *out is a malloc'd,
+ *	NUL-terminated buffer of *outlen bytes that the caller frees.  It
+ *	returns 1, touching nothing, when the label means UTF-8 or ASCII or
+ *	is unknown to iconv: the caller then keeps the valid UTF-8 and
+ *	replaces the rest.  It returns -1 when memory ran out.
+ *
+ *	charset_utf8_like() is true for labels that mean UTF-8, ASCII or
+ *	"no charset" (no conversion needed).
+ *
+ *	iconv_open() is slow, so every thread keeps a small cache of open
+ *	conversion descriptors (also remembering labels iconv does not
+ *	know); it is released when the thread ends.
+ */
+#ifndef CHARSET_H
+#define CHARSET_H
+
+#include <stddef.h>
+
+int	charset_conv(const char *, const char *, size_t, char **, size_t *);
+int	charset_utf8_like(const char *);
+
+#endif
