@@ -1,5 +1,859 @@
-/* PLACEHOLDER - replaced by the format parsers (see format.h). */
-#include "format.h"
-int format_table_load(struct rules *r, char *e, size_t n) { (void)r; (void)e; (void)n; return (0); }
-void format_table_free(struct format_table *t) { (void)t; }
-int format_parse(const struct rules *ru, struct report *r) { (void)ru; (void)r; return (0); }
+/*
+ * format.c - the bounce-format engine: family table and dispatch
+ *
+ * SYNOPSIS
+ *	int	format_table_load(struct rules *rules, char *err, size_t errlen);
+ *	void	format_table_free(struct format_table *t);
+ *	int	format_parse(const struct rules *rules, struct report *r);
+ *
+ * DESCRIPTION
+ *	format_table_load() reads every rules/formats/ *.fmt file (the
+ *	language is described in fmt.h), compiles its patterns once and
+ *	keeps the families sorted by their order.  Errors are reported
+ *	"FILE:LINE: message".
+ *
+ *	format_parse() finds the parts of a walked message that matter, the
+ *	report's human-readable text, the family, and runs the parsers in
+ *	the order fmt.h gives.  It returns 1 for a report of some kind, 0
+ *	for anything else, -1 when a limit stopped the work.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define FMT_MAX_LINE	4096	/* longest rules line */
+#define FMT_MAX_FILES	512
+#define FMT_MAX_TEXT	(4u * 1024 * 1024)	/* text looked at per message */
+
+/* ---- loading -------------------------------------------------------- */
+
+static int
+rxv_add(struct fmt_rxv *l, const char *arg, const char *pat, char *err,
+    size_t errlen)
+{
+	struct fmt_rx **v, *rx;
+	char **a, *d = NULL;
+
+	if ((rx = fmt_rx_compile(pat, err, errlen)) == NULL)
+		return (-1);
+	if (arg != NULL && (d = strdup(arg)) == NULL) {
+		fmt_rx_free(rx);
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (v != NULL)
+		l->v = v;
+	a = realloc(l->arg, (l->n + 1) * sizeof(*a));
+	if (a != NULL)
+		l->arg = a;
+	if (v == NULL || a == NULL) {
+		fmt_rx_free(rx);
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	l->v[l->n] = rx;
+	l->arg[l->n] = d;
+	l->n++;
+	return (0);
+}
+
+static void
+rxv_free(struct fmt_rxv *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		fmt_rx_free(l->v[i]);
+		free(l->arg[i]);
+	}
+	free(l->v);
+	free(l->arg);
+}
+
+static void
+family_free(struct fmt_family *f)
+{
+	if (f == NULL)
+		return;
+	rxv_free(&f->header);
+	rxv_free(&f->body);
+	rxv_free(&f->veto_header);
+	rxv_free(&f->veto_body);
+	rxv_free(&f->begin);
+	rxv_free(&f->end);
+	rxv_free(&f->original);
+	rxv_free(&f->rcpt);
+	rxv_free(&f->diag);
+	rxv_free(&f->shared);
+	rxv_free(&f->skip);
+	rxv_free(&f->rhost);
+	rxv_free(&f->command);
+	rxv_free(&f->reply);
+	rxv_free(&f->status);
+	rxv_free(&f->hint);
+	free(f->rcpt_header);
+	free(f->rcpt_original);
+	free(f->id);
+	free(f->file);
+	free(f);
+}
+
+void
+format_table_free(struct format_table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++)
+		family_free(t->fam[i]);
+	free(t->fam);
+	free(t);
+}
+
+static const char *const reasons[] = {
+	"authfailure", "badreputation", "blocked", "contenterror",
+	"delivered", "exceedlimit", "expired", "failedstarttls", "feedback",
+	"filtered", "hasmoved", "hostunknown", "mailboxfull", "mailererror",
+	"mesgtoobig", "networkerror", "norelaying", "notaccept",
+	"notcompliantrfc", "onhold", "policyviolation", "rejected",
+	"requireptr", "securityerror", "spamdetected", "speeding",
+	"suppressed", "suspend", "syntaxerror", "systemerror", "systemfull",
+	"toomanyconn", "undefined", "userunknown", "vacation",
+	"virusdetected", NULL
+};
+
+static int
+is_reason(const char *s)
+{
+	size_t i;
+
+	for (i = 0; reasons[i] != NULL; i++)
+		if (strcmp(reasons[i], s) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+valid_id(const char *s)
+{
+	if (*s == '\0')
+		return (0);
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s)
+		    && *s != '-' && *s != '_')
+			return (0);
+	return (1);
+}
+
+/* Split "WORD REST": returns REST (may be ""), WORD NUL-terminated. */
+static char *
+split_word(char *s)
+{
+	while (*s != '\0' && !isspace((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return (s);
+	*s++ = '\0';
+	while (isspace((unsigned char)*s))
+		s++;
+	return (s);
+}
+
+static const struct fmt_hook *
+hook_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; fmt_hooks[i].name != NULL; i++)
+		if (strcmp(fmt_hooks[i].name, name) == 0)
+			return (&fmt_hooks[i]);
+	return (NULL);
+}
+
+/* One directive; returns 0 or -1 with err (without FILE:LINE). */
+static int
+directive(struct fmt_family *f, char *kw, char *arg, char *err,
+    size_t errlen)
+{
+	static const struct {
+		const char *kw;
+		size_t off;
+		int named;	/* takes NAME/REASON before the pattern */
+	} lists[] = {
+		{ "header", offsetof(struct fmt_family, header), 1 },
+		{ "veto-header", offsetof(struct fmt_family, veto_header), 1 },
+		{ "hint", offsetof(struct fmt_family, hint), 1 },
+		{ "body", offsetof(struct fmt_family, body), 0 },
+		{ "veto-body", offsetof(struct fmt_family, veto_body), 0 },
+		{ "begin", offsetof(struct fmt_family, begin), 0 },
+		{ "end", offsetof(struct fmt_family, end), 0 },
+		{ "original", offsetof(struct fmt_family, original), 0 },
+		{ "rcpt", offsetof(struct fmt_family, rcpt), 0 },
+		{ "diag", offsetof(struct fmt_family, diag), 0 },
+		{ "shared", offsetof(struct fmt_family, shared), 0 },
+		{ "skip", offsetof(struct fmt_family, skip), 0 },
+		{ "rhost", offsetof(struct fmt_family, rhost), 0 },
+		{ "command", offsetof(struct fmt_family, command), 0 },
+		{ "reply", offsetof(struct fmt_family, reply), 0 },
+		{ "status", offsetof(struct fmt_family, status), 0 },
+	};
+	struct fmt_rxv *l;
+	char *pat, *end;
+	long v;
+	size_t i;
+
+	if (*arg == '\0') {
+		snprintf(err, errlen, "%s: missing argument", kw);
+		return (-1);
+	}
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		if (strcmp(kw, lists[i].kw) != 0)
+			continue;
+		l = (struct fmt_rxv *)(void *)((char *)f + lists[i].off);
+		if (!lists[i].named)
+			return (rxv_add(l, NULL, arg, err, errlen));
+		pat = split_word(arg);
+		if (*pat == '\0') {
+			snprintf(err, errlen, "%s: missing pattern", kw);
+			return (-1);
+		}
+		if (strcmp(kw, "hint") == 0 && !is_reason(arg)) {
+			snprintf(err, errlen, "hint: unknown reason \"%s\"",
+			    arg);
+			return (-1);
+		}
+		return (rxv_add(l, arg, pat, err, errlen));
+	}
+	if (strcmp(kw, "kind") == 0) {
+		if (strcmp(arg, "dsn") == 0)
+			f->kind = "dsn";
+		else if (strcmp(arg, "arf") == 0)
+			f->kind = "arf";
+		else if (strcmp(arg, "autoreply") == 0)
+			f->kind = "autoreply";
+		else {
+			snprintf(err, errlen, "kind: dsn, arf or autoreply");
+			return (-1);
+		}
+		return (0);
+	}
+	if (strcmp(kw, "order") == 0 || strcmp(kw, "need") == 0) {
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || v < 0 || v > 1000) {
+			snprintf(err, errlen, "%s: a number 0-1000", kw);
+			return (-1);
+		}
+		if (kw[0] == 'o')
+			f->order = (int)v;
+		else
+			f->need = (int)v;
+		return (0);
+	}
+	if (strcmp(kw, "cont") == 0) {
+		if (strcmp(arg, "para") == 0)
+			f->cont = FC_PARA;
+		else if (strcmp(arg, "none") == 0)
+			f->cont = FC_NONE;
+		else if (strcmp(arg, "indent") == 0)
+			f->cont = FC_INDENT;
+		else if (strcmp(arg, "all") == 0)
+			f->cont = FC_ALL;
+		else {
+			snprintf(err, errlen, "cont: none, indent, para, all");
+			return (-1);
+		}
+		return (0);
+	}
+	if (strcmp(kw, "hook") == 0) {
+		if ((f->hook = hook_find(arg)) == NULL) {
+			snprintf(err, errlen, "hook: no C hook \"%s\"", arg);
+			return (-1);
+		}
+		return (0);
+	}
+	if (strcmp(kw, "action") == 0) {
+		static const char *const acts[] = { "failed", "delayed",
+		    "delivered", "relayed", "expanded", NULL };
+		for (i = 0; acts[i] != NULL; i++)
+			if (strcmp(acts[i], arg) == 0) {
+				f->action = acts[i];
+				return (0);
+			}
+		snprintf(err, errlen, "action: unknown action \"%s\"", arg);
+		return (-1);
+	}
+	if (strcmp(kw, "rcpt-header") == 0 || strcmp(kw, "rcpt-original") == 0) {
+		char **slot = kw[5] == 'h' ? &f->rcpt_header : &f->rcpt_original;
+
+		free(*slot);
+		if ((*slot = strdup(arg)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		return (0);
+	}
+	snprintf(err, errlen, "unknown directive \"%s\"", kw);
+	return (-1);
+}
+
+static struct fmt_family *
+family_load(const char *path, const char *base, char *err, size_t errlen)
+{
+	struct fmt_family *f;
+	FILE *fp;
+	char line[FMT_MAX_LINE + 2], msg[256], *s, *e, *arg;
+	int lineno = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
+		return (NULL);
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->file = strdup(base)) == NULL) {
+		free(f);
+		fclose(fp);
+		snprintf(err, errlen, "%s:0: out of memory", path);
+		return (NULL);
+	}
+	f->kind = "dsn";
+	f->order = 50;
+	f->need = 1;
+	f->cont = FC_PARA;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errlen, "%s:%d: line too long", path,
+			    lineno);
+			goto fail;
+		}
+		s = line;
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*s == '\0' || *s == '#')
+			continue;
+		arg = split_word(s);
+		if (f->id == NULL) {
+			if (strcmp(s, "family") != 0 || !valid_id(arg)) {
+				snprintf(err, errlen, "%s:%d: the first "
+				    "directive must be \"family ID\" "
+				    "(lower-case id)", path, lineno);
+				goto fail;
+			}
+			if ((f->id = strdup(arg)) == NULL) {
+				snprintf(err, errlen, "%s:%d: out of memory",
+				    path, lineno);
+				goto fail;
+			}
+			continue;
+		}
+		if (directive(f, s, arg, msg, sizeof(msg)) == -1) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			goto fail;
+		}
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s:%d: read error", path, lineno);
+		goto fail;
+	}
+	if (f->id == NULL) {
+		snprintf(err, errlen, "%s:%d: no \"family\" directive", path,
+		    lineno);
+		goto fail;
+	}
+	if (f->header.n + f->body.n == 0 &&
+	    (f->hook == NULL || f->hook->detect == NULL)) {
+		snprintf(err, errlen, "%s:%d: no detection (header, body or "
+		    "a hook with detect)", path, lineno);
+		goto fail;
+	}
+	fclose(fp);
+	return (f);
+fail:
+	fclose(fp);
+	family_free(f);
+	return (NULL);
+}
+
+static int
+family_cmp(const void *a, const void *b)
+{
+	const struct fmt_family *x = *(const struct fmt_family *const *)a;
+	const struct fmt_family *y = *(const struct fmt_family *const *)b;
+
+	if (x->order != y->order)
+		return (x->order < y->order ? -1 : 1);
+	return (strcmp(x->id, y->id));
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+int
+format_table_load(struct rules *rules, char *err, size_t errlen)
+{
+	struct format_table *t;
+	struct fmt_family **v;
+	char dir[4096], path[4200], *names[FMT_MAX_FILES];
+	struct dirent *de;
+	DIR *d;
+	size_t nn = 0, i, j, len;
+
+	snprintf(dir, sizeof(dir), "%s/formats", rules->dir);
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s:0: %s", dir, strerror(errno));
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 5 ||
+		    strcmp(de->d_name + len - 4, ".fmt") != 0)
+			continue;
+		if (nn == FMT_MAX_FILES) {
+			snprintf(err, errlen, "%s:0: more than %d files", dir,
+			    FMT_MAX_FILES);
+			goto fail;
+		}
+		if ((names[nn] = strdup(de->d_name)) == NULL) {
+			snprintf(err, errlen, "%s:0: out of memory", dir);
+			goto fail;
+		}
+		nn++;
+	}
+	closedir(d);
+	d = NULL;
+	qsort(names, nn, sizeof(names[0]), name_cmp);
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (t->fam = calloc(nn ? nn : 1, sizeof(*t->fam))) == NULL) {
+		free(t);
+		snprintf(err, errlen, "%s:0: out of memory", dir);
+		goto fail;
+	}
+	for (i = 0; i < nn; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if ((t->fam[t->n] = family_load(path, names[i], err,
+		    errlen)) == NULL) {
+			format_table_free(t);
+			goto fail;
+		}
+		for (j = 0; j < t->n; j++)
+			if (strcmp(t->fam[j]->id, t->fam[t->n]->id) == 0) {
+				snprintf(err, errlen, "%s:1: family \"%s\" "
+				    "already defined in %s", path,
+				    t->fam[t->n]->id, t->fam[j]->file);
+				t->n++;
+				format_table_free(t);
+				goto fail;
+			}
+		t->n++;
+	}
+	v = t->fam;
+	qsort(v, t->n, sizeof(*v), family_cmp);
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	rules->formats = t;
+	return (0);
+fail:
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	return (-1);
+}
+
+const struct fmt_family *
+fmt_family_find(const struct rules *rules, const char *id)
+{
+	size_t i;
+
+	if (rules == NULL || rules->formats == NULL)
+		return (NULL);
+	for (i = 0; i < rules->formats->n; i++)
+		if (strcmp(rules->formats->fam[i]->id, id) == 0)
+			return (rules->formats->fam[i]);
+	return (NULL);
+}
+
+/* ---- matching helpers ------------------------------------------------ */
+
+/* First pattern of l matching s[0..n); its index in *which. */
+int
+fmt_rxv_any(const struct fmt_rxv *l, const char *s, size_t n,
+    struct fmt_match *m, size_t *which)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (fmt_rx_match(l->v[i], s, n, m)) {
+			if (which != NULL)
+				*which = i;
+			return (1);
+		}
+	return (0);
+}
+
+static const char *
+ctx_header(struct fmt_ctx *c, const char *name, size_t *iter)
+{
+	return (mime_hdr_next(c->root, name, iter));
+}
+
+/* Does any header NAME of the bounce match l->v[i]? */
+static int
+header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
+{
+	const char *v;
+	size_t it = 0, k;
+
+	if (strcasecmp(l->arg[i], "Subject") == 0)
+		return (fmt_rx_match(l->v[i], c->subject, strlen(c->subject),
+		    NULL));
+	if (strcasecmp(l->arg[i], "From") == 0)
+		return (fmt_rx_match(l->v[i], c->from, strlen(c->from), NULL));
+	for (k = 0; k < 64 && (v = ctx_header(c, l->arg[i], &it)) != NULL;
+	    k++)
+		if (fmt_rx_match(l->v[i], v, strlen(v), NULL))
+			return (1);
+	return (0);
+}
+
+static int
+family_detect(struct fmt_ctx *c, const struct fmt_family *f)
+{
+	size_t i;
+	int score = 0;
+
+	for (i = 0; i < f->veto_header.n; i++)
+		if (header_match(c, &f->veto_header, i))
+			return (0);
+	for (i = 0; i < f->veto_body.n; i++)
+		if (fmt_rx_match(f->veto_body.v[i], c->text, c->textlen, NULL))
+			return (0);
+	for (i = 0; i < f->header.n && score < f->need; i++)
+		if (header_match(c, &f->header, i))
+			score++;
+	for (i = 0; i < f->body.n && score < f->need; i++)
+		if (fmt_rx_match(f->body.v[i], c->text, c->textlen, NULL))
+			score++;
+	if (f->header.n + f->body.n > 0 && score >= f->need)
+		return (1);
+	if (f->hook != NULL && f->hook->detect != NULL)
+		return (f->hook->detect(c) == 1);
+	return (0);
+}
+
+/* ---- the parts and the text ------------------------------------------ */
+
+static int
+is_embedding(const char *t)
+{
+	return (strcmp(t, "message/rfc822") == 0 ||
+	    strcmp(t, "message/global") == 0 ||
+	    strcmp(t, "text/rfc822-headers") == 0 ||
+	    strcmp(t, "message/rfc822-headers") == 0 ||
+	    strcmp(t, "message/global-headers") == 0);
+}
+
+static int
+is_dsn(const char *t)
+{
+	return (strcmp(t, "message/delivery-status") == 0 ||
+	    strcmp(t, "message/global-delivery-status") == 0);
+}
+
+struct textbuf {
+	char	*p;
+	size_t	 len, cap;
+	int	 html;		/* text/html parts are wanted */
+	int	 nplain;
+};
+
+static void
+tb_add(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
+{
+	char *np;
+	size_t cap;
+
+	if (t->len + n + 2 > FMT_MAX_TEXT)
+		n = t->len + 2 < FMT_MAX_TEXT ? FMT_MAX_TEXT - t->len - 2 : 0;
+	if (n == 0)
+		return;
+	if (t->len + n + 2 > t->cap) {
+		cap = t->cap ? t->cap : 4096;
+		while (cap < t->len + n + 2)
+			cap *= 2;
+		if ((np = arena_alloc(c->a, cap)) == NULL) {
+			c->limit = 1;
+			return;
+		}
+		if (t->len)
+			memcpy(np, t->p, t->len);
+		t->p = np;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, s, n);
+	t->len += n;
+	if (t->p[t->len - 1] != '\n')
+		t->p[t->len++] = '\n';
+	t->p[t->len] = '\0';
+}
+
+/* HTML to text: tags dropped (<br>, </p>, </div>, </tr> become LF). */
+static void
+tb_add_html(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
+{
+	char *d, *o;
+	size_t i;
+
+	if ((d = arena_alloc(c->a, n + 1)) == NULL) {
+		c->limit = 1;
+		return;
+	}
+	o = d;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '<') {
+			const char *tag = s + i + 1;
+			const char *gt = memchr(s + i, '>', n - i);
+
+			if (gt == NULL)
+				break;
+			if (strncasecmp(tag, "br", 2) == 0 ||
+			    strncasecmp(tag, "/p", 2) == 0 ||
+			    strncasecmp(tag, "/div", 4) == 0 ||
+			    strncasecmp(tag, "/tr", 3) == 0 ||
+			    strncasecmp(tag, "/h", 2) == 0 ||
+			    strncasecmp(tag, "li", 2) == 0)
+				*o++ = '\n';
+			i = (size_t)(gt - s);
+			continue;
+		}
+		if (s[i] == '&') {
+			static const struct { const char *e; char c; } ent[] = {
+				{ "&lt;", '<' }, { "&gt;", '>' },
+				{ "&amp;", '&' }, { "&nbsp;", ' ' },
+				{ "&quot;", '"' }, { "&#39;", '\'' },
+			};
+			size_t k, el;
+
+			for (k = 0; k < sizeof(ent) / sizeof(ent[0]); k++) {
+				el = strlen(ent[k].e);
+				if (i + el <= n &&
+				    strncasecmp(s + i, ent[k].e, el) == 0)
+					break;
+			}
+			if (k < sizeof(ent) / sizeof(ent[0])) {
+				*o++ = ent[k].c;
+				i += strlen(ent[k].e) - 1;
+				continue;
+			}
+		}
+		if (s[i] == '\r')
+			continue;
+		*o++ = s[i];
+	}
+	tb_add(c, t, d, (size_t)(o - d));
+}
+
+/* Walk p's tree in document order, not into embeddings (bounded). */
+static void
+walk(struct fmt_ctx *c, const struct mime_part *p, struct textbuf *t,
+    int pass, int depth)
+{
+	const struct mime_part *q;
+	size_t k = 0;
+
+	if (p == NULL || depth > 64)
+		return;
+	if (is_embedding(p->type)) {
+		if (pass == 0 && c->orig == NULL)
+			c->orig = p->child != NULL ? p->child : p;
+		return;
+	}
+	if (is_dsn(p->type)) {
+		if (pass == 0 && c->dsn == NULL)
+			c->dsn = p;
+		return;
+	}
+	if (strcmp(p->type, "message/feedback-report") == 0) {
+		if (pass == 0 && c->arf == NULL)
+			c->arf = p;
+		return;
+	}
+	if (p->child == NULL && strncmp(p->type, "text/", 5) == 0) {
+		int html = strcmp(p->type, "text/html") == 0;
+
+		if (pass == 0 && !html)
+			t->nplain++;
+		else if (pass == 1 && !html && p->body != NULL)
+			tb_add(c, t, p->body, p->bodylen);
+		else if (pass == 1 && html && t->nplain == 0 && p->body != NULL)
+			tb_add_html(c, t, p->body, p->bodylen);
+		return;
+	}
+	for (q = p->child; q != NULL && k < 10000; q = q->next, k++)
+		walk(c, q, t, pass, depth + 1);
+}
+
+static void
+ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r)
+{
+	struct textbuf t;
+	char *s;
+
+	memset(c, 0, sizeof(*c));
+	memset(&t, 0, sizeof(t));
+	c->rules = rules;
+	c->r = r;
+	c->a = r->a;
+	c->root = r->mime.root;
+	walk(c, c->root, &t, 0, 0);
+	walk(c, c->root, &t, 1, 0);
+	c->text = t.p != NULL ? t.p : "";
+	c->textlen = t.len;
+	s = fmt_header_decoded(c, c->root, "Subject");
+	c->subject = s != NULL ? fmt_oneline(c->a, s, strlen(s)) : "";
+	if (c->subject == NULL)
+		c->subject = "";
+	s = fmt_header_decoded(c, c->root, "From");
+	c->from = s != NULL ? s : "";
+}
+
+/* Headers of an inline original (text after the family's marker). */
+static void
+inline_original_summary(struct fmt_ctx *c)
+{
+	static const struct { const char *name; size_t off; } map[] = {
+		{ "message-id:", offsetof(struct report, orig.message_id) },
+		{ "from:", offsetof(struct report, orig.from) },
+		{ "to:", offsetof(struct report, orig.to) },
+		{ "subject:", offsetof(struct report, orig.subject) },
+	};
+	struct report *r = c->r;
+	const char *p, *end, *line, **slot;
+	size_t len, i, k, nl = 0;
+	int seen = 0;
+
+	if (r->original_text == NULL || r->original != NULL)
+		return;
+	p = r->original_text;
+	end = p + r->original_len;
+	while (nl++ < 400 && fmt_next_line(&p, end, &line, &len)) {
+		if (len == 0) {
+			if (seen)
+				break;
+			continue;
+		}
+		seen = 1;
+		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+			k = strlen(map[i].name);
+			if (len <= k || strncasecmp(line, map[i].name, k) != 0)
+				continue;
+			slot = (const char **)(void *)((char *)r + map[i].off);
+			if (*slot != NULL && **slot != '\0')
+				continue;
+			while (k < len && isspace((unsigned char)line[k]))
+				k++;
+			*slot = fmt_oneline(c->a, line + k, len - k);
+			if (*slot != NULL && strstr(*slot, "=?") != NULL)
+				*slot = mime_decode_words(c->a, *slot);
+		}
+	}
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+int
+format_parse(const struct rules *rules, struct report *r)
+{
+	struct fmt_ctx c;
+	const struct format_table *t;
+	const struct fmt_family *f = NULL;
+	size_t i;
+	int n = 0;
+
+	if (r == NULL || r->mime.root == NULL)
+		return (0);
+	ctx_init(&c, rules, r);
+	t = rules != NULL ? rules->formats : NULL;
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (family_detect(&c, t->fam[i])) {
+			f = t->fam[i];
+			break;
+		}
+	c.fam = f;
+
+	if (c.arf != NULL) {
+		n = fmt_arf_parse(&c);
+		if (n > 0) {
+			r->kind = "arf";
+			if (r->format == NULL || *r->format == '\0')
+				r->format = "arf";
+		}
+	} else if (fmt_arf_jmrp(&c) > 0) {
+		n = 1;
+		r->kind = "arf";
+		r->format = "arf";
+	} else if (c.dsn != NULL) {
+		n = fmt_rfc3464_parse(&c);
+		if (n > 0) {
+			r->kind = "dsn";
+			r->format = f != NULL ? f->id : "rfc3464";
+			if (f != NULL)
+				(void)fmt_text_merge(&c);
+		}
+	}
+	if (n == 0 && f != NULL) {
+		if (f->hook != NULL && f->hook->parse != NULL)
+			n = f->hook->parse(&c);
+		else
+			n = fmt_text_parse(&c);
+		if (n > 0) {
+			r->kind = f->kind;
+			r->format = f->id;
+		}
+	}
+	if (n == 0 && c.arf == NULL) {
+		n = fmt_rfc3464_text(&c);
+		if (n > 0) {
+			r->kind = "dsn";
+			r->format = f != NULL ? f->id : "rfc3464";
+		}
+	}
+	if (n == 0 && c.dsn == NULL && c.arf == NULL &&
+	    fmt_rfc3834_detect(&c)) {
+		n = fmt_rfc3834_parse(&c);
+		if (n > 0) {
+			r->kind = "autoreply";
+			r->format = "rfc3834";
+		}
+	}
+	if (n > 0 && f != NULL && f->hook != NULL && f->hook->fixup != NULL)
+		f->hook->fixup(&c);
+	if (n > 0) {
+		if (r->original == NULL && c.orig != NULL)
+			r->original = c.orig;
+		inline_original_summary(&c);
+		for (i = 0; i < r->nrcpt; i++)
+			fmt_rcpt_finish(&c, &r->rcpt[i]);
+		r->bounce = 1;
+	}
+	if (n > 0)
+		return (1);	/* a limit may have cut it: r->error says */
+	if (c.limit || arena_exhausted(r->a))
+		return (-1);
+	return (0);
+}

@@ -1,0 +1,211 @@
+/*
+ * fmt.h - internal interface between the format engine and the parsers
+ *
+ * OWNERS
+ *	format.c, fmt_util.c, fmt_rfc3464.c, fmt_text.c, fmt_report.c
+ *	(ARF, RFC 3834) and the families rfc3464, arf, rfc3834 and every
+ *	rules/formats/ family that needs no C of its own belong to the
+ *	first parser engineer.  A family that needs C gets its own
+ *	milter/fmt_<family>.c (owned by whoever writes it) and one line in
+ *	the hook table fmt_hooks[] in fmt_hooks.c.
+ *
+ * SYNOPSIS
+ *	Engine (format.c):
+ *	int	format_table_load(struct rules *rules, char *err, size_t errlen);
+ *	int	format_parse(const struct rules *rules, struct report *r);
+ *
+ *	Parsers, each int f(struct fmt_ctx *c), return the number of
+ *	recipients added (>= 0), or -1 when a limit stopped the work:
+ *	fmt_rfc3464_parse()	the delivery-status part c->dsn
+ *	fmt_rfc3464_text()	DSN fields written as plain text in c->text
+ *	fmt_text_parse()	the generic text engine driven by c->fam
+ *	fmt_arf_parse()		message/feedback-report (c->arf)
+ *	fmt_rfc3834_parse()	auto-replies
+ *
+ * DESCRIPTION
+ *	format_parse() prepares one struct fmt_ctx per message: the parts
+ *	that matter (delivery-status, feedback-report, returned original),
+ *	the human-readable text of the report (c->text: every text part
+ *	outside the returned original, in order, UTF-8, LF line ends; a
+ *	text/html part only when there is no text/plain, with its tags
+ *	removed), and the decoded Subject and From.  Then it picks the
+ *	family: the first rules/formats/ family (in `order`) whose
+ *	detection matches, and runs, in this order:
+ *
+ *	1. ARF when there is a message/feedback-report part;
+ *	2. the RFC 3464 parser when there is a delivery-status part, then
+ *	   the family's text rules to fill in what the DSN left out;
+ *	3. the family's text rules (or its C hook) otherwise;
+ *	4. RFC 3834 auto-reply detection;
+ *	5. DSN fields in plain text (a report forwarded as text).
+ *
+ * FAMILY FILES (rules/formats/NAME.fmt)
+ *	One directive per line: a keyword, white space, the argument.
+ *	Blank lines and lines starting with # are ignored.  REGEX is a
+ *	PCRE2 pattern (UTF-8 mode, compiled once at load; write (?i) for
+ *	case-insensitive).  An error is reported "FILE:LINE: message".
+ *
+ *	family ID		lower-case family id (r->format); required first
+ *	kind dsn|arf|autoreply	default dsn
+ *	order N			detection order, lower first (default 50)
+ *	hook NAME		C hook from fmt_hooks[] (see below)
+ *	header NAME REGEX	detection: +1 when header NAME matches
+ *	body REGEX		detection: +1 when a line of the text matches
+ *	need N			detection threshold (default 1)
+ *	veto-header NAME REGEX	detection fails when header NAME matches
+ *	veto-body REGEX		detection fails when a text line matches
+ *	begin REGEX		error section starts at a matching line (may
+ *				repeat; without begin the section starts at
+ *				the first line)
+ *	end REGEX		error section ends (recipient lines stop)
+ *	original REGEX		the inline returned original starts here
+ *	rcpt REGEX		a recipient line; named groups: addr
+ *				(required), diag, status, reply, rhost, cmd
+ *	diag REGEX		a diagnostic line for the current recipient
+ *				(group diag, else the whole line)
+ *	shared REGEX		a diagnostic line for every recipient that
+ *				has none (also before the first recipient)
+ *	skip REGEX		a line to ignore
+ *	cont none|indent|para|all
+ *				what follows a recipient line: none, only
+ *				indented lines, lines up to a blank line
+ *				(default), everything up to the next
+ *				recipient
+ *	rcpt-header NAME	fallback recipients from a header of the
+ *				bounce (X-Failed-Recipients), comma-separated
+ *	rcpt-original NAME	fallback recipient from a header of the
+ *				returned original (To)
+ *	rhost REGEX		group rhost, searched in the diagnostic
+ *	command REGEX		group cmd (HELO MAIL RCPT DATA ...), ditto
+ *	reply REGEX		group reply: the family's own reply code
+ *	status REGEX		group status: the family's own status
+ *	hint REASON REGEX	reason_hint when the diagnostic matches
+ *	action WORD		action for recipients (default failed;
+ *				delayed when status class is 4)
+ *
+ * HOOKS
+ *	A family's `hook NAME` refers to an entry of fmt_hooks[] (fmt_hooks.c):
+ *	detect, when set, decides detection instead of (when the family has
+ *	no header/body lines) or in addition to the data; parse, when set,
+ *	runs instead of the text engine (it may call fmt_text_parse()
+ *	itself); fixup runs last on every recipient list the family
+ *	produced, DSN or text.  All get the context; all must stay within
+ *	the arena and bounded loops.
+ */
+#ifndef FMT_H
+#define FMT_H
+
+#include <stddef.h>
+
+#include "format.h"
+#include "mime.h"
+#include "report.h"
+#include "rules.h"
+
+struct fmt_rx;				/* a compiled PCRE2 pattern */
+
+/* A list of patterns of one directive. */
+struct fmt_rxv {
+	struct fmt_rx	**v;
+	char		**arg;		/* header name or reason, or NULL */
+	size_t		 n;
+};
+
+enum fmt_cont { FC_PARA, FC_NONE, FC_INDENT, FC_ALL };
+
+/* One rules/formats/NAME.fmt file, loaded. */
+struct fmt_family {
+	char		*id;
+	char		*file;
+	const char	*kind;		/* dsn arf autoreply */
+	const char	*action;	/* or NULL */
+	int		 order;
+	int		 need;
+	enum fmt_cont	 cont;
+	const struct fmt_hook *hook;
+	struct fmt_rxv	 header, body, veto_header, veto_body;
+	struct fmt_rxv	 begin, end, original, rcpt, diag, shared, skip;
+	struct fmt_rxv	 rhost, command, reply, status, hint;
+	char		*rcpt_header;
+	char		*rcpt_original;
+};
+
+struct format_table {
+	struct fmt_family **fam;	/* sorted by order, then id */
+	size_t		 n;
+};
+
+struct fmt_ctx {
+	const struct rules	*rules;
+	const struct fmt_family	*fam;	/* detected family, or NULL */
+	struct report		*r;
+	struct arena		*a;
+	const struct mime_part	*root;
+	const struct mime_part	*dsn;	/* message/(global-)delivery-status */
+	const struct mime_part	*arf;	/* message/feedback-report */
+	const struct mime_part	*orig;	/* returned original (embedded) */
+	const char		*text;	/* human-readable text, see above */
+	size_t			 textlen;
+	const char		*subject;	/* decoded, or "" */
+	const char		*from;		/* decoded, or "" */
+	int			 limit;	/* a limit stopped the work */
+};
+
+struct fmt_hook {
+	const char	*name;
+	int		(*detect)(struct fmt_ctx *);	/* 1 yes, 0 no */
+	int		(*parse)(struct fmt_ctx *);	/* rcpts added, -1 */
+	void		(*fixup)(struct fmt_ctx *);
+};
+
+extern const struct fmt_hook fmt_hooks[];	/* NULL name ends it */
+
+/* Named capture groups the engine knows. */
+enum fmt_group {
+	FG_ADDR, FG_DIAG, FG_STATUS, FG_REPLY, FG_RHOST, FG_CMD, FG_NGROUPS
+};
+
+struct fmt_match {
+	const char	*s[FG_NGROUPS];	/* NULL when the group did not match */
+	size_t		 n[FG_NGROUPS];
+	size_t		 start, end;	/* the whole match */
+};
+
+/* fmt_util.c */
+int	 fmt_rx_match(const struct fmt_rx *, const char *, size_t,
+	    struct fmt_match *);
+struct fmt_rx *fmt_rx_compile(const char *, char *, size_t);
+void	 fmt_rx_free(struct fmt_rx *);
+int	 fmt_next_line(const char **, const char *, const char **, size_t *);
+char	*fmt_addr(struct arena *, const char *, size_t);
+char	*fmt_oneline(struct arena *, const char *, size_t);
+char	*fmt_append(struct arena *, const char *, const char *, size_t);
+int	 fmt_status_find(const char *, char [16]);
+int	 fmt_reply_find(const char *, int, char [4]);
+const char *fmt_command_find(const char *);
+int	 fmt_status_better(const char *, const char *);
+void	 fmt_rcpt_finish(struct fmt_ctx *, struct rcpt *);
+struct rcpt *fmt_rcpt_add(struct fmt_ctx *);
+const char *fmt_header(const struct mime_part *, const char *);
+char	*fmt_header_decoded(struct fmt_ctx *, const struct mime_part *,
+	    const char *);
+int	 fmt_strcasestr(const char *, size_t, const char *);
+
+/* the parsers */
+int	 fmt_rfc3464_parse(struct fmt_ctx *);
+int	 fmt_rfc3464_text(struct fmt_ctx *);
+int	 fmt_rfc3464_fields(struct fmt_ctx *, const char *, size_t);
+int	 fmt_text_parse(struct fmt_ctx *);
+int	 fmt_text_merge(struct fmt_ctx *);
+int	 fmt_arf_parse(struct fmt_ctx *);
+int	 fmt_arf_jmrp(struct fmt_ctx *);
+int	 fmt_rfc3834_detect(struct fmt_ctx *);
+int	 fmt_rfc3834_parse(struct fmt_ctx *);
+
+/* format.c */
+int	 fmt_rxv_any(const struct fmt_rxv *, const char *, size_t,
+	    struct fmt_match *, size_t *);
+const struct fmt_family *fmt_family_find(const struct rules *,
+	    const char *);
+
+#endif

@@ -1,0 +1,14 @@
+/*
+ * fmt_hooks.c - the table of C hooks a rules/formats/ family can name
+ *
+ *	A family whose markers data cannot say gets its C in its own
+ *	milter/fmt_<family>.c and one line here; its .fmt file says
+ *	`hook NAME`.  See fmt.h for what detect, parse and fixup do.
+ */
+#include <stddef.h>
+
+#include "fmt.h"
+
+const struct fmt_hook fmt_hooks[] = {
+	{ NULL, NULL, NULL, NULL }
+};

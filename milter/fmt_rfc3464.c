@@ -1,0 +1,333 @@
+/*
+ * fmt_rfc3464.c - RFC 3464 delivery-status fields; see fmt.h
+ *
+ * SYNOPSIS
+ *	int	fmt_rfc3464_parse(struct fmt_ctx *c);
+ *	int	fmt_rfc3464_text(struct fmt_ctx *c);
+ *	int	fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n);
+ *
+ * DESCRIPTION
+ *	fmt_rfc3464_fields() reads DSN fields from s[0..n): the per-message
+ *	group (Reporting-MTA, Arrival-Date, Original-Envelope-Id,
+ *	X-Postfix-Queue-ID, X-Postfix-Sender, Received-From-MTA) and one
+ *	recipient record per per-recipient group (Final-Recipient,
+ *	Original-Recipient, X-Actual-Recipient, Action, Status, Remote-MTA,
+ *	Diagnostic-Code with its continuation lines, Last-Attempt-Date),
+ *	in order.  It is tolerant: field names in any case, missing blank
+ *	lines between groups (a second Final-Recipient starts a new
+ *	record), "rfc822;" types and <> around addresses, RFC 2047 words
+ *	in Diagnostic-Code.  Returns the number of recipients added.
+ *
+ *	fmt_rfc3464_parse() applies it to the delivery-status part;
+ *	fmt_rfc3464_text() to plain text that holds DSN fields (a report
+ *	forwarded as text), only when a Final-Recipient line and an Action
+ *	or Status line are both there.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define DSN_MAX_LINES	200000
+
+enum dsn_field {
+	DF_NONE, DF_REPORTING_MTA, DF_ARRIVAL, DF_ENVID, DF_QUEUEID,
+	DF_PFSENDER, DF_RECEIVED_FROM, DF_FINAL, DF_ORIGINAL, DF_ACTUAL,
+	DF_ACTION, DF_STATUS, DF_REMOTE_MTA, DF_DIAG, DF_LAST_ATTEMPT,
+	DF_OTHER
+};
+
+static const struct {
+	const char	*name;
+	enum dsn_field	 f;
+} fields[] = {
+	{ "reporting-mta", DF_REPORTING_MTA },
+	{ "arrival-date", DF_ARRIVAL },
+	{ "original-envelope-id", DF_ENVID },
+	{ "x-postfix-queue-id", DF_QUEUEID },
+	{ "x-postfix-sender", DF_PFSENDER },
+	{ "received-from-mta", DF_RECEIVED_FROM },
+	{ "final-recipient", DF_FINAL },
+	{ "original-recipient", DF_ORIGINAL },
+	{ "x-actual-recipient", DF_ACTUAL },
+	{ "action", DF_ACTION },
+	{ "status", DF_STATUS },
+	{ "remote-mta", DF_REMOTE_MTA },
+	{ "diagnostic-code", DF_DIAG },
+	{ "last-attempt-date", DF_LAST_ATTEMPT },
+};
+
+/* One recipient group as read, before it becomes a struct rcpt. */
+struct dsn_rec {
+	const char	*final, *orig, *actual, *action, *status, *rmta;
+	const char	*last;
+	char		*diag;
+	int		 any;
+};
+
+static enum dsn_field
+field_of(const char *s, size_t n, size_t *vpos)
+{
+	const char *colon;
+	size_t k, i;
+
+	if ((colon = memchr(s, ':', n)) == NULL)
+		return (DF_NONE);
+	k = (size_t)(colon - s);
+	while (k > 0 && s[k - 1] == ' ')
+		k--;
+	if (k == 0)
+		return (DF_NONE);
+	for (i = 0; i < k; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return (DF_NONE);
+	*vpos = (size_t)(colon - s) + 1;
+	while (*vpos < n && isspace((unsigned char)s[*vpos]))
+		(*vpos)++;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strlen(fields[i].name) == k &&
+		    strncasecmp(fields[i].name, s, k) == 0)
+			return (fields[i].f);
+	return (DF_OTHER);
+}
+
+/* "type; value": the value part, trimmed; the whole when no type. */
+static const char *
+after_type(struct arena *a, const char *v)
+{
+	const char *semi;
+
+	if (v == NULL)
+		return (NULL);
+	if ((semi = strchr(v, ';')) != NULL && semi - v < 24 &&
+	    memchr(v, ' ', (size_t)(semi - v)) == NULL) {
+		v = semi + 1;
+	}
+	return (fmt_oneline(a, v, strlen(v)));
+}
+
+static void
+normalize_action(struct arena *a, struct rcpt *rc, const char *v)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "failed", "failed" }, { "failure", "failed" },
+		{ "delayed", "delayed" }, { "expired", "delayed" },
+		{ "delivered", "delivered" }, { "deliverable", "delivered" },
+		{ "relayed", "relayed" }, { "expanded", "expanded" },
+	};
+	size_t i, k;
+
+	(void)a;
+	if (v == NULL)
+		return;
+	while (isspace((unsigned char)*v))
+		v++;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		k = strlen(t[i].in);
+		if (strncasecmp(v, t[i].in, k) == 0 &&
+		    !isalpha((unsigned char)v[k])) {
+			rc->action = t[i].out;
+			return;
+		}
+	}
+}
+
+static int
+rec_commit(struct fmt_ctx *c, struct dsn_rec *d)
+{
+	struct rcpt *rc;
+	const char *addr;
+	char st[16];
+
+	if (!d->any)
+		return (0);
+	addr = d->final != NULL ? d->final : d->orig != NULL ? d->orig :
+	    d->actual;
+	if (addr == NULL && d->status == NULL && d->diag == NULL)
+		goto out;
+	if (addr == NULL && c->r->nrcpt > 0) {
+		/* a group split by a stray blank line: complete the last */
+		rc = &c->r->rcpt[c->r->nrcpt - 1];
+		if (rc->status[0] == '\0' && d->status != NULL &&
+		    fmt_status_find(d->status, st))
+			memcpy(rc->status, st, sizeof(rc->status));
+		if ((rc->diag == NULL || *rc->diag == '\0') && d->diag) {
+			const char *v = after_type(c->a, d->diag);
+
+			if (v != NULL && strstr(v, "=?") != NULL)
+				v = mime_decode_words(c->a, v);
+			rc->diag = v;
+		}
+		goto out;
+	}
+	if ((rc = fmt_rcpt_add(c)) == NULL)
+		goto out;
+	rc->addr = addr != NULL ? fmt_addr(c->a, addr, strlen(addr)) : "";
+	rc->orig_addr = d->orig != NULL ?
+	    fmt_addr(c->a, d->orig, strlen(d->orig)) : "";
+	if (rc->addr != NULL && *rc->addr == '\0' && d->actual != NULL)
+		rc->addr = fmt_addr(c->a, d->actual, strlen(d->actual));
+	normalize_action(c->a, rc, d->action);
+	if (d->status != NULL && fmt_status_find(d->status, st))
+		memcpy(rc->status, st, sizeof(rc->status));
+	if (d->diag != NULL) {
+		const char *v = after_type(c->a, d->diag);
+
+		if (v != NULL && strstr(v, "=?") != NULL)
+			v = mime_decode_words(c->a, v);
+		rc->diag = v != NULL ? fmt_oneline(c->a, v, strlen(v)) : NULL;
+	}
+	rc->remote_mta = after_type(c->a, d->rmta);
+	rc->last_attempt = d->last != NULL ?
+	    fmt_oneline(c->a, d->last, strlen(d->last)) : NULL;
+out:
+	memset(d, 0, sizeof(*d));
+	return (1);
+}
+
+/* Does the record already hold something that f would overwrite? */
+static int
+rec_full(const struct dsn_rec *d, enum dsn_field f)
+{
+	switch (f) {
+	case DF_FINAL:
+		return (d->final != NULL);
+	case DF_ORIGINAL:
+		return (d->orig != NULL || (d->final != NULL &&
+		    (d->action != NULL || d->status != NULL)));
+	case DF_ACTION:
+		return (d->action != NULL);
+	case DF_STATUS:
+		return (d->status != NULL);
+	case DF_DIAG:
+		return (d->diag != NULL);
+	default:
+		return (0);
+	}
+}
+
+int
+fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n)
+{
+	struct report *r = c->r;
+	struct dsn_rec d;
+	const char *p = s, *end = s + n, *line, **slot;
+	char **cont = NULL, *v;
+	size_t len, vpos = 0, before = r->nrcpt, nl = 0;
+	enum dsn_field f;
+
+	memset(&d, 0, sizeof(d));
+	while (nl++ < DSN_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
+		if (len == 0 || (len > 0 && line[0] == '-' &&
+		    len > 1 && line[1] == '-')) {
+			/* blank line or a stray boundary: group ends */
+			if (d.final != NULL || d.orig != NULL || d.status)
+				rec_commit(c, &d);
+			cont = NULL;
+			continue;
+		}
+		if (isspace((unsigned char)line[0])) {
+			if (cont != NULL && *cont != NULL)
+				*cont = fmt_append(c->a, *cont, line, len);
+			continue;
+		}
+		f = field_of(line, len, &vpos);
+		cont = NULL;
+		if (f == DF_NONE || f == DF_OTHER)
+			continue;
+		if ((v = arena_strndup(c->a, line + vpos, len - vpos)) == NULL) {
+			c->limit = 1;
+			break;
+		}
+		if (f >= DF_FINAL && rec_full(&d, f))
+			rec_commit(c, &d);
+		slot = NULL;
+		switch (f) {
+		case DF_REPORTING_MTA:
+			if (r->reporting_mta == NULL || !*r->reporting_mta)
+				r->reporting_mta = after_type(c->a, v);
+			break;
+		case DF_ARRIVAL:
+			if (r->arrival_date == NULL || !*r->arrival_date)
+				r->arrival_date = fmt_oneline(c->a, v,
+				    strlen(v));
+			break;
+		case DF_ENVID:
+			r->orig.envelope_id = fmt_oneline(c->a, v, strlen(v));
+			break;
+		case DF_QUEUEID:
+			r->orig.queue_id = fmt_oneline(c->a, v, strlen(v));
+			break;
+		case DF_PFSENDER:
+		case DF_RECEIVED_FROM:
+		case DF_NONE:
+		case DF_OTHER:
+			break;
+		case DF_FINAL:
+			slot = &d.final;
+			break;
+		case DF_ORIGINAL:
+			slot = &d.orig;
+			break;
+		case DF_ACTUAL:
+			slot = &d.actual;
+			break;
+		case DF_ACTION:
+			slot = &d.action;
+			break;
+		case DF_STATUS:
+			slot = &d.status;
+			break;
+		case DF_REMOTE_MTA:
+			slot = &d.rmta;
+			break;
+		case DF_LAST_ATTEMPT:
+			slot = &d.last;
+			break;
+		case DF_DIAG:
+			d.diag = v;
+			cont = &d.diag;
+			d.any = 1;
+			break;
+		}
+		if (slot != NULL) {
+			*slot = v;
+			d.any = 1;
+			if (f == DF_FINAL || f == DF_ORIGINAL)
+				cont = NULL;
+		}
+	}
+	rec_commit(c, &d);
+	return ((int)(r->nrcpt - before));
+}
+
+int
+fmt_rfc3464_parse(struct fmt_ctx *c)
+{
+	if (c->dsn == NULL || c->dsn->body == NULL)
+		return (0);
+	return (fmt_rfc3464_fields(c, c->dsn->body, c->dsn->bodylen));
+}
+
+int
+fmt_rfc3464_text(struct fmt_ctx *c)
+{
+	static const char *const need1[] = { "\nFinal-Recipient:",
+	    "\nfinal-recipient:", "\nFINAL-RECIPIENT:", NULL };
+	const char *t = c->text;
+	size_t i;
+	int found = 0;
+
+	if (t == NULL || c->textlen == 0)
+		return (0);
+	for (i = 0; need1[i] != NULL && !found; i++)
+		if (strstr(t, need1[i]) != NULL || strncmp(t, need1[i] + 1,
+		    strlen(need1[i]) - 1) == 0)
+			found = 1;
+	if (!found)
+		return (0);
+	if (!fmt_strcasestr(t, c->textlen, "\nAction:") &&
+	    !fmt_strcasestr(t, c->textlen, "\nStatus:"))
+		return (0);
+	return (fmt_rfc3464_fields(c, t, c->textlen));
+}

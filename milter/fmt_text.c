@@ -1,0 +1,467 @@
+/*
+ * fmt_text.c - the generic text engine for non-standard bounces; see fmt.h
+ *
+ * SYNOPSIS
+ *	int	fmt_text_parse(struct fmt_ctx *c);
+ *	int	fmt_text_merge(struct fmt_ctx *c);
+ *
+ * DESCRIPTION
+ *	Both read c->text line by line with the patterns of the family
+ *	c->fam (rules/formats/NAME.fmt): the error section starts at a
+ *	`begin` line (or at once), ends at an `end` line; the inline
+ *	original starts at an `original` line.  In the section a `rcpt`
+ *	line starts a recipient (its diag group, if any, starts the
+ *	diagnostic), `diag` lines add to the current recipient, `shared`
+ *	lines to a diagnostic given to every recipient that has none, and
+ *	other lines continue the diagnostic as `cont` says.  When no
+ *	recipient line is found the recipients come from `rcpt-header` or
+ *	`rcpt-original`.  A recipient listed twice is kept once.
+ *
+ *	fmt_text_parse() appends the recipients to the report and sets
+ *	r->original_text.  fmt_text_merge() fills the diagnostics of
+ *	recipients already read from a delivery-status part (by address,
+ *	or by position when the counts agree) where they have none.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "fmt.h"
+
+#define TEXT_MAX_LINES	100000
+#define TEXT_MAX_DIAG	8192	/* bytes of diagnostic kept per recipient */
+
+struct trec {
+	char		*addr;
+	char		*diag;
+	char		 status[16];
+	char		 reply[4];
+	const char	*rhost;
+	const char	*cmd;
+};
+
+struct tstate {
+	struct fmt_ctx	*c;
+	struct trec	*v;
+	size_t		 n, cap;
+	char		*shared;
+	const char	*orig;		/* inline original, or NULL */
+	size_t		 origlen;
+};
+
+static struct trec *
+trec_new(struct tstate *t)
+{
+	struct trec *nv;
+	size_t cap;
+
+	if (t->n >= REPORT_MAX_RCPT) {
+		t->c->r->error = "too many recipients; the rest were not read";
+		t->c->limit = 1;
+		return (NULL);
+	}
+	if (t->n == t->cap) {
+		cap = t->cap ? t->cap * 2 : 8;
+		if ((nv = arena_alloc(t->c->a, cap * sizeof(*nv))) == NULL) {
+			t->c->limit = 1;
+			return (NULL);
+		}
+		if (t->n)
+			memcpy(nv, t->v, t->n * sizeof(*nv));
+		t->v = nv;
+		t->cap = cap;
+	}
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	return (&t->v[t->n++]);
+}
+
+static char *
+add_diag(struct tstate *t, char *prev, const char *s, size_t n)
+{
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	if (n == 0)
+		return (prev);
+	if (prev != NULL && strlen(prev) > TEXT_MAX_DIAG)
+		return (prev);
+	return (fmt_append(t->c->a, prev, s, n));
+}
+
+static void
+set_code(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (s == NULL || n == 0 || n >= cap)
+		return;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static void
+take_groups(struct tstate *t, struct trec *x, const struct fmt_match *m)
+{
+	char st[16];
+	char *tmp;
+
+	if (m->s[FG_DIAG] != NULL)
+		x->diag = add_diag(t, x->diag, m->s[FG_DIAG], m->n[FG_DIAG]);
+	if (m->s[FG_STATUS] != NULL && x->status[0] == '\0' &&
+	    (tmp = arena_strndup(t->c->a, m->s[FG_STATUS],
+	    m->n[FG_STATUS])) != NULL && fmt_status_find(tmp, st))
+		memcpy(x->status, st, sizeof(st));
+	if (m->s[FG_REPLY] != NULL && x->reply[0] == '\0')
+		set_code(x->reply, sizeof(x->reply), m->s[FG_REPLY],
+		    m->n[FG_REPLY]);
+	if (m->s[FG_RHOST] != NULL && x->rhost == NULL)
+		x->rhost = arena_strndup(t->c->a, m->s[FG_RHOST],
+		    m->n[FG_RHOST]);
+	if (m->s[FG_CMD] != NULL && x->cmd == NULL) {
+		tmp = arena_strndup(t->c->a, m->s[FG_CMD], m->n[FG_CMD]);
+		if (tmp != NULL) {
+			char *q;
+
+			for (q = tmp; *q; q++)
+				*q = (char)toupper((unsigned char)*q);
+			if (strcmp(tmp, "EHLO") == 0)
+				tmp = "HELO";
+			x->cmd = tmp;
+		}
+	}
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isspace((unsigned char)s[i]))
+			return (0);
+	return (1);
+}
+
+/* Scan the text; fills t. */
+static void
+scan(struct tstate *t)
+{
+	const struct fmt_family *f = t->c->fam;
+	const char *p = t->c->text, *end = p + t->c->textlen, *line;
+	struct trec *cur = NULL;
+	struct fmt_match m;
+	size_t len, nl = 0;
+	int started = f->begin.n == 0, ended = 0, open = 0, gotdiag = 0;
+
+	while (nl++ < TEXT_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
+		if (f->original.n > 0 &&
+		    fmt_rxv_any(&f->original, line, len, NULL, NULL)) {
+			t->orig = p;
+			t->origlen = (size_t)(end - p);
+			break;
+		}
+		if (ended)
+			continue;
+		if (!started) {
+			if (!fmt_rxv_any(&f->begin, line, len, NULL, NULL))
+				continue;
+			started = 1;
+		}
+		if (f->end.n > 0 && fmt_rxv_any(&f->end, line, len, NULL,
+		    NULL)) {
+			ended = 1;
+			if (f->original.n == 0)
+				break;
+			continue;
+		}
+		if (f->skip.n > 0 && fmt_rxv_any(&f->skip, line, len, NULL,
+		    NULL))
+			continue;
+		if (fmt_rxv_any(&f->rcpt, line, len, &m, NULL) &&
+		    m.s[FG_ADDR] != NULL) {
+			if ((cur = trec_new(t)) == NULL)
+				return;
+			cur->addr = fmt_addr(t->c->a, m.s[FG_ADDR],
+			    m.n[FG_ADDR]);
+			take_groups(t, cur, &m);
+			open = 1;
+			gotdiag = cur->diag != NULL;
+			continue;
+		}
+		if (fmt_rxv_any(&f->diag, line, len, &m, NULL)) {
+			if (m.s[FG_DIAG] == NULL) {
+				m.s[FG_DIAG] = line;
+				m.n[FG_DIAG] = len;
+			}
+			if (cur != NULL) {
+				take_groups(t, cur, &m);
+				open = 1;
+				gotdiag = 1;
+			} else
+				t->shared = add_diag(t, t->shared,
+				    m.s[FG_DIAG], m.n[FG_DIAG]);
+			continue;
+		}
+		if (fmt_rxv_any(&f->shared, line, len, &m, NULL)) {
+			if (m.s[FG_DIAG] != NULL)
+				t->shared = add_diag(t, t->shared,
+				    m.s[FG_DIAG], m.n[FG_DIAG]);
+			else
+				t->shared = add_diag(t, t->shared, line, len);
+			continue;
+		}
+		if (cur == NULL || !open)
+			continue;
+		switch (f->cont) {
+		case FC_NONE:
+			break;
+		case FC_INDENT:
+			if (blank(line, len))
+				break;
+			if (isspace((unsigned char)line[0])) {
+				cur->diag = add_diag(t, cur->diag, line, len);
+				gotdiag = 1;
+			} else
+				open = 0;
+			break;
+		case FC_PARA:
+			if (blank(line, len)) {
+				if (gotdiag)
+					open = 0;
+				break;
+			}
+			cur->diag = add_diag(t, cur->diag, line, len);
+			gotdiag = 1;
+			break;
+		case FC_ALL:
+			if (!blank(line, len)) {
+				cur->diag = add_diag(t, cur->diag, line, len);
+				gotdiag = 1;
+			}
+			break;
+		}
+	}
+}
+
+/* Recipients from a comma-separated header value. */
+static void
+from_header(struct tstate *t, const char *v)
+{
+	const char *p = v, *q;
+	struct trec *x;
+	size_t k = 0;
+
+	while (p != NULL && *p != '\0' && k++ < 1000) {
+		q = strchr(p, ',');
+		if (q == NULL)
+			q = p + strlen(p);
+		if (memchr(p, '@', (size_t)(q - p)) != NULL) {
+			if ((x = trec_new(t)) == NULL)
+				return;
+			x->addr = fmt_addr(t->c->a, p, (size_t)(q - p));
+		}
+		p = *q != '\0' ? q + 1 : q;
+	}
+}
+
+/* Header NAME of the inline original text. */
+static const char *
+inline_header(struct tstate *t, const char *name)
+{
+	const char *p = t->orig, *end, *line;
+	size_t len, k = strlen(name), nl = 0;
+	int seen = 0;
+
+	if (p == NULL)
+		return (NULL);
+	end = p + t->origlen;
+	while (nl++ < 400 && fmt_next_line(&p, end, &line, &len)) {
+		if (len == 0) {
+			if (seen)
+				break;
+			continue;
+		}
+		seen = 1;
+		if (len > k && line[k] == ':' &&
+		    strncasecmp(line, name, k) == 0)
+			return (arena_strndup(t->c->a, line + k + 1,
+			    len - k - 1));
+	}
+	return (NULL);
+}
+
+static void
+fallback_rcpts(struct tstate *t)
+{
+	const struct fmt_family *f = t->c->fam;
+	const char *v;
+
+	if (t->n > 0)
+		return;
+	if (f->rcpt_header != NULL &&
+	    (v = fmt_header(t->c->root, f->rcpt_header)) != NULL)
+		from_header(t, v);
+	if (t->n == 0 && f->rcpt_original != NULL) {
+		v = fmt_header(t->c->orig, f->rcpt_original);
+		if (v == NULL)
+			v = inline_header(t, f->rcpt_original);
+		if (v != NULL)
+			from_header(t, v);
+	}
+}
+
+/* Family patterns applied to one finished record. */
+static void
+refine(struct tstate *t, struct trec *x)
+{
+	const struct fmt_family *f = t->c->fam;
+	struct fmt_match m;
+	size_t n;
+
+	if (x->diag == NULL && t->shared != NULL)
+		x->diag = t->shared;
+	if (x->diag == NULL)
+		return;
+	n = strlen(x->diag);
+	if (fmt_rxv_any(&f->status, x->diag, n, &m, NULL))
+		take_groups(t, x, &m);
+	if (fmt_rxv_any(&f->reply, x->diag, n, &m, NULL))
+		take_groups(t, x, &m);
+	if (fmt_rxv_any(&f->rhost, x->diag, n, &m, NULL))
+		take_groups(t, x, &m);
+	if (fmt_rxv_any(&f->command, x->diag, n, &m, NULL))
+		take_groups(t, x, &m);
+}
+
+/* Drop a repeated address (keep the first, give it a diag it lacks). */
+static void
+dedupe(struct tstate *t)
+{
+	size_t i, j, o = 0;
+
+	for (i = 0; i < t->n; i++) {
+		for (j = 0; j < o; j++)
+			if (t->v[i].addr != NULL && t->v[j].addr != NULL &&
+			    strcasecmp(t->v[i].addr, t->v[j].addr) == 0)
+				break;
+		if (j < o) {
+			if (t->v[j].diag == NULL)
+				t->v[j].diag = t->v[i].diag;
+			continue;
+		}
+		t->v[o++] = t->v[i];
+	}
+	t->n = o;
+}
+
+static const char *
+hint_for(const struct fmt_family *f, const char *diag)
+{
+	size_t which;
+
+	if (diag == NULL || f->hint.n == 0)
+		return (NULL);
+	if (fmt_rxv_any(&f->hint, diag, strlen(diag), NULL, &which))
+		return (f->hint.arg[which]);
+	return (NULL);
+}
+
+static void
+to_rcpt(struct tstate *t, const struct trec *x, struct rcpt *rc)
+{
+	const struct fmt_family *f = t->c->fam;
+	const char *h;
+
+	rc->addr = x->addr;
+	if (rc->status[0] == '\0' || (x->status[0] != '\0' &&
+	    fmt_status_better(rc->status, x->status)))
+		memcpy(rc->status, x->status, sizeof(rc->status));
+	if (rc->reply[0] == '\0')
+		memcpy(rc->reply, x->reply, sizeof(rc->reply));
+	if (rc->diag == NULL || *rc->diag == '\0')
+		rc->diag = x->diag;
+	if (rc->remote_mta == NULL || *rc->remote_mta == '\0')
+		rc->remote_mta = x->rhost;
+	if (rc->command == NULL || *rc->command == '\0')
+		rc->command = x->cmd;
+	if ((rc->action == NULL || *rc->action == '\0') && f->action != NULL)
+		rc->action = f->action;
+	if (rc->reason_hint == NULL && (h = hint_for(f, rc->diag)) != NULL)
+		rc->reason_hint = h;
+}
+
+static int
+run(struct fmt_ctx *c, struct tstate *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	if (c->fam == NULL || c->text == NULL)
+		return (0);
+	scan(t);
+	fallback_rcpts(t);
+	dedupe(t);
+	for (i = 0; i < t->n; i++)
+		refine(t, &t->v[i]);
+	return ((int)t->n);
+}
+
+int
+fmt_text_parse(struct fmt_ctx *c)
+{
+	struct tstate t;
+	struct rcpt *rc;
+	size_t i;
+
+	if (run(c, &t) <= 0)
+		return (0);
+	for (i = 0; i < t.n; i++) {
+		if (t.v[i].addr == NULL || *t.v[i].addr == '\0')
+			continue;
+		if ((rc = fmt_rcpt_add(c)) == NULL)
+			break;
+		to_rcpt(&t, &t.v[i], rc);
+	}
+	if (t.orig != NULL && c->r->original_text == NULL) {
+		c->r->original_text = t.orig;
+		c->r->original_len = t.origlen;
+	}
+	return ((int)c->r->nrcpt);
+}
+
+int
+fmt_text_merge(struct fmt_ctx *c)
+{
+	struct tstate t;
+	struct report *r = c->r;
+	struct rcpt *rc;
+	size_t i, j;
+	const char *h;
+
+	if (run(c, &t) <= 0) {
+		/* still give the family's hints a chance */
+		for (i = 0; c->fam != NULL && i < r->nrcpt; i++)
+			if (r->rcpt[i].reason_hint == NULL &&
+			    (h = hint_for(c->fam, r->rcpt[i].diag)) != NULL)
+				r->rcpt[i].reason_hint = h;
+		return (0);
+	}
+	for (i = 0; i < r->nrcpt; i++) {
+		rc = &r->rcpt[i];
+		for (j = 0; j < t.n; j++)
+			if (t.v[j].addr != NULL && rc->addr != NULL &&
+			    strcasecmp(t.v[j].addr, rc->addr) == 0)
+				break;
+		if (j == t.n && t.n == r->nrcpt)
+			j = i;
+		if (j == t.n && t.n == 1)
+			j = 0;
+		if (j < t.n) {
+			const char *a = rc->addr;
+
+			to_rcpt(&t, &t.v[j], rc);
+			if (a != NULL && *a != '\0')
+				rc->addr = a;
+		}
+	}
+	return ((int)t.n);
+}

@@ -1,0 +1,528 @@
+/*
+ * fmt_util.c - helpers shared by the bounce-format parsers; see fmt.h
+ *
+ *	fmt_rx_compile()/fmt_rx_match(): PCRE2 patterns (UTF, JIT when
+ *	available, invalid UTF-8 tolerated) with the engine's named groups.
+ *	fmt_next_line(): bounded line iteration over a buffer.
+ *	fmt_addr(): a bare address from "rfc822; <a@b>" and similar.
+ *	fmt_oneline(): white space collapsed, trimmed, one line.
+ *	fmt_status_find(), fmt_reply_find(), fmt_command_find(): codes in
+ *	diagnostic text.  fmt_rcpt_finish(): fill a recipient's derived
+ *	fields (status, reply, command, action) from its diagnostic.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <ctype.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+
+struct fmt_rx {
+	pcre2_code	*re;
+	int		 grp[FG_NGROUPS];	/* group number, 0 when absent */
+};
+
+static const char *const group_names[FG_NGROUPS] = {
+	"addr", "diag", "status", "reply", "rhost", "cmd"
+};
+
+struct fmt_rx *
+fmt_rx_compile(const char *pat, char *err, size_t errlen)
+{
+	struct fmt_rx *rx;
+	int ec, i, n;
+	PCRE2_SIZE eo;
+	PCRE2_UCHAR msg[160];
+
+	if ((rx = calloc(1, sizeof(*rx))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	rx->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_MULTILINE, &ec, &eo,
+	    NULL);
+	if (rx->re == NULL) {
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		snprintf(err, errlen, "bad pattern at offset %zu: %s",
+		    (size_t)eo, (char *)msg);
+		free(rx);
+		return (NULL);
+	}
+	(void)pcre2_jit_compile(rx->re, PCRE2_JIT_COMPLETE);
+	for (i = 0; i < FG_NGROUPS; i++) {
+		n = pcre2_substring_number_from_name(rx->re,
+		    (PCRE2_SPTR)group_names[i]);
+		rx->grp[i] = n > 0 ? n : 0;
+	}
+	return (rx);
+}
+
+void
+fmt_rx_free(struct fmt_rx *rx)
+{
+	if (rx == NULL)
+		return;
+	pcre2_code_free(rx->re);
+	free(rx);
+}
+
+/*
+ * Match s[0..n) against rx.  Returns 1 on a match (m filled when not
+ * NULL), 0 otherwise.  Bounded by PCRE2's default match limits.
+ */
+int
+fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
+    struct fmt_match *m)
+{
+	pcre2_match_data *md;
+	PCRE2_SIZE *ov;
+	int rc, i, g;
+
+	if (rx == NULL || s == NULL)
+		return (0);
+	if ((md = pcre2_match_data_create_from_pattern(rx->re, NULL)) == NULL)
+		return (0);
+	rc = pcre2_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+	if (rc < 0) {
+		pcre2_match_data_free(md);
+		return (0);
+	}
+	if (m != NULL) {
+		ov = pcre2_get_ovector_pointer(md);
+		memset(m, 0, sizeof(*m));
+		m->start = ov[0];
+		m->end = ov[1];
+		for (i = 0; i < FG_NGROUPS; i++) {
+			g = rx->grp[i];
+			if (g == 0 || g >= rc || ov[2 * g] == PCRE2_UNSET)
+				continue;
+			m->s[i] = s + ov[2 * g];
+			m->n[i] = ov[2 * g + 1] - ov[2 * g];
+		}
+	}
+	pcre2_match_data_free(md);
+	return (1);
+}
+
+/*
+ * Next line of [*p, end): sets line/len (without LF or CR), advances *p.
+ * Returns 0 at the end.
+ */
+int
+fmt_next_line(const char **p, const char *end, const char **line,
+    size_t *len)
+{
+	const char *s = *p, *nl;
+
+	if (s == NULL || s >= end)
+		return (0);
+	nl = memchr(s, '\n', (size_t)(end - s));
+	*line = s;
+	*len = (size_t)((nl != NULL ? nl : end) - s);
+	*p = nl != NULL ? nl + 1 : end;
+	if (*len > 0 && s[*len - 1] == '\r')
+		(*len)--;
+	return (1);
+}
+
+int
+fmt_strcasestr(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	if (k == 0 || k > n)
+		return (k == 0);
+	for (i = 0; i + k <= n; i++)
+		if (strncasecmp(s + i, needle, k) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+addr_char(int c)
+{
+	return (c > ' ' && c != '<' && c != '>' && c != '(' && c != ')' &&
+	    c != ',' && c != ';' && c != '"' && c != '\'' && c != '[' &&
+	    c != ']' && c != 127);
+}
+
+/*
+ * A bare address from s[0..n): drops an "rfc822;" style type, angle
+ * brackets, quotes around the whole, a display name, trailing dots and
+ * colons.  Prefers the first "<...@...>" when there is one; else the
+ * first token holding "@"; else the first token.
+ */
+char *
+fmt_addr(struct arena *a, const char *s, size_t n)
+{
+	const char *p, *e, *lt, *gt, *semi, *at, *b;
+	size_t i;
+
+	if (s == NULL)
+		return (NULL);
+	e = s + n;
+	/* "rfc822; x" - a type is a short token without @ before ';' */
+	if ((semi = memchr(s, ';', n)) != NULL && semi - s < 16 &&
+	    memchr(s, '@', (size_t)(semi - s)) == NULL)
+		s = semi + 1;
+	/* <...@...> */
+	for (p = s; p < e && (lt = memchr(p, '<', (size_t)(e - p))) != NULL;
+	    p = lt + 1) {
+		gt = memchr(lt, '>', (size_t)(e - lt));
+		if (gt == NULL)
+			break;
+		if (memchr(lt, '@', (size_t)(gt - lt)) != NULL) {
+			s = lt + 1;
+			e = gt;
+			goto trim;
+		}
+	}
+	/* first token with '@' */
+	for (p = s; p < e; ) {
+		while (p < e && !addr_char((unsigned char)*p))
+			p++;
+		b = p;
+		while (p < e && addr_char((unsigned char)*p))
+			p++;
+		if (p > b && (at = memchr(b, '@', (size_t)(p - b))) != NULL) {
+			s = b;
+			e = p;
+			goto trim;
+		}
+	}
+	/* first token */
+	for (p = s; p < e && !addr_char((unsigned char)*p); p++)
+		;
+	for (b = p; p < e && addr_char((unsigned char)*p); p++)
+		;
+	s = b;
+	e = p;
+trim:
+	while (s < e && (isspace((unsigned char)*s) || *s == '<' ||
+	    *s == '"' || *s == '\''))
+		s++;
+	while (e > s && (isspace((unsigned char)e[-1]) || e[-1] == '>' ||
+	    e[-1] == '.' || e[-1] == ':' || e[-1] == ',' || e[-1] == '"' ||
+	    e[-1] == '\'' || e[-1] == ';'))
+		e--;
+	for (i = 0; s + i < e; i++)
+		if ((unsigned char)s[i] < ' ')
+			return (arena_strndup(a, s, i));
+	return (arena_strndup(a, s, (size_t)(e - s)));
+}
+
+/* s[0..n) with all white space runs as one space, trimmed. */
+char *
+fmt_oneline(struct arena *a, const char *s, size_t n)
+{
+	char *d, *o;
+	size_t i;
+	int sp = 0;
+
+	if (s == NULL)
+		return (NULL);
+	if ((d = arena_alloc(a, n + 1)) == NULL)
+		return (NULL);
+	o = d;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\0')
+			break;
+		if (c <= ' ' || c == 127) {
+			sp = 1;
+			continue;
+		}
+		if (sp && o > d)
+			*o++ = ' ';
+		sp = 0;
+		*o++ = (char)c;
+	}
+	*o = '\0';
+	return (d);
+}
+
+/* prev + " " + s[0..n), collapsed; prev may be NULL or "". */
+char *
+fmt_append(struct arena *a, const char *prev, const char *s, size_t n)
+{
+	char *t, *d;
+	size_t pl;
+
+	if (prev == NULL || *prev == '\0')
+		return (fmt_oneline(a, s, n));
+	pl = strlen(prev);
+	if ((t = arena_alloc(a, pl + n + 2)) == NULL)
+		return ((char *)prev);
+	memcpy(t, prev, pl);
+	t[pl] = ' ';
+	memcpy(t + pl + 1, s, n);
+	if ((d = fmt_oneline(a, t, pl + n + 1)) == NULL)
+		return ((char *)prev);
+	return (d);
+}
+
+/*
+ * An enhanced status code at s[i]: class 2/4/5, subject 0-7 (one digit),
+ * detail 1-3 digits; not preceded by a digit, '.', 'v' or 'V'; not
+ * followed by a digit or ".digit" (an IPv4 address or a version).
+ * Returns its length or 0.
+ */
+static size_t
+status_at(const char *base, size_t i)
+{
+	const char *s = base + i;
+	size_t k;
+
+	if (s[0] != '2' && s[0] != '4' && s[0] != '5')
+		return (0);
+	if (i > 0) {
+		unsigned char pc = (unsigned char)s[-1];
+
+		if (isdigit(pc) || pc == '.' || pc == 'v' || pc == 'V')
+			return (0);
+	}
+	if (s[1] != '.' || s[2] < '0' || s[2] > '7' || s[3] != '.')
+		return (0);
+	for (k = 4; k < 7 && isdigit((unsigned char)s[k]); k++)
+		;
+	if (k == 4 || isdigit((unsigned char)s[k]))
+		return (0);
+	if (s[k] == '.' && isdigit((unsigned char)s[k + 1]))
+		return (0);
+	return (k);
+}
+
+/*
+ * The enhanced status in text s (NUL-terminated): the first one that is
+ * neither x.0.0 nor 4.4.7, else the first of those.  Returns 1 and sets
+ * out, or 0.
+ */
+int
+fmt_status_find(const char *s, char out[16])
+{
+	char alt[16] = "";
+	size_t i, k;
+
+	out[0] = '\0';
+	if (s == NULL)
+		return (0);
+	for (i = 0; s[i] != '\0' && i < 65536; i++) {
+		if ((k = status_at(s, i)) == 0)
+			continue;
+		if ((k == 5 && s[i + 2] == '0' && s[i + 4] == '0') ||
+		    (k == 5 && strncmp(s + i, "4.4.7", 5) == 0)) {
+			if (alt[0] == '\0') {
+				memcpy(alt, s + i, k);
+				alt[k] = '\0';
+			}
+			i += k - 1;
+			continue;
+		}
+		memcpy(out, s + i, k);
+		out[k] = '\0';
+		return (1);
+	}
+	if (alt[0] != '\0') {
+		memcpy(out, alt, sizeof(alt));
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * Does a status found in the diagnostic (d) say more than the one the
+ * report states (f)?  Yes when f is empty, or when both have the same
+ * class and f is a generic x.0.0 / x.y.0 code that d refines.
+ */
+int
+fmt_status_better(const char *f, const char *d)
+{
+	if (d == NULL || *d == '\0')
+		return (0);
+	if (f == NULL || *f == '\0')
+		return (1);
+	if (f[0] != d[0] || strcmp(f, d) == 0)
+		return (0);
+	/* f is x.0.0: any other code of the class says more */
+	return (strcmp(f + 1, ".0.0") == 0);
+}
+
+static int
+reply_valid(int v)
+{
+	static const short ok[] = {
+		550, 552, 553, 551, 521, 525, 523, 524, 530, 533, 534, 535,
+		538, 555, 556, 554, 500, 501, 502, 503, 504,
+		421, 450, 451, 452, 422, 430, 432, 453, 454, 455, 458, 459,
+		211, 214, 220, 221, 235, 250, 251, 252, 253,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (ok[i] == v)
+			return ((int)i + 1);
+	return (0);
+}
+
+/*
+ * An SMTP reply code in s: a known code (RFC 5321 and friends) standing
+ * alone (no digit, '.' or '/' beside it), not inside an IPv4 address.
+ * Codes of class cls (2, 4, 5; 0 any, 5 first) are preferred in the
+ * order of the list; the earliest position wins among the first class
+ * that has one.
+ */
+int
+fmt_reply_find(const char *s, int cls, char out[4])
+{
+	int best = -1, bestc = 0, v, c;
+	size_t i, n;
+
+	out[0] = '\0';
+	if (s == NULL)
+		return (0);
+	if (fmt_strcasestr(s, strlen(s), "x-unix;"))
+		return (0);
+	n = strlen(s);
+	if (n > 65536)
+		n = 65536;
+	for (i = 0; i + 3 <= n; i++) {
+		unsigned char p = i > 0 ? (unsigned char)s[i - 1] : ' ';
+		unsigned char q = (unsigned char)s[i + 3];
+
+		if (!isdigit((unsigned char)s[i]) ||
+		    !isdigit((unsigned char)s[i + 1]) ||
+		    !isdigit((unsigned char)s[i + 2]))
+			continue;
+		if ((p >= '.' && p <= '9') || (q >= '.' && q <= '9')) {
+			/* skip the whole number */
+			while (i < n && (isdigit((unsigned char)s[i]) ||
+			    s[i] == '.'))
+				i++;
+			continue;
+		}
+		v = (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + s[i + 2] - '0';
+		if (!reply_valid(v)) {
+			i += 2;
+			continue;
+		}
+		c = v / 100;
+		if (cls != 0 && c != cls) {
+			i += 2;
+			continue;
+		}
+		/* rank: class 5, then 4, then 2 */
+		if (best < 0 || (c == 5 && bestc != 5) ||
+		    (c == 4 && bestc == 2)) {
+			best = v;
+			bestc = c;
+		}
+		i += 2;
+	}
+	if (best < 0)
+		return (0);
+	out[0] = (char)('0' + best / 100);
+	out[1] = (char)('0' + best / 10 % 10);
+	out[2] = (char)('0' + best % 10);
+	out[3] = '\0';
+	return (1);
+}
+
+/* The SMTP command a diagnostic names as the failed step, or NULL. */
+const char *
+fmt_command_find(const char *s)
+{
+	static const struct { const char *pat, *cmd; } t[] = {
+		{ "after end of data", "DATA" },
+		{ "after data", "DATA" },
+		{ "did not like our final data", "DATA" },
+		{ "in reply to end of data", "DATA" },
+		{ "after rcpt to", "RCPT" },
+		{ "in reply to rcpt to", "RCPT" },
+		{ "did not like our rcpt to", "RCPT" },
+		{ "most progress was rcpt to", "RCPT" },
+		{ "after mail from", "MAIL" },
+		{ "in reply to mail from", "MAIL" },
+		{ "did not like our mail from", "MAIL" },
+		{ "after helo", "HELO" },
+		{ "after ehlo", "HELO" },
+		{ "in reply to ehlo", "HELO" },
+		{ "in reply to helo", "HELO" },
+		{ "after initial connection", "CONN" },
+		{ "while talking to", NULL },
+	};
+	size_t i, n;
+
+	if (s == NULL)
+		return (NULL);
+	n = strlen(s);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].cmd != NULL && fmt_strcasestr(s, n, t[i].pat))
+			return (t[i].cmd);
+	return (NULL);
+}
+
+struct rcpt *
+fmt_rcpt_add(struct fmt_ctx *c)
+{
+	struct rcpt *rc;
+
+	if ((rc = report_add_rcpt(c->r)) == NULL)
+		c->limit = 1;
+	return (rc);
+}
+
+/*
+ * Derived fields of one recipient: status from the diagnostic when the
+ * report gave none or a generic one, reply code, command, action.
+ */
+void
+fmt_rcpt_finish(struct fmt_ctx *c, struct rcpt *rc)
+{
+	char st[16], rp[4];
+	const char *cmd;
+
+	if (rc->diag != NULL && *rc->diag != '\0') {
+		if (fmt_status_find(rc->diag, st) &&
+		    fmt_status_better(rc->status, st))
+			memcpy(rc->status, st, sizeof(rc->status));
+		if (rc->reply[0] == '\0' &&
+		    fmt_reply_find(rc->diag, rc->status[0] ?
+		    rc->status[0] - '0' : 0, rp))
+			memcpy(rc->reply, rp, sizeof(rc->reply));
+		if ((rc->command == NULL || *rc->command == '\0') &&
+		    (cmd = fmt_command_find(rc->diag)) != NULL)
+			rc->command = cmd;
+	}
+	if ((rc->action == NULL || *rc->action == '\0') &&
+	    c->r->kind != NULL && strcmp(c->r->kind, "dsn") == 0) {
+		if (rc->status[0] == '4')
+			rc->action = "delayed";
+		else if (rc->status[0] == '2')
+			rc->action = "delivered";
+		else
+			rc->action = "failed";
+	}
+}
+
+const char *
+fmt_header(const struct mime_part *p, const char *name)
+{
+	return (p != NULL ? mime_hdr_get(p, name) : NULL);
+}
+
+char *
+fmt_header_decoded(struct fmt_ctx *c, const struct mime_part *p,
+    const char *name)
+{
+	const char *v;
+	char *d;
+
+	if ((v = fmt_header(p, name)) == NULL)
+		return (NULL);
+	d = mime_decode_words(c->a, v);
+	return (d != NULL ? d : (char *)v);
+}
