@@ -1,9 +1,474 @@
-/* PLACEHOLDER - replaced by the classifier (see classify.h). */
+/*
+ * classify.c - settle status, reply, reason, hard, cause, side and hint
+ *
+ * SYNOPSIS
+ *	void	classify_report(const struct rules *rules, struct report *r);
+ *	void	classify_rcpt(const struct rules *rules,
+ *		    const struct report *r, struct rcpt *rc);
+ *
+ * DESCRIPTION
+ *	For one recipient record (as the format parsers filled it):
+ *
+ *	1. status: as stated; else the first enhanced status code in the
+ *	   diagnostic text (status_inferred set);
+ *	2. reply: as stated; else the SMTP reply code that starts the
+ *	   diagnostic text or follows "said:" (of the status's class);
+ *	3. reason: reason_decide() (reason.c, Sisimai's order of checks
+ *	   over rules/reasons.rules);
+ *	4. status, still none: the one the reason clearly implies (user
+ *	   unknown is X.1.1, ...) in the class of the reply code;
+ *	5. cause and side: cause_decide() (cause.c, the catalog of
+ *	   rules/causes.rules, with its evidence blocks); a catalogued
+ *	   cause may set the reason (the catalog wins over Sisimai's
+ *	   verdict); no cause: cause = reason, side and hint by reason;
+ *	6. inner_cause for causes marked "inner" (an expired message): the
+ *	   inner error classified as if it stood alone, which also gives
+ *	   the side;
+ *	7. while only delayed, side "unknown" becomes "transient" and the
+ *	   hint says the message is still being retried;
+ *	8. hard: Sisimai's hard bounce (userunknown, hostunknown, hasmoved,
+ *	   and notaccept of class 5).
+ *
+ *	Strings come from the rules (read-only) or from r->a.  Nothing here
+ *	fails: on any trouble the fields keep their safe defaults.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "classify.h"
-int status_table_load(struct rules *r, char *e, size_t n) { (void)r; (void)e; (void)n; return (0); }
-void status_table_free(struct status_table *t) { (void)t; }
-int reason_rules_load(struct rules *r, char *e, size_t n) { (void)r; (void)e; (void)n; return (0); }
-void reason_rules_free(struct reason_rules *t) { (void)t; }
-int cause_table_load(struct rules *r, char *e, size_t n) { (void)r; (void)e; (void)n; return (0); }
-void cause_table_free(struct cause_table *t) { (void)t; }
-void classify_report(const struct rules *ru, struct report *r) { (void)ru; (void)r; }
+#include "classify_int.h"
+
+#define DIAG_SCAN_MAX	8192	/* bytes of diagnostic text looked at */
+
+/* Copy s folding white space runs to one space; at most max bytes. */
+static char *
+fold(struct arena *a, const char *s, size_t max, size_t *outlen)
+{
+	char *d, *o;
+	size_t n = strlen(s);
+	int sp = 1;
+
+	if (n > max)
+		n = max;
+	if ((d = arena_alloc(a, n + 1)) == NULL) {
+		*outlen = 0;
+		return (NULL);
+	}
+	for (o = d; n > 0 && *s != '\0'; s++, n--) {
+		if (isspace((unsigned char)*s)) {
+			if (!sp)
+				*o++ = ' ';
+			sp = 1;
+			continue;
+		}
+		*o++ = *s;
+		sp = 0;
+	}
+	if (o > d && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	*outlen = (size_t)(o - d);
+	return (d);
+}
+
+static int
+token_char(int c)
+{
+	return (isalnum(c) || c == '.' || c == '_' || c == '-');
+}
+
+/* The n-th (0-based) enhanced status code standing alone in s. */
+static int
+find_status(const char *s, int nth, char out[16])
+{
+	const char *p, *end;
+
+	for (p = s; p != NULL && *p != '\0'; p++) {
+		if (*p != '2' && *p != '4' && *p != '5')
+			continue;
+		if (p > s && token_char((unsigned char)p[-1]))
+			continue;
+		if (status_parse(p, out, &end)) {
+			if (nth-- == 0)
+				return (1);
+			p = end - 1;
+		}
+	}
+	return (0);
+}
+
+/* A reply code: three digits standing alone, not part of a status. */
+static int
+reply_at(const char *p, const char *s, char out[4])
+{
+	if (!(p[0] == '4' || p[0] == '5' || p[0] == '2') ||
+	    !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+		return (0);
+	if (p > s && (token_char((unsigned char)p[-1]) || p[-1] == '#'))
+		return (0);
+	if (p[3] != '\0' && p[3] != ' ' && p[3] != '-' && p[3] != ',' &&
+	    p[3] != ')' && p[3] != ':')
+		return (0);
+	if (p[1] > '5')
+		return (0);
+	memcpy(out, p, 3);
+	out[3] = '\0';
+	return (1);
+}
+
+static int
+find_reply(const char *s, const char *status, char out[4])
+{
+	const char *p;
+	static const char *const lead[] = { "said: ", "said:", "<<< ",
+	    "reply: ", "error: ", NULL };
+	const char *const *l;
+
+	if (s == NULL || *s == '\0')
+		return (0);
+	/* At the start of the text, or right after "... said:". */
+	for (p = s; *p == ' ' || *p == '(' || *p == '['; p++)
+		;
+	if (reply_at(p, s, out) && (*status == '\0' || *status == out[0]))
+		return (1);
+	for (l = lead; *l != NULL; l++)
+		for (p = s; (p = strcasestr(p, *l)) != NULL; p++) {
+			const char *q = p + strlen(*l);
+
+			while (*q == ' ')
+				q++;
+			if (reply_at(q, s, out) && (*status == '\0' ||
+			    *status == out[0]))
+				return (1);
+		}
+	/* Else the reply that comes right before the status code. */
+	if (*status != '\0')
+		for (p = s; (p = strstr(p, status)) != NULL; p++)
+			if (p - s >= 4 && p[-1] == ' ' &&
+			    reply_at(p - 4, s, out) && out[0] == *status)
+				return (1);
+	return (0);
+}
+
+/* Status a reason clearly implies, for a bounce that states none. */
+static const char *
+implied_detail(const char *reason)
+{
+	static const struct { const char *reason, *sd; } map[] = {
+		{ "userunknown", "1.1" }, { "hostunknown", "1.2" },
+		{ "hasmoved", "1.6" }, { "mailboxfull", "2.2" },
+		{ "exceedlimit", "2.3" }, { "systemfull", "3.1" },
+		{ "mesgtoobig", "3.4" }, { "norelaying", "7.1" },
+		{ "expired", "4.7" }, { "requireptr", "7.25" },
+		{ NULL, NULL }
+	};
+	size_t i;
+
+	for (i = 0; map[i].reason != NULL; i++)
+		if (strcmp(map[i].reason, reason) == 0)
+			return (map[i].sd);
+	return (NULL);
+}
+
+static int
+is(const char *a, const char *b)
+{
+	return (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static char
+class_of(const struct rcpt *rc)
+{
+	if (rc->status[0] != '\0')
+		return (rc->status[0]);
+	if (rc->reply[0] == '4' || rc->reply[0] == '5')
+		return (rc->reply[0]);
+	if (is(rc->action, "delayed"))
+		return ('4');
+	return ('5');
+}
+
+static int
+hard_bounce(const char *reason, char cls)
+{
+	if (is(reason, "userunknown") || is(reason, "hostunknown") ||
+	    is(reason, "hasmoved"))
+		return (1);
+	return (is(reason, "notaccept") && cls == '5');
+}
+
+static char *
+lower_dup(struct arena *a, const char *s)
+{
+	char *d, *p;
+
+	if ((d = arena_strdup(a, s != NULL ? s : "")) == NULL)
+		return (NULL);
+	for (p = d; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return (d);
+}
+
+static const char *
+domain_part(const char *addr)
+{
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	return (at != NULL ? at + 1 : "");
+}
+
+/* Fill {domain}, {domain-dashes}, {sender-domain-dashes}, {remote-mta}. */
+static const char *
+expand(struct arena *a, const char *hint, const struct report *r,
+    const struct rcpt *rc)
+{
+	static const char *const keys[] = { "{domain}", "{domain-dashes}",
+	    "{sender-domain-dashes}", "{remote-mta}", NULL };
+	const char *vals[4], *p, *sd;
+	char *out, *o, *dd, *sdd;
+	size_t n, i, k;
+
+	if (hint == NULL || strchr(hint, '{') == NULL)
+		return (hint);
+	vals[0] = domain_part(rc->addr);
+	dd = lower_dup(a, vals[0]);
+	sd = r != NULL ? domain_part(r->orig.from) : "";
+	sdd = arena_strndup(a, sd, strcspn(sd, "> \t\""));
+	if (dd == NULL || sdd == NULL)
+		return (hint);
+	for (o = dd; *o; o++)
+		if (*o == '.')
+			*o = '-';
+	for (o = sdd; *o; o++)
+		*o = *o == '.' ? '-' : (char)tolower((unsigned char)*o);
+	vals[1] = *dd ? dd : "<domain-with-dashes>";
+	vals[2] = *sdd ? sdd : "<your-domain-with-dashes>";
+	vals[3] = rc->remote_mta != NULL && *rc->remote_mta ?
+	    rc->remote_mta : "the rejecting host";
+	if (!*vals[0])
+		vals[0] = "the recipient domain";
+	n = strlen(hint) + 1;
+	for (i = 0; i < 4; i++)
+		n += strlen(vals[i]) * 4;
+	if ((out = arena_alloc(a, n)) == NULL)
+		return (hint);
+	for (p = hint, o = out; *p != '\0';) {
+		for (k = 0; keys[k] != NULL; k++)
+			if (strncmp(p, keys[k], strlen(keys[k])) == 0)
+				break;
+		if (keys[k] != NULL && (size_t)(o - out) + strlen(vals[k]) <
+		    n - strlen(p)) {
+			o = stpcpy(o, vals[k]);
+			p += strlen(keys[k]);
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return (out);
+}
+
+static const char *
+join(struct arena *a, const char *x, const char *y)
+{
+	char *s;
+
+	if (x == NULL || *x == '\0')
+		return (y);
+	s = arena_printf(a, "%s %s", x, y);
+	return (s != NULL ? s : x);
+}
+
+static void
+facts_fill(struct facts *f, const struct report *r, const struct rcpt *rc,
+    const char *diag, size_t diaglen)
+{
+	struct arena *a = r != NULL ? r->a : NULL;
+
+	memset(f, 0, sizeof(*f));
+	f->status = rc->status;
+	f->reply = rc->reply;
+	f->diag = diag != NULL ? diag : "";
+	f->diaglen = diag != NULL ? diaglen : 0;
+	f->command = rc->command != NULL ? rc->command : "";
+	f->action = rc->action != NULL ? rc->action : "";
+	f->hint = rc->reason_hint;
+	f->rhost = "";
+	f->rcpt_domain = "";
+	if (a != NULL) {
+		char *h = lower_dup(a, rc->remote_mta);
+		char *d = lower_dup(a, domain_part(rc->addr));
+
+		f->rhost = h != NULL ? h : "";
+		f->rcpt_domain = d != NULL ? d : "";
+	}
+	f->xunix = rc->diag != NULL && strncasecmp(rc->diag, "x-unix", 6) == 0;
+}
+
+/* Classify the inner error of an expired message; sets inner_cause. */
+static void
+inner(const struct rules *rules, const struct report *r, struct rcpt *rc,
+    struct facts *outer, struct rx_scratch *sc)
+{
+	struct rcpt tmp;
+	struct facts f;
+	struct cause_input in;
+	struct cause_result cr;
+	const char *reason, *side;
+	char st[16];
+	int i;
+
+	tmp = *rc;
+	tmp.reason_hint = NULL;
+	tmp.status[0] = '\0';
+	/* A status in the text other than the expiry's own. */
+	for (i = 0; find_status(outer->diag, i, st); i++)
+		if (strcmp(st, rc->status) != 0) {
+			memcpy(tmp.status, st, sizeof(tmp.status));
+			break;
+		}
+	tmp.action = "failed";
+	f = *outer;
+	f.status = tmp.status;
+	f.hint = NULL;
+	f.action = "failed";
+	in.f = &f;
+	in.r = r;
+	in.rc = &tmp;
+	in.nested = 1;
+	reason = reason_decide(rules, &f, sc);
+	in.reason = reason;
+	cause_decide(rules, &in, sc, &cr);
+	if (cr.cause != NULL) {
+		rc->inner_cause = cr.cause;
+		side = cr.side;
+	} else if (*reason != '\0' && !is(reason, "expired") &&
+	    !is(reason, "onhold") && !is(reason, "undefined")) {
+		rc->inner_cause = reason;
+		side = cause_reason_side(rules, reason);
+	} else
+		return;
+	if (side != NULL && !is(side, "unknown") && !is(side, "transient"))
+		rc->side = side;
+}
+
+static void
+classify_one(const struct rules *rules, const struct report *r,
+    struct rcpt *rc, struct rx_scratch *sc)
+{
+	struct arena *a = r->a;
+	struct facts f;
+	struct cause_input in;
+	struct cause_result cr;
+	const char *reason, *d, *evs;
+	const char *implied;
+	char *diag;
+	size_t diaglen;
+
+	d = rc->diag != NULL ? rc->diag : "";
+	diag = fold(a, d, DIAG_SCAN_MAX, &diaglen);
+	if (rc->status[0] == '\0' && diag != NULL &&
+	    find_status(diag, 0, rc->status))
+		rc->status_inferred = 1;
+	if (rc->reply[0] == '\0' && diag != NULL)
+		(void)find_reply(diag, rc->status, rc->reply);
+	facts_fill(&f, r, rc, diag, diaglen);
+
+	if (is(r->kind, "arf") || is(rc->reason_hint, "feedback"))
+		reason = "feedback";
+	else if (is(r->kind, "autoreply") || is(rc->reason_hint, "vacation"))
+		reason = "vacation";
+	else
+		reason = reason_decide(rules, &f, sc);
+	rc->reason = reason;
+
+	if (rc->status[0] == '\0' && (implied = implied_detail(reason)) !=
+	    NULL && (rc->reply[0] != '\0' || f.diaglen > 0)) {
+		snprintf(rc->status, sizeof(rc->status), "%c.%s",
+		    class_of(rc), implied);
+		rc->status_inferred = 1;
+		f.status = rc->status;
+	}
+
+	in.f = &f;
+	in.reason = reason;
+	in.r = r;
+	in.rc = rc;
+	in.nested = 0;
+	cause_decide(rules, &in, sc, &cr);
+	if (cr.cause != NULL) {
+		rc->cause = cr.cause;
+		if (cr.reason != NULL)
+			rc->reason = cr.reason;
+		rc->side = cr.side;
+		rc->hint = cr.hint;
+		if (cause_wants_inner(rules, cr.cause))
+			inner(rules, r, rc, &f, sc);
+	} else {
+		rc->cause = rc->reason;
+		rc->side = cause_reason_side(rules, rc->reason);
+		rc->hint = cause_reason_hint(rules, rc->reason);
+	}
+	if (rc->side == NULL)
+		rc->side = "unknown";
+	if (rc->hint == NULL)
+		rc->hint = "";
+	rc->hint = expand(a, rc->hint, r, rc);
+
+	/* Evidence that the receiver could not verify us: say so. */
+	if (cause_auth_failed(rc)) {
+		evs = arena_printf(a, "Local evidence: spf=%s dkim=%s%s",
+		    rc->ev.spf ? rc->ev.spf : "skipped",
+		    rc->ev.dkim ? rc->ev.dkim : "skipped",
+		    is(rc->cause, "sender-auth-failed") ? "." :
+		    "; the receiver may also distrust unauthenticated mail.");
+		if (evs != NULL)
+			rc->hint = join(a, rc->hint, evs);
+	}
+	if (is(rc->action, "delayed")) {
+		if (is(rc->side, "unknown"))
+			rc->side = "transient";
+		rc->hint = join(a, rc->hint,
+		    "The message is still queued and being retried.");
+	}
+	if (rc->diag != NULL && *rc->diag != '\0' &&
+	    is(rc->cause, "unclassified-5.4.1"))
+		rc->hint = join(a, rc->hint, arena_printf(a, "Text: %s",
+		    diag != NULL ? diag : rc->diag));
+	rc->hard = hard_bounce(rc->reason, class_of(rc));
+	if (is(rc->reason, "delivered") || is(rc->reason, "feedback") ||
+	    is(rc->reason, "vacation"))
+		rc->hard = 0;
+}
+
+void
+classify_rcpt(const struct rules *rules, const struct report *r,
+    struct rcpt *rc)
+{
+	struct rx_scratch sc;
+
+	if (rules == NULL || r == NULL || rc == NULL)
+		return;
+	if (rx_scratch_init(&sc) == -1) {
+		rc->reason = "undefined";
+		rc->side = "unknown";
+		return;
+	}
+	classify_one(rules, r, rc, &sc);
+	rx_scratch_free(&sc);
+}
+
+void
+classify_report(const struct rules *rules, struct report *r)
+{
+	struct rx_scratch sc;
+	size_t i;
+
+	if (rules == NULL || r == NULL)
+		return;
+	if (rx_scratch_init(&sc) == -1)
+		return;
+	for (i = 0; i < r->nrcpt; i++)
+		classify_one(rules, r, &r->rcpt[i], &sc);
+	rx_scratch_free(&sc);
+}

@@ -1,0 +1,685 @@
+/*
+ * cause.c - the 5.4.1 cause catalog and the hints, from rules/causes.rules
+ *
+ * SYNOPSIS
+ *	int	cause_table_load(struct rules *r, char *err, size_t errlen);
+ *	void	cause_table_free(struct cause_table *t);
+ *	void	cause_decide(const struct rules *rules,
+ *		    const struct cause_input *in, struct rx_scratch *sc,
+ *		    struct cause_result *out);
+ *	const char *cause_reason_side(const struct rules *rules,
+ *		    const char *reason);
+ *	const char *cause_reason_hint(const struct rules *rules,
+ *		    const char *reason);
+ *
+ * DESCRIPTION
+ *	causes.rules is a list of blocks.  A block starts with a line
+ *	"cause ID" (a catalogued cause) or "reason NAME" (side and hint of
+ *	a reason with no finer cause); the indented lines after it are
+ *	"KEY VALUE":
+ *
+ *	status CODE...	statuses the cause applies to: exact codes
+ *			(5.4.1 never matches 5.4.14), "C.S.*" for any
+ *			detail, "none" for a bounce that states no
+ *			status, "inner" for no status while an expired
+ *			message's inner error is classified
+ *	text PHRASE	case-insensitive wording; any text or regex line
+ *	regex RE	matching is enough (none at all: status decides)
+ *	unless PHRASE	wording that rules the cause out (also
+ *	unless-regex RE)
+ *	host RE		the remote MTA must match
+ *	reason R	reason to report (else the computed one stays)
+ *	reason-retried R  reason when the sender gave up after retries
+ *			(Action: failed with a 4.x.x status)
+ *	side S		sender recipient address transient none unknown
+ *	side-delayed S	side while the message is only delayed
+ *	evidence NAME	reached from local evidence instead of wording:
+ *			"eop-outbound" (the relay was ours, through
+ *			Exchange Online) or "auth-failed" (SPF/DKIM of
+ *			the returned original do not pass)
+ *	replaces ID...	the causes an evidence block replaces
+ *	inner yes	report the inner error (message-expired)
+ *	hint TEXT	remediation; several lines are joined.  {domain},
+ *			{domain-dashes}, {sender-domain-dashes} and
+ *			{remote-mta} are filled in from the bounce.
+ *
+ *	Blocks are tried in file order and the first match wins, so the
+ *	order of the file is the precedence of causes.md; one cause may
+ *	have several blocks (say, one per family of statuses).  Evidence
+ *	blocks are tried after, and replace only what their replaces line
+ *	names.  A "reason" block exists once per reason.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "classify_int.h"
+
+#define MAXST	16
+
+struct cause {
+	char		 id[48];
+	int		 is_reason;	/* a "reason" block */
+	char		 st[MAXST][16];	/* statuses; "C.S.*", "none", "inner" */
+	int		 nst;
+	char		*yes_src, *no_src;
+	size_t		 yes_len, no_len;
+	pcre2_code	*yes, *no, *host;
+	char		 reason[24], reason_retried[24];
+	char		 side[16], side_delayed[16];
+	char		 evidence[24];
+	char		 replaces[8][48];
+	int		 nreplaces;
+	int		 inner;
+	char		*hint;
+};
+
+struct cause_table {
+	struct cause	*v;
+	size_t		 n;
+};
+
+static const char *const sides[] = {
+	"sender", "recipient", "address", "transient", "none", "unknown", NULL
+};
+
+static int
+one_of(const char *s, const char *const *v)
+{
+	for (; *v != NULL; v++)
+		if (strcmp(s, *v) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+append(char **src, size_t *len, const char *re, int literal)
+{
+	char *p;
+	size_t n = strlen(re), need = *len + 2 * n + 8;
+	const char *s;
+
+	if ((p = realloc(*src, need)) == NULL)
+		return (-1);
+	*src = p;
+	p += *len;
+	if (*len)
+		*p++ = '|';
+	*p++ = '(';
+	*p++ = '?';
+	*p++ = ':';
+	for (s = re; *s != '\0'; s++) {
+		if (literal && !isalnum((unsigned char)*s) && *s != ' ' &&
+		    (unsigned char)*s < 0x80)
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p++ = ')';
+	*p = '\0';
+	*len = (size_t)(p - *src);
+	return (0);
+}
+
+static int
+set_word(char *dst, size_t n, const char *v, struct rf *f, char *err,
+    size_t errlen, const char *what)
+{
+	if (strlen(v) >= n || strchr(v, ' ') != NULL)
+		return (rf_error(f, err, errlen, "bad %s \"%s\"", what, v));
+	snprintf(dst, n, "%s", v);
+	return (0);
+}
+
+static int
+status_word(struct cause *c, const char *w, struct rf *f, char *err,
+    size_t errlen)
+{
+	char buf[16], out[16];
+	const char *end;
+	size_t n = strlen(w);
+
+	if (c->nst == MAXST)
+		return (rf_error(f, err, errlen, "too many statuses"));
+	if (strcmp(w, "none") == 0 || strcmp(w, "inner") == 0) {
+		snprintf(c->st[c->nst++], 16, "%s", w);
+		return (0);
+	}
+	if (n > 2 && n < sizeof(buf) && strcmp(w + n - 2, ".*") == 0) {
+		snprintf(buf, sizeof(buf), "%.*s.0", (int)(n - 2), w);
+		if (!status_parse(buf, out, &end) || *end != '\0')
+			return (rf_error(f, err, errlen, "bad status \"%s\"",
+			    w));
+		snprintf(c->st[c->nst++], 16, "%.*s", (int)(n - 1), w);
+		return (0);
+	}
+	if (!status_parse(w, out, &end) || *end != '\0')
+		return (rf_error(f, err, errlen, "bad status \"%s\"", w));
+	snprintf(c->st[c->nst++], 16, "%s", out);
+	return (0);
+}
+
+static int
+key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
+{
+	char *k = line, *v, *w, *save;
+	pcre2_code *t;
+	size_t n;
+	int rc = 0;
+
+	v = k + strcspn(k, " \t");
+	if (*v != '\0')
+		*v++ = '\0';
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '\0')
+		return (rf_error(f, err, errlen, "%s: value missing", k));
+	if (strcmp(k, "status") == 0) {
+		for (w = strtok_r(v, " \t", &save); w != NULL && rc == 0;
+		    w = strtok_r(NULL, " \t", &save))
+			rc = status_word(c, w, f, err, errlen);
+		return (rc);
+	}
+	if (strcmp(k, "text") == 0 || strcmp(k, "unless") == 0 ||
+	    strcmp(k, "regex") == 0 || strcmp(k, "unless-regex") == 0) {
+		int lit = strstr(k, "regex") == NULL;
+		int veto = strncmp(k, "unless", 6) == 0;
+
+		if (!lit) {
+			if ((t = rx_compile(v, strlen(v), 0, f, err,
+			    errlen)) == NULL)
+				return (-1);
+			pcre2_code_free(t);
+		}
+		rc = veto ? append(&c->no_src, &c->no_len, v, lit) :
+		    append(&c->yes_src, &c->yes_len, v, lit);
+		return (rc == -1 ? rf_error(f, err, errlen, "out of memory") :
+		    0);
+	}
+	if (strcmp(k, "host") == 0) {
+		if (c->host != NULL)
+			return (rf_error(f, err, errlen, "second host line"));
+		c->host = rx_compile(v, strlen(v), 0, f, err, errlen);
+		return (c->host == NULL ? -1 : 0);
+	}
+	if (strcmp(k, "reason") == 0 || strcmp(k, "reason-retried") == 0) {
+		if (!reason_known(v))
+			return (rf_error(f, err, errlen,
+			    "unknown reason \"%s\"", v));
+		return (set_word(k[6] ? c->reason_retried : c->reason,
+		    sizeof(c->reason), v, f, err, errlen, "reason"));
+	}
+	if (strcmp(k, "side") == 0 || strcmp(k, "side-delayed") == 0) {
+		if (!one_of(v, sides))
+			return (rf_error(f, err, errlen, "unknown side \"%s\"",
+			    v));
+		return (set_word(k[4] ? c->side_delayed : c->side,
+		    sizeof(c->side), v, f, err, errlen, "side"));
+	}
+	if (strcmp(k, "evidence") == 0) {
+		if (strcmp(v, "eop-outbound") != 0 &&
+		    strcmp(v, "auth-failed") != 0)
+			return (rf_error(f, err, errlen,
+			    "unknown evidence \"%s\"", v));
+		return (set_word(c->evidence, sizeof(c->evidence), v, f, err,
+		    errlen, "evidence"));
+	}
+	if (strcmp(k, "replaces") == 0) {
+		for (w = strtok_r(v, " \t", &save); w != NULL;
+		    w = strtok_r(NULL, " \t", &save)) {
+			if (c->nreplaces == 8)
+				return (rf_error(f, err, errlen,
+				    "too many replaces"));
+			if (set_word(c->replaces[c->nreplaces++],
+			    sizeof(c->replaces[0]), w, f, err, errlen,
+			    "cause id") == -1)
+				return (-1);
+		}
+		return (0);
+	}
+	if (strcmp(k, "inner") == 0) {
+		c->inner = strcmp(v, "yes") == 0;
+		return (0);
+	}
+	if (strcmp(k, "hint") == 0) {
+		n = c->hint ? strlen(c->hint) : 0;
+		if ((w = realloc(c->hint, n + strlen(v) + 2)) == NULL)
+			return (rf_error(f, err, errlen, "out of memory"));
+		c->hint = w;
+		snprintf(w + n, strlen(v) + 2, "%s%s", n ? " " : "", v);
+		return (0);
+	}
+	return (rf_error(f, err, errlen, "unknown key \"%s\"", k));
+}
+
+static int
+valid_id(const char *s)
+{
+	if (*s == '\0' || strlen(s) >= 48)
+		return (0);
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '-' && *s != '.')
+			return (0);
+	return (1);
+}
+
+static int
+block_start(struct cause_table *t, struct rf *f, char *line, char *err,
+    size_t errlen)
+{
+	struct cause *v, *c;
+	char *id;
+	size_t i;
+	int isr = strncmp(line, "reason", 6) == 0 && isspace((unsigned char)line[6]);
+
+	if (!isr && !(strncmp(line, "cause", 5) == 0 &&
+	    isspace((unsigned char)line[5])))
+		return (rf_error(f, err, errlen,
+		    "expected \"cause ID\" or \"reason NAME\""));
+	for (id = line + (isr ? 6 : 5); isspace((unsigned char)*id); id++)
+		;
+	if (!valid_id(id))
+		return (rf_error(f, err, errlen, "bad id \"%s\"", id));
+	if (isr && !reason_known(id))
+		return (rf_error(f, err, errlen, "unknown reason \"%s\"", id));
+	for (i = 0; i < t->n; i++)
+		if (isr && t->v[i].is_reason && strcmp(t->v[i].id, id) == 0)
+			return (rf_error(f, err, errlen, "\"%s\" seen before",
+			    id));
+	if ((v = realloc(t->v, (t->n + 1) * sizeof(*v))) == NULL)
+		return (rf_error(f, err, errlen, "out of memory"));
+	t->v = v;
+	c = &v[t->n++];
+	memset(c, 0, sizeof(*c));
+	c->is_reason = isr;
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	return (0);
+}
+
+static int
+block_finish(struct cause *c, struct rf *f, char *err, size_t errlen)
+{
+	if (c->yes_src != NULL && (c->yes = rx_compile(c->yes_src,
+	    c->yes_len, 0, f, err, errlen)) == NULL)
+		return (-1);
+	if (c->no_src != NULL && (c->no = rx_compile(c->no_src, c->no_len, 0,
+	    f, err, errlen)) == NULL)
+		return (-1);
+	free(c->yes_src);
+	free(c->no_src);
+	c->yes_src = c->no_src = NULL;
+	if (c->side[0] == '\0')
+		return (rf_error(f, err, errlen, "\"%s\" has no side", c->id));
+	if (!c->is_reason && c->nst == 0 && c->evidence[0] == '\0')
+		return (rf_error(f, err, errlen, "cause \"%s\" has no status",
+		    c->id));
+	return (0);
+}
+
+int
+cause_table_load(struct rules *r, char *err, size_t errlen)
+{
+	struct cause_table *t;
+	struct rf f;
+	char *line;
+	int rc = 0;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "%s/causes.rules:0: out of memory",
+		    r->dir);
+		return (-1);
+	}
+	r->causes = t;
+	if (rf_open(&f, r->dir, "causes.rules", err, errlen) == -1)
+		return (-1);
+	while (rc == 0 && (line = rf_next(&f)) != NULL) {
+		if (!isspace((unsigned char)line[0])) {
+			if (t->n > 0)
+				rc = block_finish(&t->v[t->n - 1], &f, err,
+				    errlen);
+			if (rc == 0)
+				rc = block_start(t, &f, line, err, errlen);
+			continue;
+		}
+		while (isspace((unsigned char)*line))
+			line++;
+		if (t->n == 0)
+			rc = rf_error(&f, err, errlen, "key outside a block");
+		else
+			rc = key_line(&t->v[t->n - 1], &f, line, err, errlen);
+	}
+	if (rc == 0 && f.failed)
+		rc = rf_error(&f, err, errlen, f.failed == 1 ?
+		    "line too long" : "read error");
+	if (rc == 0 && t->n > 0)
+		rc = block_finish(&t->v[t->n - 1], &f, err, errlen);
+	rf_close(&f);
+	return (rc);
+}
+
+void
+cause_table_free(struct cause_table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].yes_src);
+		free(t->v[i].no_src);
+		pcre2_code_free(t->v[i].yes);
+		pcre2_code_free(t->v[i].no);
+		pcre2_code_free(t->v[i].host);
+		free(t->v[i].hint);
+	}
+	free(t->v);
+	free(t);
+}
+
+/* --- deciding ----------------------------------------------------------- */
+
+static const struct cause *
+find(const struct cause_table *t, const char *id, int is_reason)
+{
+	size_t i;
+
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (t->v[i].is_reason == is_reason &&
+		    strcmp(t->v[i].id, id) == 0)
+			return (&t->v[i]);
+	return (NULL);
+}
+
+const char *
+cause_reason_side(const struct rules *rules, const char *reason)
+{
+	const struct cause *c = find(rules->causes, reason, 1);
+
+	return (c != NULL ? c->side : NULL);
+}
+
+const char *
+cause_reason_hint(const struct rules *rules, const char *reason)
+{
+	const struct cause *c = find(rules->causes, reason, 1);
+
+	return (c != NULL ? c->hint : NULL);
+}
+
+static int
+status_ok(const struct cause *c, const char *status, int nested)
+{
+	int i;
+	size_t n;
+
+	for (i = 0; i < c->nst; i++) {
+		const char *w = c->st[i];
+
+		if (strcmp(w, "none") == 0) {
+			if (*status == '\0')
+				return (1);
+		} else if (strcmp(w, "inner") == 0) {
+			if (nested && *status == '\0')
+				return (1);
+		} else if ((n = strlen(w)) > 0 && w[n - 1] == '*') {
+			if (strncmp(w, status, n - 1) == 0 &&
+			    isdigit((unsigned char)status[n - 1]))
+				return (1);
+		} else if (strcmp(w, status) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+wording_ok(const struct cause *c, const struct cause_input *in,
+    struct rx_scratch *sc)
+{
+	const struct facts *f = in->f;
+
+	if (c->host != NULL && !(f->rhost[0] != '\0' && rx_match(c->host,
+	    f->rhost, strlen(f->rhost), sc)))
+		return (0);
+	if (c->yes != NULL && !rx_match(c->yes, f->diag, f->diaglen, sc))
+		return (0);
+	if (c->no != NULL && rx_match(c->no, f->diag, f->diaglen, sc))
+		return (0);
+	return (1);
+}
+
+static int
+replaces(const struct cause *c, const char *id)
+{
+	int i;
+
+	for (i = 0; i < c->nreplaces; i++)
+		if (strcmp(c->replaces[i], id) == 0)
+			return (1);
+	return (0);
+}
+
+/* --- evidence ----------------------------------------------------------- */
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at;
+
+	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
+		return ("");
+	return (at + 1);
+}
+
+/* The label an EOP MX host carries: "contoso-com" of
+ * contoso-com.mail.protection.outlook.com or contoso-com.<id>.mx.microsoft. */
+static int
+eop_label(const char *host, char *out, size_t outlen)
+{
+	static const char *const tails[] = {
+		".mail.protection.outlook.com", ".mx.microsoft", NULL
+	};
+	const char *const *t;
+	const char *dot;
+	size_t hl, tl, n;
+
+	hl = strlen(host);
+	for (t = tails; *t != NULL; t++) {
+		tl = strlen(*t);
+		if (hl <= tl || strncasecmp(host + hl - tl, *t, tl) != 0)
+			continue;
+		n = strcspn(host, ".");
+		if ((dot = strchr(host, '.')) == NULL || n == 0 || n >= outlen)
+			return (0);
+		memcpy(out, host, n);
+		out[n] = '\0';
+		return (1);
+	}
+	return (0);
+}
+
+/* "example.co.jp" -> "example-co-jp", lower case. */
+static void
+dashes(const char *d, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; d[i] != '\0' && i + 1 < outlen; i++)
+		out[i] = d[i] == '.' ? '-' : (char)tolower((unsigned char)d[i]);
+	out[i] = '\0';
+}
+
+/* Find an EOP host name in s (remote MTA or diagnostic text). */
+static int
+eop_host_in(const char *s, char *label, size_t labellen)
+{
+	const char *p, *q, *start;
+	char host[256];
+	size_t n;
+
+	if (s == NULL)
+		return (0);
+	for (p = s; (q = strcasestr(p, ".mail.protection.outlook.com")) !=
+	    NULL || (q = strcasestr(p, ".mx.microsoft")) != NULL; p = q + 1) {
+		for (start = q; start > s && (isalnum((unsigned char)start[-1]) ||
+		    start[-1] == '-' || start[-1] == '.'); start--)
+			;
+		n = (size_t)(q - start) + strcspn(q, " \t[]()<>;,\"'");
+		if (n >= sizeof(host))
+			continue;
+		memcpy(host, start, n);
+		host[n] = '\0';
+		if (eop_label(host, label, labellen))
+			return (1);
+	}
+	return (0);
+}
+
+static const char *
+sender_domain(const struct report *r)
+{
+	const char *from = r != NULL ? r->orig.from : NULL, *d, *e;
+	static __thread char buf[256];
+	size_t n;
+
+	if (from == NULL || (d = strrchr(from, '@')) == NULL)
+		return ("");
+	d++;
+	n = strcspn(d, "> \t\"");
+	if (n == 0 || n >= sizeof(buf))
+		return ("");
+	memcpy(buf, d, n);
+	buf[n] = '\0';
+	e = buf;
+	return (e);
+}
+
+/* The relay that was refused was our own, through Exchange Online. */
+static int
+eop_outbound(const struct cause_input *in)
+{
+	const struct report *r = in->r;
+	const struct rcpt *rc = in->rc;
+	char label[128], want[256], other[128];
+	const char *sd, *rd, *od;
+	size_t i;
+
+	if (rc != NULL && rc->ev.mx != NULL && (strcmp(rc->ev.mx, "other") == 0 ||
+	    strcmp(rc->ev.mx, "none") == 0))
+		return (1);
+	if (!eop_host_in(in->f->rhost, label, sizeof(label)) &&
+	    !eop_host_in(in->f->diag, label, sizeof(label)))
+		return (0);
+	rd = rc != NULL ? domain_of(rc->addr) : "";
+	sd = sender_domain(r);
+	if (*sd != '\0') {
+		dashes(sd, want, sizeof(want));
+		dashes(rd, other, sizeof(other));
+		if (strcasecmp(label, want) == 0 && strcasecmp(label, other))
+			return (1);
+	}
+	/* One EOP host refusing recipients of unrelated domains. */
+	for (i = 0; r != NULL && rc != NULL && i < r->nrcpt; i++) {
+		char l2[128];
+
+		if (&r->rcpt[i] == rc || r->rcpt[i].addr == NULL)
+			continue;
+		od = domain_of(r->rcpt[i].addr);
+		if (*od == '\0' || strcasecmp(od, rd) == 0)
+			continue;
+		if ((eop_host_in(r->rcpt[i].remote_mta, l2, sizeof(l2)) ||
+		    eop_host_in(r->rcpt[i].diag, l2, sizeof(l2))) &&
+		    strcasecmp(l2, label) == 0 &&
+		    strcasestr(r->rcpt[i].diag ? r->rcpt[i].diag : "",
+		    "relay") != NULL)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+word_in(const char *w, const char *const *v)
+{
+	return (w != NULL && one_of(w, v));
+}
+
+/* SPF/DKIM evidence says the receiver could not verify us. */
+int
+cause_auth_failed(const struct rcpt *rc)
+{
+	static const char *const spf_bad[] = { "fail", "softfail", "permerror",
+	    NULL };
+	static const char *const spf_weak[] = { "none", "neutral", NULL };
+	static const char *const dkim_bad[] = { "fail", "none", NULL };
+
+	if (rc == NULL)
+		return (0);
+	if (word_in(rc->ev.spf, spf_bad))
+		return (1);
+	if (rc->ev.dkim != NULL && strcmp(rc->ev.dkim, "fail") == 0)
+		return (1);
+	return (word_in(rc->ev.spf, spf_weak) && word_in(rc->ev.dkim,
+	    dkim_bad));
+}
+
+static void
+fill(const struct cause *c, const struct cause_input *in,
+    struct cause_result *out)
+{
+	int retried = in->rc != NULL && in->f->status[0] == '4' &&
+	    in->f->action != NULL && strcmp(in->f->action, "failed") == 0;
+
+	out->cause = c->id;
+	out->reason = c->reason[0] ? c->reason : NULL;
+	if (retried && c->reason_retried[0])
+		out->reason = c->reason_retried;
+	out->side = c->side;
+	if (c->side_delayed[0] && in->f->action != NULL &&
+	    strcmp(in->f->action, "delayed") == 0)
+		out->side = c->side_delayed;
+	out->hint = c->hint;
+}
+
+void
+cause_decide(const struct rules *rules, const struct cause_input *in,
+    struct rx_scratch *sc, struct cause_result *out)
+{
+	const struct cause_table *t = rules->causes;
+	const struct cause *c, *hit = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n && hit == NULL; i++) {
+		c = &t->v[i];
+		if (c->is_reason || c->evidence[0] != '\0' ||
+		    (in->nested && c->inner))
+			continue;
+		if (status_ok(c, in->f->status, in->nested) &&
+		    wording_ok(c, in, sc))
+			hit = c;
+	}
+	for (i = 0; hit != NULL && i < t->n; i++) {
+		c = &t->v[i];
+		if (c->evidence[0] == '\0' || !replaces(c, hit->id))
+			continue;
+		if ((strcmp(c->evidence, "eop-outbound") == 0 &&
+		    eop_outbound(in)) ||
+		    (strcmp(c->evidence, "auth-failed") == 0 &&
+		    cause_auth_failed(in->rc))) {
+			hit = c;
+			break;
+		}
+	}
+	if (hit != NULL)
+		fill(hit, in, out);
+}
+
+int
+cause_wants_inner(const struct rules *rules, const char *id)
+{
+	const struct cause *c = find(rules->causes, id, 0);
+
+	return (c != NULL && c->inner);
+}

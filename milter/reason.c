@@ -1,0 +1,691 @@
+/*
+ * reason.c - the bounce reason (Sisimai's vocabulary) from status and text
+ *
+ * SYNOPSIS
+ *	int	reason_rules_load(struct rules *r, char *err, size_t errlen);
+ *	void	reason_rules_free(struct reason_rules *t);
+ *	const char *reason_decide(const struct rules *rules,
+ *		    const struct facts *f, struct rx_scratch *sc);
+ *	int	reason_set_match(const struct rules *rules, const char *name,
+ *		    const struct facts *f, struct rx_scratch *sc);
+ *	int	reason_known(const char *reason);
+ *
+ * DESCRIPTION
+ *	rules/reasons.rules holds the wording that points at each reason,
+ *	in sections.  "[NAME]" starts the phrase set of reason NAME; each
+ *	line after it is one of
+ *
+ *		PHRASE		a case-insensitive substring
+ *		~ REGEX		a PCRE2 pattern (case-insensitive)
+ *		! PHRASE	a phrase that vetoes the whole set
+ *		!~ REGEX	a pattern that vetoes the whole set
+ *		= PHRASE	a phrase that starts with '~', '!' or '='
+ *
+ *	White space inside a line is kept as written; the text matched is
+ *	the diagnostic with runs of white space folded to one space.  All
+ *	lines of a set are compiled once into one alternation (one JIT run
+ *	per set and recipient), the vetoes into another.
+ *
+ *	"[rhost NAME]" starts the table of one remote host family, whose
+ *	own wording decides before the generic sets (as Sisimai's Rhost
+ *	modules do):
+ *
+ *		host REGEX		remote MTA (or recipient domain)
+ *		REASON [@CODE] PATTERN	PATTERN as above (PHRASE or ~ REGEX);
+ *					@CODE limits the row to a status:
+ *					@5.7.1, or a detail range
+ *					@5.7.606-649
+ *
+ *	reason_decide() applies the order of checks Sisimai uses (the
+ *	reason a family parser gave, delivered statuses, the remote host
+ *	tables, then reason by reason as status and SMTP command allow,
+ *	then the text alone, then the status class, reply code, action and
+ *	command), so results compare with Sisimai's.  The order lives here;
+ *	the words live in the rules file.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+#include "classify_int.h"
+
+#define NAME_MAX_LEN	24
+
+struct rset {
+	char		 name[NAME_MAX_LEN];
+	char		*yes_src, *no_src;	/* alternations being built */
+	size_t		 yes_len, no_len;
+	pcre2_code	*yes, *no;
+};
+
+struct rrow {
+	char		 reason[NAME_MAX_LEN];
+	char		 status[16];	/* "" any; exact unless hi > 0 */
+	int		 lo, hi;	/* detail range for @C.S.lo-hi */
+	pcre2_code	*re;
+};
+
+struct rhost {
+	char		 name[NAME_MAX_LEN];
+	pcre2_code	*host;
+	struct rrow	*rows;
+	size_t		 nrows;
+};
+
+struct reason_rules {
+	struct rset	*sets;
+	size_t		 nsets;
+	struct rhost	*hosts;
+	size_t		 nhosts;
+};
+
+static const char *const vocabulary[] = {
+	"authfailure", "badreputation", "blocked", "contenterror",
+	"delivered", "exceedlimit", "expired", "failedstarttls", "feedback",
+	"filtered", "hasmoved", "hostunknown", "mailboxfull", "mailererror",
+	"mesgtoobig", "networkerror", "norelaying", "notaccept",
+	"notcompliantrfc", "onhold", "policyviolation", "rejected",
+	"requireptr", "securityerror", "spamdetected", "speeding",
+	"suppressed", "suspend", "syntaxerror", "systemerror", "systemfull",
+	"toomanyconn", "undefined", "userunknown", "vacation",
+	"virusdetected", NULL
+};
+
+int
+reason_known(const char *s)
+{
+	size_t i;
+
+	for (i = 0; vocabulary[i] != NULL; i++)
+		if (strcmp(vocabulary[i], s) == 0)
+			return (1);
+	return (0);
+}
+
+/* Append one alternative (regex source) to *src. */
+static int
+alt_append(char **src, size_t *len, const char *re, size_t n)
+{
+	char *p;
+	size_t need = *len + n + 8;
+
+	if ((p = realloc(*src, need)) == NULL)
+		return (-1);
+	*src = p;
+	*len += (size_t)snprintf(p + *len, need - *len, "%s(?:%.*s)",
+	    *len ? "|" : "", (int)n, re);
+	return (0);
+}
+
+/* A phrase as a regex: every non-alphanumeric byte escaped. */
+static char *
+phrase_regex(const char *s)
+{
+	char *d, *o;
+
+	if ((d = malloc(strlen(s) * 2 + 1)) == NULL)
+		return (NULL);
+	for (o = d; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && *s != ' ' &&
+		    (unsigned char)*s < 0x80)
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o = '\0';
+	return (d);
+}
+
+static struct rset *
+set_find(const struct reason_rules *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->nsets; i++)
+		if (strcmp(t->sets[i].name, name) == 0)
+			return (&t->sets[i]);
+	return (NULL);
+}
+
+/* Check one pattern compiles (for the line number), then keep its source. */
+static int
+set_line(struct rset *s, struct rf *f, const char *line, char *err,
+    size_t errlen)
+{
+	pcre2_code *c;
+	char *re = NULL;
+	const char *p = line;
+	int veto = 0, regex = 0, rc;
+
+	if (p[0] == '!' && p[1] == '~') {
+		veto = regex = 1;
+		p += 2;
+	} else if (p[0] == '!') {
+		veto = 1;
+		p++;
+	} else if (p[0] == '~') {
+		regex = 1;
+		p++;
+	} else if (p[0] == '=')
+		p++;
+	if (p != line)
+		while (*p == ' ' || *p == '\t')
+			p++;
+	if (*p == '\0')
+		return (rf_error(f, err, errlen, "empty pattern"));
+	if (regex) {
+		if ((c = rx_compile(p, strlen(p), 0, f, err, errlen)) == NULL)
+			return (-1);
+		pcre2_code_free(c);
+		re = strdup(p);
+	} else
+		re = phrase_regex(p);
+	if (re == NULL)
+		return (rf_error(f, err, errlen, "out of memory"));
+	rc = veto ? alt_append(&s->no_src, &s->no_len, re, strlen(re)) :
+	    alt_append(&s->yes_src, &s->yes_len, re, strlen(re));
+	free(re);
+	return (rc == -1 ? rf_error(f, err, errlen, "out of memory") : 0);
+}
+
+static int
+set_finish(struct rset *s, struct rf *f, char *err, size_t errlen)
+{
+	if (s->yes_src != NULL && (s->yes = rx_compile(s->yes_src,
+	    s->yes_len, 0, f, err, errlen)) == NULL)
+		return (-1);
+	if (s->no_src != NULL && (s->no = rx_compile(s->no_src,
+	    s->no_len, 0, f, err, errlen)) == NULL)
+		return (-1);
+	free(s->yes_src);
+	free(s->no_src);
+	s->yes_src = s->no_src = NULL;
+	return (0);
+}
+
+static int
+parse_status_cond(struct rrow *w, const char *s, size_t n)
+{
+	char buf[32], out[16], *dash;
+	const char *end;
+
+	if (n == 0 || n >= sizeof(buf))
+		return (-1);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if ((dash = strchr(buf, '-')) != NULL) {
+		*dash = '\0';
+		if (!status_parse(buf, out, &end) || *end != '\0')
+			return (-1);
+		w->lo = atoi(strrchr(out, '.') + 1);
+		w->hi = atoi(dash + 1);
+		if (w->hi < w->lo || w->hi > 999)
+			return (-1);
+		*strrchr(out, '.') = '\0';	/* "5.7" */
+	} else if (!status_parse(buf, out, &end) || *end != '\0')
+		return (-1);
+	snprintf(w->status, sizeof(w->status), "%s", out);
+	return (0);
+}
+
+static int
+rhost_line(struct rhost *h, struct rf *f, char *line, char *err,
+    size_t errlen)
+{
+	struct rrow *rows, *w;
+	char *p, *word;
+	size_t n;
+	int regex = 0;
+
+	if (strncmp(line, "host", 4) == 0 && (line[4] == ' ' ||
+	    line[4] == '\t')) {
+		for (p = line + 4; *p == ' ' || *p == '\t'; p++)
+			;
+		if (h->host != NULL)
+			return (rf_error(f, err, errlen, "second host line"));
+		h->host = rx_compile(p, strlen(p), 0, f, err, errlen);
+		return (h->host == NULL ? -1 : 0);
+	}
+	if ((rows = realloc(h->rows, (h->nrows + 1) * sizeof(*rows))) == NULL)
+		return (rf_error(f, err, errlen, "out of memory"));
+	h->rows = rows;
+	w = &rows[h->nrows];
+	memset(w, 0, sizeof(*w));
+	word = line;
+	n = strcspn(word, " \t");
+	if (n == 0 || n >= sizeof(w->reason))
+		return (rf_error(f, err, errlen, "expected REASON PATTERN"));
+	memcpy(w->reason, word, n);
+	if (!reason_known(w->reason))
+		return (rf_error(f, err, errlen, "unknown reason \"%s\"",
+		    w->reason));
+	for (p = word + n; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '@') {
+		n = strcspn(p + 1, " \t");
+		if (parse_status_cond(w, p + 1, n) == -1)
+			return (rf_error(f, err, errlen,
+			    "bad status condition"));
+		for (p += 1 + n; *p == ' ' || *p == '\t'; p++)
+			;
+	}
+	if (*p == '~') {
+		regex = 1;
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+	} else if (*p == '=')
+		p++;
+	if (*p == '\0')
+		return (rf_error(f, err, errlen, "empty pattern"));
+	if ((w->re = rx_compile(p, strlen(p), !regex, f, err, errlen)) == NULL)
+		return (-1);
+	h->nrows++;
+	return (0);
+}
+
+static int
+section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
+    struct rhost **ch, char *err, size_t errlen)
+{
+	char *end, *name;
+	struct rset *sets;
+	struct rhost *hosts;
+
+	if ((end = strchr(line, ']')) == NULL || end[1] != '\0')
+		return (rf_error(f, err, errlen, "bad section header"));
+	*end = '\0';
+	name = line + 1;
+	*cs = NULL;
+	*ch = NULL;
+	if (strncmp(name, "rhost ", 6) == 0) {
+		name += 6;
+		if (*name == '\0' || strlen(name) >= NAME_MAX_LEN)
+			return (rf_error(f, err, errlen, "bad rhost name"));
+		hosts = realloc(t->hosts, (t->nhosts + 1) * sizeof(*hosts));
+		if (hosts == NULL)
+			return (rf_error(f, err, errlen, "out of memory"));
+		t->hosts = hosts;
+		*ch = &hosts[t->nhosts++];
+		memset(*ch, 0, sizeof(**ch));
+		snprintf((*ch)->name, sizeof((*ch)->name), "%s", name);
+		return (0);
+	}
+	if (!reason_known(name))
+		return (rf_error(f, err, errlen, "unknown reason \"%s\"", name));
+	if (set_find(t, name) != NULL)
+		return (rf_error(f, err, errlen, "section [%s] seen before",
+		    name));
+	if ((sets = realloc(t->sets, (t->nsets + 1) * sizeof(*sets))) == NULL)
+		return (rf_error(f, err, errlen, "out of memory"));
+	t->sets = sets;
+	*cs = &sets[t->nsets++];
+	memset(*cs, 0, sizeof(**cs));
+	snprintf((*cs)->name, sizeof((*cs)->name), "%s", name);
+	return (0);
+}
+
+int
+reason_rules_load(struct rules *r, char *err, size_t errlen)
+{
+	struct reason_rules *t;
+	struct rset *cs = NULL;
+	struct rhost *ch = NULL;
+	struct rf f;
+	char *line;
+	size_t i;
+	int rc = 0;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "%s/reasons.rules:0: out of memory",
+		    r->dir);
+		return (-1);
+	}
+	r->reasons = t;
+	if (rf_open(&f, r->dir, "reasons.rules", err, errlen) == -1)
+		return (-1);
+	while (rc == 0 && (line = rf_next(&f)) != NULL) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (*line == '[')
+			rc = section(t, &f, line, &cs, &ch, err, errlen);
+		else if (cs != NULL)
+			rc = set_line(cs, &f, line, err, errlen);
+		else if (ch != NULL)
+			rc = rhost_line(ch, &f, line, err, errlen);
+		else
+			rc = rf_error(&f, err, errlen,
+			    "pattern outside a [section]");
+	}
+	if (rc == 0 && f.failed)
+		rc = rf_error(&f, err, errlen, f.failed == 1 ?
+		    "line too long" : "read error");
+	for (i = 0; rc == 0 && i < t->nsets; i++)
+		rc = set_finish(&t->sets[i], &f, err, errlen);
+	for (i = 0; rc == 0 && i < t->nhosts; i++)
+		if (t->hosts[i].host == NULL)
+			rc = rf_error(&f, err, errlen,
+			    "[rhost %s] has no host line", t->hosts[i].name);
+	rf_close(&f);
+	return (rc);
+}
+
+void
+reason_rules_free(struct reason_rules *t)
+{
+	size_t i, j;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nsets; i++) {
+		free(t->sets[i].yes_src);
+		free(t->sets[i].no_src);
+		pcre2_code_free(t->sets[i].yes);
+		pcre2_code_free(t->sets[i].no);
+	}
+	for (i = 0; i < t->nhosts; i++) {
+		pcre2_code_free(t->hosts[i].host);
+		for (j = 0; j < t->hosts[i].nrows; j++)
+			pcre2_code_free(t->hosts[i].rows[j].re);
+		free(t->hosts[i].rows);
+	}
+	free(t->sets);
+	free(t->hosts);
+	free(t);
+}
+
+int
+reason_set_match(const struct rules *rules, const char *name,
+    const struct facts *f, struct rx_scratch *sc)
+{
+	const struct rset *s;
+
+	if (rules == NULL || rules->reasons == NULL || f->diaglen == 0 ||
+	    (s = set_find(rules->reasons, name)) == NULL || s->yes == NULL)
+		return (0);
+	if (!rx_match(s->yes, f->diag, f->diaglen, sc))
+		return (0);
+	return (!rx_match(s->no, f->diag, f->diaglen, sc));
+}
+
+/* --- the order of checks ------------------------------------------------ */
+
+static int
+is(const char *a, const char *b)
+{
+	return (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+in_list(const char *s, const char *const *v)
+{
+	for (; s != NULL && *v != NULL; v++)
+		if (strcmp(s, *v) == 0)
+			return (1);
+	return (0);
+}
+
+/* Reasons a status or a parser may give that the text should refine. */
+static const char *const retry[] = {
+	"undefined", "onhold", "systemerror", "securityerror", "expired",
+	"networkerror", "hostunknown", "userunknown", "", NULL
+};
+
+/* SMTP commands sent before DATA: nothing there has seen the content. */
+static const char *const before_data[] = {
+	"CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", NULL
+};
+
+static const char *
+status_reason(const struct rules *rules, const char *status)
+{
+	const struct status_info *si;
+
+	if (status == NULL || *status == '\0')
+		return ("");
+	si = status_lookup(rules, status);
+	return (si != NULL && si->reason != NULL ? si->reason : "");
+}
+
+struct probe {
+	const struct rules	*rules;
+	const struct facts	*f;
+	struct rx_scratch	*sc;
+	const char		*sr;	/* reason the status points at */
+};
+
+static int
+inc(struct probe *p, const char *name)
+{
+	return (reason_set_match(p->rules, name, p->f, p->sc));
+}
+
+static int
+reply_in(const struct facts *f, int lo, int hi)
+{
+	int v;
+
+	if (f->reply == NULL || strlen(f->reply) != 3)
+		return (0);
+	v = atoi(f->reply);
+	return (v >= lo && v <= hi);
+}
+
+/* Does the status-plus-text evidence point at reason `name`? */
+static int
+probe(struct probe *p, const char *name)
+{
+	const struct facts *f = p->f;
+	const char *sr = p->sr;
+
+	if (is(f->hint, name))
+		return (1);
+	if (is(name, "mesgtoobig")) {
+		if (is(sr, name))
+			return (1);
+		if (is(sr, "exceedlimit") || is(f->status, "5.2.3"))
+			return (0);
+		return (inc(p, name));
+	}
+	if (is(name, "suspend"))
+		return (is(f->reply, "525") || inc(p, name));
+	if (is(name, "hasmoved") || is(name, "notcompliantrfc") ||
+	    is(name, "badreputation") || is(name, "speeding"))
+		return (inc(p, name));
+	if (is(name, "norelaying")) {
+		if (is(f->hint, "securityerror") || is(f->hint, "systemerror"))
+			return (0);
+		if (is(f->command, "CONN") || is(f->command, "EHLO") ||
+		    is(f->command, "HELO"))
+			return (0);
+		return (inc(p, name));
+	}
+	if (is(name, "userunknown")) {
+		if (is(sr, name)) {
+			static const char *const other[] = { "norelaying",
+			    "blocked", "mailboxfull", "hasmoved", "rejected",
+			    "notaccept", NULL };
+			const char *const *o;
+
+			for (o = other; *o != NULL; o++)
+				if (inc(p, *o))
+					return (0);
+			return (1);
+		}
+		return (is(f->command, "RCPT") && inc(p, name));
+	}
+	if (is(name, "filtered")) {
+		if (is(sr, name))
+			return (inc(p, "userunknown") || inc(p, name));
+		if (in_list(f->command, before_data))
+			return (0);
+		return (inc(p, name) || inc(p, "userunknown"));
+	}
+	if (is(name, "contenterror")) {
+		if (probe(p, "spamdetected"))
+			return (0);
+		return (is(sr, name) || inc(p, name));
+	}
+	if (is(name, "rejected")) {
+		if (is(sr, name))
+			return (1);
+		if (is(f->command, "MAIL"))
+			return (inc(p, name));
+		if (is(f->command, "DATA") && !is(sr, "userunknown"))
+			return (inc(p, name));
+		if (*sr == '\0' || is(sr, "onhold") || is(sr, "undefined") ||
+		    is(sr, "securityerror") || is(sr, "systemerror"))
+			return (inc(p, name));
+		return (0);
+	}
+	if (is(name, "hostunknown")) {
+		if (is(sr, name))
+			return (!inc(p, "networkerror"));
+		return (inc(p, name));
+	}
+	if (is(name, "spamdetected")) {
+		if (f->status == NULL || *f->status == '\0')
+			return (0);
+		if (is(sr, name))
+			return (1);
+		if (in_list(f->command, before_data))
+			return (0);
+		return (inc(p, name));
+	}
+	/* mailboxfull exceedlimit authfailure requireptr toomanyconn blocked */
+	return (is(sr, name) || inc(p, name));
+}
+
+static const char *const order_status[] = {
+	"mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "hasmoved",
+	"norelaying", "authfailure", "userunknown", "filtered", "requireptr",
+	"notcompliantrfc", "badreputation", "contenterror", "rejected",
+	"hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked",
+	NULL
+};
+
+static const char *const order_text[] = {
+	"mailboxfull", "authfailure", "badreputation", "speeding",
+	"spamdetected", "virusdetected", "policyviolation", "norelaying",
+	"systemerror", "networkerror", "suspend", "contenterror",
+	"systemfull", "notaccept", "expired", "failedstarttls",
+	"securityerror", "suppressed", "mailererror", NULL
+};
+
+static int
+explicit_reason(const char *s)
+{
+	return (s != NULL && *s != '\0' && !is(s, "undefined") &&
+	    !is(s, "onhold"));
+}
+
+/* The text alone, then status class, reply code, action and command. */
+static const char *
+another(struct probe *p)
+{
+	const struct facts *f = p->f;
+	const char *sr = p->sr, *const *o;
+
+	if (explicit_reason(f->hint))
+		return (f->hint);
+	if (!in_list(sr, retry) && !f->xunix)
+		return (sr);
+	for (o = order_text; *o != NULL; o++)
+		if (inc(p, *o))
+			return (*o);
+	if (*sr != '\0')
+		return (sr);
+	if (f->status != NULL && strlen(f->status) > 3) {
+		if (strncmp(f->status + 1, ".6", 2) == 0)
+			return ("contenterror");
+		if (strncmp(f->status + 1, ".7", 2) == 0)
+			return ("securityerror");
+	}
+	if (f->xunix)
+		return ("mailererror");
+	if (is(f->hint, "syntaxerror") || reply_in(f, 401, 407) ||
+	    reply_in(f, 501, 507))
+		return ("syntaxerror");
+	if (is(f->action, "delayed") || is(f->action, "expired"))
+		return ("expired");
+	if (is(f->command, "EHLO") || is(f->command, "HELO"))
+		return ("blocked");
+	return ("");
+}
+
+static int
+rrow_status_ok(const struct rrow *w, const char *status)
+{
+	size_t n;
+
+	if (w->status[0] == '\0')
+		return (1);
+	if (status == NULL || *status == '\0')
+		return (0);
+	if (w->hi == 0)
+		return (strcmp(w->status, status) == 0);
+	n = strlen(w->status);
+	if (strncmp(w->status, status, n) != 0 || status[n] != '.')
+		return (0);
+	n = (size_t)atoi(status + n + 1);
+	return ((int)n >= w->lo && (int)n <= w->hi);
+}
+
+/* The remote host's own tables, when the host is one we know. */
+static const char *
+rhost_reason(const struct rules *rules, const struct facts *f,
+    struct rx_scratch *sc)
+{
+	const struct reason_rules *t = rules->reasons;
+	const struct rhost *h;
+	size_t i, j;
+
+	if (t == NULL || f->diaglen == 0)
+		return (NULL);
+	for (i = 0; i < t->nhosts; i++) {
+		h = &t->hosts[i];
+		if (!(f->rcpt_domain[0] != '\0' && rx_match(h->host,
+		    f->rcpt_domain, strlen(f->rcpt_domain), sc)) &&
+		    !(f->rhost[0] != '\0' && rx_match(h->host, f->rhost,
+		    strlen(f->rhost), sc)))
+			continue;
+		for (j = 0; j < h->nrows; j++)
+			if (rrow_status_ok(&h->rows[j], f->status) &&
+			    rx_match(h->rows[j].re, f->diag, f->diaglen, sc))
+				return (h->rows[j].reason);
+		return (NULL);
+	}
+	return (NULL);
+}
+
+const char *
+reason_decide(const struct rules *rules, const struct facts *f,
+    struct rx_scratch *sc)
+{
+	struct probe p;
+	const char *r, *const *o;
+
+	if (f->hint != NULL && *f->hint != '\0' && !in_list(f->hint, retry))
+		return (f->hint);
+	if (f->status != NULL && f->status[0] == '2')
+		return ("delivered");
+	if ((r = rhost_reason(rules, f, sc)) != NULL)
+		return (r);
+	p.rules = rules;
+	p.f = f;
+	p.sc = sc;
+	p.sr = status_reason(rules, f->status);
+	if (!f->xunix)
+		for (o = order_status; *o != NULL; o++)
+			if (probe(&p, *o))
+				return (*o);
+	r = another(&p);
+	if (*r != '\0' && !is(r, "undefined"))
+		return (r);
+	if (is(f->action, "delayed"))
+		return ("expired");
+	if (inc(&p, "vacation"))
+		return ("vacation");
+	if (f->diaglen > 0)
+		return ("onhold");
+	return ("undefined");
+}

@@ -1,0 +1,148 @@
+/*
+ * rulefile.c - line reader and pattern compiler for the rule files
+ *
+ *	See classify_int.h.  The rule files are small, line-based text an
+ *	administrator edits: a line whose first non-blank character is '#'
+ *	is a comment, blank lines are ignored, every error names the file
+ *	and line.  Patterns are PCRE2, compiled once, case-insensitive, JIT
+ *	compiled where available, and always matched under a match limit
+ *	and a depth limit (and, for JIT, a bounded stack), so a bad pattern
+ *	costs bounded time.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify_int.h"
+
+/* Bounds for one match: generous for sane patterns, fatal to runaways. */
+#define RX_MATCH_LIMIT	200000
+#define RX_DEPTH_LIMIT	2000
+#define RX_HEAP_LIMIT	1024	/* KiB */
+
+int
+rf_open(struct rf *f, const char *dir, const char *name, char *err,
+    size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	if ((size_t)snprintf(f->path, sizeof(f->path), "%s/%s", dir, name) >=
+	    sizeof(f->path)) {
+		snprintf(err, errlen, "%s/%s:0: path too long", dir, name);
+		return (-1);
+	}
+	if ((f->fp = fopen(f->path, "r")) == NULL) {
+		snprintf(err, errlen, "%s:0: %s", f->path, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+char *
+rf_next(struct rf *f)
+{
+	char *p, *e;
+	size_t n;
+
+	while (!f->failed && fgets(f->buf, sizeof(f->buf), f->fp) != NULL) {
+		f->line++;
+		n = strlen(f->buf);
+		if (n > 0 && f->buf[n - 1] != '\n' && !feof(f->fp)) {
+			f->failed = 1;	/* longer than RF_MAXLINE */
+			return (NULL);
+		}
+		for (e = f->buf + n; e > f->buf && isspace((unsigned char)e[-1]);)
+			*--e = '\0';
+		for (p = f->buf; isspace((unsigned char)*p); p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		return (f->buf);
+	}
+	if (ferror(f->fp))
+		f->failed = 2;
+	return (NULL);
+}
+
+int
+rf_error(struct rf *f, char *err, size_t errlen, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s:%d: %s", f->path, f->line, msg);
+	return (-1);
+}
+
+void
+rf_close(struct rf *f)
+{
+	if (f->fp != NULL)
+		fclose(f->fp);
+	f->fp = NULL;
+}
+
+pcre2_code *
+rx_compile(const char *re, size_t len, int literal, struct rf *f, char *err,
+    size_t errlen)
+{
+	pcre2_code *c;
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	int ec;
+	uint32_t opt = PCRE2_CASELESS;
+
+	if (literal)
+		opt |= PCRE2_LITERAL;
+	c = pcre2_compile((PCRE2_SPTR)re, len, opt, &ec, &off, NULL);
+	if (c == NULL) {
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		rf_error(f, err, errlen, "bad pattern at offset %zu: %s",
+		    (size_t)off, (char *)msg);
+		return (NULL);
+	}
+	/* No JIT on this platform is fine: the interpreter obeys the limits. */
+	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	return (c);
+}
+
+int
+rx_scratch_init(struct rx_scratch *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	if ((sc->md = pcre2_match_data_create(1, NULL)) == NULL ||
+	    (sc->mc = pcre2_match_context_create(NULL)) == NULL) {
+		rx_scratch_free(sc);
+		return (-1);
+	}
+	pcre2_set_match_limit(sc->mc, RX_MATCH_LIMIT);
+	pcre2_set_depth_limit(sc->mc, RX_DEPTH_LIMIT);
+	pcre2_set_heap_limit(sc->mc, RX_HEAP_LIMIT);
+	return (0);
+}
+
+void
+rx_scratch_free(struct rx_scratch *sc)
+{
+	if (sc->md != NULL)
+		pcre2_match_data_free(sc->md);
+	if (sc->mc != NULL)
+		pcre2_match_context_free(sc->mc);
+	sc->md = NULL;
+	sc->mc = NULL;
+}
+
+int
+rx_match(const pcre2_code *re, const char *s, size_t len,
+    struct rx_scratch *sc)
+{
+	if (re == NULL || s == NULL)
+		return (0);
+	sc->nmatch++;
+	return (pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, sc->md, sc->mc) >= 0);
+}
