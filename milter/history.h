@@ -1,0 +1,172 @@
+/*
+ * history.h - what we sent and what came back: the SQLite history store
+ *
+ * SYNOPSIS
+ *	struct history *history_open(const char *path,
+ *		    const struct history_opts *o, char *err, size_t errlen);
+ *	void	history_close(struct history *h);
+ *
+ *	int	history_put_outgoing(struct history *h,
+ *		    const struct hist_out *m, char *why, size_t whylen);
+ *	int	history_put_bounce(struct history *h, const struct report *r,
+ *		    const char *queue_id, time_t when,
+ *		    const struct hist_match *orig, char *why, size_t whylen);
+ *
+ *	int	history_find_original(struct history *h,
+ *		    const struct report *r, struct hist_match *out);
+ *	int	history_header(const struct hist_match *m, char *buf,
+ *		    size_t len);
+ *	int	history_log_keys(const struct hist_match *m, time_t bounced,
+ *		    char *buf, size_t len);
+ *
+ *	int	history_flush(struct history *h, int timeout_ms);
+ *	void	history_stats(struct history *h, struct hist_stats *s);
+ *
+ *	int	history_report(const char *path, time_t since, int json,
+ *		    struct buf *out, char *err, size_t errlen);
+ *	int	history_parse_since(const char *s, long *seconds);
+ *
+ * DESCRIPTION
+ *	The store is one SQLite database in WAL mode.  Its schema carries
+ *	a version (PRAGMA user_version); history_open() creates the file
+ *	or migrates an older one, one step per version, each step in its
+ *	own transaction.  A file whose version is newer than this program
+ *	knows is refused.
+ *
+ *	Writes never happen on the caller's path.  history_put_outgoing()
+ *	and history_put_bounce() copy the record into a bounded in-memory
+ *	queue (o->queue_max records) and return at once; ONE writer thread
+ *	empties the queue in batches, one transaction per batch.  When the
+ *	queue is full the record is dropped, counted, and the put returns
+ *	-1 with one log line for the caller in why ("history: queue full
+ *	..."); it never waits.  When the database fails (read-only, file
+ *	removed while open, locked by another process past o->busy_ms,
+ *	disk full, I/O error) the writer drops that batch, counts it and
+ *	reports through o->log at most one line per o->log_every seconds
+ *	per kind of trouble (how many records were dropped since), reopens
+ *	the file when it was removed or the connection broke, and says so
+ *	when writes succeed again.  o->log is called from the writer thread
+ *	(and from history_open() and history_close()); it must be
+ *	thread-safe (syslog is).  Rows older than o->retention_days are
+ *	pruned at open and then hourly, in small chunks.
+ *
+ *	history_put_outgoing() records a message we sent: m's strings may be
+ *	NULL (stored as "").  history_put_bounce() records one row per
+ *	recipient of r that failed or was delayed (or one per recipient of
+ *	an ARF report or an auto-reply), under the MTA queue id and the
+ *	time it was received; orig, when not NULL, is the original found by
+ *	history_find_original() and is stored with it.
+ *
+ *	history_find_original() ties a bounce to what we sent: by the
+ *	returned original's Message-ID (r->orig.message_id), then the DSN's
+ *	Original-Envelope-Id (r->orig.envelope_id, compared with the
+ *	envelope id, Message-ID and queue id we stored), then the queue id
+ *	(r->orig.queue_id: X-Postfix-Queue-ID or References); the newest
+ *	match wins.  It uses a read-only connection of its own (WAL lets it
+ *	read beside the writer) behind a mutex it waits for at most
+ *	o->busy_ms, so its time is bounded.  Returns 1 and fills out, 0 when
+ *	nothing matched, -1 on error (out->by then holds the reason).
+ *	Records still in the queue are not seen.
+ *
+ *	history_header() writes the value of X-Bounce-Original:
+ *	"message-id=<...>; sent=2026-11-23T07:00:00Z; from=<...>", ASCII
+ *	only, no control characters (dropped), non-ASCII and ";<>\"" inside
+ *	a value as %HH, each value cut at 256 octets.  history_log_keys()
+ *	writes the log keys "orig_msgid=<...> sent=... ttb=N" (ttb: seconds
+ *	from sending to bounced, never negative), values quoted as the log
+ *	syntax wants.  Both return the length written, or -1 when len is
+ *	too small (buf then holds "").
+ *
+ *	history_flush() waits until the queue is empty and the writer idle,
+ *	at most timeout_ms: 0, or -1 on time out (for tests and programs
+ *	that exit; the daemon never calls it on the mail path).
+ *	history_stats() copies the counters.
+ *
+ *	history_report() reads the database at path (read-only) and appends
+ *	to out the bounces received since the time since, grouped by
+ *	recipient domain and cause: count, distinct addresses, first and
+ *	last seen, matched originals, the latest hint; as a table for
+ *	people or (json != 0) as one JSON object.  history_parse_since()
+ *	reads "90", "30m", "24h", "7d", "2w" into seconds.  Both return 0
+ *	or -1 (err says why).
+ *
+ *	All functions taking h are thread-safe; h may be NULL in the puts
+ *	and the lookup (history off: they return -1 / 0 and do nothing).
+ */
+#ifndef HISTORY_H
+#define HISTORY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "report.h"
+
+#define HISTORY_SCHEMA_VERSION	2
+#define HISTORY_QUEUE_MAX	16384	/* records waiting, default */
+#define HISTORY_BUSY_MS		2000	/* lock wait of the writer */
+
+/* level is a syslog priority (LOG_ERR, LOG_WARNING, LOG_INFO) */
+typedef void	history_log_fn(void *arg, int level, const char *line);
+
+struct history_opts {
+	int		 retention_days;	/* 0: keep everything */
+	size_t		 queue_max;		/* 0: HISTORY_QUEUE_MAX */
+	int		 busy_ms;		/* 0: HISTORY_BUSY_MS */
+	int		 log_every;		/* seconds; 0: 60 */
+	history_log_fn	*log;			/* NULL: no log */
+	void		*log_arg;
+};
+
+struct hist_out {
+	const char	 *queue_id;
+	const char	 *message_id;	/* as in the header, <> or not */
+	const char	 *envelope_id;	/* ENVID, if the MTA gave one */
+	const char	 *from;		/* envelope sender */
+	const char *const *rcpts;
+	size_t		  nrcpt;
+	time_t		  when;
+	size_t		  size;
+	const char	 *spf;		/* preflight words, or NULL */
+	const char	 *dkim;
+};
+
+struct hist_match {
+	char	 message_id[512];	/* without <> */
+	char	 from[512];
+	char	 queue_id[64];
+	time_t	 sent;
+	char	 by[64];		/* message-id envelope-id queue-id,
+					   or why the lookup failed */
+};
+
+struct hist_stats {
+	unsigned long	 queued;	/* accepted by a put */
+	unsigned long	 written;	/* committed rows */
+	unsigned long	 dropped_full;	/* queue was full */
+	unsigned long	 dropped_db;	/* database failed */
+	unsigned long	 pruned;
+	unsigned long	 reopened;
+	size_t		 depth;		/* waiting now */
+};
+
+struct history;
+
+struct history *history_open(const char *, const struct history_opts *,
+	    char *, size_t);
+void	history_close(struct history *);
+int	history_put_outgoing(struct history *, const struct hist_out *,
+	    char *, size_t);
+int	history_put_bounce(struct history *, const struct report *,
+	    const char *, time_t, const struct hist_match *, char *, size_t);
+int	history_find_original(struct history *, const struct report *,
+	    struct hist_match *);
+int	history_header(const struct hist_match *, char *, size_t);
+int	history_log_keys(const struct hist_match *, time_t, char *, size_t);
+int	history_flush(struct history *, int);
+void	history_stats(struct history *, struct hist_stats *);
+int	history_report(const char *, time_t, int, struct buf *, char *,
+	    size_t);
+int	history_parse_since(const char *, long *);
+
+#endif
