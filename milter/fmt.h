@@ -64,7 +64,9 @@
  *	diag REGEX		a diagnostic line for the current recipient
  *				(group diag, else the whole line)
  *	shared REGEX		a diagnostic line for every recipient that
- *				has none (also before the first recipient)
+ *				has none (only where no recipient line is
+ *				open: before the first, or after `cont`
+ *				closed the last)
  *	skip REGEX		a line to ignore
  *	cont none|indent|para|all
  *				what follows a recipient line: none, only
@@ -82,6 +84,9 @@
  *	hint REASON REGEX	reason_hint when the diagnostic matches
  *	action WORD		action for recipients (default failed;
  *				delayed when status class is 4)
+ *	delayed REGEX		action delayed when the diagnostic matches
+ *				(the MTA is still retrying, or gave up on a
+ *				temporary error)
  *
  * HOOKS
  *	A family's `hook NAME` refers to an entry of fmt_hooks[] (fmt_hooks.c):
@@ -101,6 +106,8 @@
 #include "mime.h"
 #include "report.h"
 #include "rules.h"
+
+#define FMT_MAX_DSN	16	/* delivery-status parts read per message */
 
 struct fmt_rx;				/* a compiled PCRE2 pattern */
 
@@ -125,7 +132,7 @@ struct fmt_family {
 	const struct fmt_hook *hook;
 	struct fmt_rxv	 header, body, veto_header, veto_body;
 	struct fmt_rxv	 begin, end, original, rcpt, diag, shared, skip;
-	struct fmt_rxv	 rhost, command, reply, status, hint;
+	struct fmt_rxv	 rhost, command, reply, status, hint, delayed;
 	char		*rcpt_header;
 	char		*rcpt_original;
 };
@@ -142,6 +149,8 @@ struct fmt_ctx {
 	struct arena		*a;
 	const struct mime_part	*root;
 	const struct mime_part	*dsn;	/* message/(global-)delivery-status */
+	const struct mime_part	*dsns[FMT_MAX_DSN];	/* all of them */
+	size_t			 ndsn;
 	const struct mime_part	*arf;	/* message/feedback-report */
 	const struct mime_part	*orig;	/* returned original (embedded) */
 	const char		*text;	/* human-readable text, see above */

@@ -194,7 +194,7 @@ rec_full(const struct dsn_rec *d, enum dsn_field f)
 		return (d->final != NULL);
 	case DF_ORIGINAL:
 		return (d->orig != NULL || (d->final != NULL &&
-		    (d->action != NULL || d->status != NULL)));
+		    (d->status != NULL || d->diag != NULL || d->rmta)));
 	case DF_ACTION:
 		return (d->action != NULL);
 	case DF_STATUS:
@@ -304,9 +304,14 @@ fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n)
 int
 fmt_rfc3464_parse(struct fmt_ctx *c)
 {
-	if (c->dsn == NULL || c->dsn->body == NULL)
-		return (0);
-	return (fmt_rfc3464_fields(c, c->dsn->body, c->dsn->bodylen));
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < c->ndsn; i++)
+		if (c->dsns[i]->body != NULL)
+			n += fmt_rfc3464_fields(c, c->dsns[i]->body,
+			    c->dsns[i]->bodylen);
+	return (n);
 }
 
 int

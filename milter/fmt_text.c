@@ -200,7 +200,8 @@ scan(struct tstate *t)
 				    m.s[FG_DIAG], m.n[FG_DIAG]);
 			continue;
 		}
-		if (fmt_rxv_any(&f->shared, line, len, &m, NULL)) {
+		if ((cur == NULL || !open) &&
+		    fmt_rxv_any(&f->shared, line, len, &m, NULL)) {
 			if (m.s[FG_DIAG] != NULL)
 				t->shared = add_diag(t, t->shared,
 				    m.s[FG_DIAG], m.n[FG_DIAG]);
@@ -386,6 +387,9 @@ to_rcpt(struct tstate *t, const struct trec *x, struct rcpt *rc)
 		rc->action = f->action;
 	if (rc->reason_hint == NULL && (h = hint_for(f, rc->diag)) != NULL)
 		rc->reason_hint = h;
+	if (rc->diag != NULL && f->delayed.n > 0 &&
+	    fmt_rxv_any(&f->delayed, rc->diag, strlen(rc->diag), NULL, NULL))
+		rc->action = "delayed";
 }
 
 static int

@@ -345,10 +345,12 @@ fmt_status_better(const char *f, const char *d)
 		return (0);
 	if (f == NULL || *f == '\0')
 		return (1);
-	if (f[0] != d[0] || strcmp(f, d) == 0)
+	if (strcmp(f, d) == 0)
 		return (0);
-	/* f is x.0.0: any other code of the class says more */
-	return (strcmp(f + 1, ".0.0") == 0);
+	/* a specific code in the text says more than the stated one */
+	if (strcmp(d + 1, ".0.0") == 0 || strcmp(d, "4.4.7") == 0)
+		return (f[0] == d[0] && strcmp(f + 1, ".0.0") == 0);
+	return (1);
 }
 
 static int

@@ -98,6 +98,7 @@ family_free(struct fmt_family *f)
 	rxv_free(&f->reply);
 	rxv_free(&f->status);
 	rxv_free(&f->hint);
+	rxv_free(&f->delayed);
 	free(f->rcpt_header);
 	free(f->rcpt_original);
 	free(f->id);
@@ -204,6 +205,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 		{ "command", offsetof(struct fmt_family, command), 0 },
 		{ "reply", offsetof(struct fmt_family, reply), 0 },
 		{ "status", offsetof(struct fmt_family, status), 0 },
+		{ "delayed", offsetof(struct fmt_family, delayed), 0 },
 	};
 	struct fmt_rxv *l;
 	char *pat, *end;
@@ -686,6 +688,8 @@ walk(struct fmt_ctx *c, const struct mime_part *p, struct textbuf *t,
 	if (is_dsn(p->type)) {
 		if (pass == 0 && c->dsn == NULL)
 			c->dsn = p;
+		if (pass == 0 && c->ndsn < FMT_MAX_DSN)
+			c->dsns[c->ndsn++] = p;
 		return;
 	}
 	if (strcmp(p->type, "message/feedback-report") == 0) {
