@@ -228,7 +228,7 @@ out_grow(struct obuf *o, size_t need)
 
 int
 charset_conv(const char *name, const char *s, size_t n, char **out,
-    size_t *outlen)
+    size_t *outlen, size_t *nbad)
 {
 	char norm[NAME_MAX_LEN], *ip;
 	const char *iname;
@@ -250,6 +250,8 @@ charset_conv(const char *name, const char *s, size_t n, char **out,
 	o.oleft = o.cap - 1;
 	ip = (char *)(uintptr_t)s;
 	ileft = n;
+	if (nbad != NULL)
+		*nbad = 0;
 	while (ileft > 0) {
 		r = iconv(cd, &ip, &ileft, &o.op, &o.oleft);
 		if (r != (size_t)-1)
@@ -267,6 +269,8 @@ charset_conv(const char *name, const char *s, size_t n, char **out,
 		memcpy(o.op, "\xef\xbf\xbd", 3);
 		o.op += 3;
 		o.oleft -= 3;
+		if (nbad != NULL)
+			(*nbad)++;
 		ip++;
 		ileft--;
 	}

@@ -3,14 +3,14 @@
  *
  * SYNOPSIS
  *	int	charset_conv(const char *name, const char *s, size_t n,
- *		    char **out, size_t *outlen);
+ *		    char **out, size_t *outlen, size_t *nbad);
  *	int	charset_utf8_like(const char *name);
  *
  * DESCRIPTION
  *	charset_conv() converts the n bytes at s from the charset name
  *	(a MIME charset label, any case, common aliases understood) to
  *	UTF-8 with iconv.  Bytes that are invalid in that charset become
- *	U+FFFD.  On success it returns 0 and *out is a malloc'd,
+ *	U+FFFD; *nbad (when not NULL) counts them.  On success it returns 0 and *out is a malloc'd,
  *	NUL-terminated buffer of *outlen bytes that the caller frees.  It
  *	returns 1, touching nothing, when the label means UTF-8 or ASCII or
  *	is unknown to iconv: the caller then keeps the valid UTF-8 and
@@ -28,7 +28,8 @@
 
 #include <stddef.h>
 
-int	charset_conv(const char *, const char *, size_t, char **, size_t *);
+int	charset_conv(const char *, const char *, size_t, char **, size_t *,
+	    size_t *);
 int	charset_utf8_like(const char *);
 
 #endif

@@ -304,6 +304,63 @@ has_jis(const char *s, size_t n)
 	return (0);
 }
 
+/* Is all of s[0, n) valid UTF-8 (and holds it any 8-bit byte)? */
+static int
+utf8_valid(const char *s, size_t n, int *high)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k;
+
+	*high = 0;
+	for (i = 0; i < n; i += k) {
+		if (u[i] < 0x80) {
+			k = 1;
+			continue;
+		}
+		*high = 1;
+		if ((k = u8len(u + i, n - i)) == 0)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Japanese text labelled ISO-2022-JP but sent as 8-bit (EUC-JP,
+ * Shift_JIS or UTF-8, as some carriers do): the encoding that decodes
+ * with the fewest errors.  Returns the charset_conv() result.
+ */
+static int
+jp_guess(const char *s, size_t n, char **conv, size_t *convlen)
+{
+	static const char *const try[] = { "euc-jp", "shift_jis" };
+	char *best = NULL, *c;
+	size_t bestlen = 0, bestbad = (size_t)-1, cl, bad, i;
+	int r;
+
+	for (i = 0; i < sizeof(try) / sizeof(try[0]); i++) {
+		if ((r = charset_conv(try[i], s, n, &c, &cl, &bad)) == -1) {
+			free(best);
+			return (-1);
+		}
+		if (r == 1)
+			continue;
+		if (bad < bestbad) {
+			free(best);
+			best = c;
+			bestlen = cl;
+			bestbad = bad;
+		} else
+			free(c);
+		if (bad == 0)
+			break;
+	}
+	if (best == NULL)
+		return (1);
+	*conv = best;
+	*convlen = bestlen;
+	return (0);
+}
+
 /* Text in charset cs to clean UTF-8 (see utf8_clean for crlf, reuse). */
 static char *
 text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
@@ -311,13 +368,22 @@ text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
 {
 	char *conv, *out;
 	size_t convlen;
-	int r;
+	int r, high;
 
 	if (cs == NULL)
 		cs = "";
-	if (charset_utf8_like(cs) && has_jis(s, n))
-		cs = "iso-2022-jp";
-	if ((r = charset_conv(cs, s, n, &conv, &convlen)) == 1)
+	if (has_jis(s, n)) {
+		if (charset_utf8_like(cs))
+			cs = "iso-2022-jp";
+		r = charset_conv(cs, s, n, &conv, &convlen, NULL);
+	} else if (strncasecmp(cs, "iso-2022-jp", 11) == 0) {
+		if (utf8_valid(s, n, &high))
+			r = 1;
+		else
+			r = jp_guess(s, n, &conv, &convlen);
+	} else
+		r = charset_conv(cs, s, n, &conv, &convlen, NULL);
+	if (r == 1)
 		return (utf8_clean(a, s, n, crlf, reuse, outlen));
 	if (r == -1)
 		return (NULL);
@@ -386,6 +452,8 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
 		unsigned char c = (unsigned char)b[i];
 		if (c == '\n' || (c == '\r' && i + 1 < e && b[i + 1] == '\n'))
 			continue;
+		if (o == v && (is_wsp(c) || c == '\r'))
+			continue;	/* a value that starts on a fold */
 		*o++ = (c == '\0' || c == '\r') ? ' ' : (char)c;
 	}
 	while (o > v && is_wsp(o[-1]))
@@ -830,19 +898,162 @@ part_new(struct walk *wk, struct mime_part *parent, struct mime_part **tail,
 	return (1);
 }
 
-/* A fallback child: the whole content as one text/plain part. */
+/*
+ * A child of type t holding the text b[0, n) (no headers of its own):
+ * 1 made, 0 part limit, -1 no memory.
+ */
 static int
-text_child(struct walk *wk, struct mime_part *p, const char *b, size_t n)
+text_child(struct walk *wk, struct mime_part *p, struct mime_part **tail,
+    const char *t, const char *b, size_t n)
+{
+	struct mime_part *c;
+	int r;
+
+	if ((r = part_new(wk, p, tail, &c)) <= 0)
+		return (r);
+	c->type = t;
+	c->raw = b;
+	c->rawlen = n;
+	c->charset = p->charset;
+	return (body_set(wk, c, b, n, 0, 1) == -1 ? -1 : 1);
+}
+
+/*
+ * p embeds a message (emb 1) or a header block (emb 2) given as src
+ * (fresh: a terminated arena buffer): the body holds it, one child
+ * parses it.
+ */
+static int
+embed(struct walk *wk, struct mime_part *p, const char *src, size_t n,
+    int fresh, int emb)
 {
 	struct mime_part *c, *tail = NULL;
 	int r;
 
+	if (body_set(wk, p, src, n, fresh, emb == 2) == -1)
+		return (-1);
+	if (p->depth >= wk->max_depth) {
+		wk->m->flags |= MIME_LIMIT_DEPTH;
+		return (0);
+	}
 	if ((r = part_new(wk, p, &tail, &c)) <= 0)
 		return (r);
-	c->raw = b;
-	c->rawlen = n;
-	c->charset = p->charset;
-	return (body_set(wk, c, b, n, 0, 1));
+	c->headers_only = emb == 2;
+	return (entity_parse(wk, c, p->body, p->bodylen, "text/plain", 1));
+}
+
+/*
+ * Report recovery.  A multipart/report whose boundary never shows (a
+ * mangled or hand-edited report) is cut where its machine-readable
+ * block starts: text before it, the field paragraphs as the report
+ * part, what follows as the returned message.
+ */
+static const char *const report_first[] = {
+	"reporting-mta", "original-envelope-id", "final-recipient",
+	"original-recipient", "arrival-date", "received-from-mta",
+	"dsn-gateway", "action", "feedback-type", "disposition",
+	"reported-domain",
+};
+static const char *const report_more[] = {
+	"status", "remote-mta", "diagnostic-code", "last-attempt-date",
+	"will-retry-until", "user-agent", "version", "original-mail-from",
+	"original-rcpt-to", "source-ip", "final-log-id",
+};
+
+static int
+name_in(const char *s, size_t n, const char *const *list, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++)
+		if (strlen(list[i]) == n && strncasecmp(s, list[i], n) == 0)
+			return (1);
+	return (0);
+}
+
+/* Does the line [s, le) start a paragraph of report fields? */
+static int
+report_line(const char *b, size_t s, size_t le, int first)
+{
+	size_t colon, nl = field_name(b + s, le - s, &colon);
+
+	if (nl == 0)
+		return (0);
+	if (name_in(b + s, nl, report_first,
+	    sizeof(report_first) / sizeof(report_first[0])))
+		return (1);
+	if (first)
+		return (0);
+	return (name_in(b + s, nl, report_more,
+	    sizeof(report_more) / sizeof(report_more[0])) ||
+	    (nl > 2 && strncasecmp(b + s, "x-", 2) == 0));
+}
+
+static int
+report_recover(struct walk *wk, struct mime_part *p, const char *b,
+    size_t n)
+{
+	struct mime_part *tail = NULL, *c;
+	const char *ct, *rt = "message/delivery-status";
+	size_t pos = 0, le, ds = n, de = n, colon;
+	int para = 1, oom = 0, r;
+	char *v;
+
+	while (pos < n) {
+		le = line_end(b, pos, n);
+		if (line_blank(b, pos, le)) {
+			para = 1;
+			pos = le + 1;
+			continue;
+		}
+		if (para && ds == n && report_line(b, pos, le, 1))
+			ds = pos;
+		else if (para && ds < n && !report_line(b, pos, le, 0)) {
+			de = pos;
+			break;
+		}
+		para = 0;
+		pos = le + 1;
+	}
+	if (ds == n)
+		return (text_child(wk, p, &tail, "text/plain", b, n) < 0 ? -1 : 0);
+	if ((ct = mime_hdr_get(p, "Content-Type")) != NULL &&
+	    (v = param_get(wk->a, ct, "report-type", &oom)) != NULL) {
+		lower_str(v);
+		if (strcmp(v, "feedback-report") == 0)
+			rt = "message/feedback-report";
+		else if (strcmp(v, "disposition-notification") == 0)
+			rt = "message/disposition-notification";
+	}
+	if (oom)
+		return (-1);
+	if (ds > 0 && (r = text_child(wk, p, &tail, "text/plain", b,
+	    ds)) <= 0)
+		return (r);
+	if ((r = text_child(wk, p, &tail, rt, b + ds, de - ds)) <= 0)
+		return (r);
+	if (de == n)
+		return (0);
+	if (field_name(b + de, line_end(b, de, n) - de, &colon) == 0)
+		return (text_child(wk, p, &tail, "text/plain", b + de,
+		    n - de) < 0 ? -1 : 0);
+	if ((r = part_new(wk, p, &tail, &c)) <= 0)
+		return (r);
+	c->type = "message/rfc822";
+	c->raw = b + de;
+	c->rawlen = n - de;
+	return (embed(wk, c, b + de, n - de, 0, 1));
+}
+
+/* A multipart without a usable boundary: one text part, or a report. */
+static int
+no_boundary(struct walk *wk, struct mime_part *p, const char *b, size_t n)
+{
+	struct mime_part *tail = NULL;
+
+	if (strcmp(p->type, "multipart/report") == 0)
+		return (report_recover(wk, p, b, n));
+	return (text_child(wk, p, &tail, "text/plain", b, n) < 0 ? -1 : 0);
 }
 
 /* Is the line [s, le) a delimiter of boundary bd?  2 if closing. */
@@ -851,6 +1062,8 @@ is_delim(const char *b, size_t s, size_t le, const char *bd, size_t bl)
 {
 	size_t i;
 
+	while (s < le && is_wsp(b[s]))	/* " --b" is seen in the wild */
+		s++;
 	if (le - s < bl + 2 || b[s] != '-' || b[s + 1] != '-' ||
 	    memcmp(b + s + 2, bd, bl) != 0)
 		return (0);
@@ -877,7 +1090,7 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n)
 	bl = bd != NULL ? strlen(bd) : 0;
 	if (bl == 0 || bl > MIME_MAX_BOUNDARY) {
 		wk->m->flags |= MIME_NO_END;
-		return (text_child(wk, p, b, n));
+		return (no_boundary(wk, p, b, n));
 	}
 	while (pos < n) {
 		le = line_end(b, pos, n);
@@ -903,7 +1116,7 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n)
 	}
 	wk->m->flags |= MIME_NO_END;
 	if (!open)
-		return (text_child(wk, p, b, n));
+		return (no_boundary(wk, p, b, n));
 	if ((r = part_new(wk, p, &tail, &c)) <= 0)
 		return (r);
 	return (entity_parse(wk, c, b + cs, n - cs, dflt, 0));
@@ -918,11 +1131,10 @@ static int
 entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
     const char *dflt, int embedded)
 {
-	struct mime_part *c, *tail = NULL;
 	const char *ct, *t, *src;
 	size_t bs, srclen;
 	char *cs;
-	int oom = 0, fresh, emb, r;
+	int oom = 0, fresh, emb;
 	enum cte cte;
 
 	p->raw = b;
@@ -961,17 +1173,7 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		return (-1);
 	if ((emb = is_embedding(p->type)) == 0)
 		return (body_set(wk, p, src, srclen, fresh, is_textual(p->type)));
-	/* an embedded message: the body holds it, one child parses it */
-	if (body_set(wk, p, src, srclen, fresh, emb == 2) == -1)
-		return (-1);
-	if (p->depth >= wk->max_depth) {
-		wk->m->flags |= MIME_LIMIT_DEPTH;
-		return (0);
-	}
-	if ((r = part_new(wk, p, &tail, &c)) <= 0)
-		return (r);
-	c->headers_only = emb == 2;
-	return (entity_parse(wk, c, p->body, p->bodylen, "text/plain", 1));
+	return (embed(wk, p, src, srclen, fresh, emb));
 }
 
 int

@@ -1,0 +1,814 @@
+/*
+ * test_mime.c - unit tests of the MIME walk (mime.h)
+ *
+ *	Table-driven: header unfolding, Content-Type parameters, tree shapes
+ *	(nested multiparts, missing boundaries, embeddings), transfer
+ *	decodings, RFC 2047 words, charsets, limits, hostile input, and a
+ *	walk over the shared corpus ($SHARED/corpus, skipped when absent).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "mime.h"
+
+static const struct mime_limits deflim = { 32, 1000 };
+
+/* Parse a NUL-terminated message with the default limits. */
+static struct mime_msg
+parse(struct arena *a, const char *msg)
+{
+	struct mime_msg m;
+
+	assert_int_equal(mime_parse(a, msg, strlen(msg), &deflim, &m), 0);
+	assert_non_null(m.root);
+	return (m);
+}
+
+/* "type(child,child)" for a subtree. */
+static void
+tree_str(const struct mime_part *p, char *out, size_t sz)
+{
+	const struct mime_part *c;
+
+	strncat(out, p->type, sz - strlen(out) - 1);
+	if (p->child == NULL)
+		return;
+	strncat(out, "(", sz - strlen(out) - 1);
+	for (c = p->child; c != NULL; c = c->next) {
+		tree_str(c, out, sz);
+		if (c->next != NULL)
+			strncat(out, ",", sz - strlen(out) - 1);
+	}
+	strncat(out, ")", sz - strlen(out) - 1);
+}
+
+/* The n-th leaf (0-based, document order). */
+static const struct mime_part *
+leaf(const struct mime_part *p, int *n)
+{
+	const struct mime_part *c, *r;
+
+	if (p->child == NULL)
+		return ((*n)-- == 0 ? p : NULL);
+	for (c = p->child; c != NULL; c = c->next)
+		if ((r = leaf(c, n)) != NULL)
+			return (r);
+	return (NULL);
+}
+
+/*
+ * Header unfolding.
+ */
+static const struct {
+	const char	*msg;
+	const char	*name;
+	const char	*value;		/* NULL: absent */
+} hdr_cases[] = {
+	{ "Subject: hello\n\nbody", "subject", "hello" },
+	{ "Subject: a\r\n b\r\n\tc\r\n\r\nbody", "Subject", "a b\tc" },
+	{ "Subject:   spaced   \n\n", "Subject", "spaced" },
+	{ "Subject:\n folded only\n\n", "Subject", "folded only" },
+	{ "X-A: 1\nX-B: 2\n\n", "x-b", "2" },
+	{ "Subject : obsolete space\n\n", "Subject", "obsolete space" },
+	{ "From nobody Mon Jan 1 00:00:00 2024\nSubject: mbox\n\n",
+	    "Subject", "mbox" },
+	{ "Subject: no separator\nX-Last: yes", "X-Last", "yes" },
+	{ "Subject: a\nthis is body text\nX-Not: header\n", "X-Not", NULL },
+	{ "just a body line\nSubject: no\n", "Subject", NULL },
+	{ "Subject: x\n \n\n", "Subject", "x" },
+	{ "Empty:\n\n", "Empty", "" },
+};
+
+static void
+test_unfold(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(hdr_cases) / sizeof(hdr_cases[0]); i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m = parse(a, hdr_cases[i].msg);
+		const char *v = mime_hdr_get(m.root, hdr_cases[i].name);
+
+		if (hdr_cases[i].value == NULL)
+			assert_null(v);
+		else {
+			assert_non_null(v);
+			assert_string_equal(v, hdr_cases[i].value);
+		}
+		arena_free(a);
+	}
+}
+
+static void
+test_hdr_next(void **state)
+{
+	struct arena *a = arena_new(0);
+	struct mime_msg m;
+	size_t it = 0;
+	const char *v;
+	int n = 0;
+
+	(void)state;
+	m = parse(a, "Received: one\nX: y\nreceived: two\n  more\n"
+	    "RECEIVED: three\n\nbody\n");
+	while ((v = mime_hdr_next(m.root, "Received", &it)) != NULL) {
+		static const char *const want[] = { "one", "two  more", "three" };
+		assert_true(n < 3);
+		assert_string_equal(v, want[n]);
+		n++;
+	}
+	assert_int_equal(n, 3);
+	assert_string_equal(m.root->hdrs[0].name, "Received");
+	assert_string_equal(m.root->body, "body\n");
+	arena_free(a);
+}
+
+/*
+ * Content-Type and its parameters.
+ */
+static const struct {
+	const char	*ct;
+	const char	*type;
+	const char	*charset;
+	const char	*boundary;	/* NULL: none expected */
+} ct_cases[] = {
+	{ "text/plain", "text/plain", "", NULL },
+	{ "TEXT/HTML; CHARSET=ISO-8859-1", "text/html", "iso-8859-1", NULL },
+	{ "text/plain; charset=\"UTF-8\"", "text/plain", "utf-8", NULL },
+	{ "text/plain;charset=us-ascii;format=flowed", "text/plain",
+	    "us-ascii", NULL },
+	{ "text/plain; format=flowed; charset = \"x\\\"y\"", "text/plain",
+	    "x\"y", NULL },
+	{ "multipart/mixed; boundary=\"a b;c\"", "multipart/mixed", "",
+	    "a b;c" },
+	{ "multipart/mixed; boundary=simple", "multipart/mixed", "", "simple" },
+	{ "multipart/mixed;\n\tboundary=\"folded\"", "multipart/mixed", "",
+	    "folded" },
+	{ "multipart/mixed; boundary*0=\"ab\"; boundary*1=\"cd\"",
+	    "multipart/mixed", "", "abcd" },
+	{ "multipart/mixed; boundary*1=\"cd\"; boundary*0=\"ab\"",
+	    "multipart/mixed", "", "abcd" },
+	{ "text/plain; charset*=utf-8''%55TF-8", "text/plain", "utf-8", NULL },
+	{ "text/plain; name=\"a;b\"; charset=koi8-r", "text/plain", "koi8-r",
+	    NULL },
+	{ "garbage", "text/plain", "", NULL },
+	{ "/plain", "text/plain", "", NULL },
+	{ "text/", "text/plain", "", NULL },
+	{ "", "text/plain", "", NULL },
+	{ "message / rfc822", "message/rfc822", "", NULL },
+};
+
+static void
+test_content_type(void **state)
+{
+	char msg[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ct_cases) / sizeof(ct_cases[0]); i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m;
+
+		snprintf(msg, sizeof(msg), "Content-Type: %s\n\n", ct_cases[i].ct);
+		m = parse(a, msg);
+		assert_string_equal(m.root->type, ct_cases[i].type);
+		assert_string_equal(m.root->charset, ct_cases[i].charset);
+		if (ct_cases[i].boundary == NULL)
+			assert_null(m.root->boundary);
+		else {
+			assert_non_null(m.root->boundary);
+			assert_string_equal(m.root->boundary,
+			    ct_cases[i].boundary);
+		}
+		arena_free(a);
+	}
+}
+
+/*
+ * Tree shapes.
+ */
+static const struct {
+	const char	*msg;
+	const char	*tree;
+	unsigned	 flags;
+} tree_cases[] = {
+	{ "Subject: plain\n\nhello\n", "text/plain", 0 },
+	{ "Content-Type: multipart/mixed; boundary=b\n\n"
+	  "preamble\n--b\nContent-Type: text/plain\n\none\n"
+	  "--b\nContent-Type: text/html\n\n<p>two</p>\n--b--\nepilogue\n",
+	  "multipart/mixed(text/plain,text/html)", 0 },
+	/* nested, CRLF, trailing white space after the boundary */
+	{ "Content-Type: multipart/mixed; boundary=outer\r\n\r\n"
+	  "--outer  \r\nContent-Type: multipart/alternative; boundary=inner\r\n"
+	  "\r\n--inner\r\n\r\na\r\n--inner\r\nContent-Type: text/html\r\n\r\n"
+	  "b\r\n--inner--\r\n--outer\t\r\nContent-Type: message/rfc822\r\n"
+	  "\r\nSubject: inner\r\n\r\nc\r\n--outer--\r\n",
+	  "multipart/mixed(multipart/alternative(text/plain,text/html),"
+	  "message/rfc822(text/plain))", 0 },
+	/* missing final boundary */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b\n\ntwo\n",
+	  "multipart/mixed(text/plain,text/plain)", MIME_NO_END },
+	/* boundary never appears: the body as one text part */
+	{ "Content-Type: multipart/report; boundary=zz\n\nStatus: 5.1.1\n",
+	  "multipart/report(text/plain)", MIME_NO_END },
+	/* no boundary parameter at all */
+	{ "Content-Type: multipart/mixed\n\nsome text\n",
+	  "multipart/mixed(text/plain)", MIME_NO_END },
+	/* a longer line that starts with the boundary is not one */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--bx\n--b--\n",
+	  "multipart/mixed(text/plain)", 0 },
+	/* digest: parts default to message/rfc822 */
+	{ "Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: x\n\n"
+	  "y\n--d--\n", "multipart/digest(message/rfc822(text/plain))", 0 },
+	/* message/rfc822 whose content is base64 */
+	{ "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+	  "U3ViamVjdDogaGkKQ29udGVudC1UeXBlOiB0ZXh0L2h0bWwKCmJvZHkK\n",
+	  "message/rfc822(text/html)", 0 },
+	{ "Content-Type: text/rfc822-headers\n\nFrom: a@b\nSubject: s\n",
+	  "text/rfc822-headers(text/plain)", 0 },
+	{ "Content-Type: message/global\n\nSubject: g\n\nbody\n",
+	  "message/global(text/plain)", 0 },
+	/* embedded message with leading blank lines */
+	{ "Content-Type: message/rfc822\n\n\n\nSubject: late\n\nx\n",
+	  "message/rfc822(text/plain)", 0 },
+	/* only headers, no body */
+	{ "Content-Type: multipart/mixed; boundary=q\n",
+	  "multipart/mixed(text/plain)", MIME_NO_END },
+	/* empty input */
+	{ "", "text/plain", 0 },
+	/* a delimiter indented by a space */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n --b\n"
+	  "Content-Type: text/html\n\ntwo\n--b--\n",
+	  "multipart/mixed(text/plain,text/html)", 0 },
+	/* a report whose boundary is gone: cut at its field block */
+	{ "Content-Type: multipart/report; report-type=delivery-status;\n"
+	  " boundary=gone\n\nSorry.\n\nReporting-MTA: dns; mx\n\n"
+	  "Final-Recipient: rfc822; a@b\nAction: failed\nStatus: 5.1.1\n\n"
+	  "Received: from x\nSubject: orig\n\nhello\n",
+	  "multipart/report(text/plain,message/delivery-status,"
+	  "message/rfc822(text/plain))", MIME_NO_END },
+	{ "Content-Type: multipart/report; report-type=feedback-report;\n"
+	  " boundary=gone\n\nFeedback-Type: abuse\nUser-Agent: x\n\n"
+	  "just text\n",
+	  "multipart/report(message/feedback-report,text/plain)", MIME_NO_END },
+	/* close delimiter right after the headers: an empty multipart */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b--\n",
+	  "multipart/mixed", 0 },
+};
+
+static void
+test_tree(void **state)
+{
+	char got[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tree_cases) / sizeof(tree_cases[0]); i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m = parse(a, tree_cases[i].msg);
+
+		got[0] = '\0';
+		tree_str(m.root, got, sizeof(got));
+		if (strcmp(got, tree_cases[i].tree) != 0)
+			fail_msg("case %zu: got %s want %s", i, got,
+			    tree_cases[i].tree);
+		assert_int_equal(m.flags, tree_cases[i].flags);
+		arena_free(a);
+	}
+}
+
+/*
+ * Leaf bodies: transfer decodings, line ends, charsets.
+ */
+static const struct {
+	const char	*msg;
+	int		 leaf;		/* index in document order */
+	const char	*body;
+	size_t		 len;		/* 0: strlen(body) */
+} body_cases[] = {
+	{ "Subject: x\r\n\r\nline1\r\nline2\r\n", 0, "line1\nline2\n", 0 },
+	{ "Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ=\n", 0,
+	    "hello world", 0 },
+	/* missing padding, junk and line breaks inside */
+	{ "Content-Transfer-Encoding: BASE64\n\naGVs\nbG8g!!d29y*bGQ\n", 0,
+	    "hello world", 0 },
+	/* two padded chunks in a row */
+	{ "Content-Transfer-Encoding: base64\n\nYQ==Yg==\n", 0, "ab", 0 },
+	/* base64 with CRLF inside a text part: CRLF -> LF */
+	{ "Content-Transfer-Encoding: base64\n\nYQ0KYg0K\n", 0, "a\nb\n", 0 },
+	{ "Content-Transfer-Encoding: quoted-printable\n\n"
+	  "caf=C3=A9 soft=\nbreak =3D x\n", 0, "caf\xc3\xa9 softbreak = x\n", 0 },
+	/* broken escapes are kept; soft break with trailing blanks */
+	{ "Content-Transfer-Encoding: quoted-printable\n\n"
+	  "a=ZZb=4 c= \t\nd=\r\ne=", 0, "a=ZZb=4 cde", 0 },
+	/* lower-case hex is tolerated */
+	{ "Content-Transfer-Encoding: quoted-printable\n\n=c3=a9", 0,
+	    "\xc3\xa9", 0 },
+	/* non-textual parts are decoded but not converted */
+	{ "Content-Type: application/octet-stream\n"
+	  "Content-Transfer-Encoding: base64\n\nAP8NCg==\n", 0,
+	    "\x00\xff\r\n", 4 },
+	/* NUL and invalid bytes in text become U+FFFD */
+	{ "Subject: n\n\na\xff" "b", 0, "a\xef\xbf\xbd" "b", 0 },
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain; charset=iso-8859-1\n"
+	  "Content-Transfer-Encoding: quoted-printable\n\nGr=FC=DFe\n"
+	  "--b\nContent-Type: message/delivery-status\n\n"
+	  "Action: failed\r\nStatus: 5.1.1\r\n--b--\n", 1,
+	    "Action: failed\nStatus: 5.1.1", 0 },
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain; charset=iso-8859-1\n"
+	  "Content-Transfer-Encoding: quoted-printable\n\nGr=FC=DFe\n--b--\n", 0,
+	    "Gr\xc3\xbc\xc3\x9f" "e", 0 },
+	/* non-MIME Japanese text: ISO-2022-JP escapes, no charset */
+	{ "Subject: jis\n\n\x1b\x24\x42\x46\x7c\x4b\x5c\x38\x6c\x1b\x28\x42\n",
+	    0, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n", 0 },
+	/* labelled ISO-2022-JP, sent as EUC-JP */
+	{ "Content-Type: text/plain; charset=iso-2022-jp\n\n"
+	  "\xc6\xfc\xcb\xdc\xb8\xec", 0, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 0 },
+	/* labelled ISO-2022-JP, sent as UTF-8 */
+	{ "Content-Type: text/plain; charset=iso-2022-jp\n\n"
+	  "\xe6\x97\xa5", 0, "\xe6\x97\xa5", 0 },
+	/* a body with NUL bytes in a non-text part keeps its length */
+	{ "Content-Type: image/png\n\nab\0cd", 0, "ab\0cd", 5 },
+};
+
+static void
+test_bodies(void **state)
+{
+	size_t i, len, msglen;
+
+	(void)state;
+	for (i = 0; i < sizeof(body_cases) / sizeof(body_cases[0]); i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m;
+		const struct mime_part *p;
+		int n = body_cases[i].leaf;
+
+		msglen = strlen(body_cases[i].msg);
+		if (i == sizeof(body_cases) / sizeof(body_cases[0]) - 1)
+			msglen += 3;	/* the NUL case: "cd" after the NUL */
+		assert_int_equal(mime_parse(a, body_cases[i].msg, msglen,
+		    &deflim, &m), 0);
+		p = leaf(m.root, &n);
+		if (p == NULL)
+			fail_msg("case %zu: no leaf %d", i, body_cases[i].leaf);
+		len = body_cases[i].len ? body_cases[i].len :
+		    strlen(body_cases[i].body);
+		if (p->bodylen != len || memcmp(p->body, body_cases[i].body,
+		    len) != 0)
+			fail_msg("case %zu: got [%s] (%zu) want [%s]", i,
+			    p->body, p->bodylen, body_cases[i].body);
+		assert_int_equal(p->body[p->bodylen], '\0');
+		arena_free(a);
+	}
+}
+
+/*
+ * RFC 2047 encoded words.
+ */
+static const struct {
+	const char	*in;
+	const char	*out;
+} word_cases[] = {
+	{ "plain text", "plain text" },
+	{ "=?utf-8?B?44GT44KT44Gr44Gh44Gv?=", "\xe3\x81\x93\xe3\x82\x93"
+	    "\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf" },
+	{ "=?ISO-8859-1?Q?Gr=FC=DFe_aus?= Bonn", "Gr\xc3\xbc\xc3\x9f" "e aus Bonn" },
+	{ "=?iso-2022-jp?B?GyRCRnxLXDhsJUYlOSVIGyhC?=",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x83\x86\xe3\x82\xb9"
+	    "\xe3\x83\x88" },
+	/* adjacent words: the white space between them goes */
+	{ "=?us-ascii?Q?a?= =?us-ascii?Q?b?=\r\n\t=?us-ascii?Q?c?=", "abc" },
+	/* a UTF-8 character split over two words */
+	{ "=?utf-8?B?44E=?= =?utf-8?B?kw==?=", "\xe3\x81\x93" },
+	/* mixed charsets, text around */
+	{ "Re: =?utf-8?q?caf=C3=A9?= and =?koi8-r?B?8NLJ18XU?= end",
+	    "Re: caf\xc3\xa9 and \xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5"
+	    "\xd1\x82 end" },
+	/* malformed words stay as they are */
+	{ "=?utf-8?X?abc?=", "=?utf-8?X?abc?=" },
+	{ "=?utf-8?Q?no end", "=?utf-8?Q?no end" },
+	{ "=??Q?x?=", "=??Q?x?=" },
+	{ "=?utf-8?Q?sp ace?=", "=?utf-8?Q?sp ace?=" },
+	/* language suffix (RFC 2231) */
+	{ "=?US-ASCII*EN?Q?Keith_Moore?=", "Keith Moore" },
+	/* unknown charset: valid UTF-8 kept, the rest replaced */
+	{ "=?x-nonsense?Q?ok=E2=82=AC=FF?=", "ok\xe2\x82\xac\xef\xbf\xbd" },
+	/* encoded CR LF does not survive */
+	{ "=?utf-8?Q?a=0D=0Ab?=", "a  b" },
+	/* raw 8-bit text outside words made valid */
+	{ "caf\xe9 =?utf-8?Q?x?=", "caf\xef\xbf\xbd x" },
+	{ "", "" },
+};
+
+static void
+test_words(void **state)
+{
+	struct arena *a = arena_new(0);
+	size_t i;
+	char *s;
+
+	(void)state;
+	for (i = 0; i < sizeof(word_cases) / sizeof(word_cases[0]); i++) {
+		s = mime_decode_words(a, word_cases[i].in);
+		assert_non_null(s);
+		if (strcmp(s, word_cases[i].out) != 0)
+			fail_msg("case %zu: got [%s] want [%s]", i, s,
+			    word_cases[i].out);
+	}
+	arena_free(a);
+}
+
+/*
+ * Charsets through mime_to_utf8() and through text parts.
+ */
+static const struct {
+	const char	*charset;
+	const char	*in;
+	const char	*out;
+} cs_cases[] = {
+	{ "ISO-2022-JP", "\x1b\x24\x42\x46\x7c\x4b\x5c\x38\x6c\x1b\x28\x42",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" },
+	{ "shift_jis", "\x93\xfa\x96\x7b\x8c\xea",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" },
+	{ "x-sjis", "\x93\xfa\x96\x7b\x8c\xea",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" },
+	{ "Shift-JIS", "\x87\x40", "\xe2\x91\xa0" },	/* CP932 circled 1 */
+	{ "euc-jp", "\xc6\xfc\xcb\xdc\xb8\xec",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" },
+	{ "iso-8859-1", "Gr\xfc\xdf" "e", "Gr\xc3\xbc\xc3\x9f" "e" },
+	{ "iso-8859-15", "\xa4", "\xe2\x82\xac" },
+	{ "windows-1252", "\x80\x93q\x94", "\xe2\x82\xac\xe2\x80\x9cq"
+	    "\xe2\x80\x9d" },
+	{ "windows-1251", "\xcf\xf0\xe8", "\xd0\x9f\xd1\x80\xd0\xb8" },
+	{ "koi8-r", "\xf0\xd2\xc9\xd7\xc5\xd4", "\xd0\x9f\xd1\x80\xd0\xb8"
+	    "\xd0\xb2\xd0\xb5\xd1\x82" },
+	{ "gb2312", "\xd6\xd0\xce\xc4\xb2\xe2\xca\xd4", "\xe4\xb8\xad\xe6\x96"
+	    "\x87\xe6\xb5\x8b\xe8\xaf\x95" },
+	{ "big5", "\xa4\xa4\xa4\xe5\xb4\xfa\xb8\xd5", "\xe4\xb8\xad\xe6\x96"
+	    "\x87\xe6\xb8\xac\xe8\xa9\xa6" },
+	{ "ks_c_5601-1987", "\xc7\xd1\xb1\xb9\xbe\xee", "\xed\x95\x9c\xea\xb5"
+	    "\xad\xec\x96\xb4" },
+	{ "unicode-1-1-utf-7", "a+ZeVnLIqe-", "a\xe6\x97\xa5\xe6\x9c\xac"
+	    "\xe8\xaa\x9e" },
+	{ "utf-8", "ok\xc3\xa9\xc3", "ok\xc3\xa9\xef\xbf\xbd" },
+	{ "us-ascii", "plain", "plain" },
+	{ "x-unknown-thing", "a\xe2\x82\xac\x80z", "a\xe2\x82\xac\xef\xbf\xbdz" },
+	{ "bad/name//TRANSLIT", "a\xffz", "a\xef\xbf\xbdz" },
+	/* invalid bytes inside a real charset */
+	{ "shift_jis", "a\xff" "b", "a\xef\xbf\xbd" "b" },
+	{ "euc-jp", "\xc6", "\xef\xbf\xbd" },
+};
+
+static void
+test_charsets(void **state)
+{
+	char msg[512];
+	size_t i, n;
+	char *s;
+
+	(void)state;
+	for (i = 0; i < sizeof(cs_cases) / sizeof(cs_cases[0]); i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m;
+
+		s = mime_to_utf8(a, cs_cases[i].charset, cs_cases[i].in,
+		    strlen(cs_cases[i].in), &n);
+		assert_non_null(s);
+		if (strcmp(s, cs_cases[i].out) != 0 || n != strlen(s))
+			fail_msg("case %zu (%s): got [%s] want [%s]", i,
+			    cs_cases[i].charset, s, cs_cases[i].out);
+		/* the same through a text part */
+		snprintf(msg, sizeof(msg),
+		    "Content-Type: text/plain; charset=\"%s\"\n\n%s",
+		    cs_cases[i].charset, cs_cases[i].in);
+		m = parse(a, msg);
+		if (strcmp(m.root->body, cs_cases[i].out) != 0)
+			fail_msg("part case %zu (%s): got [%s] want [%s]", i,
+			    cs_cases[i].charset, m.root->body, cs_cases[i].out);
+		arena_free(a);
+	}
+}
+
+/*
+ * Embedded header blocks and look-ups.
+ */
+static void
+test_rfc822_headers(void **state)
+{
+	struct arena *a = arena_new(0);
+	struct mime_msg m;
+	const struct mime_part *p;
+
+	(void)state;
+	m = parse(a, "Content-Type: multipart/report; report-type=delivery-"
+	    "status; boundary=\"XX\"\n\n--XX\nContent-Type: text/plain\n\n"
+	    "hi\n--XX\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx\n\nFinal-Recipient: rfc822; a@b\n"
+	    "Action: failed\n--XX\nContent-Type: text/rfc822-headers\n\n"
+	    "Message-ID: <id@x>\nSubject: =?utf-8?Q?h=C3=A9?=\n\n--XX--\n");
+	p = mime_find(m.root, "text/rfc822-headers");
+	assert_non_null(p);
+	assert_non_null(p->child);
+	assert_true(p->child->headers_only);
+	assert_int_equal(p->child->depth, 2);
+	assert_ptr_equal(p->child->parent, p);
+	assert_string_equal(mime_hdr_get(p->child, "message-id"), "<id@x>");
+	assert_string_equal(mime_decode_words(a,
+	    mime_hdr_get(p->child, "Subject")), "h\xc3\xa9");
+	p = mime_find(m.root, "message/delivery-status");
+	assert_non_null(p);
+	assert_non_null(strstr(p->body, "Action: failed"));
+	assert_ptr_equal(mime_find(m.root, "multipart/*"), m.root);
+	assert_string_equal(mime_find(m.root, "text/*")->type, "text/plain");
+	assert_null(mime_find(m.root, "image/png"));
+	/* the search stays inside the subtree it is given */
+	assert_null(mime_find(m.root->child, "message/delivery-status"));
+	arena_free(a);
+}
+
+/*
+ * Limits and hostile input.
+ */
+static char *
+nested(int depth, size_t *len)
+{
+	size_t cap = (size_t)depth * 80 + 64, o = 0;
+	char *s = malloc(cap);
+	int i;
+
+	assert_non_null(s);
+	for (i = 0; i < depth; i++)
+		o += (size_t)snprintf(s + o, cap - o, "Content-Type: multipart/"
+		    "mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+	o += (size_t)snprintf(s + o, cap - o, "\ndeep\n");
+	*len = o;
+	return (s);
+}
+
+static void
+test_limit_depth(void **state)
+{
+	struct arena *a = arena_new(0);
+	struct mime_limits big = { 100000, 100000 };
+	struct mime_msg m;
+	const struct mime_part *p;
+	size_t len;
+	char *s = nested(1000, &len);
+	int d;
+
+	(void)state;
+	assert_int_equal(mime_parse(a, s, len, &deflim, &m), 0);
+	assert_true(m.flags & MIME_LIMIT_DEPTH);
+	for (d = 0, p = m.root; p->child != NULL; p = p->child)
+		d++;
+	assert_true(d <= deflim.max_depth);
+	arena_free(a);
+	/* a silly limit is still a bounded recursion */
+	a = arena_new(0);
+	assert_int_equal(mime_parse(a, s, len, &big, &m), 0);
+	assert_true(m.flags & MIME_LIMIT_DEPTH);
+	arena_free(a);
+	free(s);
+}
+
+static void
+test_limit_parts(void **state)
+{
+	struct arena *a = arena_new(0);
+	struct mime_msg m;
+	size_t cap = 5000 * 16 + 128, o = 0;
+	char *s = malloc(cap);
+	int i;
+
+	(void)state;
+	assert_non_null(s);
+	o += (size_t)snprintf(s, cap, "Content-Type: multipart/mixed; "
+	    "boundary=p\n\n");
+	for (i = 0; i < 5000; i++)
+		o += (size_t)snprintf(s + o, cap - o, "--p\n\npart\n");
+	o += (size_t)snprintf(s + o, cap - o, "--p--\n");
+	assert_int_equal(mime_parse(a, s, o, &deflim, &m), 0);
+	assert_true(m.flags & MIME_LIMIT_PARTS);
+	assert_true(m.nparts <= deflim.max_parts);
+	assert_int_equal(m.nparts, deflim.max_parts);
+	arena_free(a);
+	free(s);
+}
+
+static void
+test_hostile(void **state)
+{
+#define J(s)	{ s, sizeof(s) - 1 }
+	static const struct {
+		const char	*s;
+		size_t		 len;
+	} junk[] = {
+		J("\0\0\0\0"),
+		J("Subject: \0nul in header\n\nbody\0with nul"),
+		J("\n\n\n"),
+		J("Content-Type: multipart/mixed; boundary=\"\"\n\n--\n--\n"),
+		J("Content-Type: multipart/mixed; boundary=b\n\n--b"),
+		J("Content-Type: multipart/mixed; boundary=b\n\n--b\n"),
+		J("Content-Type: message/rfc822\n\n"),
+		J("Content-Type: message/rfc822"),
+		J("Content-Transfer-Encoding: base64\n\n===="),
+		J("Content-Transfer-Encoding: quoted-printable\n\n="),
+		J("Content-Type: text/plain; charset*0*=utf-8''a; charset*99=x\n\n"),
+		J("Content-Type: text/plain; charset=\"unterminated\n\n"),
+		J("Content-Type: text/plain; ;;; =; x=\n\n"),
+		J("Subject: =?=?=?=?=?=?=?=?\n\n"),
+		J("\xff\xfe\xfd binary \x01\x02\x03"),
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m;
+		const struct mime_part *p;
+
+		assert_int_equal(mime_parse(a, junk[i].s, junk[i].len, &deflim,
+		    &m), 0);
+		for (p = m.root; p != NULL; p = p->child) {
+			assert_non_null(p->body);
+			assert_int_equal(p->body[p->bodylen], '\0');
+			assert_non_null(p->type);
+			assert_non_null(p->charset);
+		}
+		if (mime_hdr_get(m.root, "Subject") != NULL)
+			assert_non_null(mime_decode_words(a,
+			    mime_hdr_get(m.root, "Subject")));
+		arena_free(a);
+	}
+}
+
+/* A 50 MB single line and a 50 MB header: linear, no crash. */
+static void
+test_long_line(void **state)
+{
+	size_t n = 50u * 1024 * 1024, i;
+	char *s = malloc(n);
+	struct arena *a;
+	struct mime_msg m;
+	clock_t t0 = clock();
+	int r;
+
+	(void)state;
+	assert_non_null(s);
+	memset(s, 'x', n);
+	a = arena_new(0);
+	r = mime_parse(a, s, n, &deflim, &m);
+	assert_int_equal(r, 0);
+	assert_int_equal(m.root->bodylen, n);
+	arena_free(a);
+	/* one header line folded 100000 times, then a long body */
+	memcpy(s, "Subject: ", 9);
+	for (i = 100; i < 100 + 100000 * 4; i += 4)
+		memcpy(s + i, "\n  x", 4);
+	memcpy(s + 100 + 100000 * 4, "\n\n", 2);
+	a = arena_new(0);
+	assert_int_equal(mime_parse(a, s, n, &deflim, &m), 0);
+	assert_int_equal(m.root->nhdrs, 1);
+	assert_null(strchr(mime_hdr_get(m.root, "subject"), '\n'));
+	arena_free(a);
+	/* a tiny arena: -1, never a crash */
+	a = arena_new(64 * 1024);
+	assert_int_equal(mime_parse(a, s, n, &deflim, &m), -1);
+	arena_free(a);
+	free(s);
+	/* generous bound: even under sanitizers this is far below 30 s */
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 30.0);
+}
+
+/*
+ * The shared corpus: every file parses; every multipart/report yields a
+ * message/delivery-status part whose body says "Status:" or "Action:"
+ * where the raw file does.
+ */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *b;
+	long l;
+
+	if (fp == NULL)
+		return (NULL);
+	if (fseek(fp, 0, SEEK_END) != 0 || (l = ftell(fp)) < 0) {
+		fclose(fp);
+		return (NULL);
+	}
+	rewind(fp);
+	if ((b = malloc((size_t)l + 1)) == NULL) {
+		fclose(fp);
+		return (NULL);
+	}
+	*len = fread(b, 1, (size_t)l, fp);
+	b[*len] = '\0';
+	fclose(fp);
+	return (b);
+}
+
+static int
+ci_contains(const char *s, size_t n, const char *w)
+{
+	size_t wl = strlen(w), i;
+
+	for (i = 0; i + wl <= n; i++)
+		if (strncasecmp(s + i, w, wl) == 0)
+			return (1);
+	return (0);
+}
+
+static void
+test_corpus(void **state)
+{
+	static const char *const sub[] = { "bsd", "not" };
+	const char *shared = getenv("SHARED");
+	char dir[1024], path[2048];
+	struct dirent *de;
+	size_t i, len, nfiles = 0, nreport = 0;
+	DIR *d;
+
+	(void)state;
+	if (shared == NULL)
+		skip();
+	for (i = 0; i < 2; i++) {
+		snprintf(dir, sizeof(dir), "%s/corpus/%s", shared, sub[i]);
+		if ((d = opendir(dir)) == NULL) {
+			if (i == 0)
+				skip();
+			continue;
+		}
+		while ((de = readdir(d)) != NULL) {
+			struct arena *a;
+			struct mime_msg m;
+			const struct mime_part *p;
+			char *b;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			if ((b = slurp(path, &len)) == NULL)
+				continue;
+			a = arena_new(0);
+			if (mime_parse(a, b, len, &deflim, &m) != 0)
+				fail_msg("%s: mime_parse failed", path);
+			nfiles++;
+			if (strcmp(m.root->type, "multipart/report") == 0 &&
+			    (ci_contains(b, len, "\nStatus:") ||
+			    ci_contains(b, len, "\nAction:"))) {
+				nreport++;
+				p = mime_find(m.root, "message/delivery-status");
+				if (p == NULL)
+					fail_msg("%s: no delivery-status", path);
+				if (!ci_contains(p->body, p->bodylen, "Status:") &&
+				    !ci_contains(p->body, p->bodylen, "Action:"))
+					fail_msg("%s: delivery-status without "
+					    "fields", path);
+			}
+			arena_free(a);
+			free(b);
+		}
+		closedir(d);
+	}
+	if (nfiles == 0)
+		skip();
+	print_message("corpus: %zu files, %zu delivery reports\n", nfiles,
+	    nreport);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unfold),
+		cmocka_unit_test(test_hdr_next),
+		cmocka_unit_test(test_content_type),
+		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_words),
+		cmocka_unit_test(test_charsets),
+		cmocka_unit_test(test_rfc822_headers),
+		cmocka_unit_test(test_limit_depth),
+		cmocka_unit_test(test_limit_parts),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_corpus),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
