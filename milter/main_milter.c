@@ -1,3 +1,209 @@
-/* PLACEHOLDER - replaced by the milter daemon (issue 4). */
+/*
+ * main_milter.c - bounce-milter: the libmilter daemon
+ *
+ * SYNOPSIS
+ *	bounce-milter [-c CONF] [-p SOCKET] [-f] [-n] [-e] [-u USER]
+ *	    [-P PIDFILE] [-v] [-V]
+ *
+ * DESCRIPTION
+ *	Reads the configuration and rules (errors "FILE:LINE: message",
+ *	exit 78), opens the socket with the configured umask, sets
+ *	TCP_NODELAY on an inet listener, detaches unless -f, writes the
+ *	pid file, drops privileges, then runs libmilter's loop with the
+ *	callbacks of milter_cb.c.  A signal thread handles SIGUSR1 (reload
+ *	configuration and rules; a bad reload changes nothing) and SIGINT
+ *	(clean stop; libmilter's own thread stops on SIGTERM and SIGHUP).
+ *	-e mirrors every log line to standard error.  See bounce-milter(8).
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <libconfig.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
-int main(void) { fprintf(stderr, "bounce-milter: not built yet\n"); return (1); }
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sqlite3.h>
+#include <spf2/spf_lib_version.h>
+#include <dkim.h>
+#include <libmilter/mfapi.h>
+
+#include "milter.h"
+
+#define EX_USAGE_	2
+#define EX_SOFTWARE_	70
+#define EX_UNAVAIL_	69
+#define EX_CANTCREAT_	73
+#define EX_CONFIG_	78
+
+static struct mopts opts;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bounce-milter [-c CONF] [-p SOCKET] [-f] [-n] "
+	    "[-e] [-u USER] [-P PIDFILE] [-v] [-V]\n");
+	exit(EX_USAGE_);
+}
+
+static void
+versions(void)
+{
+	unsigned int ma, mi, pl;
+	uint32_t dv = dkim_libversion();
+	char pv[64] = "?";
+
+	smfi_version(&ma, &mi, &pl);
+	pcre2_config(PCRE2_CONFIG_VERSION, pv);
+	printf("bounce-milter %s\n", BM_VERSION);
+	printf("libmilter %u.%u.%u\n", ma, mi, pl);
+	printf("libconfig %d.%d.%d\n", LIBCONFIG_VER_MAJOR,
+	    LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
+	printf("PCRE2 %s\n", pv);
+	printf("libspf2 %d.%d.%d\n", SPF_LIB_VERSION_MAJOR,
+	    SPF_LIB_VERSION_MINOR, SPF_LIB_VERSION_PATCH);
+	printf("libopendkim %u.%u.%u\n", (unsigned)(dv >> 24),
+	    (unsigned)((dv >> 16) & 0xff), (unsigned)((dv >> 8) & 0xff));
+	printf("SQLite %s\n", sqlite3_libversion());
+	exit(0);
+}
+
+static sigset_t sigs;
+
+/* SIGUSR1: reload; SIGINT: stop cleanly (libmilter would abort). */
+static void *
+sig_thread(void *arg)
+{
+	int sig;
+
+	(void)arg;
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1) {
+			mlog(LOG_INFO, "NOQUEUE: SIGUSR1: reloading");
+			mset_reload(&opts);
+		} else {
+			mlog(LOG_INFO, "NOQUEUE: signal %d: stopping", sig);
+			smfi_stop();
+		}
+	}
+	return (NULL);
+}
+
+/* Let messages in flight finish (at most a few seconds). */
+static void
+drain(void)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 100 && mset_busy() > 0; i++)
+		nanosleep(&ts, NULL);
+	if (mset_busy() > 0)
+		mlog(LOG_WARNING, "NOQUEUE: stopping with %d message(s) in "
+		    "flight; the MTA goes on without the milter", mset_busy());
+}
+
+static void
+die(int code, const char *what, const char *err)
+{
+	fprintf(stderr, "bounce-milter: %s%s%s\n", what, *what ? ": " : "",
+	    err);
+	mlog(LOG_ERR, "NOQUEUE: %s%s%s", what, *what ? ": " : "", err);
+	mproc_cleanup();
+	exit(code);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct mset *set;
+	const char *sock, *user, *pidfile = NULL;
+	char err[1024];
+	int ch, fg = 0, check = 0, to_err = 0, verbose = 0, nd = 0, r;
+	pthread_t th;
+
+	opts.conf = CONFIG_DEFAULT_PATH;
+	opts.argv0 = argv[0];
+	while ((ch = getopt(argc, argv, "c:p:fneu:P:vV")) != -1) {
+		switch (ch) {
+		case 'c': opts.conf = optarg; opts.conf_given = 1; break;
+		case 'p': opts.socket = optarg; break;
+		case 'f': fg = 1; break;
+		case 'n': check = 1; break;
+		case 'e': to_err = 1; break;
+		case 'u': opts.user = optarg; break;
+		case 'P': pidfile = optarg; break;
+		case 'v': verbose++; break;
+		case 'V': versions(); break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	mlog_init("mail", to_err, verbose);
+
+	if ((set = mset_load(&opts, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		if (!check)
+			mlog(LOG_ERR, "NOQUEUE: %s", err);
+		return (EX_CONFIG_);
+	}
+	sock = opts.socket != NULL ? opts.socket : set->conf.socket;
+	user = opts.user != NULL ? opts.user : set->conf.user;
+	if (check) {
+		printf("%s: configuration OK; rules %s; socket %s\n",
+		    set->conf.file != NULL ? set->conf.file :
+		    "(built-in defaults)", set->rules_dir, sock);
+		mset_free(set);
+		return (0);
+	}
+	mlog_facility(set->conf.syslog_facility);
+
+	signal(SIGPIPE, SIG_IGN);
+	if (smfi_register(milter_desc) != MI_SUCCESS)
+		die(EX_SOFTWARE_, "", "smfi_register failed");
+	if (mproc_socket(sock, set->conf.umask, user, err, sizeof(err)) == -1)
+		die(EX_UNAVAIL_, "socket", err);
+	if (strncmp(sock, "inet", 4) == 0 && (nd = mproc_nodelay()) < 1)
+		mlog(LOG_WARNING, "NOQUEUE: could not set TCP_NODELAY on %s; "
+		    "expect ~40 ms per annotated message", sock);
+	if (!fg && mproc_daemon() == -1)
+		die(EX_SOFTWARE_, "daemon", strerror(errno));
+	if (mproc_pidfile(pidfile, err, sizeof(err)) == -1)
+		die(EX_CANTCREAT_, "pid file", err);
+	if (mproc_privileges(user, err, sizeof(err)) == -1)
+		die(EX_CONFIG_, "privileges", err);
+
+	mlog(LOG_INFO, "NOQUEUE: bounce-milter %s listening on %s%s; "
+	    "configuration %s; rules %s; authserv-id %s", BM_VERSION, sock,
+	    nd > 0 ? " (TCP_NODELAY)" : "",
+	    set->conf.file != NULL ? set->conf.file : "(built-in defaults)",
+	    set->rules_dir, set->authserv);
+	mset_install(set);
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if ((r = pthread_create(&th, NULL, sig_thread, NULL)) != 0)
+		die(EX_SOFTWARE_, "signal thread", strerror(r));
+	pthread_detach(th);
+	r = smfi_main();
+	drain();
+	mlog(LOG_INFO, "NOQUEUE: bounce-milter stopped%s",
+	    r == MI_SUCCESS ? "" : " (libmilter reported an error)");
+	mset_shutdown();
+	mproc_cleanup();
+	return (r == MI_SUCCESS ? 0 : EX_SOFTWARE_);
+}

@@ -1,0 +1,441 @@
+/*
+ * milter_cb.c - bounce-milter's libmilter callbacks
+ *
+ *	negotiate  asks for header add/change rights and only the steps and
+ *		   macros it uses: no connect, HELO, RCPT, DATA or unknown
+ *		   commands; no replies to MAIL and header events; SKIP.
+ *	envfrom	   starts a message: takes a reference to the current set,
+ *		   notes a null envelope sender.
+ *	header	   keeps the header (up to max_message_size), counts forged
+ *		   X-Bounce-* copies, notes report-like headers.
+ *	eoh	   a message that is no bounce candidate and carries no
+ *		   forged header needs nothing: SMFIS_ACCEPT here.
+ *	body	   collects the body of a candidate up to the cap; past it,
+ *		   or for a message kept only for its forged headers, SKIP.
+ *	eom	   deletes every X-Bounce-Class/-Hint/-Original (highest
+ *		   index first), classifies a candidate, adds its own
+ *		   headers, logs one line per failed recipient.
+ *	abort, close: free the message (and connection) state.
+ *
+ *	Nothing here ever rejects, discards or delays: every internal
+ *	problem ends in SMFIS_CONTINUE (or ACCEPT) and one log line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <libmilter/mfapi.h>
+
+#include "annotate.h"
+#include "bounce.h"
+#include "buf.h"
+#include "milter.h"
+
+#define NFORGE	3
+static const char *const forge_names[NFORGE] = {
+	"X-Bounce-Class", "X-Bounce-Hint", "X-Bounce-Original"
+};
+
+struct mmsg {
+	struct mset	*set;
+	struct buf	 data;		/* headers + body as collected */
+	size_t		 cap;
+	size_t		 seen;		/* octets offered, collected or not */
+	int		 cut;
+	int		 null_sender;
+	int		 candidate;	/* report-like headers */
+	int		 collect;	/* body wanted */
+	unsigned	 forged[NFORGE];
+};
+
+struct mconn {
+	int		 nr_mail;	/* SMFIP_NR_MAIL granted */
+	int		 nr_hdr;	/* SMFIP_NR_HDR granted */
+	int		 skip;		/* SMFIP_SKIP granted */
+	int		 chghdrs;	/* SMFIF_CHGHDRS granted */
+	struct mmsg	*m;
+};
+
+static void
+msg_free(struct mconn *c)
+{
+	if (c == NULL || c->m == NULL)
+		return;
+	mset_release(c->m->set);
+	buf_free(&c->m->data);
+	free(c->m);
+	c->m = NULL;
+}
+
+static struct mmsg *
+msg_new(struct mconn *c)
+{
+	struct mmsg *m;
+
+	msg_free(c);
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return (NULL);
+	if ((m->set = mset_acquire()) == NULL) {
+		free(m);
+		return (NULL);
+	}
+	m->cap = m->set->conf.max_message_size;
+	c->m = m;
+	return (m);
+}
+
+static const char *
+qid(SMFICTX *ctx, char *b, size_t n)
+{
+	return (annotate_queueid(smfi_getsymval(ctx, "i"), b, n));
+}
+
+/* Keep n more octets of the message, up to the cap. */
+static void
+keep(struct mmsg *m, const void *p, size_t n)
+{
+	m->seen += n;
+	if (m->cut)
+		return;
+	if (m->data.len + n > m->cap) {
+		n = m->cap - m->data.len;
+		m->cut = 1;
+	}
+	if (n > 0 && buf_add(&m->data, p, n) == -1)
+		m->cut = 1;
+}
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct mconn *c;
+	unsigned long want;
+
+	(void)f2;
+	(void)f3;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		mlog(LOG_ERR, "NOQUEUE: out of memory; connection passed "
+		    "unfiltered");
+		return (SMFIS_ACCEPT);
+	}
+	smfi_setpriv(ctx, c);
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
+	c->chghdrs = (*pf0 & SMFIF_CHGHDRS) != 0;
+	if (!c->chghdrs || !(*pf0 & SMFIF_ADDHDRS))
+		mlog(LOG_WARNING, "NOQUEUE: the MTA does not let this milter "
+		    "add and delete headers; nothing will be annotated");
+	want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA |
+	    SMFIP_NOUNKNOWN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_SKIP;
+	*pf1 = f1 & want;
+	c->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
+	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
+	c->skip = (*pf1 & SMFIP_SKIP) != 0;
+	*pf2 = 0;
+	*pf3 = 0;
+	if (*pf0 & SMFIF_SETSYMLIST) {
+		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, "{mail_addr} "
+		    "{client_addr} {auth_authen} {daemon_name}") != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS ||
+		    smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
+			mlog(LOG_WARNING, "NOQUEUE: could not request macros; "
+			    "queue ids may be missing from the log");
+	}
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	struct mmsg *m;
+	const char *a = argv != NULL && argv[0] != NULL ? argv[0] : "";
+	int nr = c != NULL && c->nr_mail;
+
+	if (c == NULL)
+		return (SMFIS_ACCEPT);
+	if ((m = msg_new(c)) == NULL) {
+		mlog(LOG_ERR, "NOQUEUE: out of memory; message passed "
+		    "unchanged");
+		return (nr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+	}
+	while (*a == ' ')
+		a++;
+	m->null_sender = (*a == '\0' || strncmp(a, "<>", 2) == 0);
+	if (mlog_verbose > 2)
+		mlog(LOG_DEBUG, "NOQUEUE: mail from %s client=%s auth=%s "
+		    "daemon=%s", a,
+		    smfi_getsymval(ctx, "{client_addr}") ?
+		    smfi_getsymval(ctx, "{client_addr}") : "-",
+		    smfi_getsymval(ctx, "{auth_authen}") ?
+		    smfi_getsymval(ctx, "{auth_authen}") : "-",
+		    smfi_getsymval(ctx, "{daemon_name}") ?
+		    smfi_getsymval(ctx, "{daemon_name}") : "-");
+	return (nr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+}
+
+/* Headers that make a message worth classifying beyond a null sender. */
+static int
+report_like(const char *name, const char *value)
+{
+	const char *p;
+
+	if (strcasecmp(name, "Content-Type") == 0) {
+		for (p = value; *p == ' ' || *p == '\t'; p++)
+			;
+		return (strncasecmp(p, "multipart/report", 16) == 0);
+	}
+	if (strcasecmp(name, "X-Failed-Recipients") == 0)
+		return (1);
+	if (strcasecmp(name, "Auto-Submitted") == 0) {
+		for (p = value; *p == ' ' || *p == '\t'; p++)
+			;
+		return (strncasecmp(p, "no", 2) != 0 ||
+		    (p[2] != '\0' && strchr(" \t;(\r\n", p[2]) == NULL));
+	}
+	if (strcasecmp(name, "From") == 0)
+		return (strcasestr(value, "mailer-daemon") != NULL ||
+		    strcasestr(value, "postmaster@") != NULL);
+	return (0);
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	struct mmsg *m;
+	const char *p, *nl;
+	int i;
+	sfsistat ok;
+
+	if (c == NULL)
+		return (SMFIS_ACCEPT);
+	ok = c->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	if ((m = c->m) == NULL && (m = msg_new(c)) == NULL)
+		return (ok);
+	if (name == NULL || value == NULL)
+		return (ok);
+	for (i = 0; i < NFORGE; i++)
+		if (strcasecmp(name, forge_names[i]) == 0)
+			m->forged[i]++;
+	if (!m->candidate && report_like(name, value))
+		m->candidate = 1;
+	keep(m, name, strlen(name));
+	keep(m, ": ", 2);
+	for (p = value; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		keep(m, p, (size_t)(nl - p - (nl > p && nl[-1] == '\r')));
+		keep(m, "\r\n", 2);
+	}
+	keep(m, p, strlen(p));
+	keep(m, "\r\n", 2);
+	return (ok);
+}
+
+static int
+forged_total(const struct mmsg *m)
+{
+	return (m->forged[0] + m->forged[1] + m->forged[2] > 0);
+}
+
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	struct mmsg *m;
+
+	if (c == NULL || (m = c->m) == NULL)
+		return (SMFIS_ACCEPT);
+	if (!m->null_sender && !m->candidate && !forged_total(m)) {
+		msg_free(c);
+		return (SMFIS_ACCEPT);
+	}
+	m->collect = m->null_sender || m->candidate;
+	keep(m, "\r\n", 2);
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	struct mmsg *m;
+
+	if (c == NULL || (m = c->m) == NULL)
+		return (SMFIS_CONTINUE);
+	if (!m->collect)
+		return (c->skip ? SMFIS_SKIP : SMFIS_CONTINUE);
+	keep(m, chunk, len);
+	if (m->cut && c->skip)
+		return (SMFIS_SKIP);
+	return (SMFIS_CONTINUE);
+}
+
+/* Delete every X-Bounce-* header the message came with, last first. */
+static int
+delete_forged(SMFICTX *ctx, struct mconn *c, struct mmsg *m, const char *q)
+{
+	unsigned n;
+	int i, total = 0;
+
+	for (i = 0; i < NFORGE; i++) {
+		for (n = m->forged[i]; n > 0; n--) {
+			if (!c->chghdrs ||
+			    smfi_chgheader(ctx, (char *)forge_names[i], (int)n,
+			    NULL) != MI_SUCCESS) {
+				mlog(LOG_ERR, "%s: could not delete forged "
+				    "%s header #%u", q, forge_names[i], n);
+				return (-1);
+			}
+			total++;
+		}
+	}
+	if (total > 0)
+		mlog(LOG_NOTICE, "%s: removed %d X-Bounce-* header%s the "
+		    "message came with", q, total, total > 1 ? "s" : "");
+	return (0);
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((t1.tv_sec - t0->tv_sec) * 1000L +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000L);
+}
+
+static void
+annotate(SMFICTX *ctx, struct mmsg *m, const struct report *r,
+    const char *q)
+{
+	struct annotate_opts o;
+	struct annotate_hdrs h = { NULL, 0, 0 };
+	struct buf lines = BUF_INIT;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	o.authserv_id = m->set->authserv;
+	o.max_rcpt = (size_t)m->set->conf.max_header_recipients;
+	o.evidence = m->set->ev != NULL;
+	if (m->set->conf.headers) {
+		if (annotate_headers(r, &o, &h) == -1)
+			mlog(LOG_ERR, "%s: out of memory; no headers added", q);
+		else
+			for (i = 0; i < h.n; i++)
+				if (smfi_addheader(ctx, (char *)h.v[i].name,
+				    h.v[i].value) != MI_SUCCESS) {
+					mlog(LOG_ERR, "%s: could not add %s "
+					    "header", q, h.v[i].name);
+					break;
+				}
+		annotate_hdrs_free(&h);
+	}
+	if (annotate_log(&lines, q, r, &o) == -1)
+		mlog(LOG_ERR, "%s: out of memory; log lines lost", q);
+	mlog_lines(LOG_INFO, lines.p);
+	buf_free(&lines);
+}
+
+static void
+classify(SMFICTX *ctx, struct mmsg *m, const char *q)
+{
+	struct bounce_opts bo;
+	struct timespec t0;
+	struct report *r;
+	long ms, limit;
+
+	memset(&bo, 0, sizeof(bo));
+	bo.evidence = m->set->ev;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = bounce_decode(m->set->rules, m->data.p != NULL ? m->data.p : "",
+	    m->data.len, &bo);
+	ms = ms_since(&t0);
+	if (r == NULL) {
+		mlog(LOG_ERR, "%s: out of memory; message passed unchanged", q);
+		return;
+	}
+	limit = m->set->conf.max_classify_ms;
+	if (bo.evidence != NULL)	/* DNS has its own budget */
+		limit += m->set->conf.dns.timeout_ms;
+	if (m->cut)
+		mlog(LOG_WARNING, "%s: message larger than max_message_size="
+		    "%zu (%zu octets seen); classified the first %zu octets",
+		    q, m->cap, m->seen, m->data.len);
+	if (*r->error != '\0')
+		mlog(LOG_WARNING, "%s: decode: %s", q, r->error);
+	if (ms > limit)
+		mlog(LOG_WARNING, "%s: classification took %ld ms (limit %ld "
+		    "ms); message passed unchanged", q, ms, limit);
+	else if (r->bounce)
+		annotate(ctx, m, r, q);
+	else if (m->null_sender)
+		mlog(LOG_INFO, "%s: null sender but not a delivery report "
+		    "(%zu octets); passed unchanged", q, m->seen);
+	else if (mlog_verbose > 1)
+		mlog(LOG_DEBUG, "%s: not a bounce", q);
+	if (mlog_verbose > 1)
+		mlog(LOG_DEBUG, "%s: classified %zu octets in %ld ms", q,
+		    m->data.len, ms);
+	report_free(r);
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	struct mmsg *m;
+	char qb[80];
+	const char *q;
+
+	if (c == NULL || (m = c->m) == NULL)
+		return (SMFIS_CONTINUE);
+	q = qid(ctx, qb, sizeof(qb));
+	if (delete_forged(ctx, c, m, q) == 0 && m->collect)
+		classify(ctx, m, q);
+	msg_free(c);
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	msg_free(smfi_getpriv(ctx));
+	return (SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+
+	if (c != NULL) {
+		msg_free(c);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return (SMFIS_CONTINUE);
+}
+
+struct smfiDesc milter_desc = {
+	"bounce-milter",
+	SMFI_VERSION,
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST,
+	NULL,			/* connect */
+	NULL,			/* helo */
+	cb_envfrom,
+	NULL,			/* envrcpt */
+	cb_header,
+	cb_eoh,
+	cb_body,
+	cb_eom,
+	cb_abort,
+	cb_close,
+	NULL,			/* unknown */
+	NULL,			/* data */
+	cb_negotiate,
+};

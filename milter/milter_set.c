@@ -1,0 +1,191 @@
+/*
+ * milter_set.c - the configuration + rules set, reference counted
+ *
+ *	One set is current.  A message takes a reference when it begins and
+ *	keeps classifying with that set until it is done, whatever reloads
+ *	happen meanwhile.  A reload builds and checks a complete new set
+ *	first (configuration, rules directory, evidence context) and only
+ *	then swaps the pointer under the lock; a set that is no longer
+ *	current is freed by whoever drops its last reference.  A failed
+ *	reload changes nothing.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "milter.h"
+
+static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
+static struct mset *cur;
+static int busy;
+static unsigned long gen;
+
+void
+mset_free(struct mset *s)
+{
+	if (s == NULL)
+		return;
+	evidence_free(s->ev);
+	rules_free(s->rules);
+	config_free(&s->conf);
+	free(s);
+}
+
+struct mset *
+mset_load(const struct mopts *o, char *err, size_t errlen)
+{
+	struct mset *s;
+	const char *dir;
+	struct stat st;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "%s:0: out of memory", o->conf);
+		return (NULL);
+	}
+	config_defaults(&s->conf);
+	if (o->conf_given || stat(o->conf, &st) == 0) {
+		if (config_load(o->conf, &s->conf, err, errlen) == -1) {
+			mset_free(s);
+			return (NULL);
+		}
+	}
+	dir = rules_find_dir(NULL, s->conf.rules, o->argv0, s->rules_dir,
+	    sizeof(s->rules_dir));
+	if (dir == NULL) {
+		snprintf(err, errlen, "%s:0: no rules directory found",
+		    s->conf.file != NULL ? s->conf.file : "(defaults)");
+		mset_free(s);
+		return (NULL);
+	}
+	if (dir != s->rules_dir)
+		snprintf(s->rules_dir, sizeof(s->rules_dir), "%s", dir);
+	if ((s->rules = rules_load(s->rules_dir, err, errlen)) == NULL) {
+		mset_free(s);
+		return (NULL);
+	}
+	if (*s->conf.authserv_id != '\0')
+		snprintf(s->authserv, sizeof(s->authserv), "%s",
+		    s->conf.authserv_id);
+	else if (gethostname(s->authserv, sizeof(s->authserv) - 1) == -1 ||
+	    s->authserv[0] == '\0')
+		snprintf(s->authserv, sizeof(s->authserv), "localhost");
+	return (s);
+}
+
+/* The evidence context: none when every DNS check is off. */
+static void
+mset_evidence(struct mset *s)
+{
+	if (s->ev == NULL && (s->conf.dns.spf || s->conf.dns.dkim ||
+	    s->conf.dns.mx))
+		s->ev = evidence_new(&s->conf);
+}
+
+void
+mset_install(struct mset *s)
+{
+	struct mset *old;
+
+	if (s != NULL)
+		mset_evidence(s);
+	pthread_mutex_lock(&lk);
+	old = cur;
+	cur = s;
+	if (s != NULL)
+		s->generation = ++gen;
+	if (old != NULL && old->refs > 0)
+		old = NULL;		/* its last message frees it */
+	pthread_mutex_unlock(&lk);
+	mset_free(old);
+}
+
+struct mset *
+mset_acquire(void)
+{
+	struct mset *s;
+
+	pthread_mutex_lock(&lk);
+	if ((s = cur) != NULL) {
+		s->refs++;
+		busy++;
+	}
+	pthread_mutex_unlock(&lk);
+	return (s);
+}
+
+void
+mset_release(struct mset *s)
+{
+	int drop;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&lk);
+	s->refs--;
+	busy--;
+	drop = (s != cur && s->refs == 0);
+	pthread_mutex_unlock(&lk);
+	if (drop)
+		mset_free(s);
+}
+
+int
+mset_busy(void)
+{
+	int n;
+
+	pthread_mutex_lock(&lk);
+	n = busy;
+	pthread_mutex_unlock(&lk);
+	return (n);
+}
+
+static int
+differs(const char *a, const char *b)
+{
+	return (strcmp(a != NULL ? a : "", b != NULL ? b : "") != 0);
+}
+
+int
+mset_reload(const struct mopts *o)
+{
+	struct mset *s, *old;
+	char err[1024];
+
+	if ((s = mset_load(o, err, sizeof(err))) == NULL) {
+		mlog(LOG_ERR, "NOQUEUE: reload failed, still running the "
+		    "previous configuration and rules: %s", err);
+		return (-1);
+	}
+	old = mset_acquire();
+	if (old != NULL) {
+		if (o->socket == NULL && differs(old->conf.socket,
+		    s->conf.socket))
+			mlog(LOG_WARNING, "NOQUEUE: reload: socket changed to "
+			    "%s; that takes a restart", s->conf.socket);
+		if (o->user == NULL && differs(old->conf.user, s->conf.user))
+			mlog(LOG_WARNING, "NOQUEUE: reload: user changed; "
+			    "that takes a restart");
+		if (differs(old->conf.syslog_facility,
+		    s->conf.syslog_facility))
+			mlog_facility(s->conf.syslog_facility);
+		mset_release(old);
+	}
+	mset_install(s);
+	mlog(LOG_INFO, "NOQUEUE: reloaded configuration %s and rules %s",
+	    s->conf.file != NULL ? s->conf.file : "(built-in defaults)",
+	    s->rules_dir);
+	return (0);
+}
+
+void
+mset_shutdown(void)
+{
+	mset_install(NULL);
+}
