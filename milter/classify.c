@@ -210,6 +210,24 @@ lower_dup(struct arena *a, const char *s)
 	return (d);
 }
 
+/* The host name alone: "mx.example.com (TCP|...)" -> "mx.example.com". */
+static char *
+host_token(struct arena *a, const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return (NULL);
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if ((d = lower_dup(a, s)) == NULL)
+		return (NULL);
+	d[strcspn(d, " \t[](),;")] = '\0';
+	if (*d != '\0' && d[strlen(d) - 1] == '.')
+		d[strlen(d) - 1] = '\0';
+	return (d);
+}
+
 static const char *
 domain_part(const char *addr)
 {
@@ -295,12 +313,16 @@ facts_fill(struct facts *f, const struct report *r, const struct rcpt *rc,
 	f->hint = rc->reason_hint;
 	f->rhost = "";
 	f->rcpt_domain = "";
+	f->lhost = "";
+	f->format = r != NULL && r->format != NULL ? r->format : "";
 	if (a != NULL) {
-		char *h = lower_dup(a, rc->remote_mta);
+		char *h = host_token(a, rc->remote_mta);
 		char *d = lower_dup(a, domain_part(rc->addr));
+		char *l = host_token(a, r->reporting_mta);
 
 		f->rhost = h != NULL ? h : "";
 		f->rcpt_domain = d != NULL ? d : "";
+		f->lhost = l != NULL ? l : "";
 	}
 	f->xunix = rc->diag != NULL && strncasecmp(rc->diag, "x-unix", 6) == 0;
 }

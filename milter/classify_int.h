@@ -84,6 +84,8 @@ struct facts {
 	const char	*hint;		/* parser's reason, or NULL */
 	const char	*rhost;		/* remote MTA, lower case, or "" */
 	const char	*rcpt_domain;	/* lower case, or "" */
+	const char	*lhost;		/* reporting MTA, lower case, or "" */
+	const char	*format;	/* bounce format family, or "" */
 	int		 xunix;		/* Diagnostic-Code type X-Unix */
 };
 

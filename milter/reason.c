@@ -36,6 +36,14 @@
  *					@5.7.1, or a detail range
  *					@5.7.606-649
  *
+ *	Conditions may be repeated: @5 (status and reply of class 5), @!5
+ *	(neither of class 5), @RCPT (the SMTP command), @550 (the reply
+ *	code), @5.7.1 or @5.7.606-649 (the status).
+ *
+ *	"[lhost FAMILY]" has the same rows, without a host line, for the
+ *	bounces of one format family (r->format), or of any with "*": the
+ *	wording an MTA family writes about its own verdicts.
+ *
  *	reason_decide() applies the order of checks Sisimai uses (the
  *	reason a family parser gave, delivered statuses, the remote host
  *	tables, then reason by reason as status and SMTP command allow,
@@ -63,11 +71,16 @@ struct rrow {
 	char		 reason[NAME_MAX_LEN];
 	char		 status[16];	/* "" any; exact unless hi > 0 */
 	int		 lo, hi;	/* detail range for @C.S.lo-hi */
+	char		 cls;		/* @5: status and reply of class 5 */
+	char		 notcls;	/* @!5: neither of class 5 */
+	char		 cmd[12];	/* @RCPT: the SMTP command */
+	char		 reply[4];	/* @550: the reply code */
 	pcre2_code	*re;
 };
 
 struct rhost {
 	char		 name[NAME_MAX_LEN];
+	int		 lhost;		/* [lhost FAMILY]: by bounce format */
 	pcre2_code	*host;
 	struct rrow	*rows;
 	size_t		 nrows;
@@ -208,11 +221,34 @@ parse_status_cond(struct rrow *w, const char *s, size_t n)
 {
 	char buf[32], out[16], *dash;
 	const char *end;
+	size_t i;
 
 	if (n == 0 || n >= sizeof(buf))
 		return (-1);
 	memcpy(buf, s, n);
 	buf[n] = '\0';
+	if (n == 1 && (buf[0] == '4' || buf[0] == '5')) {
+		w->cls = buf[0];
+		return (0);
+	}
+	if (n == 2 && buf[0] == '!' && (buf[1] == '4' || buf[1] == '5')) {
+		w->notcls = buf[1];
+		return (0);
+	}
+	if (n == 3 && isdigit((unsigned char)buf[0]) &&
+	    isdigit((unsigned char)buf[1]) && isdigit((unsigned char)buf[2])) {
+		memcpy(w->reply, buf, 4);
+		return (0);
+	}
+	if (isupper((unsigned char)buf[0])) {
+		for (i = 0; i < n; i++)
+			if (!isupper((unsigned char)buf[i]))
+				return (-1);
+		if (n >= sizeof(w->cmd))
+			return (-1);
+		memcpy(w->cmd, buf, n + 1);
+		return (0);
+	}
 	if ((dash = strchr(buf, '-')) != NULL) {
 		*dash = '\0';
 		if (!status_parse(buf, out, &end) || *end != '\0')
@@ -238,7 +274,7 @@ rhost_line(struct rhost *h, struct rf *f, char *line, char *err,
 	int regex = 0;
 
 	if (strncmp(line, "host", 4) == 0 && (line[4] == ' ' ||
-	    line[4] == '\t')) {
+	    line[4] == '\t') && !h->lhost) {
 		for (p = line + 4; *p == ' ' || *p == '\t'; p++)
 			;
 		if (h->host != NULL)
@@ -261,11 +297,11 @@ rhost_line(struct rhost *h, struct rf *f, char *line, char *err,
 		    w->reason));
 	for (p = word + n; *p == ' ' || *p == '\t'; p++)
 		;
-	if (*p == '@') {
+	while (*p == '@') {
 		n = strcspn(p + 1, " \t");
 		if (parse_status_cond(w, p + 1, n) == -1)
 			return (rf_error(f, err, errlen,
-			    "bad status condition"));
+			    "bad condition \"%.*s\"", (int)n, p));
 		for (p += 1 + n; *p == ' ' || *p == '\t'; p++)
 			;
 	}
@@ -297,7 +333,9 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 	name = line + 1;
 	*cs = NULL;
 	*ch = NULL;
-	if (strncmp(name, "rhost ", 6) == 0) {
+	if (strncmp(name, "rhost ", 6) == 0 || strncmp(name, "lhost ", 6) == 0) {
+		int lh = name[0] == 'l';
+
 		name += 6;
 		if (*name == '\0' || strlen(name) >= NAME_MAX_LEN)
 			return (rf_error(f, err, errlen, "bad rhost name"));
@@ -307,6 +345,7 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 		t->hosts = hosts;
 		*ch = &hosts[t->nhosts++];
 		memset(*ch, 0, sizeof(**ch));
+		(*ch)->lhost = lh;
 		snprintf((*ch)->name, sizeof((*ch)->name), "%s", name);
 		return (0);
 	}
@@ -362,7 +401,7 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 	for (i = 0; rc == 0 && i < t->nsets; i++)
 		rc = set_finish(&t->sets[i], &f, err, errlen);
 	for (i = 0; rc == 0 && i < t->nhosts; i++)
-		if (t->hosts[i].host == NULL)
+		if (t->hosts[i].host == NULL && !t->hosts[i].lhost)
 			rc = rf_error(&f, err, errlen,
 			    "[rhost %s] has no host line", t->hosts[i].name);
 	rf_close(&f);
@@ -613,10 +652,21 @@ another(struct probe *p)
 }
 
 static int
-rrow_status_ok(const struct rrow *w, const char *status)
+rrow_ok(const struct rrow *w, const struct facts *f)
 {
+	const char *status = f->status, *reply = f->reply;
 	size_t n;
 
+	if (w->cls && !(status != NULL && status[0] == w->cls &&
+	    reply != NULL && reply[0] == w->cls))
+		return (0);
+	if (w->notcls && ((status != NULL && status[0] == w->notcls) ||
+	    (reply != NULL && reply[0] == w->notcls)))
+		return (0);
+	if (w->cmd[0] && !is(f->command, w->cmd))
+		return (0);
+	if (w->reply[0] && !is(reply, w->reply))
+		return (0);
 	if (w->status[0] == '\0')
 		return (1);
 	if (status == NULL || *status == '\0')
@@ -630,29 +680,51 @@ rrow_status_ok(const struct rrow *w, const char *status)
 	return ((int)n >= w->lo && (int)n <= w->hi);
 }
 
-/* The remote host's own tables, when the host is one we know. */
+static int
+host_is(const struct rhost *h, const char *name, struct rx_scratch *sc)
+{
+	return (name != NULL && *name != '\0' && rx_match(h->host, name,
+	    strlen(name), sc));
+}
+
+/*
+ * The remote host's own tables, when the host is one we know: the
+ * recipient domain, then the remote MTA, then the reporting MTA decide
+ * which family (as Sisimai looks them up).  Then the tables of the bounce
+ * format's family ([lhost FAMILY], and [lhost *] for any).
+ */
 static const char *
 rhost_reason(const struct rules *rules, const struct facts *f,
     struct rx_scratch *sc)
 {
 	const struct reason_rules *t = rules->reasons;
-	const struct rhost *h;
-	size_t i, j;
+	const struct rhost *h, *hit = NULL;
+	const char *names[3];
+	size_t i, j, k;
 
 	if (t == NULL || f->diaglen == 0)
 		return (NULL);
+	names[0] = f->rcpt_domain;
+	names[1] = f->rhost;
+	names[2] = f->lhost;
+	for (k = 0; k < 3 && hit == NULL; k++)
+		for (i = 0; i < t->nhosts && hit == NULL; i++)
+			if (!t->hosts[i].lhost && host_is(&t->hosts[i],
+			    names[k], sc))
+				hit = &t->hosts[i];
+	for (j = 0; hit != NULL && j < hit->nrows; j++)
+		if (rrow_ok(&hit->rows[j], f) && rx_match(hit->rows[j].re,
+		    f->diag, f->diaglen, sc))
+			return (hit->rows[j].reason);
 	for (i = 0; i < t->nhosts; i++) {
 		h = &t->hosts[i];
-		if (!(f->rcpt_domain[0] != '\0' && rx_match(h->host,
-		    f->rcpt_domain, strlen(f->rcpt_domain), sc)) &&
-		    !(f->rhost[0] != '\0' && rx_match(h->host, f->rhost,
-		    strlen(f->rhost), sc)))
+		if (!h->lhost || !(strcmp(h->name, "*") == 0 ||
+		    is(h->name, f->format)))
 			continue;
 		for (j = 0; j < h->nrows; j++)
-			if (rrow_status_ok(&h->rows[j], f->status) &&
-			    rx_match(h->rows[j].re, f->diag, f->diaglen, sc))
+			if (rrow_ok(&h->rows[j], f) && rx_match(h->rows[j].re,
+			    f->diag, f->diaglen, sc))
 				return (h->rows[j].reason);
-		return (NULL);
 	}
 	return (NULL);
 }
