@@ -15,7 +15,9 @@
  * corrupt) is closed and opened again at most every REOPEN_EVERY
  * seconds; a removed file is created anew.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -378,10 +380,8 @@ writer_open(struct history *h, char *err, size_t errlen)
 	if (mode == NULL || strcmp(mode, "wal") != 0) {
 		snprintf(err, errlen, "%s: cannot use WAL mode: %s", h->path,
 		    sqlite3_errmsg(h->db));
-		rc = sqlite3_extended_errcode(h->db);
 		sqlite3_finalize(st);
-		writer_close(h);
-		return ((rc & 0xff) == SQLITE_NOTADB ? -2 : -1);
+		goto fail;
 	}
 	sqlite3_finalize(st);
 	if (exec_sql(h->db, "PRAGMA synchronous = NORMAL", err, errlen) == -1)
@@ -407,16 +407,50 @@ writer_open(struct history *h, char *err, size_t errlen)
 		goto fail;
 	return (0);
 fail:
+	rc = h->db != NULL ? sqlite3_extended_errcode(h->db) : rc;
 	writer_close(h);
-	return (-1);
+	return ((rc & 0xff) == SQLITE_NOTADB ? -2 : -1);
 }
 
 /* ---- trouble ---------------------------------------------------- */
 
 /* A short name for what went wrong, from an extended result code. */
-static const char *
-trouble_kind(int rc)
+/* Is a failed write explained by no room: the file system nearly full,
+   or the database or its WAL at the process's file size limit? */
+static int
+no_room(const char *path)
 {
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat st;
+	char dir[4096], wal[4100];
+	char *slash;
+	rlim_t need = 1024 * 1024;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (statvfs(dir, &vfs) == 0 &&
+	    (unsigned long long)vfs.f_bavail * vfs.f_frsize < need)
+		return (1);
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		snprintf(wal, sizeof(wal), "%s-wal", path);
+		if ((stat(path, &st) == 0 &&
+		    (rlim_t)st.st_size + need >= rl.rlim_cur) ||
+		    (stat(wal, &st) == 0 &&
+		    (rlim_t)st.st_size + need >= rl.rlim_cur))
+			return (1);
+	}
+	return (0);
+}
+
+static const char *
+trouble_kind(const char *path, int rc)
+{
+	if (rc == SQLITE_IOERR_WRITE && no_room(path))
+		return ("full");
 	switch (rc) {
 	case SQLITE_READONLY_DBMOVED:
 		return ("removed");
@@ -590,6 +624,7 @@ static void
 write_batch(struct history *h, struct hitem *batch, unsigned long n)
 {
 	const struct hitem *it;
+	const char *kind;
 	char detail[512];
 	int rc;
 
@@ -607,13 +642,18 @@ write_batch(struct history *h, struct hitem *batch, unsigned long n)
 		trouble_over(h);
 		return;
 	}
-	snprintf(detail, sizeof(detail), "%s", sqlite3_errmsg(h->db));
+	if (sqlite3_system_errno(h->db) != 0)
+		snprintf(detail, sizeof(detail), "%s: %s", sqlite3_errmsg(h->db),
+		    strerror(sqlite3_system_errno(h->db)));
+	else
+		snprintf(detail, sizeof(detail), "%s", sqlite3_errmsg(h->db));
+	kind = trouble_kind(h->path, rc);
 	if (!sqlite3_get_autocommit(h->db))
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc == SQLITE_READONLY_DBMOVED || moved(h))
 		trouble(h, "removed", "the file was removed while open", n);
 	else
-		trouble(h, trouble_kind(rc), detail, n);
+		trouble(h, kind, detail, n);
 	if (trouble_breaks(rc) || moved(h)) {
 		writer_close(h);
 		h->next_reopen = time(NULL) + REOPEN_EVERY;
