@@ -74,7 +74,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) milter/*.h
 tests: $(PROGS) $(TEST_BINS)
 
 check: deps
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory -j2 tests
 	@BUILD=$(BUILD) sh tests/run
 
 run: deps all
