@@ -67,6 +67,9 @@
  *				has none (only where no recipient line is
  *				open: before the first, or after `cont`
  *				closed the last)
+ *	pre REGEX		a line kept for the next recipient line and
+ *				added to its diagnostic (a transcript's
+ *				"<<< 550 ..." before "... User unknown")
  *	skip REGEX		a line to ignore
  *	cont none|indent|para|all
  *				what follows a recipient line: none, only
@@ -84,7 +87,8 @@
  *	hint REASON REGEX	reason_hint when the diagnostic matches
  *	action WORD		action for recipients (default failed;
  *				delayed when status class is 4)
- *	delayed REGEX		action delayed when the diagnostic matches
+ *	delayed REGEX		action delayed when the diagnostic or the
+ *				Subject matches
  *				(the MTA is still retrying, or gave up on a
  *				temporary error)
  *
@@ -131,7 +135,7 @@ struct fmt_family {
 	enum fmt_cont	 cont;
 	const struct fmt_hook *hook;
 	struct fmt_rxv	 header, body, veto_header, veto_body;
-	struct fmt_rxv	 begin, end, original, rcpt, diag, shared, skip;
+	struct fmt_rxv	 begin, end, original, rcpt, diag, shared, skip, pre;
 	struct fmt_rxv	 rhost, command, reply, status, hint, delayed;
 	char		*rcpt_header;
 	char		*rcpt_original;

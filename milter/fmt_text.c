@@ -148,6 +148,7 @@ scan(struct tstate *t)
 	const char *p = t->c->text, *end = p + t->c->textlen, *line;
 	struct trec *cur = NULL;
 	struct fmt_match m;
+	char *pending = NULL;
 	size_t len, nl = 0;
 	int started = f->begin.n == 0, ended = 0, open = 0, gotdiag = 0;
 
@@ -182,8 +183,23 @@ scan(struct tstate *t)
 			cur->addr = fmt_addr(t->c->a, m.s[FG_ADDR],
 			    m.n[FG_ADDR]);
 			take_groups(t, cur, &m);
+			if (pending != NULL) {
+				cur->diag = add_diag(t, cur->diag, pending,
+				    strlen(pending));
+				pending = NULL;
+			}
 			open = 1;
 			gotdiag = cur->diag != NULL;
+			continue;
+		}
+		if (f->pre.n > 0 && fmt_rxv_any(&f->pre, line, len, &m, NULL)) {
+			if (m.s[FG_DIAG] == NULL) {
+				m.s[FG_DIAG] = line;
+				m.n[FG_DIAG] = len;
+			}
+			pending = fmt_oneline(t->c->a, m.s[FG_DIAG],
+			    m.n[FG_DIAG]);
+			open = 0;
 			continue;
 		}
 		if (fmt_rxv_any(&f->diag, line, len, &m, NULL)) {
@@ -387,8 +403,9 @@ to_rcpt(struct tstate *t, const struct trec *x, struct rcpt *rc)
 		rc->action = f->action;
 	if (rc->reason_hint == NULL && (h = hint_for(f, rc->diag)) != NULL)
 		rc->reason_hint = h;
-	if (rc->diag != NULL && f->delayed.n > 0 &&
-	    fmt_rxv_any(&f->delayed, rc->diag, strlen(rc->diag), NULL, NULL))
+	if (f->delayed.n > 0 && ((rc->diag != NULL && fmt_rxv_any(&f->delayed,
+	    rc->diag, strlen(rc->diag), NULL, NULL)) || fmt_rxv_any(&f->delayed,
+	    t->c->subject, strlen(t->c->subject), NULL, NULL)))
 		rc->action = "delayed";
 }
 

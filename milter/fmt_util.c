@@ -353,84 +353,49 @@ fmt_status_better(const char *f, const char *d)
 	return (1);
 }
 
-static int
-reply_valid(int v)
-{
-	static const short ok[] = {
-		550, 552, 553, 551, 521, 525, 523, 524, 530, 533, 534, 535,
-		538, 555, 556, 554, 500, 501, 502, 503, 504,
-		421, 450, 451, 452, 422, 430, 432, 453, 454, 455, 458, 459,
-		211, 214, 220, 221, 235, 250, 251, 252, 253,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (ok[i] == v)
-			return ((int)i + 1);
-	return (0);
-}
-
 /*
  * An SMTP reply code in s: a known code (RFC 5321 and friends) standing
- * alone (no digit, '.' or '/' beside it), not inside an IPv4 address.
- * Codes of class cls (2, 4, 5; 0 any, 5 first) are preferred in the
- * order of the list; the earliest position wins among the first class
- * that has one.
+ * alone (no digit, '.' or '/' beside it).  The codes are tried in a fixed
+ * order (class 5, then 4, then 2; only class cls when it is 2, 4 or 5),
+ * as Sisimai does, and the first one present wins.
  */
 int
 fmt_reply_find(const char *s, int cls, char out[4])
 {
-	int best = -1, bestc = 0, v, c;
-	size_t i, n;
+	static const char *const codes[] = {
+		"550", "552", "553", "551", "521", "525", "523", "524", "530",
+		"533", "534", "535", "538", "555", "556", "554", "500", "501",
+		"502", "503", "504",
+		"421", "450", "451", "452", "422", "430", "432", "453", "454",
+		"455", "458", "459",
+		"211", "214", "220", "221", "235", "250", "251", "252", "253",
+	};
+	const char *p;
+	size_t i, n, k;
 
 	out[0] = '\0';
 	if (s == NULL)
 		return (0);
-	if (fmt_strcasestr(s, strlen(s), "x-unix;"))
-		return (0);
 	n = strlen(s);
 	if (n > 65536)
 		n = 65536;
-	for (i = 0; i + 3 <= n; i++) {
-		unsigned char p = i > 0 ? (unsigned char)s[i - 1] : ' ';
-		unsigned char q = (unsigned char)s[i + 3];
-
-		if (!isdigit((unsigned char)s[i]) ||
-		    !isdigit((unsigned char)s[i + 1]) ||
-		    !isdigit((unsigned char)s[i + 2]))
-			continue;
-		if ((p >= '.' && p <= '9') || (q >= '.' && q <= '9')) {
-			/* skip the whole number */
-			while (i < n && (isdigit((unsigned char)s[i]) ||
-			    s[i] == '.'))
-				i++;
-			continue;
-		}
-		v = (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + s[i + 2] - '0';
-		if (!reply_valid(v)) {
-			i += 2;
-			continue;
-		}
-		c = v / 100;
-		if (cls != 0 && c != cls) {
-			i += 2;
-			continue;
-		}
-		/* rank: class 5, then 4, then 2 */
-		if (best < 0 || (c == 5 && bestc != 5) ||
-		    (c == 4 && bestc == 2)) {
-			best = v;
-			bestc = c;
-		}
-		i += 2;
-	}
-	if (best < 0)
+	if (fmt_strcasestr(s, n, "x-unix;"))
 		return (0);
-	out[0] = (char)('0' + best / 100);
-	out[1] = (char)('0' + best / 10 % 10);
-	out[2] = (char)('0' + best % 10);
-	out[3] = '\0';
-	return (1);
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		if (cls != 0 && codes[i][0] != '0' + cls)
+			continue;
+		for (p = s, k = 0; k < 1000 && (p = strstr(p, codes[i])) != NULL &&
+		    (size_t)(p - s) + 3 <= n; p += 3, k++) {
+			unsigned char b = p > s ? (unsigned char)p[-1] : ' ';
+			unsigned char a = (unsigned char)p[3];
+
+			if ((b >= '.' && b <= '9') || (a >= '.' && a <= '9'))
+				continue;
+			memcpy(out, codes[i], 4);
+			return (1);
+		}
+	}
+	return (0);
 }
 
 /* The SMTP command a diagnostic names as the failed step, or NULL. */

@@ -99,6 +99,7 @@ family_free(struct fmt_family *f)
 	rxv_free(&f->status);
 	rxv_free(&f->hint);
 	rxv_free(&f->delayed);
+	rxv_free(&f->pre);
 	free(f->rcpt_header);
 	free(f->rcpt_original);
 	free(f->id);
@@ -206,6 +207,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 		{ "reply", offsetof(struct fmt_family, reply), 0 },
 		{ "status", offsetof(struct fmt_family, status), 0 },
 		{ "delayed", offsetof(struct fmt_family, delayed), 0 },
+		{ "pre", offsetof(struct fmt_family, pre), 0 },
 	};
 	struct fmt_rxv *l;
 	char *pat, *end;
