@@ -132,6 +132,7 @@ main(int argc, char *argv[])
 	char err[1024];
 	int ch, fg = 0, check = 0, to_err = 0, verbose = 0, nd = 0, r;
 	pthread_t th;
+	sigset_t blk;
 
 	opts.conf = CONFIG_DEFAULT_PATH;
 	opts.argv0 = argv[0];
@@ -192,10 +193,19 @@ main(int argc, char *argv[])
 	    set->rules_dir, set->authserv);
 	mset_install(set);
 
+	/*
+	 * Every thread blocks these: ours waits for USR1 and INT,
+	 * libmilter's (started in smfi_main) for TERM, HUP and INT.
+	 */
+	sigemptyset(&blk);
+	sigaddset(&blk, SIGUSR1);
+	sigaddset(&blk, SIGINT);
+	sigaddset(&blk, SIGTERM);
+	sigaddset(&blk, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &blk, NULL);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGUSR1);
 	sigaddset(&sigs, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if ((r = pthread_create(&th, NULL, sig_thread, NULL)) != 0)
 		die(EX_SOFTWARE_, "signal thread", strerror(r));
 	pthread_detach(th);
