@@ -356,7 +356,8 @@ fmt_status_better(const char *f, const char *d)
 /*
  * An SMTP reply code in s: a known code (RFC 5321 and friends) standing
  * alone (no digit, '.' or '/' beside it).  The codes are tried in a fixed
- * order (class 5, then 4, then 2; only class cls when it is 2, 4 or 5),
+ * order (class 5, then 4, then 2; only class cls when it is 2, 4 or 5;
+ * not class 2 when cls is negative),
  * as Sisimai does, and the first one present wins.
  */
 int
@@ -382,7 +383,9 @@ fmt_reply_find(const char *s, int cls, char out[4])
 	if (fmt_strcasestr(s, n, "x-unix;"))
 		return (0);
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		if (cls != 0 && codes[i][0] != '0' + cls)
+		if (cls > 0 && codes[i][0] != '0' + cls)
+			continue;
+		if (cls < 0 && codes[i][0] == '2')
 			continue;
 		for (p = s, k = 0; k < 1000 && (p = strstr(p, codes[i])) != NULL &&
 		    (size_t)(p - s) + 3 <= n; p += 3, k++) {
@@ -458,7 +461,8 @@ fmt_rcpt_finish(struct fmt_ctx *c, struct rcpt *rc)
 			memcpy(rc->status, st, sizeof(rc->status));
 		if (rc->reply[0] == '\0' &&
 		    fmt_reply_find(rc->diag, rc->status[0] ?
-		    rc->status[0] - '0' : 0, rp))
+		    rc->status[0] - '0' : (rc->action != NULL &&
+		    strcmp(rc->action, "delivered") == 0) ? 2 : -1, rp))
 			memcpy(rc->reply, rp, sizeof(rc->reply));
 		if ((rc->command == NULL || *rc->command == '\0') &&
 		    (cmd = fmt_command_find(rc->diag)) != NULL)
