@@ -30,7 +30,8 @@
  *	own wording decides before the generic sets (as Sisimai's Rhost
  *	modules do):
  *
- *		host REGEX		remote MTA (or recipient domain)
+ *		host REGEX		remote MTA or reporting MTA
+ *		domain NAME...		recipient domains of the family
  *		REASON [@CODE] PATTERN	PATTERN as above (PHRASE or ~ REGEX);
  *					@CODE limits the row to a status:
  *					@5.7.1, or a detail range
@@ -82,6 +83,7 @@ struct rhost {
 	char		 name[NAME_MAX_LEN];
 	int		 lhost;		/* [lhost FAMILY]: by bounce format */
 	pcre2_code	*host;
+	char		*domains;	/* " a.com b.com " exact recipient domains */
 	struct rrow	*rows;
 	size_t		 nrows;
 };
@@ -273,6 +275,24 @@ rhost_line(struct rhost *h, struct rf *f, char *line, char *err,
 	size_t n;
 	int regex = 0;
 
+	if (strncmp(line, "domain", 6) == 0 && (line[6] == ' ' ||
+	    line[6] == '\t') && !h->lhost) {
+		size_t o = h->domains ? strlen(h->domains) : 0;
+		char *d;
+
+		for (p = line + 6; *p == ' ' || *p == '\t'; p++)
+			;
+		if ((d = realloc(h->domains, o + strlen(p) + 3)) == NULL)
+			return (rf_error(f, err, errlen, "out of memory"));
+		h->domains = d;
+		snprintf(d + o, strlen(p) + 3, "%s%s ", o ? "" : " ", p);
+		for (; *d != '\0'; d++)
+			if (*d == '\t')
+				*d = ' ';
+			else
+				*d = (char)tolower((unsigned char)*d);
+		return (0);
+	}
 	if (strncmp(line, "host", 4) == 0 && (line[4] == ' ' ||
 	    line[4] == '\t') && !h->lhost) {
 		for (p = line + 4; *p == ' ' || *p == '\t'; p++)
@@ -401,7 +421,8 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 	for (i = 0; rc == 0 && i < t->nsets; i++)
 		rc = set_finish(&t->sets[i], &f, err, errlen);
 	for (i = 0; rc == 0 && i < t->nhosts; i++)
-		if (t->hosts[i].host == NULL && !t->hosts[i].lhost)
+		if (t->hosts[i].host == NULL && t->hosts[i].domains == NULL &&
+		    !t->hosts[i].lhost)
 			rc = rf_error(&f, err, errlen,
 			    "[rhost %s] has no host line", t->hosts[i].name);
 	rf_close(&f);
@@ -423,6 +444,7 @@ reason_rules_free(struct reason_rules *t)
 	}
 	for (i = 0; i < t->nhosts; i++) {
 		pcre2_code_free(t->hosts[i].host);
+		free(t->hosts[i].domains);
 		for (j = 0; j < t->hosts[i].nrows; j++)
 			pcre2_code_free(t->hosts[i].rows[j].re);
 		free(t->hosts[i].rows);
@@ -683,8 +705,23 @@ rrow_ok(const struct rrow *w, const struct facts *f)
 static int
 host_is(const struct rhost *h, const char *name, struct rx_scratch *sc)
 {
-	return (name != NULL && *name != '\0' && rx_match(h->host, name,
-	    strlen(name), sc));
+	return (name != NULL && *name != '\0' && h->host != NULL &&
+	    rx_match(h->host, name, strlen(name), sc));
+}
+
+/* Is domain one of the family's own recipient domains (exact)? */
+static int
+domain_is(const struct rhost *h, const char *domain)
+{
+	const char *p;
+	size_t n = strlen(domain);
+
+	if (h->domains == NULL || n == 0)
+		return (0);
+	for (p = h->domains; (p = strstr(p, domain)) != NULL; p++)
+		if (p[-1] == ' ' && p[n] == ' ')
+			return (1);
+	return (0);
 }
 
 /*
@@ -704,10 +741,13 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 
 	if (t == NULL || f->diaglen == 0)
 		return (NULL);
-	names[0] = f->rcpt_domain;
-	names[1] = f->rhost;
-	names[2] = f->lhost;
-	for (k = 0; k < 3 && hit == NULL; k++)
+	names[0] = f->rhost;
+	names[1] = f->lhost;
+	for (i = 0; i < t->nhosts && hit == NULL; i++)
+		if (!t->hosts[i].lhost && domain_is(&t->hosts[i],
+		    f->rcpt_domain))
+			hit = &t->hosts[i];
+	for (k = 0; k < 2 && hit == NULL; k++)
 		for (i = 0; i < t->nhosts && hit == NULL; i++)
 			if (!t->hosts[i].lhost && host_is(&t->hosts[i],
 			    names[k], sc))
