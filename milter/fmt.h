@@ -210,6 +210,7 @@ int	 fmt_rfc3464_text(struct fmt_ctx *);
 int	 fmt_rfc3464_fields(struct fmt_ctx *, const char *, size_t);
 int	 fmt_text_parse(struct fmt_ctx *);
 int	 fmt_text_merge(struct fmt_ctx *);
+void	 fmt_family_refine(struct fmt_ctx *);
 int	 fmt_arf_parse(struct fmt_ctx *);
 int	 fmt_arf_jmrp(struct fmt_ctx *);
 int	 fmt_rfc3834_detect(struct fmt_ctx *);

@@ -9,6 +9,10 @@
 
 #include "fmt.h"
 
+int	fmt_amazonses_detect(struct fmt_ctx *);
+int	fmt_amazonses_parse(struct fmt_ctx *);
+
 const struct fmt_hook fmt_hooks[] = {
+	{ "amazonses", fmt_amazonses_detect, fmt_amazonses_parse, NULL },
 	{ NULL, NULL, NULL, NULL }
 };

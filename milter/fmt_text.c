@@ -449,6 +449,30 @@ fmt_text_parse(struct fmt_ctx *c)
 	return ((int)c->r->nrcpt);
 }
 
+/* The family's status/reply/rhost/command patterns on a DSN recipient. */
+static void
+refine_rcpt(struct fmt_ctx *c, struct rcpt *rc)
+{
+	struct tstate t;
+	struct trec x;
+
+	if (rc->diag == NULL || *rc->diag == '\0')
+		return;
+	memset(&t, 0, sizeof(t));
+	t.c = c;
+	memset(&x, 0, sizeof(x));
+	x.diag = (char *)rc->diag;
+	refine(&t, &x);
+	if (x.status[0] != '\0')
+		memcpy(rc->status, x.status, sizeof(rc->status));
+	if (x.reply[0] != '\0')
+		memcpy(rc->reply, x.reply, sizeof(rc->reply));
+	if ((rc->remote_mta == NULL || *rc->remote_mta == '\0') && x.rhost)
+		rc->remote_mta = x.rhost;
+	if ((rc->command == NULL || *rc->command == '\0') && x.cmd)
+		rc->command = x.cmd;
+}
+
 int
 fmt_text_merge(struct fmt_ctx *c)
 {
@@ -459,11 +483,13 @@ fmt_text_merge(struct fmt_ctx *c)
 	const char *h;
 
 	if (run(c, &t) <= 0) {
-		/* still give the family's hints a chance */
-		for (i = 0; c->fam != NULL && i < r->nrcpt; i++)
+		/* still give the family's patterns a chance */
+		for (i = 0; c->fam != NULL && i < r->nrcpt; i++) {
+			refine_rcpt(c, &r->rcpt[i]);
 			if (r->rcpt[i].reason_hint == NULL &&
 			    (h = hint_for(c->fam, r->rcpt[i].diag)) != NULL)
 				r->rcpt[i].reason_hint = h;
+		}
 		return (0);
 	}
 	for (i = 0; i < r->nrcpt; i++) {
@@ -483,6 +509,22 @@ fmt_text_merge(struct fmt_ctx *c)
 			if (a != NULL && *a != '\0')
 				rc->addr = a;
 		}
+		refine_rcpt(c, rc);
 	}
 	return ((int)t.n);
+}
+
+/*
+ * The family's own status and reply patterns have the last word: run
+ * after the generic derivation of every recipient.
+ */
+void
+fmt_family_refine(struct fmt_ctx *c)
+{
+	size_t i;
+
+	if (c->fam == NULL || (c->fam->status.n == 0 && c->fam->reply.n == 0))
+		return;
+	for (i = 0; i < c->r->nrcpt; i++)
+		refine_rcpt(c, &c->r->rcpt[i]);
 }

@@ -828,7 +828,8 @@ format_parse(const struct rules *rules, struct report *r)
 		else
 			n = fmt_text_parse(&c);
 		if (n > 0) {
-			r->kind = f->kind;
+			if (r->kind == NULL || *r->kind == '\0')
+				r->kind = f->kind;
 			r->format = f->id;
 		}
 	}
@@ -855,6 +856,7 @@ format_parse(const struct rules *rules, struct report *r)
 		inline_original_summary(&c);
 		for (i = 0; i < r->nrcpt; i++)
 			fmt_rcpt_finish(&c, &r->rcpt[i]);
+		fmt_family_refine(&c);
 		r->bounce = 1;
 	}
 	if (n > 0)
