@@ -289,19 +289,19 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
 	return (out);
 }
 
-/* Does the text hold ISO-2022-JP escape sequences? */
-static int
-has_jis(const char *s, size_t n)
+/* Where the next ISO-2022-JP shift sequence at or after i is, or n. */
+static size_t
+jis_at(const char *s, size_t i, size_t n)
 {
-	const char *p = s, *e = s + n;
+	const char *p = s + i, *e = s + n;
 
 	while ((p = memchr(p, 0x1b, (size_t)(e - p))) != NULL) {
 		if (e - p >= 3 && (p[1] == '$' || (p[1] == '(' &&
 		    (p[2] == 'J' || p[2] == 'I'))))
-			return (1);
+			return ((size_t)(p - s));
 		p++;
 	}
-	return (0);
+	return (n);
 }
 
 /* Is all of s[0, n) valid UTF-8 (and holds it any 8-bit byte)? */
@@ -361,6 +361,57 @@ jp_guess(const char *s, size_t n, char **conv, size_t *convlen)
 	return (0);
 }
 
+/*
+ * ISO-2022-JP runs inside text that is otherwise UTF-8 or ASCII (no
+ * charset, or one iconv does not know): each run, from a shift
+ * sequence to the shift back to ASCII or the line end, is converted on
+ * its own; the rest is kept.  Returns as charset_conv().
+ */
+static int
+jis_mixed(const char *s, size_t n, char **conv, size_t *convlen)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0, j, k, cl;
+	char *c;
+	int r;
+
+	while (i < n) {
+		j = jis_at(s, i, n);
+		if (buf_add(&b, s + i, j - i) == -1)
+			goto oom;
+		if (j == n)
+			break;
+		for (k = j + 3; k < n && s[k] != '\n'; k++)
+			if (s[k] == 0x1b && n - k >= 3 && s[k + 1] == '(' &&
+			    (s[k + 2] == 'B' || s[k + 2] == 'J')) {
+				k += 3;
+				break;
+			}
+		if (k > n)
+			k = n;
+		if ((r = charset_conv("iso-2022-jp", s + j, k - j, &c, &cl,
+		    NULL)) == -1)
+			goto oom;
+		if (r == 1)
+			r = buf_add(&b, s + j, k - j);
+		else {
+			r = buf_add(&b, c, cl);
+			free(c);
+		}
+		if (r == -1)
+			goto oom;
+		i = k;
+	}
+	if (b.p == NULL && buf_add(&b, "", 0) == -1)
+		goto oom;
+	*conv = b.p;
+	*convlen = b.len;
+	return (0);
+oom:
+	buf_free(&b);
+	return (-1);
+}
+
 /* Text in charset cs to clean UTF-8 (see utf8_clean for crlf, reuse). */
 static char *
 text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
@@ -368,21 +419,20 @@ text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
 {
 	char *conv, *out;
 	size_t convlen;
-	int r, high;
+	int r, high, jis;
 
 	if (cs == NULL)
 		cs = "";
-	if (has_jis(s, n)) {
-		if (charset_utf8_like(cs))
-			cs = "iso-2022-jp";
-		r = charset_conv(cs, s, n, &conv, &convlen, NULL);
-	} else if (strncasecmp(cs, "iso-2022-jp", 11) == 0) {
+	jis = jis_at(s, 0, n) < n;
+	if (!jis && strncasecmp(cs, "iso-2022-jp", 11) == 0) {
+		/* no shift sequence: 8-bit text under a 7-bit label */
 		if (utf8_valid(s, n, &high))
 			r = 1;
 		else
 			r = jp_guess(s, n, &conv, &convlen);
-	} else
-		r = charset_conv(cs, s, n, &conv, &convlen, NULL);
+	} else if ((r = charset_conv(cs, s, n, &conv, &convlen,
+	    NULL)) == 1 && jis)
+		r = jis_mixed(s, n, &conv, &convlen);
 	if (r == 1)
 		return (utf8_clean(a, s, n, crlf, reuse, outlen));
 	if (r == -1)

@@ -334,6 +334,15 @@ static const struct {
 	/* non-MIME Japanese text: ISO-2022-JP escapes, no charset */
 	{ "Subject: jis\n\n\x1b\x24\x42\x46\x7c\x4b\x5c\x38\x6c\x1b\x28\x42\n",
 	    0, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n", 0 },
+	/* UTF-8 text quoting ISO-2022-JP runs: each run converted alone */
+	{ "Subject: mixed\n\ncaf\xc3\xa9 \x1b\x24\x42\x46\x7c\x1b\x28\x42 ok\n"
+	  "\x1b\x24\x42\x4b\x5c\nnext\n", 0,
+	    "caf\xc3\xa9 \xe6\x97\xa5 ok\n\xe6\x9c\xac\nnext\n", 0 },
+	{ "Content-Type: text/plain; charset=x-what\n\n"
+	  "\x1b\x24\x42\x46\x7c\x1b\x28\x42", 0, "\xe6\x97\xa5", 0 },
+	/* labelled ISO-2022-JP, sent as Shift_JIS */
+	{ "Content-Type: text/plain; charset=ISO-2022-JP\n\n"
+	  "\x93\xfa\x96\x7b\x8c\xea", 0, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 0 },
 	/* labelled ISO-2022-JP, sent as EUC-JP */
 	{ "Content-Type: text/plain; charset=iso-2022-jp\n\n"
 	  "\xc6\xfc\xcb\xdc\xb8\xec", 0, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 0 },
