@@ -28,7 +28,10 @@
  *	threads apart (it costs a few microseconds).  Type SPF (99) is
  *	answered NO_DATA locally: libspf2 then asks TXT, the only type
  *	RFC 7208 keeps.  A timeout is reported to libspf2 as TRY_AGAIN
- *	(temperror) and turned into "skipped" here.  libspf2's warning,
+ *	(temperror) and turned into "skipped" here.  A record that does not
+ *	compile ("v=spf1 bogus:x -all") leaves the result at
+ *	SPF_RESULT_INVALID: that is a permerror (RFC 7208 4.6), unless a
+ *	DNS error happened on the way (temperror).  libspf2's warning,
  *	info and debug handlers are silenced once (they print to stdout or
  *	stderr by default).
  */
@@ -46,6 +49,7 @@ struct spf_ctx {
 	struct ev_dns	*d;
 	int64_t		 deadline;
 	int		 timed_out;
+	int		 dns_error;
 };
 
 static void
@@ -94,6 +98,7 @@ layer_lookup(SPF_dns_server_t *s, const char *domain, ns_type type,
 		c->timed_out = 1;
 		/* FALLTHROUGH */
 	default:
+		c->dns_error = 1;
 		ev_answer_free(a);
 		return (SPF_dns_rr_new_init(s, domain, type, 0, TRY_AGAIN));
 	}
@@ -142,7 +147,7 @@ result_word(SPF_result_t r)
 	case SPF_RESULT_NONE:		return ("none");
 	case SPF_RESULT_TEMPERROR:	return ("temperror");
 	case SPF_RESULT_PERMERROR:	return ("permerror");
-	default:			return ("temperror");
+	default:			return ("permerror");
 	}
 }
 
@@ -222,6 +227,10 @@ ev_spf_check(struct ev_dns *d, const char *sender, const char *ip,
 	SPF_request_query_mailfrom(req, &resp);
 	if (resp != NULL)
 		word = result_word(SPF_response_result(resp));
+	/* a record that does not compile leaves SPF_RESULT_INVALID */
+	if (resp != NULL && SPF_response_result(resp) == SPF_RESULT_INVALID &&
+	    c.dns_error)
+		word = "temperror";
 	if (c.timed_out)
 		word = "skipped";
 out:

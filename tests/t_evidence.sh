@@ -1,0 +1,178 @@
+#!/bin/sh
+# t_evidence.sh - SPF, DKIM and MX evidence end to end, against a local DNS
+#
+# Starts tests/dns/dnsd.sh (dnsmasq on 127.0.0.1, random port, test zone;
+# nothing here touches the real DNS), runs bounce-decode --json on the
+# bounces of tests/msgs/evidence/ and checks, per recipient, the evidence
+# words and the cause with and without the evidence
+# (tests/msgs/evidence/expected.tsv; "*" = cause not checked).  Then:
+# the same run twice gives the same output; outbound_ips wins over the
+# Received trace; dns.spf = false skips only SPF; a DNS server that
+# refuses gives quick errors; a server that never answers (black hole)
+# makes every check "skipped" within dns.timeout_ms per message, measured.
+#
+# Exit 0 pass, 77 skip (dnsmasq or python3 missing), 1 fail.
+BUILD=${BUILD:-build}
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$ROOT" || exit 1
+dec="$BUILD/bounce-decode"
+msgs=tests/msgs/evidence
+[ -x "$dec" ] || { echo "FAIL: $dec not built"; exit 1; }
+command -v python3 >/dev/null 2>&1 || { echo "python3 missing"; exit 77; }
+
+tmp=$(mktemp -d)
+trap 'sh tests/dns/dnsd.sh stop "$tmp" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+sh tests/dns/dnsd.sh start "$tmp" > "$tmp/start.out" 2>&1
+rc=$?
+if [ $rc -eq 77 ]; then tail -n 1 "$tmp/start.out"; exit 77; fi
+[ $rc -eq 0 ] || { cat "$tmp/start.out"; echo "FAIL: DNS server did not start"; exit 1; }
+port=$(cat "$tmp/port")
+fails=0
+checks=0
+ok() { checks=$((checks + 1)); }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+
+conf() {	# conf FILE RESOLVER TIMEOUT [extra settings]
+	f=$1 res=$2 to=$3
+	shift 3
+	cat > "$f" <<EOF
+dns = { resolver = "$res"; timeout_ms = $to; spf = true; dkim = true; mx = true; };
+$*
+EOF
+}
+
+# rows FILE.jsonl: "file rcpt spf dkim mx cause" lines
+rows() {
+	python3 -c '
+import json, sys, os
+for l in open(sys.argv[1]):
+    j = json.loads(l)
+    for r in j["recipients"]:
+        e = r["evidence"]
+        print("\t".join([os.path.basename(j["file"]), r["recipient"],
+            e["spf"], e["dkim"], e["mx"], r["cause"]]))
+' "$1"
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- 1. every expected row, with DNS and without ------------------------
+conf "$tmp/dns.conf" "127.0.0.1:$port" 2000
+t0=$(now_ms)
+"$dec" --json -c "$tmp/dns.conf" "$msgs" > "$tmp/a.jsonl" || bad "bounce-decode exit $? with DNS"
+t1=$(now_ms)
+"$dec" --json --no-dns "$msgs" > "$tmp/b.jsonl" || bad "bounce-decode exit $? without DNS"
+rows "$tmp/a.jsonl" > "$tmp/a.rows"
+rows "$tmp/b.jsonl" > "$tmp/b.rows"
+nmsg=$(wc -l < "$tmp/a.jsonl")
+echo "evidence run: $nmsg bounces in $((t1 - t0)) ms with the local DNS"
+
+while IFS="$(printf '\t')" read -r file rcpt spf dkim mx cdns cno; do
+	case $file in '#'*|'') continue ;; esac
+	got=$(awk -F'\t' -v f="$file" -v r="$rcpt" '$1 == f && $2 == r' "$tmp/a.rows")
+	nod=$(awk -F'\t' -v f="$file" -v r="$rcpt" '$1 == f && $2 == r' "$tmp/b.rows")
+	if [ -z "$got" ]; then bad "$file $rcpt: not in the output"; continue; fi
+	set -- $(echo "$got" | tr '\t' ' ')
+	if [ "$3 $4 $5" = "$spf $dkim $mx" ]; then ok; else
+		bad "$file $rcpt: evidence spf=$3 dkim=$4 mx=$5, want spf=$spf dkim=$dkim mx=$mx"
+	fi
+	if [ "$cdns" != "*" ]; then
+		if [ "$6" = "$cdns" ]; then ok; else
+			bad "$file $rcpt: cause with DNS $6, want $cdns"
+		fi
+	fi
+	set -- $(echo "$nod" | tr '\t' ' ')
+	if [ "$3 $4 $5" = "skipped skipped skipped" ]; then ok; else
+		bad "$file $rcpt: --no-dns evidence $3 $4 $5, want all skipped"
+	fi
+	if [ "$cno" != "*" ]; then
+		if [ "$6" = "$cno" ]; then ok; else
+			bad "$file $rcpt: cause with --no-dns $6, want $cno"
+		fi
+	fi
+done < "$msgs/expected.tsv"
+
+# --- 2. same inputs, same answers ----------------------------------------
+"$dec" --json -c "$tmp/dns.conf" "$msgs" > "$tmp/a2.jsonl"
+if cmp -s "$tmp/a.jsonl" "$tmp/a2.jsonl"; then ok; else
+	bad "two runs on the same inputs differ"; diff "$tmp/a.jsonl" "$tmp/a2.jsonl" | head -5
+fi
+"$dec" -c "$tmp/dns.conf" "$msgs" > "$tmp/h1.txt"
+"$dec" -c "$tmp/dns.conf" "$msgs" > "$tmp/h2.txt"
+if cmp -s "$tmp/h1.txt" "$tmp/h2.txt"; then ok; else bad "two human-format runs differ"; fi
+
+# --- 3. outbound_ips wins over the Received trace -------------------------
+one() {	# one CONF FILE RCPT -> "spf dkim mx cause"
+	"$dec" --json -c "$1" "$msgs/$2" > "$tmp/one.jsonl"
+	rows "$tmp/one.jsonl" | awk -F'\t' -v r="$3" '$2 == r { print $3, $4, $5, $6 }'
+}
+expect() {	# expect WHAT GOT WANT
+	if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
+}
+conf "$tmp/ob1.conf" "127.0.0.1:$port" 2000 'outbound_ips = [ "192.0.2.25" ];'
+conf "$tmp/ob2.conf" "127.0.0.1:$port" 2000 'outbound_ips = [ "203.0.113.5" ];'
+expect "outbound_ips 192.0.2.25, no public hop" \
+    "$(one "$tmp/ob1.conf" spf-noip.eml bob@other.test | cut -d' ' -f1)" pass
+expect "outbound_ips 192.0.2.25 over a failing hop" \
+    "$(one "$tmp/ob1.conf" spf-fail.eml bob@other.test | cut -d' ' -f1)" pass
+expect "outbound_ips 203.0.113.5 over a passing hop" \
+    "$(one "$tmp/ob2.conf" spf-pass.eml bob@other.test | cut -d' ' -f1)" fail
+conf "$tmp/in.conf" "127.0.0.1:$port" 2000 'internal_networks = [ "203.0.113.0/24" ];'
+expect "a hop inside internal_networks is not the handover" \
+    "$(one "$tmp/in.conf" spf-fail.eml bob@other.test | cut -d' ' -f1)" skipped
+
+# --- 4. switches ------------------------------------------------------------
+cat > "$tmp/nospf.conf" <<EOF
+dns = { resolver = "127.0.0.1:$port"; timeout_ms = 2000; spf = false; dkim = true; mx = true; };
+EOF
+expect "dns.spf = false" "$(one "$tmp/nospf.conf" dkim-pass.eml bob@other.test | cut -d' ' -f1-3)" \
+    "skipped pass other"
+
+# --- 5. a server that refuses: DNS errors, fast ------------------------------
+conf "$tmp/ref.conf" "127.0.0.1:1" 2000
+t0=$(now_ms)
+"$dec" --json -c "$tmp/ref.conf" "$msgs/spf-fail.eml" > "$tmp/ref.jsonl"
+t1=$(now_ms)
+got=$(rows "$tmp/ref.jsonl" | awk -F'\t' '{ print $3, $4, $5 }')
+expect "refusing server" "$got" "temperror none skipped"
+[ $((t1 - t0)) -lt 1500 ] && ok || bad "refusing server took $((t1 - t0)) ms"
+
+# --- 6. a server that never answers: bounded by dns.timeout_ms ---------------
+sh tests/dns/dnsd.sh blackhole "$tmp" > "$tmp/bh.out" 2>&1 || {
+	cat "$tmp/bh.out"; bad "could not start the black hole"; }
+if [ -s "$tmp/bh_port" ]; then
+	limit=400
+	conf "$tmp/bh.conf" "127.0.0.1:$(cat "$tmp/bh_port")" $limit
+	# start-up cost without DNS, to subtract
+	t0=$(now_ms)
+	"$dec" --json --no-dns "$msgs/multi.eml" > /dev/null
+	t1=$(now_ms)
+	base=$((t1 - t0))
+	t0=$(now_ms)
+	"$dec" --json -c "$tmp/bh.conf" "$msgs/multi.eml" > "$tmp/bh1.jsonl"
+	t1=$(now_ms)
+	one_ms=$((t1 - t0))
+	rows "$tmp/bh1.jsonl" > "$tmp/bh1.rows"
+	n=$(awk -F'\t' '$3 != "skipped" || $5 != "skipped"' "$tmp/bh1.rows" | wc -l)
+	expect "black hole: values other than skipped" "$n" 0
+	# one message: the deadline plus start-up plus a little slack
+	if [ $one_ms -lt $((base + limit + 250)) ]; then ok; else
+		bad "black hole: one message took $one_ms ms (dns.timeout_ms $limit)"
+	fi
+	t0=$(now_ms)
+	"$dec" --json -c "$tmp/bh.conf" "$msgs/mx-eop.eml" "$msgs/dkim-pass.eml" \
+	    "$msgs/spf-fail.eml" > "$tmp/bh3.jsonl"
+	t1=$(now_ms)
+	three_ms=$((t1 - t0))
+	if [ $three_ms -lt $((base + 3 * limit + 400)) ]; then ok; else
+		bad "black hole: three messages took $three_ms ms (dns.timeout_ms $limit each)"
+	fi
+	echo "timeout case: dns.timeout_ms=$limit, start-up $base ms, one message $one_ms ms, three messages $three_ms ms"
+fi
+
+if [ $fails -ne 0 ]; then
+	echo "t_evidence: $fails of $checks checks failed"
+	exit 1
+fi
+echo "t_evidence: all $checks checks passed"
+exit 0
