@@ -70,6 +70,10 @@
  *	pre REGEX		a line kept for the next recipient line and
  *				added to its diagnostic (a transcript's
  *				"<<< 550 ..." before "... User unknown")
+ *	transcript REGEX	a remote server's reply in a session transcript
+ *				(group diag): the distinct ones, joined,
+ *				replace a recipient's diagnostic when longer
+ *				and that states no enhanced status
  *	skip REGEX		a line to ignore
  *	cont none|indent|para|all
  *				what follows a recipient line: none, only
@@ -136,6 +140,7 @@ struct fmt_family {
 	const struct fmt_hook *hook;
 	struct fmt_rxv	 header, body, veto_header, veto_body;
 	struct fmt_rxv	 begin, end, original, rcpt, diag, shared, skip, pre;
+	struct fmt_rxv	 transcript;
 	struct fmt_rxv	 rhost, command, reply, status, hint, delayed;
 	char		*rcpt_header;
 	char		*rcpt_original;

@@ -20,8 +20,8 @@
  *
  *	fmt_rfc3464_parse() applies it to the delivery-status part;
  *	fmt_rfc3464_text() to plain text that holds DSN fields (a report
- *	forwarded as text), only when a Final-Recipient line and an Action
- *	or Status line are both there.
+ *	forwarded as text, also quoted with "> "), only when a
+ *	Final-Recipient line and an Action or Status line are both there.
  */
 #include <ctype.h>
 #include <string.h>
@@ -314,25 +314,58 @@ fmt_rfc3464_parse(struct fmt_ctx *c)
 	return (n);
 }
 
+/* c->text without a leading "> " quote on each line (a forwarded report). */
+static const char *
+unquote(struct fmt_ctx *c, size_t *outlen)
+{
+	const char *p = c->text, *end = p + c->textlen, *line;
+	char *d, *o;
+	size_t len, nl = 0, quoted = 0;
+
+	if ((d = arena_alloc(c->a, c->textlen + 1)) == NULL)
+		return (NULL);
+	o = d;
+	while (nl++ < DSN_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
+		if (len > 0 && line[0] == '>') {
+			line++;
+			len--;
+			if (len > 0 && line[0] == ' ') {
+				line++;
+				len--;
+			}
+			quoted++;
+		}
+		memcpy(o, line, len);
+		o += len;
+		*o++ = '\n';
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - d);
+	return (quoted > 0 ? d : NULL);
+}
+
+static int
+has_fields(const char *t, size_t n)
+{
+	if (t == NULL || n == 0)
+		return (0);
+	if (strncasecmp(t, "Final-Recipient:", 16) != 0 &&
+	    !fmt_strcasestr(t, n, "\nFinal-Recipient:"))
+		return (0);
+	return (fmt_strcasestr(t, n, "\nAction:") ||
+	    fmt_strcasestr(t, n, "\nStatus:"));
+}
+
 int
 fmt_rfc3464_text(struct fmt_ctx *c)
 {
-	static const char *const need1[] = { "\nFinal-Recipient:",
-	    "\nfinal-recipient:", "\nFINAL-RECIPIENT:", NULL };
-	const char *t = c->text;
-	size_t i;
-	int found = 0;
+	const char *u;
+	size_t ulen;
 
-	if (t == NULL || c->textlen == 0)
-		return (0);
-	for (i = 0; need1[i] != NULL && !found; i++)
-		if (strstr(t, need1[i]) != NULL || strncmp(t, need1[i] + 1,
-		    strlen(need1[i]) - 1) == 0)
-			found = 1;
-	if (!found)
-		return (0);
-	if (!fmt_strcasestr(t, c->textlen, "\nAction:") &&
-	    !fmt_strcasestr(t, c->textlen, "\nStatus:"))
-		return (0);
-	return (fmt_rfc3464_fields(c, t, c->textlen));
+	if (has_fields(c->text, c->textlen))
+		return (fmt_rfc3464_fields(c, c->text, c->textlen));
+	if (c->text != NULL && strstr(c->text, "\n>") != NULL &&
+	    (u = unquote(c, &ulen)) != NULL && has_fields(u, ulen))
+		return (fmt_rfc3464_fields(c, u, ulen));
+	return (0);
 }

@@ -44,6 +44,7 @@ struct tstate {
 	struct trec	*v;
 	size_t		 n, cap;
 	char		*shared;
+	char		*transcript;	/* distinct remote replies, joined */
 	const char	*orig;		/* inline original, or NULL */
 	size_t		 origlen;
 };
@@ -140,6 +141,29 @@ blank(const char *s, size_t n)
 	return (1);
 }
 
+static void
+add_transcript(struct tstate *t, const char *s, size_t n)
+{
+	char *one = fmt_oneline(t->c->a, s, n);
+
+	if (one == NULL || *one == '\0')
+		return;
+	if (t->transcript != NULL && strstr(t->transcript, one) != NULL)
+		return;
+	t->transcript = add_diag(t, t->transcript, one, strlen(one));
+}
+
+/* A diagnostic that says nothing: empty, or only a number (X-Unix; 77). */
+static int
+empty_diag(const char *d)
+{
+	if (d == NULL)
+		return (1);
+	while (isspace((unsigned char)*d) || isdigit((unsigned char)*d))
+		d++;
+	return (*d == '\0');
+}
+
 /* Scan the text; fills t. */
 static void
 scan(struct tstate *t)
@@ -190,6 +214,15 @@ scan(struct tstate *t)
 			}
 			open = 1;
 			gotdiag = cur->diag != NULL;
+			continue;
+		}
+		if (f->transcript.n > 0 &&
+		    fmt_rxv_any(&f->transcript, line, len, &m, NULL)) {
+			if (m.s[FG_DIAG] == NULL) {
+				m.s[FG_DIAG] = line;
+				m.n[FG_DIAG] = len;
+			}
+			add_transcript(t, m.s[FG_DIAG], m.n[FG_DIAG]);
 			continue;
 		}
 		if (f->pre.n > 0 && fmt_rxv_any(&f->pre, line, len, &m, NULL)) {
@@ -333,8 +366,11 @@ refine(struct tstate *t, struct trec *x)
 	struct fmt_match m;
 	size_t n;
 
-	if (x->diag == NULL && t->shared != NULL)
+	if (empty_diag(x->diag) && t->shared != NULL)
 		x->diag = t->shared;
+	if (t->transcript != NULL && (x->diag == NULL ||
+	    strlen(t->transcript) > strlen(x->diag)))
+		x->diag = t->transcript;
 	if (x->diag == NULL)
 		return;
 	n = strlen(x->diag);
@@ -386,6 +422,7 @@ to_rcpt(struct tstate *t, const struct trec *x, struct rcpt *rc)
 {
 	const struct fmt_family *f = t->c->fam;
 	const char *h;
+	char st[16];
 
 	rc->addr = x->addr;
 	if (rc->status[0] == '\0' || (x->status[0] != '\0' &&
@@ -393,7 +430,9 @@ to_rcpt(struct tstate *t, const struct trec *x, struct rcpt *rc)
 		memcpy(rc->status, x->status, sizeof(rc->status));
 	if (rc->reply[0] == '\0')
 		memcpy(rc->reply, x->reply, sizeof(rc->reply));
-	if (rc->diag == NULL || *rc->diag == '\0')
+	if (empty_diag(rc->diag) || (t->transcript != NULL &&
+	    x->diag == t->transcript && strlen(x->diag) > strlen(rc->diag) &&
+	    !fmt_status_find(rc->diag, st)))
 		rc->diag = x->diag;
 	if (rc->remote_mta == NULL || *rc->remote_mta == '\0')
 		rc->remote_mta = x->rhost;
@@ -479,19 +518,13 @@ fmt_text_merge(struct fmt_ctx *c)
 	struct tstate t;
 	struct report *r = c->r;
 	struct rcpt *rc;
+	struct trec none;
 	size_t i, j;
-	const char *h;
+	const char *a, *h;
 
-	if (run(c, &t) <= 0) {
-		/* still give the family's patterns a chance */
-		for (i = 0; c->fam != NULL && i < r->nrcpt; i++) {
-			refine_rcpt(c, &r->rcpt[i]);
-			if (r->rcpt[i].reason_hint == NULL &&
-			    (h = hint_for(c->fam, r->rcpt[i].diag)) != NULL)
-				r->rcpt[i].reason_hint = h;
-		}
+	if (c->fam == NULL)
 		return (0);
-	}
+	(void)run(c, &t);
 	for (i = 0; i < r->nrcpt; i++) {
 		rc = &r->rcpt[i];
 		for (j = 0; j < t.n; j++)
@@ -502,14 +535,20 @@ fmt_text_merge(struct fmt_ctx *c)
 			j = i;
 		if (j == t.n && t.n == 1)
 			j = 0;
-		if (j < t.n) {
-			const char *a = rc->addr;
-
+		a = rc->addr;
+		if (j < t.n)
 			to_rcpt(&t, &t.v[j], rc);
-			if (a != NULL && *a != '\0')
-				rc->addr = a;
+		else if (t.shared != NULL || t.transcript != NULL) {
+			memset(&none, 0, sizeof(none));
+			refine(&t, &none);
+			to_rcpt(&t, &none, rc);
 		}
+		if (a != NULL && *a != '\0')
+			rc->addr = a;
 		refine_rcpt(c, rc);
+		if (rc->reason_hint == NULL &&
+		    (h = hint_for(c->fam, rc->diag)) != NULL)
+			rc->reason_hint = h;
 	}
 	return ((int)t.n);
 }

@@ -100,6 +100,7 @@ family_free(struct fmt_family *f)
 	rxv_free(&f->hint);
 	rxv_free(&f->delayed);
 	rxv_free(&f->pre);
+	rxv_free(&f->transcript);
 	free(f->rcpt_header);
 	free(f->rcpt_original);
 	free(f->id);
@@ -208,6 +209,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 		{ "status", offsetof(struct fmt_family, status), 0 },
 		{ "delayed", offsetof(struct fmt_family, delayed), 0 },
 		{ "pre", offsetof(struct fmt_family, pre), 0 },
+		{ "transcript", offsetof(struct fmt_family, transcript), 0 },
 	};
 	struct fmt_rxv *l;
 	char *pat, *end;
