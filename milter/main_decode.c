@@ -3,6 +3,7 @@
  *
  * SYNOPSIS
  *	bounce-decode [--json] [--rules DIR] [--no-dns] [-c CONF] PATH...
+ *	bounce-decode --history DB --report [--since 24h] [--json] [-c CONF]
  *
  * DESCRIPTION
  *	Decodes each message named by PATH (a file, a directory of files in
@@ -11,6 +12,12 @@
  *	one line per recipient, or with --json one object per message
  *	(interfaces.md).  Exit 0 all inputs read, 1 some input could not be
  *	read or a limit stopped its parse, 2 usage, 78 configuration/rules.
+ *
+ *	With --report it prints instead the bounces of the history database
+ *	(--history DB, else the configuration's history.path) received in
+ *	the last --since (default 24h), by recipient domain and cause
+ *	(history_report(), history.h); exit 1 when the database cannot be
+ *	read.
  */
 #include <sys/stat.h>
 
@@ -21,12 +28,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounce.h"
 #include "buf.h"
 #include "config.h"
 #include "evidence.h"
+#include "history.h"
 #include "json.h"
 #include "rules.h"
 
@@ -46,7 +55,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bounce-decode [--json] [--rules DIR] "
-	    "[--no-dns] [-c CONF] PATH...\n");
+	    "[--no-dns] [-c CONF] PATH...\n"
+	    "       bounce-decode --history DB --report [--since 24h] "
+	    "[--json] [-c CONF]\n");
 	exit(EX_USAGE_);
 }
 
@@ -312,6 +323,36 @@ decode_path(struct decode_ctx *d, const char *path)
 	close(fd);
 }
 
+/* --report: the history database's bounces by domain and cause. */
+static int
+report_main(const char *db, const char *since, int json)
+{
+	struct buf out = BUF_INIT;
+	char err[1024];
+	long secs;
+
+	if (db == NULL || *db == '\0') {
+		fprintf(stderr, "bounce-decode: --report needs --history DB "
+		    "(or history.path in the configuration)\n");
+		return (EX_USAGE_);
+	}
+	if (history_parse_since(since, &secs) == -1) {
+		fprintf(stderr, "bounce-decode: --since %s: want a number of "
+		    "seconds, or with m, h, d or w\n", since);
+		return (EX_USAGE_);
+	}
+	if (history_report(db, time(NULL) - secs, json, &out, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "bounce-decode: %s\n", err);
+		buf_free(&out);
+		return (1);
+	}
+	if (out.p != NULL)
+		fwrite(out.p, 1, out.len, stdout);
+	buf_free(&out);
+	return (fflush(stdout) == 0 ? 0 : 1);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -321,6 +362,9 @@ main(int argc, char *argv[])
 		{ "no-dns", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "history", required_argument, NULL, 'H' },
+		{ "report", no_argument, NULL, 'R' },
+		{ "since", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct decode_ctx d;
@@ -328,6 +372,8 @@ main(int argc, char *argv[])
 	struct rules *rules;
 	struct evidence_ctx *ev = NULL;
 	const char *rules_opt = NULL, *conf_path = NULL, *dir;
+	const char *history_db = NULL, *since = "24h";
+	int report = 0;
 	char err[1024], dirbuf[4096];
 	int ch, no_dns = 0, i;
 
@@ -338,6 +384,9 @@ main(int argc, char *argv[])
 		case 'r': rules_opt = optarg; break;
 		case 'N': no_dns = 1; break;
 		case 'c': conf_path = optarg; break;
+		case 'H': history_db = optarg; break;
+		case 'R': report = 1; break;
+		case 'S': since = optarg; break;
 		case 'V':
 			printf("bounce-decode %s\n", BM_VERSION);
 			return (0);
@@ -347,6 +396,20 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (report) {
+		if (argc != 0)
+			usage();
+		config_defaults(&conf);
+		if (conf_path != NULL &&
+		    config_load(conf_path, &conf, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s\n", err);
+			return (EX_CONFIG_);
+		}
+		ch = report_main(history_db ? history_db : conf.history.path,
+		    since, d.json);
+		config_free(&conf);
+		return (ch);
+	}
 	if (argc == 0)
 		usage();
 

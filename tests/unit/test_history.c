@@ -53,7 +53,7 @@ db_path(char *dst, size_t len, const char *name)
 static void
 rm_db(const char *path)
 {
-	char p[512];
+	char p[600];
 
 	unlink(path);
 	snprintf(p, sizeof(p), "%s-wal", path);
