@@ -627,7 +627,8 @@ fill(const struct cause *c, const struct cause_input *in,
     struct cause_result *out)
 {
 	int retried = in->rc != NULL && in->f->status[0] == '4' &&
-	    in->f->action != NULL && strcmp(in->f->action, "failed") == 0;
+	    in->f->action != NULL && (strcmp(in->f->action, "failed") == 0 ||
+	    *in->f->action == '\0');
 
 	out->cause = c->id;
 	out->reason = c->reason[0] ? c->reason : NULL;

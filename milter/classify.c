@@ -41,6 +41,41 @@
 
 #define DIAG_SCAN_MAX	8192	/* bytes of diagnostic text looked at */
 
+/*
+ * A multi-line SMTP reply folded into one line reads "550-5.2.1 The user
+ * ... at a rate that 550-5.2.1 prevents ...": drop the repeated "550-" and
+ * "5.2.1" of the continuation lines, keep the first as "550 5.2.1".
+ * Works in place; returns the new length.
+ */
+static size_t
+unfold_replies(char *d)
+{
+	char *r, *w, st[16];
+	const char *end;
+
+	for (r = w = d; *r != '\0';) {
+		if ((r == d || r[-1] == ' ') && isdigit((unsigned char)r[0]) &&
+		    isdigit((unsigned char)r[1]) &&
+		    isdigit((unsigned char)r[2]) && r[3] == '-' &&
+		    (r[0] == '4' || r[0] == '5' || r[0] == '2')) {
+			if (r == d) {
+				memmove(w, r, 3);
+				w += 3;
+				*w++ = ' ';
+				r += 4;
+				continue;
+			}
+			r += 4;
+			if (status_parse(r, st, &end) && *end == ' ')
+				r = (char *)end + 1;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return ((size_t)(w - d));
+}
+
 /* Copy s folding white space runs to one space; at most max bytes. */
 static char *
 fold(struct arena *a, const char *s, size_t max, size_t *outlen)
@@ -68,7 +103,7 @@ fold(struct arena *a, const char *s, size_t max, size_t *outlen)
 	if (o > d && o[-1] == ' ')
 		o--;
 	*o = '\0';
-	*outlen = (size_t)(o - d);
+	*outlen = unfold_replies(d);
 	return (d);
 }
 
@@ -297,8 +332,210 @@ join(struct arena *a, const char *x, const char *y)
 	return (s != NULL ? s : x);
 }
 
+/*
+ * Case-insensitive search for needle in the first n bytes of hay, where a
+ * space in needle matches any run of white space (folded lines).
+ */
+static const char *
+ws_casestr(const char *hay, size_t n, const char *needle)
+{
+	const char *h, *e = hay + n, *q, *w;
+
+	for (h = hay; h < e && *h != '\0'; h++) {
+		if (tolower((unsigned char)*h) != tolower((unsigned char)*needle))
+			continue;
+		for (q = h, w = needle; *w != '\0' && q < e && *q != '\0';) {
+			if (*w == ' ') {
+				if (!isspace((unsigned char)*q))
+					break;
+				while (q < e && isspace((unsigned char)*q))
+					q++;
+				w++;
+			} else if (tolower((unsigned char)*q) ==
+			    tolower((unsigned char)*w)) {
+				q++;
+				w++;
+			} else
+				break;
+		}
+		if (*w == '\0')
+			return (h);
+	}
+	return (NULL);
+}
+
+/*
+ * The SMTP command a text names ("in reply to RCPT TO command", ">>> DATA",
+ * "after MAIL FROM"), earliest first, within n bytes of s; or NULL.
+ */
+static const char *
+cmd_in(const char *s, size_t n)
+{
+	static const struct { const char *words, *cmd; } map[] = {
+		{ "in reply to rcpt to", "RCPT" },
+		{ "in reply to mail from", "MAIL" },
+		{ "in reply to end of data", "DATA" },
+		{ "in reply to data", "DATA" },
+		{ "in reply to ehlo", "EHLO" },
+		{ "in reply to helo", "HELO" },
+		{ ">>> rcpt", "RCPT" },
+		{ ">>> mail", "MAIL" },
+		{ ">>> data", "DATA" },
+		{ ">>> ehlo", "EHLO" },
+		{ ">>> helo", "HELO" },
+		{ "after rcpt to", "RCPT" },
+		{ "after mail from", "MAIL" },
+		{ "after end of data", "DATA" },
+		{ "after data", "DATA" },
+		{ "after initial connection", "CONN" },
+		{ "after pipelined rcpt to", "RCPT" },
+		{ "after pipelined mail from", "MAIL" },
+		{ "refused to talk to me", "CONN" },
+		{ "after connection", "CONN" },
+		{ NULL, NULL }
+	};
+	const char *best = NULL, *bestp = NULL, *p;
+	size_t i;
+
+	if (s == NULL)
+		return (NULL);
+	/* Sendmail: "... while talking to host.:" then "<<< 554 ..." with no
+	 * command sent: the greeting itself was refused. */
+	if ((p = ws_casestr(s, n, "while talking to")) != NULL) {
+		const char *q = p;
+
+		while ((size_t)(q - s) < n && *q != '\0' && *q != '\n')
+			q++;
+		while ((size_t)(q - s) < n && isspace((unsigned char)*q))
+			q++;
+		if ((size_t)(q - s) + 3 < n && strncmp(q, "<<<", 3) == 0) {
+			bestp = p;
+			best = "CONN";
+		}
+	}
+	for (i = 0; map[i].words != NULL; i++) {
+		if ((p = ws_casestr(s, bestp != NULL ? (size_t)(bestp - s) : n,
+		    map[i].words)) == NULL)
+			continue;
+		if (bestp == NULL || p < bestp) {
+			bestp = p;
+			best = map[i].cmd;
+		}
+	}
+	return (best);
+}
+
+static int
+inside(const struct mime_part *p, const struct mime_part *anc)
+{
+	for (; p != NULL; p = p->parent)
+		if (p == anc)
+			return (1);
+	return (0);
+}
+
+/* First text part of the bounce itself (not of the returned original). */
+static const struct mime_part *
+notice_part(const struct report *r, const struct mime_part *p, int depth)
+{
+	const struct mime_part *c, *hit;
+
+	if (p == NULL || depth > 8 || (r->original != NULL &&
+	    inside(p, r->original)))
+		return (NULL);
+	if (p->child == NULL && strncmp(p->type, "text/", 5) == 0 &&
+	    p->body != NULL && p->bodylen > 0)
+		return (p);
+	if (strncmp(p->type, "message/", 8) == 0 && p->depth > 0)
+		return (NULL);	/* an embedded message is not the notice */
+	for (c = p->child; c != NULL; c = c->next)
+		if ((hit = notice_part(r, c, depth + 1)) != NULL)
+			return (hit);
+	return (NULL);
+}
+
+/*
+ * The command, when the parser could not tell: from the diagnostic, else
+ * from the human-readable notice, near the recipient's address when the
+ * notice names it, or when every mention in the notice agrees.
+ */
+static const char *
+infer_command(const struct report *r, const struct rcpt *rc)
+{
+	const struct mime_part *np;
+	const char *c, *at, *first;
+	size_t n, lim;
+
+	if ((c = cmd_in(rc->diag, rc->diag != NULL ? strlen(rc->diag) :
+	    0)) != NULL)
+		return (c);
+	if (r == NULL || (np = notice_part(r, r->mime.root, 0)) == NULL)
+		return (NULL);
+	lim = np->bodylen < 65536 ? np->bodylen : 65536;
+	if (rc->addr != NULL && *rc->addr != '\0' &&
+	    (at = strcasestr(np->body, rc->addr)) != NULL &&
+	    (size_t)(at - np->body) < lim) {
+		/* From the start of the address's line (">>> RCPT To:<a>"). */
+		for (n = 0; at > np->body && at[-1] != '\n' && n < 512; n++)
+			at--;
+		n = lim - (size_t)(at - np->body);
+		return (cmd_in(at, n < 2048 ? n : 2048));
+	}
+	if ((first = cmd_in(np->body, lim)) == NULL)
+		return (NULL);
+	/* Without the address, only an unambiguous notice counts. */
+	if (r->nrcpt > 1)
+		return (NULL);
+	return (first);
+}
+
+/* The delivery-status part of the bounce, or NULL. */
+static const struct mime_part *
+dsn_part(const struct report *r, const struct mime_part *p, int depth)
+{
+	const struct mime_part *c, *hit;
+
+	if (p == NULL || depth > 8 || (r->original != NULL &&
+	    inside(p, r->original)))
+		return (NULL);
+	if (strcmp(p->type, "message/delivery-status") == 0 ||
+	    strcmp(p->type, "message/global-delivery-status") == 0)
+		return (p);
+	for (c = p->child; c != NULL; c = c->next)
+		if ((hit = dsn_part(r, c, depth + 1)) != NULL)
+			return (hit);
+	return (NULL);
+}
+
+/* Does the recipient's DSN block say "Diagnostic-Code: X-Unix; ..."? */
+static int
+xunix_diag(const struct report *r, const struct rcpt *rc)
+{
+	const struct mime_part *p;
+	const char *at, *end;
+	size_t n;
+
+	if (r == NULL || (p = dsn_part(r, r->mime.root, 0)) == NULL ||
+	    p->body == NULL)
+		return (0);
+	at = p->body;
+	n = p->bodylen < 65536 ? p->bodylen : 65536;
+	if (rc->addr != NULL && *rc->addr != '\0' &&
+	    (at = strcasestr(p->body, rc->addr)) == NULL) {
+		if (r->nrcpt > 1)
+			return (0);
+		at = p->body;
+	}
+	if ((size_t)(at - p->body) >= n)
+		return (0);
+	n -= (size_t)(at - p->body);
+	if ((end = strstr(at, "\n\n")) != NULL && (size_t)(end - at) < n)
+		n = (size_t)(end - at);
+	return (ws_casestr(at, n, "diagnostic-code: x-unix") != NULL);
+}
+
 static void
-facts_fill(struct facts *f, const struct report *r, const struct rcpt *rc,
+facts_fill(struct facts *f, const struct report *r, struct rcpt *rc,
     const char *diag, size_t diaglen)
 {
 	struct arena *a = r != NULL ? r->a : NULL;
@@ -309,6 +546,13 @@ facts_fill(struct facts *f, const struct report *r, const struct rcpt *rc,
 	f->diag = diag != NULL ? diag : "";
 	f->diaglen = diag != NULL ? diaglen : 0;
 	f->command = rc->command != NULL ? rc->command : "";
+	if (strcmp(f->command, "INIT") == 0)
+		f->command = "CONN";
+	if (*f->command == '\0' && (f->command = infer_command(r, rc)) ==
+	    NULL)
+		f->command = "";
+	if (rc->command == NULL || *rc->command == '\0')
+		rc->command = f->command;
 	f->action = rc->action != NULL ? rc->action : "";
 	f->hint = rc->reason_hint;
 	f->rhost = "";
@@ -324,7 +568,8 @@ facts_fill(struct facts *f, const struct report *r, const struct rcpt *rc,
 		f->rcpt_domain = d != NULL ? d : "";
 		f->lhost = l != NULL ? l : "";
 	}
-	f->xunix = rc->diag != NULL && strncasecmp(rc->diag, "x-unix", 6) == 0;
+	f->xunix = (rc->diag != NULL && strncasecmp(rc->diag, "x-unix", 6) ==
+	    0) || xunix_diag(r, rc);
 }
 
 /* Classify the inner error of an expired message; sets inner_cause. */

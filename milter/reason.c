@@ -668,7 +668,8 @@ another(struct probe *p)
 		return ("syntaxerror");
 	if (is(f->action, "delayed") || is(f->action, "expired"))
 		return ("expired");
-	if (is(f->command, "EHLO") || is(f->command, "HELO"))
+	if (is(f->command, "EHLO") || is(f->command, "HELO") ||
+	    is(f->command, "CONN"))
 		return ("blocked");
 	return ("");
 }
