@@ -289,7 +289,7 @@ status_at(const char *base, size_t i)
 		return (0);
 	for (k = 4; k < 7 && isdigit((unsigned char)s[k]); k++)
 		;
-	if (k == 4 || isdigit((unsigned char)s[k]))
+	if (k == 4 || isalnum((unsigned char)s[k]) || s[k] == '_')
 		return (0);
 	if (s[k] == '.' && isdigit((unsigned char)s[k + 1]))
 		return (0);

@@ -1,0 +1,671 @@
+/*
+ * test_format.c - the bounce-format parsers (format.c, fmt_*.c)
+ *
+ *	Table-driven on small hand-made messages: RFC 3464 fields (per
+ *	message and per recipient, continuation lines, missing blank lines,
+ *	rfc822; types, <> around addresses, RFC 2047 in Diagnostic-Code),
+ *	recipients in bounce order, which status wins, ARF, RFC 3834 and
+ *	its look-alikes, a few text families read with the real
+ *	rules/formats/ data, messages that are not reports, hostile input
+ *	(too many recipients, binary garbage), the helpers (status and
+ *	reply code finders, address cleaning) and the loader's errors.
+ *	Runs from the project root (tests/run does), where rules/ is.
+ */
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fmt.h"
+#include "format.h"
+#include "mime.h"
+#include "report.h"
+#include "rules.h"
+
+static struct rules *R;
+
+struct want_rcpt {
+	const char	*addr;
+	const char	*action;
+	const char	*status;
+	const char	*reply;
+	const char	*diag;	/* substring of the diagnostic, or NULL */
+	const char	*hint;	/* reason_hint, or NULL for none */
+};
+
+struct tcase {
+	const char	*name;
+	const char	*msg;
+	int		 ret;		/* format_parse() */
+	const char	*kind;
+	const char	*format;
+	const char	*reporting_mta;
+	size_t		 nrcpt;
+	struct want_rcpt rc[4];
+};
+
+#define DSN_HEAD \
+	"From: MAILER-DAEMON@mx.example.org\n" \
+	"To: sender@example.com\n" \
+	"Subject: Delivery Status Notification (Failure)\n" \
+	"MIME-Version: 1.0\n" \
+	"Content-Type: multipart/report; report-type=delivery-status;\n" \
+	"\tboundary=\"BB\"\n" \
+	"\n" \
+	"--BB\n" \
+	"Content-Type: text/plain\n" \
+	"\n" \
+	"Your message could not be delivered.\n" \
+	"\n" \
+	"--BB\n" \
+	"Content-Type: message/delivery-status\n" \
+	"\n"
+
+#define DSN_TAIL \
+	"\n--BB\n" \
+	"Content-Type: message/rfc822\n" \
+	"\n" \
+	"From: sender@example.com\n" \
+	"To: a@example.net\n" \
+	"Subject: hello\n" \
+	"Message-ID: <m1@example.com>\n" \
+	"\n" \
+	"hi\n" \
+	"--BB--\n"
+
+static const struct tcase cases[] = {
+	{ "rfc3464 two recipients, continuation, order",
+	  DSN_HEAD
+	  "Reporting-MTA: dns; mx.example.org\n"
+	  "X-Postfix-Queue-ID: 4XyZ1p2q3rz\n"
+	  "Original-Envelope-Id: ENV123\n"
+	  "Arrival-Date: Mon, 23 Nov 2026 07:00:00 +0000\n"
+	  "\n"
+	  "Final-Recipient: rfc822; <b@example.net>\n"
+	  "Original-Recipient: rfc822;B@example.net\n"
+	  "Action: failed\n"
+	  "Status: 5.1.1\n"
+	  "Remote-MTA: dns; mx.example.net\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 <b@example.net>: Recipient\n"
+	  "    address rejected: User unknown\n"
+	  "Last-Attempt-Date: Mon, 23 Nov 2026 07:00:01 +0000\n"
+	  "\n"
+	  "Final-Recipient: RFC822; a@example.net\n"
+	  "Action: delayed\n"
+	  "Status: 4.2.2\n"
+	  "Diagnostic-Code: smtp; 452 4.2.2 Mailbox full\n"
+	  DSN_TAIL,
+	  1, "dsn", "rfc3464", "mx.example.org", 2, {
+		{ "b@example.net", "failed", "5.1.1", "550",
+		  "Recipient address rejected: User unknown", NULL },
+		{ "a@example.net", "delayed", "4.2.2", "452", "Mailbox full",
+		  NULL } } },
+	{ "rfc3464 missing blank line, field names in any case",
+	  DSN_HEAD
+	  "reporting-mta: dns; mx.example.org\n"
+	  "final-recipient: rfc822; one@example.net\n"
+	  "action: failed\n"
+	  "status: 5.2.2\n"
+	  "final-recipient: rfc822; two@example.net\n"
+	  "action: failed\n"
+	  "status: 5.1.2\n"
+	  DSN_TAIL,
+	  1, "dsn", "rfc3464", "mx.example.org", 2, {
+		{ "one@example.net", "failed", "5.2.2", "", NULL, NULL },
+		{ "two@example.net", "failed", "5.1.2", "", NULL, NULL } } },
+	{ "rfc3464 Action before Final-Recipient, Original after it",
+	  DSN_HEAD
+	  "Reporting-MTA: dns; mx.example.org\n"
+	  "\n"
+	  "Action: failed\n"
+	  "Final-Recipient: rfc822; x@example.net\n"
+	  "Original-Recipient: rfc822; y@example.net\n"
+	  "Diagnostic-Code: smtp; 451 4.3.0 try again later\n"
+	  "Status: 4.3.0\n"
+	  DSN_TAIL,
+	  1, "dsn", "rfc3464", "mx.example.org", 1, {
+		{ "x@example.net", "failed", "4.3.0", "451", "try again",
+		  NULL } } },
+	{ "status: a generic Status gives way to the diagnostic's",
+	  DSN_HEAD
+	  "Final-Recipient: rfc822; g@example.net\n"
+	  "Action: failed\n"
+	  "Status: 5.0.0\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 no such user\n"
+	  DSN_TAIL,
+	  1, "dsn", "rfc3464", "", 1, {
+		{ "g@example.net", "failed", "5.1.1", "550", NULL, NULL } } },
+	{ "status: 5.4.14 in the text is not 5.4.1, none stated",
+	  DSN_HEAD
+	  "Final-Recipient: rfc822; h@example.net\n"
+	  "Action: failed\n"
+	  "Diagnostic-Code: smtp; 554 5.4.14 Hop count exceeded\n"
+	  DSN_TAIL,
+	  1, "dsn", "rfc3464", "", 1, {
+		{ "h@example.net", "failed", "5.4.14", "554", NULL,
+		  NULL } } },
+	{ "rfc3464 RFC 2047 words in Diagnostic-Code",
+	  DSN_HEAD
+	  "Final-Recipient: rfc822; j@example.net\n"
+	  "Action: failed\n"
+	  "Status: 5.2.2\n"
+	  "Diagnostic-Code: smtp; 552 =?UTF-8?Q?bo=C3=AEte_pleine?=\n"
+	  DSN_TAIL,
+	  1, "dsn", "rfc3464", "", 1, {
+		{ "j@example.net", "failed", "5.2.2", "552",
+		  "bo\xc3\xaete pleine", NULL } } },
+	{ "rfc3464 delivered recipient",
+	  DSN_HEAD
+	  "Final-Recipient: rfc822; ok@example.net\n"
+	  "Action: deliverable\n"
+	  "Status: 2.1.5\n"
+	  "Diagnostic-Code: smtp; 250 2.1.5 Ok\n"
+	  DSN_TAIL,
+	  1, "dsn", "rfc3464", "", 1, {
+		{ "ok@example.net", "delivered", "2.1.5", "250", NULL,
+		  NULL } } },
+	{ "arf: one recipient per Original-Rcpt-To",
+	  "From: fbl@isp.example\n"
+	  "Subject: FW: complaint\n"
+	  "MIME-Version: 1.0\n"
+	  "Content-Type: multipart/report; report-type=feedback-report;\n"
+	  " boundary=\"AA\"\n"
+	  "\n"
+	  "--AA\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "This is an email abuse report.\n"
+	  "--AA\n"
+	  "Content-Type: message/feedback-report\n"
+	  "\n"
+	  "Feedback-Type: abuse\n"
+	  "User-Agent: SomeGenerator/1.0\n"
+	  "Version: 1\n"
+	  "Original-Rcpt-To: <first@example.net>\n"
+	  "Original-Rcpt-To: second@example.net\n"
+	  "Reporting-MTA: dns; fbl.isp.example\n"
+	  "--AA\n"
+	  "Content-Type: message/rfc822\n"
+	  "\n"
+	  "From: sender@example.com\n"
+	  "To: first@example.net\n"
+	  "\n"
+	  "buy now\n"
+	  "--AA--\n",
+	  1, "arf", "arf", "fbl.isp.example", 2, {
+		{ "first@example.net", "", "", "", "abuse report",
+		  "feedback" },
+		{ "second@example.net", "", "", "", NULL, "feedback" } } },
+	{ "rfc3834 auto-reply",
+	  "From: Jane <jane@example.net>\n"
+	  "To: sender@example.com\n"
+	  "Subject: Out of Office: hello\n"
+	  "Auto-Submitted: auto-replied\n"
+	  "\n"
+	  "I am away until Monday.\n",
+	  1, "autoreply", "rfc3834", "", 1, {
+		{ "jane@example.net", "", "", "", "away until Monday",
+		  "vacation" } } },
+	{ "auto-replied bounce notification is not a vacation",
+	  "From: postmaster@example.net\n"
+	  "To: sender@example.com\n"
+	  "Subject: email bounce notification\n"
+	  "Auto-Submitted: auto-replied\n"
+	  "\n"
+	  "Your message was rejected.\n",
+	  0, "", "", "", 0, { { NULL, NULL, NULL, NULL, NULL, NULL } } },
+	{ "an ordinary message is not a report",
+	  "From: a@example.com\n"
+	  "To: b@example.net\n"
+	  "Subject: lunch?\n"
+	  "\n"
+	  "Final answer: yes.\n",
+	  0, "", "", "", 0, { { NULL, NULL, NULL, NULL, NULL, NULL } } },
+	{ "qmail text, two recipients in order",
+	  "From: MAILER-DAEMON@mx.example.org\n"
+	  "To: sender@example.com\n"
+	  "Subject: failure notice\n"
+	  "\n"
+	  "Hi. This is the qmail-send program at mx.example.org.\n"
+	  "I'm afraid I wasn't able to deliver your message to the "
+	  "following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work "
+	  "out.\n"
+	  "\n"
+	  "<zed@example.net>:\n"
+	  "192.0.2.1 does not like recipient.\n"
+	  "Remote host said: 550 5.1.1 No such user\n"
+	  "Giving up on 192.0.2.1.\n"
+	  "\n"
+	  "<amy@example.net>:\n"
+	  "Sorry, I couldn't find any host named example.net. (#5.1.2)\n"
+	  "\n"
+	  "--- Below this line is a copy of the message.\n"
+	  "\n"
+	  "From: sender@example.com\n"
+	  "To: zed@example.net, amy@example.net\n"
+	  "\n"
+	  "hi\n",
+	  1, "dsn", "qmail", "", 2, {
+		{ "zed@example.net", "failed", "5.1.1", "550",
+		  "No such user", "userunknown" },
+		{ "amy@example.net", "failed", "5.1.2", "", "any host named",
+		  "hostunknown" } } },
+	{ "exim text, indented error below the address",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n"
+	  "To: sender@example.com\n"
+	  "Subject: Mail delivery failed: returning message to sender\n"
+	  "X-Failed-Recipients: kit@example.net\n"
+	  "\n"
+	  "This message was created automatically by mail delivery "
+	  "software.\n"
+	  "\n"
+	  "A message that you sent could not be delivered to one or more "
+	  "of its\n"
+	  "recipients. This is a permanent error. The following address(es) "
+	  "failed:\n"
+	  "\n"
+	  "  kit@example.net\n"
+	  "    SMTP error from remote mail server after RCPT TO:"
+	  "<kit@example.net>:\n"
+	  "    host mx.example.net [192.0.2.9]: 550 5.1.1 unknown user\n"
+	  "\n"
+	  "------ This is a copy of the message, including all the headers. "
+	  "------\n"
+	  "From: sender@example.com\n"
+	  "\n"
+	  "hi\n",
+	  1, "dsn", "exim", "", 1, {
+		{ "kit@example.net", "failed", "5.1.1", "550",
+		  "unknown user", NULL } } },
+	{ "exim text, recipients only in X-Failed-Recipients",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\n"
+	  "Subject: Mail delivery failed: returning message to sender\n"
+	  "X-Failed-Recipients: p@example.net, q@example.net\n"
+	  "\n"
+	  "This message was created automatically by mail delivery "
+	  "software.\n"
+	  "\n"
+	  "    mailbox is full: retry timeout exceeded\n"
+	  "\n"
+	  "------ This is a copy of the message, including all the headers. "
+	  "------\n",
+	  1, "dsn", "exim", "", 2, {
+		{ "p@example.net", "delayed", "", "", "mailbox is full",
+		  "mailboxfull" },
+		{ "q@example.net", "delayed", "", "", "mailbox is full",
+		  "mailboxfull" } } },
+	{ "sendmail transcript fills a numeric Diagnostic-Code",
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>\n"
+	  "Subject: Returned mail: see transcript for details\n"
+	  "MIME-Version: 1.0\n"
+	  "Content-Type: multipart/report; report-type=delivery-status;\n"
+	  "\tboundary=\"SM\"\n"
+	  "\n"
+	  "--SM\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "   ----- Transcript of session follows -----\n"
+	  "554 5.3.0 unknown mailer error 255\n"
+	  "\n"
+	  "--SM\n"
+	  "Content-Type: message/delivery-status\n"
+	  "\n"
+	  "Reporting-MTA: dns; mx.example.org\n"
+	  "\n"
+	  "Final-Recipient: RFC822; u@example.org\n"
+	  "Action: failed\n"
+	  "Status: 5.0.0\n"
+	  "Diagnostic-Code: X-Unix; 255\n"
+	  "\n"
+	  "--SM--\n",
+	  1, "dsn", "sendmail", "mx.example.org", 1, {
+		{ "u@example.org", "failed", "5.3.0", "554",
+		  "unknown mailer error", NULL } } },
+	{ "dragonfly, recipient on the marker line",
+	  "From: MAILER-DAEMON <>\n"
+	  "Subject: Mail delivery failed\n"
+	  "\n"
+	  "This is the DragonFly Mail Agent v0.13 at df.example.org.\n"
+	  "\n"
+	  "There was an error delivering your mail to <r@example.net>.\n"
+	  "\n"
+	  "mx.example.net [192.0.2.7] did not like our RCPT TO:\n"
+	  "550 5.7.1 <r@example.net>: Relay access denied\n"
+	  "\n"
+	  "Message headers follow.\n",
+	  1, "dsn", "dragonfly", "", 1, {
+		{ "r@example.net", "failed", "5.7.1", "550",
+		  "Relay access denied", NULL } } },
+};
+
+static int
+setup(void **state)
+{
+	char err[512];
+
+	(void)state;
+	if ((R = calloc(1, sizeof(*R))) == NULL ||
+	    (R->dir = strdup("rules")) == NULL)
+		return (-1);
+	if (format_table_load(R, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (R != NULL) {
+		format_table_free(R->formats);
+		free(R->dir);
+		free(R);
+	}
+	return (0);
+}
+
+static struct report *
+decode(const char *msg, size_t len, int *ret)
+{
+	struct mime_limits lim = { 32, 1000 };
+	struct report *r = report_new(0);
+
+	assert_non_null(r);
+	assert_int_equal(mime_parse(r->a, msg, len, &lim, &r->mime), 0);
+	*ret = format_parse(R, r);
+	return (r);
+}
+
+static void
+test_cases(void **state)
+{
+	const struct tcase *t;
+	const struct rcpt *rc;
+	struct report *r;
+	size_t i, k;
+	int ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t = &cases[i];
+		print_message("case: %s\n", t->name);
+		r = decode(t->msg, strlen(t->msg), &ret);
+		assert_int_equal(ret, t->ret);
+		assert_int_equal(r->bounce, t->ret == 1);
+		assert_string_equal(r->kind, t->kind);
+		assert_string_equal(r->format, t->format);
+		assert_string_equal(r->reporting_mta, t->reporting_mta);
+		assert_int_equal(r->nrcpt, t->nrcpt);
+		for (k = 0; k < t->nrcpt; k++) {
+			rc = &r->rcpt[k];
+			assert_string_equal(rc->addr, t->rc[k].addr);
+			assert_string_equal(rc->action ? rc->action : "",
+			    t->rc[k].action);
+			assert_string_equal(rc->status, t->rc[k].status);
+			assert_string_equal(rc->reply, t->rc[k].reply);
+			if (t->rc[k].diag != NULL) {
+				assert_non_null(rc->diag);
+				if (strstr(rc->diag, t->rc[k].diag) == NULL)
+					fail_msg("diag \"%s\" lacks \"%s\"",
+					    rc->diag, t->rc[k].diag);
+			}
+			if (t->rc[k].hint == NULL)
+				assert_null(rc->reason_hint);
+			else
+				assert_string_equal(rc->reason_hint,
+				    t->rc[k].hint);
+		}
+		report_free(r);
+	}
+}
+
+/* The per-message fields of the first case. */
+static void
+test_permessage(void **state)
+{
+	struct report *r;
+	int ret;
+
+	(void)state;
+	r = decode(cases[0].msg, strlen(cases[0].msg), &ret);
+	assert_int_equal(ret, 1);
+	assert_string_equal(r->orig.queue_id, "4XyZ1p2q3rz");
+	assert_string_equal(r->orig.envelope_id, "ENV123");
+	assert_string_equal(r->arrival_date,
+	    "Mon, 23 Nov 2026 07:00:00 +0000");
+	assert_string_equal(r->rcpt[0].orig_addr, "B@example.net");
+	assert_string_equal(r->rcpt[0].remote_mta, "mx.example.net");
+	assert_string_equal(r->rcpt[0].last_attempt,
+	    "Mon, 23 Nov 2026 07:00:01 +0000");
+	assert_non_null(r->original);
+	assert_string_equal(mime_hdr_get(r->original, "Message-ID"),
+	    "<m1@example.com>");
+	report_free(r);
+}
+
+/* An inline original (qmail) is found and its headers summarised. */
+static void
+test_inline_original(void **state)
+{
+	const struct tcase *t = NULL;
+	struct report *r;
+	size_t i;
+	int ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (strcmp(cases[i].format, "qmail") == 0)
+			t = &cases[i];
+	assert_non_null(t);
+	r = decode(t->msg, strlen(t->msg), &ret);
+	assert_int_equal(ret, 1);
+	assert_null(r->original);
+	assert_non_null(r->original_text);
+	assert_true(strncmp(r->original_text, "\nFrom: sender", 13) == 0 ||
+	    strncmp(r->original_text, "From: sender", 12) == 0);
+	assert_string_equal(r->orig.to, "zed@example.net, amy@example.net");
+	report_free(r);
+}
+
+/* More recipients than REPORT_MAX_RCPT: capped, said, no crash. */
+static void
+test_too_many(void **state)
+{
+	struct report *r;
+	char *msg, *p;
+	size_t n = REPORT_MAX_RCPT + 50, i, cap;
+	int ret;
+
+	(void)state;
+	cap = strlen(DSN_HEAD) + n * 64 + 64;
+	assert_non_null(msg = malloc(cap));
+	p = msg + sprintf(msg, "%s", DSN_HEAD);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "Final-Recipient: rfc822; u%zu@example.net\n"
+		    "Status: 5.1.1\n\n", i);
+	r = decode(msg, (size_t)(p - msg), &ret);
+	assert_int_equal(ret, 1);
+	assert_int_equal(r->nrcpt, REPORT_MAX_RCPT);
+	assert_string_not_equal(r->error, "");
+	report_free(r);
+	free(msg);
+}
+
+/* Binary garbage and NUL bytes: not a report, no crash. */
+static void
+test_garbage(void **state)
+{
+	struct report *r;
+	char buf[8192];
+	unsigned x = 12345;
+	size_t i;
+	int ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (char)(x >> 16);
+	}
+	r = decode(buf, sizeof(buf), &ret);
+	assert_true(ret == 0 || ret == 1);
+	report_free(r);
+	/* a DSN whose part is cut in the middle of a field */
+	r = decode(DSN_HEAD "Final-Recipient: rfc822; cut@exa",
+	    strlen(DSN_HEAD) + 32, &ret);
+	assert_int_equal(ret, 1);
+	assert_int_equal(r->nrcpt, 1);
+	assert_string_equal(r->rcpt[0].addr, "cut@exa");
+	report_free(r);
+}
+
+static void
+test_status_find(void **state)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "550 5.1.1 user unknown", "5.1.1" },
+		{ "554 5.4.14 hop count", "5.4.14" },
+		{ "5.0.0 then 5.2.2", "5.2.2" },
+		{ "only 5.0.0 here", "5.0.0" },
+		{ "4.4.7 then 4.7.1 refused", "4.7.1" },
+		{ "from 192.5.1.1 only", "" },
+		{ "version v5.1.1", "" },
+		{ "1.5.4.1 is nothing", "" },
+		{ "5.4.1x", "" },
+		{ "#5.5.0", "5.5.0" },
+		{ "", "" },
+	};
+	char out[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int ok = fmt_status_find(t[i].in, out);
+
+		assert_int_equal(ok, t[i].out[0] != '\0');
+		assert_string_equal(out, t[i].out);
+	}
+}
+
+static void
+test_reply_find(void **state)
+{
+	static const struct { const char *in; int cls; const char *out; } t[] = {
+		{ "550-5.7.1 blocked", 0, "550" },
+		{ "host 192.0.2.550 said hi", 0, "" },
+		{ "554 <a@b>... 550 Host unknown", 0, "550" },
+		{ "421 try later", 5, "" },
+		{ "250 2.1.5 Ok", -1, "" },
+		{ "250 2.1.5 Ok", 2, "250" },
+		{ "X-Unix; 550", 0, "" },
+		{ "port 5500", 0, "" },
+	};
+	char out[4];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		fmt_reply_find(t[i].in, t[i].cls, out);
+		assert_string_equal(out, t[i].out);
+	}
+}
+
+static void
+test_addr(void **state)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "rfc822; <a@example.net>", "a@example.net" },
+		{ "RFC822;b@example.net", "b@example.net" },
+		{ "\"Jane\" <jane@example.net>", "jane@example.net" },
+		{ "  c@example.net.", "c@example.net" },
+		{ "utf-8; d@example.net", "d@example.net" },
+		{ "localpart", "localpart" },
+	};
+	struct arena *a = arena_new(0);
+	size_t i;
+
+	(void)state;
+	assert_non_null(a);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_string_equal(fmt_addr(a, t[i].in, strlen(t[i].in)),
+		    t[i].out);
+	arena_free(a);
+}
+
+/* The loader reports FILE:LINE: message for broken family files. */
+static void
+test_load_errors(void **state)
+{
+	static const struct { const char *body, *want; } t[] = {
+		{ "family ok\nrcpt (unclosed\nheader From x\n", ":2: bad pattern" },
+		{ "family ok\nbogus x\n", ":2: unknown directive" },
+		{ "rcpt x\n", ":1: the first directive" },
+		{ "family ok\nhint nosuchreason x\nbody x\n",
+		  ":2: hint: unknown reason" },
+		{ "family ok\nrcpt (?<addr>x)\n", ":2: no detection" },
+		{ "family ok\nhook nosuchhook\n", ":2: hook: no C hook" },
+	};
+	char dir[] = "/tmp/test_format.XXXXXX", path[512], err[512];
+	struct rules ru;
+	FILE *fp;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/formats", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/formats/x.fmt", dir);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_non_null(fp = fopen(path, "w"));
+		fputs(t[i].body, fp);
+		fclose(fp);
+		memset(&ru, 0, sizeof(ru));
+		ru.dir = dir;
+		err[0] = '\0';
+		assert_int_equal(format_table_load(&ru, err, sizeof(err)), -1);
+		if (strstr(err, "x.fmt") == NULL ||
+		    strstr(err, t[i].want) == NULL)
+			fail_msg("error \"%s\" lacks \"%s\"", err, t[i].want);
+	}
+	/* a good one loads */
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("family ok\nheader From x\nrcpt ^(?<addr>\\S+@\\S+)$\n", fp);
+	fclose(fp);
+	memset(&ru, 0, sizeof(ru));
+	ru.dir = dir;
+	assert_int_equal(format_table_load(&ru, err, sizeof(err)), 0);
+	assert_int_equal(ru.formats->n, 1);
+	format_table_free(ru.formats);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/formats", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_permessage),
+		cmocka_unit_test(test_inline_original),
+		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_status_find),
+		cmocka_unit_test(test_reply_find),
+		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_load_errors),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
