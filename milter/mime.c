@@ -500,8 +500,13 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
 		;
 	for (; i < e; i++) {
 		unsigned char c = (unsigned char)b[i];
-		if (c == '\n' || (c == '\r' && i + 1 < e && b[i + 1] == '\n'))
+		if (c == '\r' && i + 1 < e && b[i + 1] == '\n')
 			continue;
+		if (c == '\n') {
+			if (o > v && i + 1 < e && !is_wsp(b[i + 1]))
+				*o++ = ' ';	/* a fold without its blank */
+			continue;
+		}
 		if (o == v && (is_wsp(c) || c == '\r'))
 			continue;	/* a value that starts on a fold */
 		*o++ = (c == '\0' || c == '\r') ? ' ' : (char)c;
@@ -515,6 +520,39 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
 }
 
 /*
+ * Is the non-field line ending at q-1 a fold that lost its indentation
+ * (seen in mangled and redacted messages)?  Yes when a blank line ends
+ * the header block further on and a field, an indented line or that
+ * blank line follows within a few lines.  *blank caches where the first
+ * blank line is.
+ */
+static int
+lost_fold(const char *b, size_t q, size_t n, size_t *blank)
+{
+	size_t le, k, colon;
+
+	if (*blank == SIZE_MAX) {
+		for (*blank = n, k = q; k < n; k = le + 1) {
+			le = line_end(b, k, n);
+			if (line_blank(b, k, le)) {
+				*blank = k;
+				break;
+			}
+		}
+	}
+	if (*blank == n || q > *blank)
+		return (0);		/* no blank line ends the block */
+	for (k = 0; k < 4; k++, q = le + 1) {
+		if (q == *blank)
+			return (1);	/* the last line of the block */
+		le = line_end(b, q, n);
+		if (is_wsp(b[q]) || field_name(b + q, le - q, &colon) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * Parse the header block of b[0, n); *bodyp gets where the body starts.
  * A line that is neither a field nor a continuation ends the block (it
  * belongs to the body); so does a blank line (which does not).
@@ -523,7 +561,8 @@ static int
 headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
     int embedded, size_t *bodyp)
 {
-	size_t pos = 0, le, nl, colon, count = 0, body, start, i;
+	size_t pos = 0, le, nl, colon, colon2, count = 0, body, start, i;
+	size_t blank = SIZE_MAX;	/* first blank line, found lazily */
 	int infield = 0;
 
 	if (embedded) {			/* some MTAs put blank lines first */
@@ -551,11 +590,12 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 			pos = le + 1;
 			continue;
 		}
-		if (field_name(b + pos, le - pos, &colon) == 0) {
+		if (field_name(b + pos, le - pos, &colon) != 0)
+			count++;
+		else if (!infield || !lost_fold(b, le + 1, n, &blank)) {
 			body = pos;
 			break;
 		}
-		count++;
 		infield = 1;
 		pos = le + 1;
 	}
@@ -572,11 +612,13 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		le = line_end(b, pos, n);
 		if ((nl = field_name(b + pos, le - pos, &colon)) == 0)
 			break;
-		/* the field's continuation lines */
+		/* its continuation lines: indented, or not fields (pass 1
+		 * took those for folds that lost their indentation) */
 		i = le;
-		while (i < body && i + 1 < n && is_wsp(b[i + 1])) {
+		while (i + 1 < body && i + 1 < n) {
 			le = line_end(b, i + 1, n);
-			if (line_blank(b, i + 1, le))
+			if (line_blank(b, i + 1, le) || (!is_wsp(b[i + 1]) &&
+			    field_name(b + i + 1, le - i - 1, &colon2) != 0))
 				break;
 			i = le;
 		}
@@ -1173,6 +1215,29 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n)
 }
 
 /*
+ * Do p's fields look like a message's own, not a MIME part's (the first
+ * is no Content-* field, two or more are message fields)?
+ */
+static int
+pasted_message(const struct mime_part *p)
+{
+	static const char *const msg[] = {
+		"received", "return-path", "message-id", "from", "date",
+		"subject", "to",
+	};
+	size_t i, hits = 0;
+
+	if (p->nhdrs == 0 || strncasecmp(p->hdrs[0].name, "content-", 8) == 0 ||
+	    strcasecmp(p->hdrs[0].name, "mime-version") == 0)
+		return (0);	/* starts like a MIME part */
+	for (i = 0; i < p->nhdrs && i < 64; i++)
+		if (name_in(p->hdrs[i].name, strlen(p->hdrs[i].name), msg,
+		    sizeof(msg) / sizeof(msg[0])))
+			hits++;
+	return (hits >= 2);
+}
+
+/*
  * Parse one entity b[0, n) (headers and body) into p.  dflt is the type
  * when Content-Type says nothing usable; embedded is set for the
  * content of a message/rfc822-like part.
@@ -1192,7 +1257,16 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	if (headers_parse(wk, p, b, n, embedded, &bs) == -1)
 		return (-1);
 	p->type = dflt;
-	if ((ct = mime_hdr_get(p, "Content-Type")) != NULL) {
+	ct = mime_hdr_get(p, "Content-Type");
+	if (!embedded && p->parent != NULL &&
+	    strcmp(dflt, "text/plain") == 0 && pasted_message(p)) {
+		/* a message pasted into a multipart without part headers */
+		p->type = "message/rfc822";
+		p->hdrs = NULL;
+		p->nhdrs = 0;
+		return (embed(wk, p, b, n, 0, 1));
+	}
+	if (ct != NULL) {
 		if ((t = ct_type(wk->a, ct, &oom)) != NULL)
 			p->type = t;
 		if ((cs = param_get(wk->a, ct, "charset", &oom)) != NULL) {
