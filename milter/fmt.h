@@ -2,13 +2,18 @@
  * fmt.h - internal interface between the format engine and the parsers
  *
  * OWNERS
- *	format.c, fmt_util.c, fmt_rfc3464.c, fmt_text.c, fmt_report.c
- *	(ARF, RFC 3834) and the families rfc3464, arf, rfc3834 and every
- *	rules/formats/ family that needs no C of its own belong to the
- *	first parser engineer.  A family that needs C gets its own
- *	milter/fmt_<family>.c (owned by whoever writes it) and one line in
- *	the hook table fmt_hooks[] in fmt_hooks.c.
- *
+ *	The first parser engineer owns the engine and these files: format.c,
+ *	fmt.h, fmt_util.c, fmt_rfc3464.c, fmt_text.c, fmt_report.c (ARF,
+ *	RFC 3834), fmt_json.[ch], fmt_amazonses.c, fmt_hooks.c (one line per
+ *	hook may be added by anyone), tests/unit/test_format.c, and the
+ *	families rfc3464, arf, rfc3834 and rules/formats/{postfix, sendmail,
+ *	exim, mailru, dragonfly, qmail, amazonses, gmail, googlegroups,
+ *	yahoo, opensmtpd, v5sendmail, x2, exchange2003, zoho, ezweb}.fmt.
+ *	Every other family belongs to whoever adds its rules/formats/ file
+ *	and, when data cannot say it, its own milter/fmt_<family>.c with one
+ *	line in fmt_hooks[] (fmt_hooks.c).  Change the engine or the
+ *	directive language only through its owner.
+
  * SYNOPSIS
  *	Engine (format.c):
  *	int	format_table_load(struct rules *rules, char *err, size_t errlen);
