@@ -30,6 +30,11 @@
  *	int	ev_domain_ok(const char *domain);
  *	int	ev_aligned(const char *from_domain, const char *sig_domain);
  *
+ *	From evidence.c (for the tests):
+ *	int	evidence_relevant(const struct rcpt *rc);
+ *	int	evidence_received_ip(const char *received, char *ip,
+ *		    size_t iplen, int *authenticated);
+ *
  * DESCRIPTION
  *	ev_dns is a small stub resolver of its own: one UDP query (EDNS0,
  *	TCP when the answer is truncated) to the configured server or the
@@ -130,5 +135,10 @@ int		 ev_mx_is_eop(const char *);
 /* helpers shared by the modules */
 int		 ev_domain_ok(const char *);
 int		 ev_aligned(const char *, const char *);
+
+/* evidence.c, exported for the unit tests */
+struct rcpt;
+int		 evidence_relevant(const struct rcpt *);
+int		 evidence_received_ip(const char *, char *, size_t, int *);
 
 #endif

@@ -241,8 +241,6 @@ relay_text(const struct rcpt *rc)
 	return (contains(rc->diag, "relay"));
 }
 
-int	evidence_relevant(const struct rcpt *);
-
 /* Can evidence change the verdict for rc?  (Exported for the tests.) */
 int
 evidence_relevant(const struct rcpt *rc)
@@ -504,8 +502,6 @@ ip_public(const struct evidence_ctx *e, const char *ip)
 			return (0);
 	return (1);
 }
-
-int	evidence_received_ip(const char *, char *, size_t, int *);
 
 /*
  * The client IP of one Received value ("from host (name [ip]) by ...")

@@ -51,6 +51,7 @@ zone() {
 no-resolv
 no-hosts
 no-poll
+local-ttl=300
 bind-interfaces
 listen-address=127.0.0.1
 local=/test/
