@@ -13,7 +13,7 @@
  *	and, when data cannot say it, its own milter/fmt_<family>.c with one
  *	line in fmt_hooks[] (fmt_hooks.c).  Change the engine or the
  *	directive language only through its owner.
-
+ *
  * SYNOPSIS
  *	Engine (format.c):
  *	int	format_table_load(struct rules *rules, char *err, size_t errlen);
