@@ -2,17 +2,20 @@
  * mime.c - MIME walk of one raw message; see mime.h for the interface
  *
  *	One pass over each entity: the header block (two linear scans: one
- *	to count and find the body, one to copy the unfolded fields into a
- *	single arena block per field), then the body by type:
+ *	to count fields and find the body, one to copy each unfolded field
+ *	into a single arena block), then the body by type:
  *
- *	multipart/...	split at "--boundary" lines (trailing white space
- *			allowed, "--boundary--" closes, preamble and
+ *	multipart/...	split at "--boundary" lines (white space around
+ *			it allowed, "--boundary--" closes, preamble and
  *			epilogue ignored); every part walked recursively.
- *			A missing final boundary sets MIME_NO_END; a
- *			boundary that never appears makes the whole body
- *			one text/plain child.  The container's own body is
- *			empty ("", 0) unless a limit stopped the walk
- *			there, then it is the decoded content.
+ *			A missing final boundary sets MIME_NO_END, and so
+ *			does a boundary that never appears: the body then
+ *			becomes one text/plain child (for multipart/report:
+ *			text, report fields and returned message, cut at
+ *			the paragraph where the report fields start).  The
+ *			container's own body is empty ("", 0) unless a
+ *			limit stopped the walk there; then it is the
+ *			decoded content.
  *	message/rfc822, message/global, message/news, text/rfc822-headers,
  *	message/global-headers
  *			body transfer-decoded (some MTAs base64 it), then
@@ -21,11 +24,21 @@
  *			message/delivery-status and its kin) converted to
  *			UTF-8 with CRLF -> LF and NUL -> U+FFFD.
  *
+ *	Repairs for what real bounces do: a fold that lost its leading
+ *	blank (a non-field line inside a header block that a blank line
+ *	ends) continues the field; a multipart part that starts with a
+ *	message's own fields (Received, From, ...) rather than Content-*
+ *	is a pasted message (message/rfc822); text labelled ISO-2022-JP
+ *	but sent as 8-bit is read as UTF-8, EUC-JP or Shift_JIS, whichever
+ *	decodes cleanly; ISO-2022-JP runs inside unlabelled or UTF-8 text
+ *	are converted run by run.
+ *
  *	Bodies are always fresh, NUL-terminated arena copies; the input is
  *	never written.  Every scan is linear in the entity's length (lines
- *	are found with memchr), so the whole walk is O(depth * length).
- *	Recursion is bounded by the depth limit (itself capped at
- *	MIME_HARD_DEPTH).
+ *	are found with memchr, look-aheads are bounded), so the whole walk
+ *	is O(depth * length).  Recursion is bounded by the depth limit
+ *	(itself capped at MIME_HARD_DEPTH).  Charset conversion goes through
+ *	charset.c (iconv with a per-thread descriptor cache).
  */
 #include <stdint.h>
 #include <stdlib.h>
