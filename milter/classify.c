@@ -122,7 +122,10 @@ find_status(const char *s, int nth, char out[16])
 	for (p = s; p != NULL && *p != '\0'; p++) {
 		if (*p != '2' && *p != '4' && *p != '5')
 			continue;
-		if (p > s && token_char((unsigned char)p[-1]))
+		/* "550-5.7.1" is a status after a continuation mark. */
+		if (p > s && token_char((unsigned char)p[-1]) &&
+		    !(p[-1] == '-' && p - s >= 4 &&
+		    isdigit((unsigned char)p[-2])))
 			continue;
 		if (status_parse(p, out, &end)) {
 			if (nth-- == 0)
@@ -140,7 +143,7 @@ reply_at(const char *p, const char *s, char out[4])
 	if (!(p[0] == '4' || p[0] == '5' || p[0] == '2') ||
 	    !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
 		return (0);
-	if (p > s && (token_char((unsigned char)p[-1]) || p[-1] == '#'))
+	if (p > s && token_char((unsigned char)p[-1]))
 		return (0);
 	if (p[3] != '\0' && p[3] != ' ' && p[3] != '-' && p[3] != ',' &&
 	    p[3] != ')' && p[3] != ':')
@@ -163,7 +166,7 @@ find_reply(const char *s, const char *status, char out[4])
 	if (s == NULL || *s == '\0')
 		return (0);
 	/* At the start of the text, or right after "... said:". */
-	for (p = s; *p == ' ' || *p == '(' || *p == '['; p++)
+	for (p = s; *p == ' ' || *p == '(' || *p == '[' || *p == '#'; p++)
 		;
 	if (reply_at(p, s, out) && (*status == '\0' || *status == out[0]))
 		return (1);
@@ -632,6 +635,7 @@ classify_one(const struct rules *rules, const struct report *r,
 	char *diag;
 	size_t diaglen;
 
+	rc->inner_cause = "";
 	d = rc->diag != NULL ? rc->diag : "";
 	diag = fold(a, d, DIAG_SCAN_MAX, &diaglen);
 	if (rc->status[0] == '\0' && diag != NULL &&
