@@ -39,6 +39,7 @@
 #define PRUNE_CHUNK	2000		/* rows deleted per statement */
 #define PRUNE_EVERY	3600		/* seconds */
 #define REOPEN_EVERY	2		/* seconds between reopen attempts */
+#define LOCK_TRIES	3		/* waits of busy_ms for a lock */
 #define CLOSE_DRAIN_MS	5000		/* history_close() writes this long */
 #define FIELD_MAX	998		/* octets kept of one string */
 #define RCPTS_MAX	65536		/* octets kept of the recipient list */
@@ -79,6 +80,7 @@ struct history {
 
 	/* writer thread only */
 	sqlite3		*db;
+	int		 open_rc;	/* why writer_open() failed */
 	sqlite3_stmt	*ins_out, *ins_bounce, *prune_out, *prune_bounce;
 	time_t		 next_reopen;
 	time_t		 next_prune;
@@ -291,6 +293,9 @@ migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 	char sql[64], e[512];
 	int v;
 
+	/* the usual case, current already, needs no write lock */
+	if (user_version(db, &v) == 0 && v == HISTORY_SCHEMA_VERSION)
+		return (0);
 	for (;;) {
 		if (exec_sql(db, "BEGIN IMMEDIATE", e, sizeof(e)) == -1) {
 			snprintf(err, errlen, "%s: %s", path, e);
@@ -368,6 +373,13 @@ writer_open(struct history *h, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(h->db, 1);
 	sqlite3_busy_timeout(h->db, h->o.busy_ms);
+	if (sqlite3_db_readonly(h->db, "main") == 1) {
+		snprintf(err, errlen, "%s: the file, its directory or the file "
+		    "system is read-only", h->path);
+		h->open_rc = SQLITE_READONLY;
+		writer_close(h);
+		return (-1);
+	}
 	/* journal_mode answers with the mode it got */
 	if (sqlite3_prepare_v2(h->db, "PRAGMA journal_mode = WAL", -1, &st,
 	    NULL) != SQLITE_OK) {
@@ -387,6 +399,7 @@ writer_open(struct history *h, char *err, size_t errlen)
 	if (exec_sql(h->db, "PRAGMA synchronous = NORMAL", err, errlen) == -1)
 		goto fail;
 	if ((rc = migrate(h->db, h->path, err, errlen)) != 0) {
+		h->open_rc = sqlite3_extended_errcode(h->db);
 		writer_close(h);
 		return (rc);
 	}
@@ -408,6 +421,7 @@ writer_open(struct history *h, char *err, size_t errlen)
 	return (0);
 fail:
 	rc = h->db != NULL ? sqlite3_extended_errcode(h->db) : rc;
+	h->open_rc = rc;
 	writer_close(h);
 	return ((rc & 0xff) == SQLITE_NOTADB ? -2 : -1);
 }
@@ -449,7 +463,8 @@ no_room(const char *path)
 static const char *
 trouble_kind(const char *path, int rc)
 {
-	if (rc == SQLITE_IOERR_WRITE && no_room(path))
+	if (((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CANTOPEN) &&
+	    no_room(path))
 		return ("full");
 	switch (rc) {
 	case SQLITE_READONLY_DBMOVED:
@@ -605,12 +620,13 @@ writer_ready(struct history *h, unsigned long n)
 	now = time(NULL);
 	if (now < h->next_reopen) {
 		trouble(h, h->trouble ? h->trouble : "cannot open",
-		    "waiting to open it again", n);
+		    "not open", n);
 		return (-1);
 	}
 	h->next_reopen = now + REOPEN_EVERY;
-	if (writer_open(h, err, sizeof(err)) == -1) {
-		trouble(h, "cannot open", err, n);
+	h->open_rc = SQLITE_CANTOPEN;
+	if (writer_open(h, err, sizeof(err)) != 0) {
+		trouble(h, trouble_kind(h->path, h->open_rc), err, n);
 		return (-1);
 	}
 	pthread_mutex_lock(&h->mu);
@@ -620,36 +636,74 @@ writer_ready(struct history *h, unsigned long n)
 	return (0);
 }
 
-static void
-write_batch(struct history *h, struct hitem *batch, unsigned long n)
+/* One try at writing the batch: SQLITE_OK or the failure's code. */
+static int
+write_try(struct history *h, const struct hitem *batch)
 {
 	const struct hitem *it;
-	const char *kind;
-	char detail[512];
 	int rc;
 
-	if (writer_ready(h, n) == -1)
-		return;
 	rc = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (it = batch; rc == SQLITE_OK && it != NULL; it = it->next)
 		rc = insert(h, it);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK) {
-		pthread_mutex_lock(&h->mu);
-		h->st.written += n;
-		pthread_mutex_unlock(&h->mu);
-		trouble_over(h);
+	return (rc);
+}
+
+static int
+stopping(struct history *h)
+{
+	int s;
+
+	pthread_mutex_lock(&h->mu);
+	s = h->stop;
+	pthread_mutex_unlock(&h->mu);
+	return (s);
+}
+
+/* Write a batch.  A lock held by someone else is waited out up to
+   LOCK_TRIES times busy_ms (not when closing); any other failure, or
+   a lock held longer, drops the batch. */
+static void
+write_batch(struct history *h, struct hitem *batch, unsigned long n)
+{
+	const char *kind;
+	char detail[512];
+	int rc, tries = 0;
+
+	if (writer_ready(h, n) == -1)
 		return;
+	for (;;) {
+		rc = write_try(h, batch);
+		if (rc == SQLITE_OK) {
+			pthread_mutex_lock(&h->mu);
+			h->st.written += n;
+			pthread_mutex_unlock(&h->mu);
+			trouble_over(h);
+			return;
+		}
+		if (sqlite3_system_errno(h->db) != 0)
+			snprintf(detail, sizeof(detail), "%s: %s",
+			    sqlite3_errmsg(h->db),
+			    strerror(sqlite3_system_errno(h->db)));
+		else
+			snprintf(detail, sizeof(detail), "%s",
+			    sqlite3_errmsg(h->db));
+		kind = trouble_kind(h->path, rc);
+		if (!sqlite3_get_autocommit(h->db))
+			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		if (strcmp(kind, "locked") != 0 || ++tries >= LOCK_TRIES ||
+		    stopping(h))
+			break;
+		if (h->trouble == NULL) {
+			hlog(h, LOG_WARNING, "history: %s: locked (%s): "
+			    "holding %lu record%s and trying again", h->path,
+			    detail, n, n == 1 ? "" : "s");
+			h->trouble = "locked";
+			h->last_log = time(NULL);
+		}
 	}
-	if (sqlite3_system_errno(h->db) != 0)
-		snprintf(detail, sizeof(detail), "%s: %s", sqlite3_errmsg(h->db),
-		    strerror(sqlite3_system_errno(h->db)));
-	else
-		snprintf(detail, sizeof(detail), "%s", sqlite3_errmsg(h->db));
-	kind = trouble_kind(h->path, rc);
-	if (!sqlite3_get_autocommit(h->db))
-		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc == SQLITE_READONLY_DBMOVED || moved(h))
 		trouble(h, "removed", "the file was removed while open", n);
 	else
@@ -817,16 +871,17 @@ history_open(const char *path, const struct history_opts *o, char *err,
 	pthread_mutex_init(&h->rmu, NULL);
 	h->idle = 1;
 	h->rgen = -1;
+	h->open_rc = SQLITE_CANTOPEN;
 	if ((rc = writer_open(h, err, errlen)) == -2) {
 		history_free(h);
 		return (NULL);
 	}
 	if (rc == -1) {
 		/* read-only, locked, disk full...: run, drop, try again */
-		hlog(h, LOG_WARNING, "history: %s; records are dropped until "
-		    "it can be written (trying again every %d s)", err,
-		    REOPEN_EVERY);
-		h->trouble = "cannot open";
+		h->trouble = trouble_kind(h->path, h->open_rc);
+		hlog(h, LOG_WARNING, "history: %s: %s (%s); records are "
+		    "dropped until it can be written (trying again every "
+		    "%d s)", h->path, h->trouble, err, REOPEN_EVERY);
 		h->last_log = time(NULL);
 		h->next_reopen = time(NULL) + REOPEN_EVERY;
 		if (errlen > 0)
