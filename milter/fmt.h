@@ -37,12 +37,14 @@
  *	family: the first rules/formats/ family (in `order`) whose
  *	detection matches, and runs, in this order:
  *
- *	1. ARF when there is a message/feedback-report part;
- *	2. the RFC 3464 parser when there is a delivery-status part, then
- *	   the family's text rules to fill in what the DSN left out;
+ *	1. ARF when there is a message/feedback-report part (or a Microsoft
+ *	   JMRP complaint);
+ *	2. the RFC 3464 parser when there is a delivery-status part, or
+ *	   when the text holds DSN fields (a report without MIME structure,
+ *	   or forwarded and quoted), then the family's text rules to fill
+ *	   in what the DSN left out;
  *	3. the family's text rules (or its C hook) otherwise;
- *	4. RFC 3834 auto-reply detection;
- *	5. DSN fields in plain text (a report forwarded as text).
+ *	4. RFC 3834 auto-reply detection.
  *
  * FAMILY FILES (rules/formats/NAME.fmt)
  *	One directive per line: a keyword, white space, the argument.

@@ -824,6 +824,16 @@ format_parse(const struct rules *rules, struct report *r)
 				(void)fmt_text_merge(&c);
 		}
 	}
+	if (n == 0 && c.arf == NULL && c.dsn == NULL) {
+		/* DSN fields written into the text (no MIME structure) */
+		n = fmt_rfc3464_text(&c);
+		if (n > 0) {
+			r->kind = "dsn";
+			r->format = f != NULL ? f->id : "rfc3464";
+			if (f != NULL)
+				(void)fmt_text_merge(&c);
+		}
+	}
 	if (n == 0 && f != NULL) {
 		if (f->hook != NULL && f->hook->parse != NULL)
 			n = f->hook->parse(&c);
@@ -833,13 +843,6 @@ format_parse(const struct rules *rules, struct report *r)
 			if (r->kind == NULL || *r->kind == '\0')
 				r->kind = f->kind;
 			r->format = f->id;
-		}
-	}
-	if (n == 0 && c.arf == NULL) {
-		n = fmt_rfc3464_text(&c);
-		if (n > 0) {
-			r->kind = "dsn";
-			r->format = f != NULL ? f->id : "rfc3464";
 		}
 	}
 	if (n == 0 && c.dsn == NULL && c.arf == NULL &&
