@@ -142,38 +142,48 @@ decode_one(struct decode_ctx *d, const char *msg, size_t len,
 	report_free(r);
 }
 
-/* An mbox: messages start at lines "From " (after a blank line or at 0). */
+/* Where the mbox message that starts at p ends: at the next "From " line. */
+static const char *
+mbox_next(const char *p, const char *end)
+{
+	const char *q, *nl;
+
+	/* skip the "From " separator line itself */
+	q = memchr(p, '\n', (size_t)(end - p));
+	for (q = q ? q + 1 : end; q < end; q = nl + 1) {
+		if ((nl = memchr(q, '\n', (size_t)(end - q))) == NULL)
+			return (end);
+		if ((size_t)(end - nl) > 5 && memcmp(nl + 1, "From ", 5) == 0)
+			return (nl + 1);
+	}
+	return (end);
+}
+
+/*
+ * An mbox: messages start at lines "From ".  Each message is named
+ * FILE#N; a file that holds a single message (a message saved with its
+ * envelope line) keeps its own name.
+ */
 static void
 decode_mbox(struct decode_ctx *d, const char *p, size_t len,
     const char *file, const char *cut)
 {
 	const char *end = p + len, *start, *q, *body;
 	char name[4096];
-	size_t n = 0;
+	size_t n = 0, count = 0;
 
-	start = p;
-	while (start < end) {
-		/* skip the "From " separator line itself */
-		q = memchr(start, '\n', (size_t)(end - start));
-		body = q ? q + 1 : end;
-		/* find the next separator: "\n\nFrom " or "\nFrom " */
-		for (q = body; q < end; ) {
-			const char *nl = memchr(q, '\n', (size_t)(end - q));
-
-			if (nl == NULL) {
-				q = end;
-				break;
-			}
-			if ((size_t)(end - nl) > 5 && memcmp(nl + 1, "From ", 5) == 0) {
-				q = nl + 1;
-				break;
-			}
-			q = nl + 1;
-		}
-		snprintf(name, sizeof(name), "%s#%zu", file, ++n);
+	for (start = p; start < end; start = mbox_next(start, end))
+		count++;
+	for (start = p; start < end; start = q) {
+		q = mbox_next(start, end);
+		body = memchr(start, '\n', (size_t)(q - start));
+		body = body ? body + 1 : q;
+		if (count == 1)
+			snprintf(name, sizeof(name), "%s", file);
+		else
+			snprintf(name, sizeof(name), "%s#%zu", file, ++n);
 		decode_one(d, body, (size_t)(q - body), name,
 		    q == end ? cut : NULL);
-		start = q;
 	}
 }
 
