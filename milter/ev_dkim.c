@@ -19,9 +19,12 @@
  *			its body hash matches (dkim_sig_getbh() ==
  *			DKIM_SIGBH_MATCH);
  *	fail		an aligned signature was checked against the whole
- *			body and failed (header or body hash mismatch);
+ *			body and failed (header or body hash mismatch), or
+ *			its key is revoked or too small;
  *	unverifiable	the body hash does not match but the body came back
- *			cut (cut set, or empty), or the key could not be had;
+ *			cut (cut set, or empty), the key could not be had,
+ *			or the signature cannot be checked at all (broken
+ *			syntax, expired by now, unknown algorithm);
  *	signed		headers_only: an aligned signature is present but
  *			nothing can be checked;
  *	none		no signature aligned with from_domain (info->other
@@ -252,34 +255,48 @@ crlf_body(const char *b, size_t n, size_t *out)
 
 #define MAX_HDRS	1000
 
-/* The verdict of one processed signature. */
+/*
+ * The verdict of one processed signature.  Only a signature that was
+ * checked and did not match is "fail": a bad header signature, a body
+ * hash mismatch on a body that came back whole, a key the receiver would
+ * refuse as well (revoked, too small).  A signature that could not be
+ * checked (no key, syntax, expired by now, ignored algorithm) is
+ * "unverifiable", or "skipped" when the deadline cut the key lookup.
+ */
 static const char *
 sig_verdict(DKIM_SIGINFO *s, int cut, size_t bodylen, int timed_out)
 {
 	unsigned flags = dkim_sig_getflags(s);
 	int bh = dkim_sig_getbh(s), err = dkim_sig_geterror(s);
+	const char *nokey = timed_out ? "skipped" : "unverifiable";
 
 	if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MATCH)
 		return ("pass");
+	if (flags & DKIM_SIGFLAG_IGNORE)
+		return ("unverifiable");
+	/* headers verified, body differs (the library then says BADSIG) */
+	if ((flags & DKIM_SIGFLAG_PASSED) && bh == DKIM_SIGBH_MISMATCH)
+		return (cut || bodylen == 0 ? "unverifiable" : "fail");
 	switch (err) {
+	case DKIM_SIGERROR_OK:
+	case DKIM_SIGERROR_UNKNOWN:
+		break;
+	case DKIM_SIGERROR_BADSIG:
+	case DKIM_SIGERROR_KEYREVOKED:
+	case DKIM_SIGERROR_KEYTOOSMALL:
+		return ("fail");
 	case DKIM_SIGERROR_NOKEY:
 	case DKIM_SIGERROR_KEYFAIL:
 	case DKIM_SIGERROR_DNSSYNTAX:
 	case DKIM_SIGERROR_MULTIREPLY:
-	case DKIM_SIGERROR_KEYDECODE:
-	case DKIM_SIGERROR_KEYVERSION:
-	case DKIM_SIGERROR_KEYUNKNOWNHASH:
-	case DKIM_SIGERROR_KEYTYPEMISSING:
-	case DKIM_SIGERROR_KEYTYPEUNKNOWN:
-		return (timed_out ? "skipped" : "unverifiable");
+		return (nokey);
 	default:
-		break;
+		return ("unverifiable");
 	}
-	if (!(flags & DKIM_SIGFLAG_PROCESSED) && !(flags & DKIM_SIGFLAG_KEYLOADED))
-		return (timed_out ? "skipped" : "unverifiable");
-	if ((flags & DKIM_SIGFLAG_PASSED) || bh == DKIM_SIGBH_MISMATCH)
-		/* header hash fine, body differs */
+	if (bh == DKIM_SIGBH_MISMATCH)
 		return (cut || bodylen == 0 ? "unverifiable" : "fail");
+	if (!(flags & DKIM_SIGFLAG_PROCESSED))
+		return (nokey);
 	return ("fail");
 }
 
@@ -401,8 +418,9 @@ ev_dkim_check(struct ev_dkim *k, struct ev_dns *d, const char *raw,
 			    sd ? sd : "");
 		}
 	}
-	if (best == NULL)	/* the library dropped them (syntax) */
-		best = "fail";
+	if (best == NULL)	/* dropped by the library (syntax), or the
+				   key lookup stopped it (CBTRYAGAIN) */
+		best = c.timed_out ? "skipped" : "unverifiable";
 out:
 	if (dk != NULL)
 		dkim_free(dk);
