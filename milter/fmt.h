@@ -43,7 +43,8 @@
  *	   when the text holds DSN fields (a report without MIME structure,
  *	   or forwarded and quoted), then the family's text rules to fill
  *	   in what the DSN left out;
- *	3. the family's text rules (or its C hook) otherwise;
+ *	3. the family's text rules (or its C hook) otherwise; when they
+ *	   find no recipient, those of the next family that matches;
  *	4. RFC 3834 auto-reply detection.
  *
  * FAMILY FILES (rules/formats/NAME.fmt)
@@ -88,9 +89,10 @@
  *				(default), everything up to the next
  *				recipient
  *	rcpt-header NAME	fallback recipients from a header of the
- *				bounce (X-Failed-Recipients), comma-separated
+ *				bounce (X-Failed-Recipients), comma-separated,
+ *				when the section was found but no rcpt line
  *	rcpt-original NAME	fallback recipient from a header of the
- *				returned original (To)
+ *				returned original (To), likewise
  *	rhost REGEX		group rhost, searched in the diagnostic
  *	command REGEX		group cmd (HELO MAIL RCPT DATA ...), ditto
  *	reply REGEX		group reply: the family's own reply code

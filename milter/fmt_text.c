@@ -47,6 +47,7 @@ struct tstate {
 	char		*transcript;	/* distinct remote replies, joined */
 	const char	*orig;		/* inline original, or NULL */
 	size_t		 origlen;
+	int		 started;	/* the error section was found */
 };
 
 static struct trec *
@@ -190,6 +191,7 @@ scan(struct tstate *t)
 				continue;
 			started = 1;
 		}
+		t->started = 1;
 		if (f->end.n > 0 && fmt_rxv_any(&f->end, line, len, NULL,
 		    NULL)) {
 			ended = 1;
@@ -344,7 +346,7 @@ fallback_rcpts(struct tstate *t)
 	const struct fmt_family *f = t->c->fam;
 	const char *v;
 
-	if (t->n > 0)
+	if (t->n > 0 || !t->started)
 		return;
 	if (f->rcpt_header != NULL &&
 	    (v = fmt_header(t->c->root, f->rcpt_header)) != NULL)

@@ -784,22 +784,32 @@ inline_original_summary(struct fmt_ctx *c)
 
 /* ---- dispatch --------------------------------------------------------- */
 
+/* The next family after *fi that detects the message, or NULL. */
+static const struct fmt_family *
+next_family(struct fmt_ctx *c, const struct format_table *t, size_t *fi)
+{
+	while (t != NULL && ++*fi < t->n)
+		if (family_detect(c, t->fam[*fi]))
+			return (t->fam[*fi]);
+	return (NULL);
+}
+
 int
 format_parse(const struct rules *rules, struct report *r)
 {
 	struct fmt_ctx c;
 	const struct format_table *t;
 	const struct fmt_family *f = NULL;
-	size_t i;
+	size_t i, fi = 0;
 	int n = 0;
 
 	if (r == NULL || r->mime.root == NULL)
 		return (0);
 	ctx_init(&c, rules, r);
 	t = rules != NULL ? rules->formats : NULL;
-	for (i = 0; t != NULL && i < t->n; i++)
-		if (family_detect(&c, t->fam[i])) {
-			f = t->fam[i];
+	for (fi = 0; t != NULL && fi < t->n; fi++)
+		if (family_detect(&c, t->fam[fi])) {
+			f = t->fam[fi];
 			break;
 		}
 	c.fam = f;
@@ -834,7 +844,9 @@ format_parse(const struct rules *rules, struct report *r)
 				(void)fmt_text_merge(&c);
 		}
 	}
-	if (n == 0 && f != NULL) {
+	/* the family's text; when it finds nothing, the next family's */
+	for (; n == 0 && f != NULL && !c.limit; f = next_family(&c, t, &fi)) {
+		c.fam = f;
 		if (f->hook != NULL && f->hook->parse != NULL)
 			n = f->hook->parse(&c);
 		else
@@ -843,8 +855,11 @@ format_parse(const struct rules *rules, struct report *r)
 			if (r->kind == NULL || *r->kind == '\0')
 				r->kind = f->kind;
 			r->format = f->id;
+			break;
 		}
 	}
+	if (n == 0)
+		c.fam = f = NULL;
 	if (n == 0 && c.dsn == NULL && c.arf == NULL &&
 	    fmt_rfc3834_detect(&c)) {
 		n = fmt_rfc3834_parse(&c);
