@@ -39,7 +39,7 @@
  *
  *	Conditions may be repeated: @5 (status and reply of class 5), @!5
  *	(neither of class 5), @RCPT (the SMTP command), @550 (the reply
- *	code), @5.7.1 or @5.7.606-649 (the status).
+ *	code), @5.7.1 or @5.7.606-649 (the status), @- (no status stated).
  *
  *	"[lhost FAMILY]" has the same rows, without a host line, for the
  *	bounces of one format family (r->format), or of any with "*": the
@@ -76,6 +76,7 @@ struct rrow {
 	char		 notcls;	/* @!5: neither of class 5 */
 	char		 cmd[12];	/* @RCPT: the SMTP command */
 	char		 reply[4];	/* @550: the reply code */
+	int		 nostatus;	/* @-: the bounce states no status */
 	pcre2_code	*re;
 };
 
@@ -229,6 +230,10 @@ parse_status_cond(struct rrow *w, const char *s, size_t n)
 		return (-1);
 	memcpy(buf, s, n);
 	buf[n] = '\0';
+	if (n == 1 && buf[0] == '-') {
+		w->nostatus = 1;
+		return (0);
+	}
 	if (n == 1 && (buf[0] == '4' || buf[0] == '5')) {
 		w->cls = buf[0];
 		return (0);
@@ -687,6 +692,8 @@ rrow_ok(const struct rrow *w, const struct facts *f)
 	    (reply != NULL && reply[0] == w->notcls)))
 		return (0);
 	if (w->cmd[0] && !is(f->command, w->cmd))
+		return (0);
+	if (w->nostatus && status != NULL && *status != '\0')
 		return (0);
 	if (w->reply[0] && !is(reply, w->reply))
 		return (0);
