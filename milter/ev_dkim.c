@@ -191,8 +191,25 @@ split_headers(const char *raw, size_t len, char **store, struct hdr *h,
 	int nh = 0, cur = -1;
 	char *s;
 
-	if ((s = malloc(len * 2 + 2)) == NULL)
-		return (-1);
+	/* the header section ends at the first empty line */
+	{
+		size_t k = 0, hl = len;
+
+		while (k < len) {
+			const char *nl = memchr(raw + k, '\n', len - k);
+
+			if (nl == NULL)
+				break;
+			k = (size_t)(nl - raw) + 1;
+			if (k < len && (raw[k] == '\n' || (raw[k] == '\r' &&
+			    k + 1 < len && raw[k + 1] == '\n'))) {
+				hl = k;
+				break;
+			}
+		}
+		if ((s = malloc(hl * 2 + 2)) == NULL)
+			return (-1);
+	}
 	*store = s;
 	*body = len;
 	while (i < len) {
@@ -235,22 +252,29 @@ split_headers(const char *raw, size_t len, char **store, struct hdr *h,
 	return (nh);
 }
 
-/* Body with every line ending as CRLF. */
-static char *
-crlf_body(const char *b, size_t n, size_t *out)
+/*
+ * Feed the body to libopendkim with every line ending as CRLF, through a
+ * small buffer (the body can be megabytes).  Returns its length.
+ */
+static size_t
+feed_body(DKIM *dk, const char *b, size_t n)
 {
-	char *s;
-	size_t i, o = 0;
+	char buf[16384];
+	size_t i, o = 0, total = 0;
 
-	if ((s = malloc(n * 2 + 1)) == NULL)
-		return (NULL);
 	for (i = 0; i < n; i++) {
+		if (o + 2 > sizeof(buf)) {
+			(void)dkim_body(dk, (u_char *)buf, o);
+			total += o;
+			o = 0;
+		}
 		if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r'))
-			s[o++] = '\r';
-		s[o++] = b[i];
+			buf[o++] = '\r';
+		buf[o++] = b[i];
 	}
-	*out = o;
-	return (s);
+	if (o > 0)
+		(void)dkim_body(dk, (u_char *)buf, o);
+	return (total + o);
 }
 
 #define MAX_HDRS	1000
@@ -319,7 +343,7 @@ ev_dkim_check(struct ev_dkim *k, struct ev_dns *d, const char *raw,
     int64_t deadline, struct ev_dkim_info *info)
 {
 	struct hdr *h = NULL;
-	char *store = NULL, *body = NULL, dom[256], sel[128];
+	char *store = NULL, dom[256], sel[128];
 	size_t boff, blen = 0;
 	int nh, i, aligned_sigs = 0, nsigs = 0;
 	const char *best = NULL, *v;
@@ -381,10 +405,6 @@ ev_dkim_check(struct ev_dkim *k, struct ev_dns *d, const char *raw,
 		best = "skipped";
 		goto out;
 	}
-	if ((body = crlf_body(raw + boff, len - boff, &blen)) == NULL) {
-		best = "skipped";
-		goto out;
-	}
 	memset(&c, 0, sizeof(c));
 	c.d = d;
 	c.deadline = deadline;
@@ -398,8 +418,7 @@ ev_dkim_check(struct ev_dkim *k, struct ev_dns *d, const char *raw,
 		(void)dkim_header(dk, (u_char *)(uintptr_t)h[i].p, h[i].n);
 	st = dkim_eoh(dk);
 	if (st == DKIM_STAT_OK) {
-		if (blen > 0)
-			(void)dkim_body(dk, (u_char *)body, blen);
+		blen = feed_body(dk, raw + boff, len - boff);
 		(void)dkim_eom(dk, NULL);
 	}
 	if (dkim_getsiglist(dk, &sigs, &nsigs) != DKIM_STAT_OK)
@@ -424,7 +443,6 @@ ev_dkim_check(struct ev_dkim *k, struct ev_dns *d, const char *raw,
 out:
 	if (dk != NULL)
 		dkim_free(dk);
-	free(body);
 	free(store);
 	free(h);
 	return (best);

@@ -155,8 +155,8 @@ if [ -s "$tmp/bh_port" ]; then
 	rows "$tmp/bh1.jsonl" > "$tmp/bh1.rows"
 	n=$(awk -F'\t' '$3 != "skipped" || $5 != "skipped"' "$tmp/bh1.rows" | wc -l)
 	expect "black hole: values other than skipped" "$n" 0
-	# one message: the deadline plus start-up plus a little slack
-	if [ $one_ms -lt $((base + limit + 250)) ]; then ok; else
+	# one message: the deadline plus start-up plus slack for a busy machine
+	if [ $one_ms -lt $((base + limit + 500)) ]; then ok; else
 		bad "black hole: one message took $one_ms ms (dns.timeout_ms $limit)"
 	fi
 	t0=$(now_ms)
@@ -164,7 +164,7 @@ if [ -s "$tmp/bh_port" ]; then
 	    "$msgs/spf-fail.eml" > "$tmp/bh3.jsonl"
 	t1=$(now_ms)
 	three_ms=$((t1 - t0))
-	if [ $three_ms -lt $((base + 3 * limit + 400)) ]; then ok; else
+	if [ $three_ms -lt $((base + 3 * limit + 800)) ]; then ok; else
 		bad "black hole: three messages took $three_ms ms (dns.timeout_ms $limit each)"
 	fi
 	echo "timeout case: dns.timeout_ms=$limit, start-up $base ms, one message $one_ms ms, three messages $three_ms ms"
