@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -721,6 +722,60 @@ test_long_line(void **state)
 }
 
 /*
+ * Threads: each keeps its own iconv cache; results must not mix.
+ */
+static const char thread_msg[] =
+    "Content-Type: multipart/mixed; boundary=t\n\n"
+    "--t\nContent-Type: text/plain; charset=shift_jis\n\n\x93\xfa\n"
+    "--t\nContent-Type: text/plain; charset=koi8-r\n\n\xf0\xd2\n"
+    "--t\nContent-Type: text/plain; charset=iso-2022-jp\n\n"
+    "\x1b\x24\x42\x4b\x5c\x1b\x28\x42\n"
+    "--t\nContent-Type: text/plain; charset=big5\n\n\xa4\xa4\n--t--\n";
+static const char *const thread_want[] = {
+	"\xe6\x97\xa5", "\xd0\x9f\xd1\x80", "\xe6\x9c\xac", "\xe4\xb8\xad",
+};
+
+static void *
+thread_run(void *arg)
+{
+	int i, k, n, *bad = arg;
+
+	for (i = 0; i < 300; i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m;
+		const struct mime_part *p;
+
+		if (mime_parse(a, thread_msg, sizeof(thread_msg) - 1, &deflim,
+		    &m) != 0)
+			(*bad)++;
+		for (k = 0; k < 4; k++) {
+			n = k;
+			p = leaf(m.root, &n);
+			if (p == NULL || strcmp(p->body, thread_want[k]) != 0)
+				(*bad)++;
+		}
+		arena_free(a);
+	}
+	return (NULL);
+}
+
+static void
+test_threads(void **state)
+{
+	pthread_t t[4];
+	int bad[4] = { 0, 0, 0, 0 }, i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_run,
+		    &bad[i]), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(bad[i], 0);
+	}
+}
+
+/*
  * The shared corpus: every file parses; every multipart/report yields a
  * message/delivery-status part whose body says "Status:" or "Action:"
  * where the raw file does.
@@ -840,6 +895,7 @@ main(void)
 		cmocka_unit_test(test_limit_parts),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_corpus),
 	};
 
