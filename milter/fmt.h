@@ -60,6 +60,9 @@
  *	header NAME REGEX	detection: +1 when header NAME matches
  *	body REGEX		detection: +1 when a line of the text matches
  *	need N			detection threshold (default 1)
+ *	scope any|text|dsn	consider the family only for messages
+ *				without (text) or with (dsn) a delivery-
+ *				status part; default any
  *	veto-header NAME REGEX	detection fails when header NAME matches
  *	veto-body REGEX		detection fails when a text line matches
  *	begin REGEX		error section starts at a matching line (may
@@ -136,6 +139,7 @@ struct fmt_rxv {
 };
 
 enum fmt_cont { FC_PARA, FC_NONE, FC_INDENT, FC_ALL };
+enum fmt_scope { FS_ANY, FS_TEXT, FS_DSN };
 
 /* One rules/formats/NAME.fmt file, loaded. */
 struct fmt_family {
@@ -145,6 +149,7 @@ struct fmt_family {
 	const char	*action;	/* or NULL */
 	int		 order;
 	int		 need;
+	int		 scope;		/* FS_ANY, FS_TEXT, FS_DSN */
 	enum fmt_cont	 cont;
 	const struct fmt_hook *hook;
 	struct fmt_rxv	 header, body, veto_header, veto_body;

@@ -279,6 +279,19 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 		}
 		return (0);
 	}
+	if (strcmp(kw, "scope") == 0) {
+		if (strcmp(arg, "any") == 0)
+			f->scope = FS_ANY;
+		else if (strcmp(arg, "text") == 0)
+			f->scope = FS_TEXT;
+		else if (strcmp(arg, "dsn") == 0)
+			f->scope = FS_DSN;
+		else {
+			snprintf(err, errlen, "scope: any, text or dsn");
+			return (-1);
+		}
+		return (0);
+	}
 	if (strcmp(kw, "hook") == 0) {
 		if ((f->hook = hook_find(arg)) == NULL) {
 			snprintf(err, errlen, "hook: no C hook \"%s\"", arg);
@@ -543,6 +556,9 @@ family_detect(struct fmt_ctx *c, const struct fmt_family *f)
 	size_t i;
 	int score = 0;
 
+	if ((f->scope == FS_TEXT && c->dsn != NULL) ||
+	    (f->scope == FS_DSN && c->dsn == NULL))
+		return (0);
 	for (i = 0; i < f->veto_header.n; i++)
 		if (header_match(c, &f->veto_header, i))
 			return (0);
