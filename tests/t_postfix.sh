@@ -34,39 +34,20 @@ M="$ROOT/$BUILD/bounce-milter"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/t_postfix.XXXXXX") || exit 1
 chmod 755 "$T"
-mpid="" apid="" bpid="" started=""
+mpid=""
 cleanup() {
-	[ -n "$started" ] && postfix -c "$T/etc" stop >/dev/null 2>&1
-	for p in $mpid $apid $bpid; do kill "$p" 2>/dev/null; done
-	for p in $mpid $apid $bpid; do wait "$p" 2>/dev/null; done
-	# master may linger a moment after "stop"
-	i=0
-	while [ -f "$T/spool/pid/master.pid" ] && [ $i -lt 30 ]; do
-		kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null || break
-		sleep 0.1; i=$((i + 1))
-	done
+	pf_stop
+	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-ports=$(python3 -c '
-import socket
-ss = []
-for i in range(4):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
-set -- $ports
-PSMTPD=$1 PSINKA=$2 PSINKB=$3 PMILTER=$4
+. tests/milter/postfix.sh
+pf_ports
 
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 40 "$T/milter.log";
 	echo "--- maillog"; tail -n 40 "$T/maillog" 2>/dev/null; exit 1; }
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-	_w=$(( $1 * 10 )); shift
-	while [ $_w -gt 0 ]; do "$@" && return 0; sleep 0.1; _w=$((_w - 1)); done
-	return 1
-}
 # the X-Bounce-* headers of a delivered message, with continuation lines
 show_headers() {
 	awk '/^$/ { exit } /^X-Bounce-/ { p = 1; print "    " $0; next }
@@ -91,95 +72,7 @@ start_milter() {
 }
 start_milter
 
-# --- the sinks
-mkdir -p "$T/sinka" "$T/sinkb"
-chown postfix "$T/sinka" "$T/sinkb"
-smtp-sink -u postfix -d "$T/sinka/%H%M%S." 127.0.0.1:$PSINKA 64 &
-apid=$!
-smtp-sink -u postfix -f RCPT \
-    -B "550 5.4.1 Recipient address rejected: Access denied" \
-    127.0.0.1:$PSINKB 64 &
-bpid=$!
-
-# --- a private Postfix
-mkdir -p "$T/etc" "$T/spool" "$T/data"
-chown postfix "$T/data"
-cat >"$T/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.example
-mydomain = test.example
-myorigin = \$mydomain
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_recipient_restrictions = permit_mynetworks, reject
-relayhost = [127.0.0.1]:$PSINKA
-transport_maps = inline:{reject.example=smtp:[127.0.0.1]:$PSINKB}
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-biff = no
-delay_warning_time = 0
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-smtpd_milters = inet:127.0.0.1:$PMILTER
-non_smtpd_milters = inet:127.0.0.1:$PMILTER
-internal_mail_filter_classes = bounce
-milter_default_action = accept
-milter_connect_timeout = 5s
-EOF
-cat >"$T/etc/master.cf" <<EOF
-127.0.0.1:$PSMTPD inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-script -qec "postfix -c $T/etc start" /dev/null >"$T/start.out" 2>&1 ||
-	{ cat "$T/start.out"; fail "postfix did not start"; }
-started=1
-wait_for 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $PSMTPD), 1)" 2>/dev/null ||
-	fail "smtpd is not listening on $PSMTPD"
-
-# smtp_send FROM TO FILE: one message through smtpd
-smtp_send() {
-	python3 - "$PSMTPD" "$1" "$2" "$3" <<'PY' || fail "SMTP send failed"
-import smtplib, sys
-port, frm, to, path = sys.argv[1:5]
-with open(path, "rb") as f:
-    msg = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-s = smtplib.SMTP("127.0.0.1", int(port), timeout=20)
-s.sendmail(frm, [to], msg)
-s.quit()
-PY
-}
+pf_start
 
 # --- 1. a remote bounce, with forgeries, through smtpd
 {
