@@ -66,6 +66,9 @@ struct walk {
 static int	entity_parse(struct walk *, struct mime_part *, const char *,
 		    size_t, const char *, int);
 
+#define ENT_EMBEDDED	0x01	/* the content of a message/rfc822-like part */
+#define ENT_TERM	0x02	/* b[n] is a NUL that bodies may end on */
+
 static const char utf8_repl[] = "\xef\xbf\xbd";
 
 /*
@@ -924,19 +927,20 @@ cte_of(const struct mime_part *p)
 }
 
 /*
- * Transfer-decode b[0, n) into a fresh NUL-terminated arena buffer,
- * or point at the input (*fresh = 0, not terminated) for identity.
+ * Transfer-decode b[0, n) into a fresh NUL-terminated arena buffer, or
+ * for identity point at the input; *fresh says whether the result is
+ * NUL-terminated and may be kept as a body (term: b[n] is such a NUL).
  */
 static int
 transfer_decode(struct arena *a, enum cte cte, const char *b, size_t n,
-    const char **out, size_t *outlen, int *fresh)
+    int term, const char **out, size_t *outlen, int *fresh)
 {
 	char *d;
 
 	if (cte == CTE_IDENTITY) {
 		*out = b;
 		*outlen = n;
-		*fresh = 0;
+		*fresh = term;
 		return (0);
 	}
 	if ((d = arena_alloc(a, n + 1)) == NULL)
@@ -1044,7 +1048,8 @@ embed(struct walk *wk, struct mime_part *p, const char *src, size_t n,
 	if ((r = part_new(wk, p, &tail, &c)) <= 0)
 		return (r);
 	c->headers_only = emb == 2;
-	return (entity_parse(wk, c, p->body, p->bodylen, "text/plain", 1));
+	return (entity_parse(wk, c, p->body, p->bodylen, "text/plain",
+	    ENT_EMBEDDED | ENT_TERM));
 }
 
 /*
@@ -1181,9 +1186,10 @@ is_delim(const char *b, size_t s, size_t le, const char *bd, size_t bl)
 	return (1);
 }
 
-/* Walk a multipart body b[0, n). */
+/* Walk a multipart body b[0, n) (b[n] a NUL to rely on when term). */
 static int
-multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n)
+multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n,
+    int term)
 {
 	const char *bd = p->boundary, *dflt;
 	struct mime_part *c, *tail = NULL;
@@ -1224,7 +1230,7 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n)
 		return (no_boundary(wk, p, b, n));
 	if ((r = part_new(wk, p, &tail, &c)) <= 0)
 		return (r);
-	return (entity_parse(wk, c, b + cs, n - cs, dflt, 0));
+	return (entity_parse(wk, c, b + cs, n - cs, dflt, term ? ENT_TERM : 0));
 }
 
 /*
@@ -1257,8 +1263,9 @@ pasted_message(const struct mime_part *p)
  */
 static int
 entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
-    const char *dflt, int embedded)
+    const char *dflt, int how)
 {
+	int embedded = how & ENT_EMBEDDED, term = (how & ENT_TERM) != 0;
 	const char *ct, *t, *src;
 	size_t bs, srclen;
 	char *cs;
@@ -1277,7 +1284,7 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		p->type = "message/rfc822";
 		p->hdrs = NULL;
 		p->nhdrs = 0;
-		return (embed(wk, p, b, n, 0, 1));
+		return (embed(wk, p, b, n, term, 1));
 	}
 	if (ct != NULL) {
 		if ((t = ct_type(wk->a, ct, &oom)) != NULL)
@@ -1297,16 +1304,17 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	if (strncmp(p->type, "multipart/", 10) == 0) {
 		if (cte == CTE_QP)
 			cte = CTE_IDENTITY;	/* never legal; rarely true */
-		if (transfer_decode(wk->a, cte, b, n, &src, &srclen,
+		if (transfer_decode(wk->a, cte, b, n, term, &src, &srclen,
 		    &fresh) == -1)
 			return (-1);
 		if (p->depth >= wk->max_depth) {
 			wk->m->flags |= MIME_LIMIT_DEPTH;
 			return (body_set(wk, p, src, srclen, fresh, 1));
 		}
-		return (multipart_walk(wk, p, src, srclen));
+		return (multipart_walk(wk, p, src, srclen, fresh));
 	}
-	if (transfer_decode(wk->a, cte, b, n, &src, &srclen, &fresh) == -1)
+	if (transfer_decode(wk->a, cte, b, n, term, &src, &srclen,
+	    &fresh) == -1)
 		return (-1);
 	if ((emb = is_embedding(p->type)) == 0)
 		return (body_set(wk, p, src, srclen, fresh, is_textual(p->type)));
