@@ -721,6 +721,31 @@ test_long_line(void **state)
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 30.0);
 }
 
+/* Nested embeddings share their bytes: 100 levels of 4 MB in 16 MB. */
+static void
+test_nested_memory(void **state)
+{
+	static const char hdr[] = "Content-Type: message/rfc822\n\n";
+	size_t body = 4u * 1024 * 1024, n = 100 * (sizeof(hdr) - 1) + body, o;
+	char *s = malloc(n);
+	struct arena *a = arena_new(16u * 1024 * 1024);
+	struct mime_msg m;
+	const struct mime_part *p;
+	int i;
+
+	(void)state;
+	assert_non_null(s);
+	for (o = 0, i = 0; i < 100; i++, o += sizeof(hdr) - 1)
+		memcpy(s + o, hdr, sizeof(hdr) - 1);
+	memset(s + o, 'y', body);
+	assert_int_equal(mime_parse(a, s, n, &deflim, &m), 0);
+	assert_true(m.flags & MIME_LIMIT_DEPTH);
+	for (p = m.root; p->child != NULL; p = p->child)
+		assert_int_equal(p->body[p->bodylen], '\0');
+	arena_free(a);
+	free(s);
+}
+
 /*
  * Threads: each keeps its own iconv cache; results must not mix.
  */
@@ -895,6 +920,7 @@ main(void)
 		cmocka_unit_test(test_limit_parts),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_nested_memory),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_corpus),
 	};
