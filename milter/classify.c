@@ -336,43 +336,39 @@ join(struct arena *a, const char *x, const char *y)
 }
 
 /*
- * Case-insensitive search for needle in the first n bytes of hay, where a
- * space in needle matches any run of white space (folded lines).
+ * Lower-case copy of the first n bytes of s with every run of white space
+ * folded to one space, from the arena: what the phrase searches below
+ * scan with plain strstr().
  */
-static const char *
-ws_casestr(const char *hay, size_t n, const char *needle)
+static char *
+lower_fold(struct arena *a, const char *s, size_t n)
 {
-	const char *h, *e = hay + n, *q, *w;
+	char *d, *o;
+	int sp = 0;
 
-	for (h = hay; h < e && *h != '\0'; h++) {
-		if (tolower((unsigned char)*h) != tolower((unsigned char)*needle))
+	if (s == NULL || (d = arena_alloc(a, n + 1)) == NULL)
+		return (NULL);
+	for (o = d; n > 0 && *s != '\0'; s++, n--) {
+		if (isspace((unsigned char)*s)) {
+			if (!sp)
+				*o++ = ' ';
+			sp = 1;
 			continue;
-		for (q = h, w = needle; *w != '\0' && q < e && *q != '\0';) {
-			if (*w == ' ') {
-				if (!isspace((unsigned char)*q))
-					break;
-				while (q < e && isspace((unsigned char)*q))
-					q++;
-				w++;
-			} else if (tolower((unsigned char)*q) ==
-			    tolower((unsigned char)*w)) {
-				q++;
-				w++;
-			} else
-				break;
 		}
-		if (*w == '\0')
-			return (h);
+		*o++ = (char)tolower((unsigned char)*s);
+		sp = 0;
 	}
-	return (NULL);
+	*o = '\0';
+	return (d);
 }
 
 /*
- * The SMTP command a text names ("in reply to RCPT TO command", ">>> DATA",
- * "after MAIL FROM"), earliest first, within n bytes of s; or NULL.
+ * The SMTP command a folded, lower-case text names ("in reply to RCPT TO
+ * command", ">>> DATA", "after MAIL FROM"), the earliest mention first;
+ * or NULL.
  */
 static const char *
-cmd_in(const char *s, size_t n)
+cmd_in(const char *s)
 {
 	static const struct { const char *words, *cmd; } map[] = {
 		{ "in reply to rcpt to", "RCPT" },
@@ -397,34 +393,27 @@ cmd_in(const char *s, size_t n)
 		{ "after connection", "CONN" },
 		{ NULL, NULL }
 	};
-	const char *best = NULL, *bestp = NULL, *p;
+	const char *best = NULL, *bestp = NULL, *p, *q;
 	size_t i;
 
 	if (s == NULL)
 		return (NULL);
-	/* Sendmail: "... while talking to host.:" then "<<< 554 ..." with no
+	/* Sendmail: "... while talking to host.: <<< 554 ..." with no
 	 * command sent: the greeting itself was refused. */
-	if ((p = ws_casestr(s, n, "while talking to")) != NULL) {
-		const char *q = p;
-
-		while ((size_t)(q - s) < n && *q != '\0' && *q != '\n')
-			q++;
-		while ((size_t)(q - s) < n && isspace((unsigned char)*q))
-			q++;
-		if ((size_t)(q - s) + 3 < n && strncmp(q, "<<<", 3) == 0) {
+	if ((p = strstr(s, "while talking to ")) != NULL) {
+		q = p + 17;
+		q += strcspn(q, " ");
+		if (strncmp(q, " <<<", 4) == 0) {
 			bestp = p;
 			best = "CONN";
 		}
 	}
-	for (i = 0; map[i].words != NULL; i++) {
-		if ((p = ws_casestr(s, bestp != NULL ? (size_t)(bestp - s) : n,
-		    map[i].words)) == NULL)
-			continue;
-		if (bestp == NULL || p < bestp) {
+	for (i = 0; map[i].words != NULL; i++)
+		if ((p = strstr(s, map[i].words)) != NULL &&
+		    (bestp == NULL || p < bestp)) {
 			bestp = p;
 			best = map[i].cmd;
 		}
-	}
 	return (best);
 }
 
@@ -467,28 +456,28 @@ infer_command(const struct report *r, const struct rcpt *rc)
 {
 	const struct mime_part *np;
 	const char *c, *at, *first;
-	size_t n, lim;
+	size_t n, lim, back;
 
-	if ((c = cmd_in(rc->diag, rc->diag != NULL ? strlen(rc->diag) :
-	    0)) != NULL)
+	if (rc->diag != NULL && (c = cmd_in(lower_fold(r->a, rc->diag,
+	    strlen(rc->diag) < 8192 ? strlen(rc->diag) : 8192))) != NULL)
 		return (c);
-	if (r == NULL || (np = notice_part(r, r->mime.root, 0)) == NULL)
+	if ((np = notice_part(r, r->mime.root, 0)) == NULL)
 		return (NULL);
 	lim = np->bodylen < 65536 ? np->bodylen : 65536;
 	if (rc->addr != NULL && *rc->addr != '\0' &&
 	    (at = strcasestr(np->body, rc->addr)) != NULL &&
 	    (size_t)(at - np->body) < lim) {
 		/* From the start of the address's line (">>> RCPT To:<a>"). */
-		for (n = 0; at > np->body && at[-1] != '\n' && n < 512; n++)
+		for (back = 0; at > np->body && at[-1] != '\n' && back < 512;
+		    back++)
 			at--;
 		n = lim - (size_t)(at - np->body);
-		return (cmd_in(at, n < 2048 ? n : 2048));
+		return (cmd_in(lower_fold(r->a, at, n < 2048 ? n : 2048)));
 	}
-	if ((first = cmd_in(np->body, lim)) == NULL)
-		return (NULL);
 	/* Without the address, only an unambiguous notice counts. */
 	if (r->nrcpt > 1)
 		return (NULL);
+	first = cmd_in(lower_fold(r->a, np->body, lim));
 	return (first);
 }
 
@@ -534,7 +523,8 @@ xunix_diag(const struct report *r, const struct rcpt *rc)
 	n -= (size_t)(at - p->body);
 	if ((end = strstr(at, "\n\n")) != NULL && (size_t)(end - at) < n)
 		n = (size_t)(end - at);
-	return (ws_casestr(at, n, "diagnostic-code: x-unix") != NULL);
+	return ((at = lower_fold(r->a, at, n)) != NULL &&
+	    strstr(at, "diagnostic-code: x-unix") != NULL);
 }
 
 static void
