@@ -55,7 +55,7 @@
 #define ANNOTATE_FOLD		78	/* fold lines at this many octets */
 #define ANNOTATE_MAX_LINE	998	/* RFC 5322 hard limit */
 #define ANNOTATE_MAX_VALUE	256	/* octets of one key=value value */
-#define ANNOTATE_MAX_HINT	480	/* octets of hint text (before 2047) */
+#define ANNOTATE_MAX_HINT	700	/* octets of hint text (before 2047) */
 #define ANNOTATE_MAX_LOG	2000	/* log lines per message */
 
 /* What the history store knows of the returned original, if anything. */
