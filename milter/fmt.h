@@ -208,6 +208,7 @@ int	 fmt_rx_match(const struct fmt_rx *, const char *, size_t,
 	    struct fmt_match *);
 struct fmt_rx *fmt_rx_compile(const char *, char *, size_t);
 void	 fmt_rx_free(struct fmt_rx *);
+void	 fmt_thread_done(void);
 int	 fmt_next_line(const char **, const char *, const char **, size_t *);
 char	*fmt_addr(struct arena *, const char *, size_t);
 char	*fmt_oneline(struct arena *, const char *, size_t);

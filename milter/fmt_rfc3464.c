@@ -344,16 +344,32 @@ unquote(struct fmt_ctx *c, size_t *outlen)
 	return (quoted > 0 ? d : NULL);
 }
 
+/* Does the text hold a Final-Recipient line and an Action or Status line? */
 static int
 has_fields(const char *t, size_t n)
 {
+	const char *p = t, *end = t + n, *line;
+	size_t len, nl = 0;
+	int fr = 0, as = 0;
+
 	if (t == NULL || n == 0)
 		return (0);
-	if (strncasecmp(t, "Final-Recipient:", 16) != 0 &&
-	    !fmt_strcasestr(t, n, "\nFinal-Recipient:"))
-		return (0);
-	return (fmt_strcasestr(t, n, "\nAction:") ||
-	    fmt_strcasestr(t, n, "\nStatus:"));
+	while (nl++ < DSN_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
+		if (len < 7)
+			continue;
+		if (len >= 16 && (line[0] == 'F' || line[0] == 'f') &&
+		    strncasecmp(line, "Final-Recipient:", 16) == 0)
+			fr = 1;
+		else if ((line[0] == 'A' || line[0] == 'a') &&
+		    strncasecmp(line, "Action:", 7) == 0)
+			as = 1;
+		else if ((line[0] == 'S' || line[0] == 's') &&
+		    strncasecmp(line, "Status:", 7) == 0)
+			as = 1;
+		if (fr && as)
+			return (1);
+	}
+	return (0);
 }
 
 int

@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,56 @@ struct fmt_rx {
 static const char *const group_names[FG_NGROUPS] = {
 	"addr", "diag", "status", "reply", "rhost", "cmd"
 };
+
+#define FMT_OVEC	64	/* capture pairs a pattern may use */
+
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static int md_ok;
+
+static void
+md_free(void *p)
+{
+	pcre2_match_data_free(p);
+}
+
+static void
+md_init(void)
+{
+	md_ok = pthread_key_create(&md_key, md_free) == 0;
+}
+
+/* This thread's match data, made once and freed when the thread ends. */
+static pcre2_match_data *
+md_get(void)
+{
+	pcre2_match_data *md;
+
+	(void)pthread_once(&md_once, md_init);
+	if (!md_ok)
+		return (NULL);
+	if ((md = pthread_getspecific(md_key)) != NULL)
+		return (md);
+	if ((md = pcre2_match_data_create(FMT_OVEC, NULL)) == NULL)
+		return (NULL);
+	if (pthread_setspecific(md_key, md) != 0) {
+		pcre2_match_data_free(md);
+		return (NULL);
+	}
+	return (md);
+}
+
+/* For a program's end (leak checkers): this thread's match data. */
+void
+fmt_thread_done(void)
+{
+	pcre2_match_data *md;
+
+	if (md_ok && (md = pthread_getspecific(md_key)) != NULL) {
+		pcre2_match_data_free(md);
+		(void)pthread_setspecific(md_key, NULL);
+	}
+}
 
 struct fmt_rx *
 fmt_rx_compile(const char *pat, char *err, size_t errlen)
@@ -81,15 +132,13 @@ fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
 	PCRE2_SIZE *ov;
 	int rc, i, g;
 
-	if (rx == NULL || s == NULL)
-		return (0);
-	if ((md = pcre2_match_data_create_from_pattern(rx->re, NULL)) == NULL)
+	if (rx == NULL || s == NULL || (md = md_get()) == NULL)
 		return (0);
 	rc = pcre2_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
-	if (rc < 0) {
-		pcre2_match_data_free(md);
+	if (rc < 0)
 		return (0);
-	}
+	if (rc == 0)		/* ovector too small: groups past it unset */
+		rc = FMT_OVEC;
 	if (m != NULL) {
 		ov = pcre2_get_ovector_pointer(md);
 		memset(m, 0, sizeof(*m));
@@ -103,7 +152,6 @@ fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
 			m->n[i] = ov[2 * g + 1] - ov[2 * g];
 		}
 	}
-	pcre2_match_data_free(md);
 	return (1);
 }
 
@@ -128,16 +176,25 @@ fmt_next_line(const char **p, const char *end, const char **line,
 	return (1);
 }
 
+/* Does s[0..n) contain needle, ignoring ASCII case? */
 int
 fmt_strcasestr(const char *s, size_t n, const char *needle)
 {
 	size_t k = strlen(needle), i;
+	int lo, up;
 
 	if (k == 0 || k > n)
 		return (k == 0);
-	for (i = 0; i + k <= n; i++)
-		if (strncasecmp(s + i, needle, k) == 0)
+	lo = tolower((unsigned char)needle[0]);
+	up = toupper((unsigned char)needle[0]);
+	for (i = 0; i + k <= n; i++) {
+		int ch = (unsigned char)s[i];
+
+		if (ch != lo && ch != up)
+			continue;
+		if (strncasecmp(s + i + 1, needle + 1, k - 1) == 0)
 			return (1);
+	}
 	return (0);
 }
 
@@ -424,13 +481,19 @@ fmt_command_find(const char *s)
 		{ "after initial connection", "CONN" },
 		{ "while talking to", NULL },
 	};
+	char low[1024];
 	size_t i, n;
 
 	if (s == NULL)
 		return (NULL);
-	n = strlen(s);
+	for (n = 0; s[n] != '\0' && n < sizeof(low) - 1; n++)
+		low[n] = (char)tolower((unsigned char)s[n]);
+	low[n] = '\0';
+	if (strstr(low, "after") == NULL && strstr(low, "reply to") == NULL &&
+	    strstr(low, "our") == NULL && strstr(low, "progress") == NULL)
+		return (NULL);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].cmd != NULL && fmt_strcasestr(s, n, t[i].pat))
+		if (t[i].cmd != NULL && strstr(low, t[i].pat) != NULL)
 			return (t[i].cmd);
 	return (NULL);
 }
