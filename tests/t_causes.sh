@@ -20,10 +20,23 @@ if [ ! -x "$BIN" ]; then
 fi
 command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
 out=$(mktemp) || exit 1
-trap 'rm -f "$out" "$out.c"' EXIT
+trap 'rm -f "$out" "$out.c" "$out.e"' EXIT
 "$BIN" --json --no-dns --rules rules "$DIR"/*.eml >"$out"
 rc=$?
 [ $rc -eq 0 ] || { echo "bounce-decode exited $rc"; exit 1; }
+
+# A broken rule file stops bounce-decode with exit 78 and FILE:LINE.
+bad=$(mktemp -d) || exit 1
+cp -R rules/. "$bad/"
+printf '[lhost t-causes]\nuserunknown ~ (unclosed\n' >>"$bad/reasons.rules"
+line=$(wc -l <"$bad/reasons.rules" | tr -d ' ')
+"$BIN" --json --no-dns --rules "$bad" "$DIR/mixed-exo.eml" >/dev/null 2>"$out.e"
+rc=$?
+rm -rf "$bad"
+if [ $rc -ne 78 ] || ! grep -q "reasons.rules:$line: bad pattern" "$out.e"; then
+	echo "broken reasons.rules: exit $rc, stderr: $(cat "$out.e")"
+	exit 1
+fi
 
 # The corpus samples: file, cause, side, reason.
 if [ -n "$SHARED" ] && [ -d "$SHARED/corpus/bsd" ]; then

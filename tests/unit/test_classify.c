@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -29,6 +30,7 @@
 #include "rules.h"
 
 static struct rules *rules;
+static struct rules *load_dir(const char *, char *, size_t);
 static int nerr;	/* failures in the table, all reported */
 
 struct tcase {
@@ -468,13 +470,34 @@ test_speed(void **state)
 	report_free(r);
 }
 
+/* The classifier's own tables only: the format rules are not needed. */
+static struct rules *
+load_dir(const char *dir, char *err, size_t errlen)
+{
+	struct rules *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->dir = strdup(dir)) == NULL) {
+		free(r);
+		snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	if (status_table_load(r, err, errlen) == -1 ||
+	    reason_rules_load(r, err, errlen) == -1 ||
+	    cause_table_load(r, err, errlen) == -1) {
+		rules_free(r);
+		return (NULL);
+	}
+	return (r);
+}
+
 static int
 setup(void **state)
 {
 	char err[512];
 
 	(void)state;
-	if ((rules = rules_load("rules", err, sizeof(err))) == NULL) {
+	if ((rules = load_dir("rules", err, sizeof(err))) == NULL) {
 		fprintf(stderr, "rules: %s\n", err);
 		return (-1);
 	}
@@ -489,6 +512,161 @@ teardown(void **state)
 	return (0);
 }
 
+/* A temporary rules directory: status.tsv copied, the rest as given. */
+static char tmpdir[64];
+
+static void
+put(const char *name, const char *body)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(body, fp);
+	fclose(fp);
+}
+
+static void
+tmp_rules(void)
+{
+	char buf[4096];
+	size_t n;
+	FILE *in, *out;
+	char path[256];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_classify.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	snprintf(path, sizeof(path), "%s/status.tsv", tmpdir);
+	assert_non_null(in = fopen("rules/status.tsv", "r"));
+	assert_non_null(out = fopen(path, "w"));
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+}
+
+static void
+tmp_clean(void)
+{
+	static const char *const f[] = { "status.tsv", "reasons.rules",
+	    "causes.rules", NULL };
+	char path[256];
+	size_t i;
+
+	for (i = 0; f[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, f[i]);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
+/* Every mistake in a rule file is "FILE:LINE: message". */
+static void
+test_rule_errors(void **state)
+{
+	static const struct { const char *file, *body, *want; } bad[] = {
+		{ "reasons.rules", "no such user\n",
+		    "reasons.rules:1: pattern outside a [section]" },
+		{ "reasons.rules", "# c\n[nosuchreason]\n",
+		    "reasons.rules:2: unknown reason" },
+		{ "reasons.rules", "[userunknown]\nuser unknown\n~ (unclosed\n",
+		    "reasons.rules:3: bad pattern" },
+		{ "reasons.rules", "[userunknown]\n[userunknown]\n",
+		    "reasons.rules:2: section [userunknown] seen before" },
+		{ "reasons.rules", "[rhost x]\nhost a\nnosuch foo\n",
+		    "reasons.rules:3: unknown reason" },
+		{ "reasons.rules", "[rhost x]\nhost a\nuserunknown @9.9 foo\n",
+		    "reasons.rules:3: bad condition" },
+		{ "reasons.rules", "[rhost x]\nuserunknown foo\n",
+		    "has no host line" },
+		{ "causes.rules", "\tstatus 5.4.1\n",
+		    "causes.rules:1: key outside a block" },
+		{ "causes.rules", "cause Not_An_Id\n", "causes.rules:1: bad id" },
+		{ "causes.rules", "cause x\n\tstatus 5.4.1x\n",
+		    "causes.rules:2: bad status" },
+		{ "causes.rules", "cause x\n\tstatus 5.4.1\n\tside maybe\n",
+		    "causes.rules:3: unknown side" },
+		{ "causes.rules", "cause x\n\tstatus 5.4.1\n\treason nope\n",
+		    "causes.rules:3: unknown reason" },
+		{ "causes.rules", "cause x\n\tstatus 5.4.1\n\tside sender\n"
+		    "\tregex (\n", "causes.rules:4: bad pattern" },
+		{ "causes.rules", "cause x\n\tstatus 5.4.1\n\tside sender\n"
+		    "\tcolour red\n", "causes.rules:4: unknown key" },
+		{ "causes.rules", "cause x\n\tstatus 5.4.1\n\ncause y\n",
+		    "causes.rules:4: \"x\" has no side" },
+		{ "causes.rules", "cause x\n\tside sender\n\tevidence magic\n",
+		    "causes.rules:3: unknown evidence" },
+	};
+	char err[512];
+	size_t i;
+	int rc;
+
+	(void)state;
+	tmp_rules();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rules r;
+
+		memset(&r, 0, sizeof(r));
+		r.dir = tmpdir;
+		put(bad[i].file, bad[i].body);
+		err[0] = '\0';
+		if (strcmp(bad[i].file, "reasons.rules") == 0) {
+			rc = reason_rules_load(&r, err, sizeof(err));
+			reason_rules_free(r.reasons);
+		} else {
+			rc = cause_table_load(&r, err, sizeof(err));
+			cause_table_free(r.causes);
+		}
+		if (rc != -1 || strstr(err, bad[i].want) == NULL)
+			fail_msg("case %zu: rc %d, \"%s\", want \"%s\"", i, rc,
+			    err, bad[i].want);
+	}
+	tmp_clean();
+}
+
+/* A pattern that would backtrack for ever is cut by the match limits. */
+static void
+test_backtracking_bounded(void **state)
+{
+	struct rules *r;
+	struct report *rep;
+	struct rcpt *rc;
+	char err[512], *text;
+	size_t n = 6000, i;
+	clock_t t0;
+
+	(void)state;
+	tmp_rules();
+	put("reasons.rules", "[userunknown]\n~ ^(a|aa|a?a)+$\n"
+	    "[mailboxfull]\n~ (x+x+)+y\n");
+	put("causes.rules", "reason undefined\n\tside unknown\n\thint h\n");
+	if ((r = load_dir(tmpdir, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	assert_non_null(text = malloc(n + 2));
+	for (i = 0; i < n; i++)
+		text[i] = i % 2 ? 'a' : 'x';
+	memset(text, 'a', n / 2);
+	memset(text + n / 2, 'x', n / 2);
+	text[n] = 'b';
+	text[n + 1] = '\0';
+	assert_non_null(rep = report_new(0));
+	for (i = 0; i < 20; i++) {
+		assert_non_null(rc = report_add_rcpt(rep));
+		rc->addr = "u@example.com";
+		rc->action = "failed";
+		rc->diag = text;
+	}
+	t0 = clock();
+	classify_report(r, rep);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5.0);
+	assert_string_equal(rep->rcpt[0].reason, "onhold");
+	report_free(rep);
+	free(text);
+	rules_free(r);
+	tmp_clean();
+}
+
 int
 main(void)
 {
@@ -498,6 +676,8 @@ main(void)
 		cmocka_unit_test(test_mixed),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_speed),
+		cmocka_unit_test(test_rule_errors),
+		cmocka_unit_test(test_backtracking_bounded),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
