@@ -9,6 +9,7 @@
  *	are static; config_free() releases only the ones it allocated.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -513,8 +514,15 @@ load_one(struct loader *l, struct config *c, const config_setting_t *s)
 			    c->syslog_facility);
 		return (r);
 	}
-	if (strcmp(n, "rules") == 0)
-		return (get_str(l, s, &c->rules));
+	if (strcmp(n, "rules") == 0) {
+		struct stat st;
+
+		if ((r = get_str(l, s, &c->rules)) == 0 && *c->rules != '\0' &&
+		    (stat(c->rules, &st) == -1 || !S_ISDIR(st.st_mode)))
+			r = fail(l, s, "rules: \"%s\" is not a directory",
+			    c->rules);
+		return (r);
+	}
 	if (strcmp(n, "headers") == 0)
 		return (get_bool(l, s, &c->headers));
 	if (strcmp(n, "outgoing_headers") == 0)

@@ -83,7 +83,7 @@ test_full_file(void **state)
 	    "user = \"bounce-milter\";\n"
 	    "authserv_id = \"mx.example.org\";\n"
 	    "syslog_facility = \"local3\";\n"
-	    "rules = \"/usr/local/share/bounce-milter/rules\";\n"
+	    "rules = \"/tmp\";\n"
 	    "headers = false;\n"
 	    "max_header_recipients = 5;\n"
 	    "internal_networks = [ \"10.0.0.0/8\", \"2001:db8::/32\", "
@@ -156,6 +156,7 @@ static const struct {
 	{ "trends = { window = 1; };\n", 1, "trends.window" },
 	{ "authserv_id = \"mx; evil\";\n", 1, "authserv_id" },
 	{ "user = \"a\\nb\";\n", 1, "control character" },
+	{ "rules = \"/nonexistent/rules\";\n", 1, "not a directory" },
 };
 
 static void
