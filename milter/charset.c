@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "charset.h"
 
 #define CACHE_SLOTS	12
@@ -200,40 +201,32 @@ cd_get(const char *iname)
 	return (victim->cd);
 }
 
-struct obuf {
-	char	*p;		/* malloc'd */
-	size_t	 cap;
-	char	*op;		/* iconv's output cursor */
-	size_t	 oleft;		/* room left, the NUL excluded */
-};
-
+/* Room for need more bytes (and the NUL) in b. */
 static int
-out_grow(struct obuf *o, size_t need)
+room(struct buf *b, size_t need)
 {
-	size_t used, ncap;
+	size_t cap;
 	char *np;
 
-	if (o->oleft >= need)
-		return (0);
-	used = o->cap - 1 - o->oleft;
-	ncap = o->cap * 2 + need;
-	if (ncap < o->cap || (np = realloc(o->p, ncap)) == NULL)
+	if (need > SIZE_MAX / 2 - b->len - 1)
 		return (-1);
-	o->p = np;
-	o->cap = ncap;
-	o->op = np + used;
-	o->oleft = ncap - used - 1;
+	if (b->len + need + 1 <= b->cap)
+		return (0);
+	cap = b->cap * 2 > b->len + need + 1 ? b->cap * 2 : b->len + need + 1;
+	if ((np = realloc(b->p, cap)) == NULL)
+		return (-1);
+	b->p = np;
+	b->cap = cap;
 	return (0);
 }
 
 int
-charset_conv(const char *name, const char *s, size_t n, char **out,
-    size_t *outlen, size_t *nbad)
+charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
+    size_t *nbad)
 {
-	char norm[NAME_MAX_LEN], *ip;
+	char norm[NAME_MAX_LEN], *ip, *op;
 	const char *iname;
-	size_t ileft, r;
-	struct obuf o;
+	size_t ileft, oleft, r;
 	iconv_t cd;
 
 	iname = label_iconv(name, norm, sizeof(norm));
@@ -241,51 +234,75 @@ charset_conv(const char *name, const char *s, size_t n, char **out,
 		return (1);
 	if ((cd = cd_get(iname)) == (iconv_t)-1)
 		return (1);
-	if (n > (((size_t)-1) - 64) / 2)
-		return (-1);
-	o.cap = n * 2 + 64;
-	if ((o.p = malloc(o.cap)) == NULL)
-		return (-1);
-	o.op = o.p;
-	o.oleft = o.cap - 1;
-	ip = (char *)(uintptr_t)s;
-	ileft = n;
 	if (nbad != NULL)
 		*nbad = 0;
+	if (n > SIZE_MAX / 4 || room(out, n * 2 + 64) == -1)
+		return (-1);
+#define OUT_SYNC()	(out->len = (size_t)(op - out->p))
+#define OUT_LOAD()	(op = out->p + out->len, oleft = out->cap - out->len - 1)
+	OUT_LOAD();
+	ip = (char *)(uintptr_t)s;
+	ileft = n;
 	while (ileft > 0) {
-		r = iconv(cd, &ip, &ileft, &o.op, &o.oleft);
+		r = iconv(cd, &ip, &ileft, &op, &oleft);
 		if (r != (size_t)-1)
 			break;
 		if (errno == E2BIG) {
-			if (out_grow(&o, o.oleft + 64) == -1)
+			OUT_SYNC();
+			if (room(out, out->cap + 64) == -1)
 				goto oom;
+			OUT_LOAD();
 			continue;
 		}
 		if (errno != EILSEQ && errno != EINVAL)
 			break;
 		/* an invalid or cut sequence: U+FFFD, skip one byte */
-		if (out_grow(&o, 3) == -1)
-			goto oom;
-		memcpy(o.op, "\xef\xbf\xbd", 3);
-		o.op += 3;
-		o.oleft -= 3;
+		if (oleft < 3) {
+			OUT_SYNC();
+			if (room(out, 64) == -1)
+				goto oom;
+			OUT_LOAD();
+		}
+		memcpy(op, "\xef\xbf\xbd", 3);
+		op += 3;
+		oleft -= 3;
 		if (nbad != NULL)
 			(*nbad)++;
 		ip++;
 		ileft--;
 	}
 	for (;;) {
-		if (iconv(cd, NULL, NULL, &o.op, &o.oleft) != (size_t)-1 ||
+		if (iconv(cd, NULL, NULL, &op, &oleft) != (size_t)-1 ||
 		    errno != E2BIG)
 			break;
-		if (out_grow(&o, o.oleft + 64) == -1)
+		OUT_SYNC();
+		if (room(out, 64) == -1)
 			goto oom;
+		OUT_LOAD();
 	}
-	*o.op = '\0';
-	*out = o.p;
-	*outlen = (size_t)(o.op - o.p);
+	OUT_SYNC();
+	out->p[out->len] = '\0';
 	return (0);
 oom:
-	free(o.p);
+	OUT_SYNC();
+	out->p[out->len] = '\0';
 	return (-1);
+#undef OUT_SYNC
+#undef OUT_LOAD
+}
+
+int
+charset_conv(const char *name, const char *s, size_t n, char **out,
+    size_t *outlen, size_t *nbad)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	if ((r = charset_conv_buf(name, s, n, &b, nbad)) != 0) {
+		buf_free(&b);
+		return (r);
+	}
+	*out = b.p;
+	*outlen = b.len;
+	return (0);
 }

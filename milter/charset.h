@@ -4,6 +4,8 @@
  * SYNOPSIS
  *	int	charset_conv(const char *name, const char *s, size_t n,
  *		    char **out, size_t *outlen, size_t *nbad);
+ *	int	charset_conv_buf(const char *name, const char *s, size_t n,
+ *		    struct buf *out, size_t *nbad);
  *	int	charset_utf8_like(const char *name);
  *
  * DESCRIPTION
@@ -15,6 +17,10 @@
  *	returns 1, touching nothing, when the label means UTF-8 or ASCII or
  *	is unknown to iconv: the caller then keeps the valid UTF-8 and
  *	replaces the rest.  It returns -1 when memory ran out.
+ *
+ *	charset_conv_buf() does the same but appends to out (buf.h), for
+ *	callers that convert many small pieces; on -1, out keeps what was
+ *	converted so far.
  *
  *	charset_utf8_like() is true for labels that mean UTF-8, ASCII or
  *	"no charset" (no conversion needed).
@@ -28,7 +34,11 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 int	charset_conv(const char *, const char *, size_t, char **, size_t *,
+	    size_t *);
+int	charset_conv_buf(const char *, const char *, size_t, struct buf *,
 	    size_t *);
 int	charset_utf8_like(const char *);
 

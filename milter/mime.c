@@ -387,8 +387,7 @@ static int
 jis_mixed(const char *s, size_t n, char **conv, size_t *convlen)
 {
 	struct buf b = BUF_INIT;
-	size_t i = 0, j, k, cl;
-	char *c;
+	size_t i = 0, j, k;
 	int r;
 
 	while (i < n) {
@@ -405,15 +404,9 @@ jis_mixed(const char *s, size_t n, char **conv, size_t *convlen)
 			}
 		if (k > n)
 			k = n;
-		if ((r = charset_conv("iso-2022-jp", s + j, k - j, &c, &cl,
-		    NULL)) == -1)
-			goto oom;
-		if (r == 1)
+		if ((r = charset_conv_buf("iso-2022-jp", s + j, k - j, &b,
+		    NULL)) == 1)
 			r = buf_add(&b, s + j, k - j);
-		else {
-			r = buf_add(&b, c, cl);
-			free(c);
-		}
 		if (r == -1)
 			goto oom;
 		i = k;
