@@ -863,6 +863,8 @@ history_open(const char *path, const struct history_opts *o, char *err,
 		h->o.queue_max = HISTORY_QUEUE_MAX;
 	if (h->o.busy_ms <= 0)
 		h->o.busy_ms = HISTORY_BUSY_MS;
+	if (h->o.lookup_ms <= 0)
+		h->o.lookup_ms = HISTORY_LOOKUP_MS;
 	if (h->o.log_every <= 0)
 		h->o.log_every = 60;
 	pthread_mutex_init(&h->mu, NULL);
@@ -1104,7 +1106,7 @@ reader_ready(struct history *h, struct hist_match *out)
 		h->rdb = NULL;
 		return (-1);
 	}
-	sqlite3_busy_timeout(h->rdb, h->o.busy_ms);
+	sqlite3_busy_timeout(h->rdb, h->o.lookup_ms);
 	h->rgen = gen;
 	return (0);
 }
@@ -1172,8 +1174,8 @@ history_find_original(struct history *h, const struct report *r,
 	snprintf(q3, sizeof(q3), "%squeue_id = ?1%s", cols, order);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += h->o.busy_ms / 1000;
-	ts.tv_nsec += (long)(h->o.busy_ms % 1000) * 1000000L;
+	ts.tv_sec += h->o.lookup_ms / 1000;
+	ts.tv_nsec += (long)(h->o.lookup_ms % 1000) * 1000000L;
 	if (ts.tv_nsec >= 1000000000L) {
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
@@ -1303,6 +1305,33 @@ history_log_keys(const struct hist_match *m, time_t bounced, char *dst,
 	rc |= buf_printf(&b, " sent=%s ttb=%lld", when, ttb);
 	buf_free(&id);
 	return (finish(&b, rc, dst, len));
+}
+
+/* s without control characters, at most max octets, into dst */
+static void
+clean_copy(char *dst, size_t len, const char *s, size_t max)
+{
+	size_t o = 0, n = 0;
+
+	for (; *s && n < max && o + 1 < len; s++, n++)
+		if ((unsigned char)*s >= 0x20 && *s != 0x7f)
+			dst[o++] = *s;
+	dst[o] = '\0';
+}
+
+void
+history_match_values(const struct hist_match *m, time_t bounced,
+    struct hist_values *v)
+{
+	char id[sizeof(v->message_id) - 2];
+	long long ttb;
+
+	clean_copy(id, sizeof(id), m->message_id, 256);
+	snprintf(v->message_id, sizeof(v->message_id), "<%s>", id);
+	clean_copy(v->from, sizeof(v->from), m->from, 256);
+	iso_time(v->sent, sizeof(v->sent), m->sent);
+	ttb = (long long)bounced - (long long)m->sent;
+	v->ttb = ttb < 0 ? 0 : (long)ttb;
 }
 
 /* ---- flush, stats --------------------------------------------------- */

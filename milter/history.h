@@ -18,6 +18,8 @@
  *		    size_t len);
  *	int	history_log_keys(const struct hist_match *m, time_t bounced,
  *		    char *buf, size_t len);
+ *	void	history_match_values(const struct hist_match *m,
+ *		    time_t bounced, struct hist_values *v);
  *
  *	int	history_flush(struct history *h, int timeout_ms);
  *	void	history_stats(struct history *h, struct hist_stats *s);
@@ -64,7 +66,8 @@
  *	(r->orig.queue_id: X-Postfix-Queue-ID or References); the newest
  *	match wins.  It uses a read-only connection of its own (WAL lets it
  *	read beside the writer) behind a mutex it waits for at most
- *	o->busy_ms, so its time is bounded.  Returns 1 and fills out, 0 when
+ *	o->lookup_ms, with the same SQLite busy timeout, so its time is
+ *	bounded.  Returns 1 and fills out, 0 when
  *	nothing matched, -1 on error (out->by then holds the reason).
  *	Records still in the queue are not seen.
  *
@@ -75,7 +78,10 @@
  *	writes the log keys "orig_msgid=<...> sent=... ttb=N" (ttb: seconds
  *	from sending to bounced, never negative), values quoted as the log
  *	syntax wants.  Both return the length written, or -1 when len is
- *	too small (buf then holds "").
+ *	too small (buf then holds "").  history_match_values() gives the
+ *	same pieces separately, for annotate's struct annotate_orig:
+ *	message_id "<...>" and from (both without control characters, cut
+ *	at 256 octets), sent as ISO 8601 UTC, ttb in seconds (>= 0).
  *
  *	history_flush() waits until the queue is empty and the writer idle,
  *	at most timeout_ms: 0, or -1 on time out (for tests and programs
@@ -89,6 +95,13 @@
  *	people or (json != 0) as one JSON object.  history_parse_since()
  *	reads "90", "30m", "24h", "7d", "2w" into seconds.  Both return 0
  *	or -1 (err says why).
+ *
+ *	history_close() stops taking records, writes what is queued for at
+ *	most 5 seconds (the rest is dropped, and logged), stops the writer
+ *	and frees h: call it once no other thread can use h any more (after
+ *	smfi_main() returned).  The writer is a thread: open the store after
+ *	any fork() (daemonizing) and after dropping privileges, so the file
+ *	belongs to the user the daemon runs as.
  *
  *	All functions taking h are thread-safe; h may be NULL in the puts
  *	and the lookup (history off: they return -1 / 0 and do nothing).
@@ -105,6 +118,7 @@
 #define HISTORY_SCHEMA_VERSION	2
 #define HISTORY_QUEUE_MAX	16384	/* records waiting, default */
 #define HISTORY_BUSY_MS		2000	/* lock wait of the writer */
+#define HISTORY_LOOKUP_MS	100	/* wait of a lookup, at most */
 
 /* level is a syslog priority (LOG_ERR, LOG_WARNING, LOG_INFO) */
 typedef void	history_log_fn(void *arg, int level, const char *line);
@@ -113,6 +127,7 @@ struct history_opts {
 	int		 retention_days;	/* 0: keep everything */
 	size_t		 queue_max;		/* 0: HISTORY_QUEUE_MAX */
 	int		 busy_ms;		/* 0: HISTORY_BUSY_MS */
+	int		 lookup_ms;		/* 0: HISTORY_LOOKUP_MS */
 	int		 log_every;		/* seconds; 0: 60 */
 	history_log_fn	*log;			/* NULL: no log */
 	void		*log_arg;
@@ -140,6 +155,13 @@ struct hist_match {
 					   or why the lookup failed */
 };
 
+struct hist_values {
+	char	 message_id[260];	/* "<...>" */
+	char	 sent[32];		/* 2026-11-23T07:00:00Z */
+	char	 from[260];
+	long	 ttb;
+};
+
 struct hist_stats {
 	unsigned long	 queued;	/* accepted by a put */
 	unsigned long	 written;	/* committed rows */
@@ -163,6 +185,8 @@ int	history_find_original(struct history *, const struct report *,
 	    struct hist_match *);
 int	history_header(const struct hist_match *, char *, size_t);
 int	history_log_keys(const struct hist_match *, time_t, char *, size_t);
+void	history_match_values(const struct hist_match *, time_t,
+	    struct hist_values *);
 int	history_flush(struct history *, int);
 void	history_stats(struct history *, struct hist_stats *);
 int	history_report(const char *, time_t, int, struct buf *, char *,
