@@ -574,7 +574,7 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	size_t blank = SIZE_MAX;	/* first blank line, found lazily */
 	int infield = 0;
 
-	if (embedded) {			/* some MTAs put blank lines first */
+	if (embedded || p->depth == 0) {	/* blank lines before headers */
 		while (pos < n) {
 			le = line_end(b, pos, n);
 			if (!line_blank(b, pos, le) || le >= n)

@@ -88,6 +88,8 @@ static const struct {
 	{ "just a body line\nSubject: no\n", "Subject", NULL },
 	{ "Subject: x\n \n\n", "Subject", "x" },
 	{ "Empty:\n\n", "Empty", "" },
+	{ "\r\n\nSubject: after blank lines\n\nbody", "Subject",
+	    "after blank lines" },
 	/* folds that lost their indentation, the block ended by a blank */
 	{ "X-Info:\nQUJD+/=\nX-Next: 1\n\nbody\n", "X-Info", "QUJD+/=" },
 	{ "DKIM-Signature: v=1;\ns=sel;\nb=xyz\nReceived: from a\n"
