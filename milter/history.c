@@ -55,6 +55,7 @@ enum { B_QID, B_RCPT, B_DOMAIN, B_STATUS, B_REPLY, B_REASON, B_CAUSE,
 
 struct hitem {
 	struct hitem	*next;
+	size_t		 size;		/* octets allocated */
 	int		 kind;
 	time_t		 when;
 	long long	 n1, n2;	/* out: nrcpt size; bounce: hard sent */
@@ -71,6 +72,7 @@ struct history {
 	pthread_cond_t	 idle_cv;	/* writer went idle */
 	struct hitem	*head, *tail;
 	size_t		 depth;
+	size_t		 bytes;		/* of the records queued */
 	int		 stop;
 	int		 idle;
 	int		 gen;		/* bumped when the file was reopened */
@@ -229,6 +231,7 @@ item_new(int kind, const char *const *vals, const size_t *caps, size_t n)
 	}
 	if ((it = calloc(1, sizeof(*it) + total)) == NULL)
 		return (NULL);
+	it->size = sizeof(*it) + total;
 	it->kind = kind;
 	p = it->data;
 	for (i = 0; i < n; i++) {
@@ -788,8 +791,11 @@ writer_main(void *arg)
 		}
 		h->idle = 0;
 		batch = last = h->head;
-		for (n = 1; n < BATCH_MAX && last->next != NULL; n++)
+		h->bytes -= last->size;
+		for (n = 1; n < BATCH_MAX && last->next != NULL; n++) {
 			last = last->next;
+			h->bytes -= last->size;
+		}
 		h->head = last->next;
 		if (h->head == NULL)
 			h->tail = NULL;
@@ -807,6 +813,7 @@ writer_main(void *arg)
 	batch = h->head;
 	h->head = h->tail = NULL;
 	h->depth = 0;
+	h->bytes = 0;
 	h->st.dropped_db += n;
 	h->idle = 1;
 	pthread_cond_broadcast(&h->idle_cv);
@@ -863,6 +870,8 @@ history_open(const char *path, const struct history_opts *o, char *err,
 		h->o.queue_max = HISTORY_QUEUE_MAX;
 	if (h->o.busy_ms <= 0)
 		h->o.busy_ms = HISTORY_BUSY_MS;
+	if (h->o.queue_bytes == 0)
+		h->o.queue_bytes = HISTORY_QUEUE_BYTES;
 	if (h->o.lookup_ms <= 0)
 		h->o.lookup_ms = HISTORY_LOOKUP_MS;
 	if (h->o.log_every <= 0)
@@ -927,18 +936,24 @@ static int
 enqueue(struct history *h, struct hitem *first, struct hitem *last,
     size_t n, const char *what, char *why, size_t whylen)
 {
+	const struct hitem *it;
 	unsigned long dropped;
+	size_t bytes = 0;
 
+	for (it = first; it != NULL; it = it->next)
+		bytes += it->size;
 	pthread_mutex_lock(&h->mu);
-	if (h->stop || h->depth + n > h->o.queue_max) {
+	if (h->stop || h->depth + n > h->o.queue_max ||
+	    h->bytes + bytes > h->o.queue_bytes) {
 		h->st.dropped_full += n;
 		dropped = h->st.dropped_full + h->st.dropped_db;
 		pthread_mutex_unlock(&h->mu);
 		items_free(first);
 		if (why != NULL)
 			snprintf(why, whylen, "history: %s: queue full (%zu "
-			    "records waiting): %s dropped (%lu so far)",
-			    h->path, h->o.queue_max, what, dropped);
+			    "records, %zu octets waiting): %s dropped (%lu so "
+			    "far)", h->path, h->depth, h->bytes, what,
+			    dropped);
 		return (-1);
 	}
 	if (h->tail != NULL)
@@ -947,6 +962,7 @@ enqueue(struct history *h, struct hitem *first, struct hitem *last,
 		h->head = first;
 	h->tail = last;
 	h->depth += n;
+	h->bytes += bytes;
 	h->st.queued += n;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);

@@ -37,7 +37,8 @@
  *
  *	Writes never happen on the caller's path.  history_put_outgoing()
  *	and history_put_bounce() copy the record into a bounded in-memory
- *	queue (o->queue_max records) and return at once; ONE writer thread
+ *	queue (o->queue_max records, o->queue_bytes octets) and return at
+ *	once; ONE writer thread
  *	empties the queue in batches, one transaction per batch.  When the
  *	queue is full the record is dropped, counted, and the put returns
  *	-1 with one log line for the caller in why ("history: queue full
@@ -117,6 +118,7 @@
 
 #define HISTORY_SCHEMA_VERSION	2
 #define HISTORY_QUEUE_MAX	16384	/* records waiting, default */
+#define HISTORY_QUEUE_BYTES	(64u * 1024 * 1024)	/* their memory */
 #define HISTORY_BUSY_MS		2000	/* lock wait of the writer */
 #define HISTORY_LOOKUP_MS	100	/* wait of a lookup, at most */
 
@@ -126,6 +128,7 @@ typedef void	history_log_fn(void *arg, int level, const char *line);
 struct history_opts {
 	int		 retention_days;	/* 0: keep everything */
 	size_t		 queue_max;		/* 0: HISTORY_QUEUE_MAX */
+	size_t		 queue_bytes;		/* 0: HISTORY_QUEUE_BYTES */
 	int		 busy_ms;		/* 0: HISTORY_BUSY_MS */
 	int		 lookup_ms;		/* 0: HISTORY_LOOKUP_MS */
 	int		 log_every;		/* seconds; 0: 60 */

@@ -802,6 +802,44 @@ test_locked(void **state)
 	    (long long)st.written);
 }
 
+/* The queue's memory is bounded too: big records hit queue_bytes. */
+static void
+test_queue_bytes(void **state)
+{
+	struct history_opts o = opts();
+	struct history *h;
+	struct hist_stats st;
+	sqlite3 *lk;
+	char path[512], err[512], why[512], big[900];
+	int i, fails = 0;
+
+	(void)state;
+	db_path(path, sizeof(path), "bytes.db");
+	o.queue_bytes = 64 * 1024;
+	o.busy_ms = 1000;
+	h = history_open(path, &o, err, sizeof(err));
+	assert_non_null(h);
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	/* hold the writer so that the queue only fills */
+	assert_int_equal(sqlite3_open(path, &lk), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(lk, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	for (i = 0; i < 200; i++)
+		if (put_out(h, "Q", big, big, big, time(NULL), why,
+		    sizeof(why)) != 0) {
+			fails++;
+			assert_non_null(strstr(why, "queue full"));
+		}
+	history_stats(h, &st);
+	/* each record is over 2700 octets: at most 64 KiB of them wait */
+	assert_true(fails > 100);
+	assert_true(st.depth * 2700 <= 64 * 1024);
+	sqlite3_exec(lk, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(lk);
+	history_close(h);
+}
+
 /* The file removed while open: said in the log, created again, and the
    records go to the new file. */
 static void
@@ -1112,6 +1150,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_locked),
+		cmocka_unit_test(test_queue_bytes),
 		cmocka_unit_test(test_removed),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_readonly),
