@@ -991,7 +991,8 @@ history_put_outgoing(struct history *h, const struct hist_out *m,
 	set_why(why, whylen, "");
 	if (h == NULL || m == NULL)
 		return (-1);
-	for (i = 0; i < m->nrcpt && rcpts.len < RCPTS_MAX; i++) {
+	for (i = 0; m->rcpts != NULL && i < m->nrcpt && rcpts.len < RCPTS_MAX;
+	    i++) {
 		if (m->rcpts[i] == NULL)
 			continue;
 		if ((rcpts.len && buf_addc(&rcpts, '\n') == -1) ||

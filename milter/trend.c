@@ -163,10 +163,13 @@ key_idle(const struct tkey *k, time_t now, int window)
 }
 
 static struct tkey *
-key_get(struct trend *t, size_t rule, const char *name, time_t now)
+key_get(struct trend *t, size_t rule, const char *fullname, time_t now)
 {
 	struct tkey *k;
+	char name[TREND_NAME_MAX + 1];
 	size_t i, j;
+
+	snprintf(name, sizeof(name), "%s", fullname);	/* cut as stored */
 
 	for (i = 0; i < t->nkeys; i++) {
 		k = t->keys[i];
@@ -186,7 +189,7 @@ key_get(struct trend *t, size_t rule, const char *name, time_t now)
 	}
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return (NULL);
-	if ((k->name = strndup(name, TREND_NAME_MAX)) == NULL) {
+	if ((k->name = strdup(name)) == NULL) {
 		free(k);
 		return (NULL);
 	}

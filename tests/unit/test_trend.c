@@ -190,6 +190,19 @@ test_bounded(void **state)
 	assert_int_equal(trend_note(t, "new.example", DBEB, "b@new.example",
 	    1101, line, sizeof(line)), 1);
 	assert_int_equal(trend_dropped(t), 500);
+	/* a domain longer than a counter keeps is still one counter */
+	{
+		char longd[600];
+		unsigned long before = trend_dropped(t);
+
+		memset(longd, 'l', sizeof(longd) - 1);
+		longd[sizeof(longd) - 1] = '\0';
+		assert_int_equal(trend_note(t, longd, DBEB, "a@l", 1300, line,
+		    sizeof(line)), 0);
+		assert_int_equal(trend_note(t, longd, DBEB, "b@l", 1300, line,
+		    sizeof(line)), 1);
+		assert_int_equal(trend_dropped(t), before);
+	}
 	/* one counter never holds more than its threshold */
 	for (i = 0; i < 100000; i++) {
 		snprintf(rcpt, sizeof(rcpt), "u%d@big.example", i);
