@@ -21,6 +21,10 @@
  *	void	history_match_values(const struct hist_match *m,
  *		    time_t bounced, struct hist_values *v);
  *
+ *	int	history_note_bounce(struct history *h, struct trend *t,
+ *		    const struct report *r, const char *queue_id, time_t when,
+ *		    struct hist_match *m, struct buf *lines);
+ *
  *	int	history_flush(struct history *h, int timeout_ms);
  *	void	history_stats(struct history *h, struct hist_stats *s);
  *
@@ -84,6 +88,16 @@
  *	message_id "<...>" and from (both without control characters, cut
  *	at 256 octets), sent as ISO 8601 UTC, ttb in seconds (>= 0).
  *
+ *	history_note_bounce() is what the daemon does with a decoded bounce,
+ *	in one call: look up the original (history_find_original()), queue
+ *	the bounce with it (history_put_bounce()), and count each failed or
+ *	delayed recipient in the trends (trend_note()).  Either of h and t
+ *	may be NULL (history or trends off).  It appends to lines the log
+ *	lines that came of it, each ending in '\n': "QUEUEID: history:
+ *	..." when a lookup failed or the record was dropped, and each trend
+ *	line that fired.  Returns 1 when m holds the original (use
+ *	history_match_values() for the header and log keys), else 0.
+ *
  *	history_flush() waits until the queue is empty and the writer idle,
  *	at most timeout_ms: 0, or -1 on time out (for tests and programs
  *	that exit; the daemon never calls it on the mail path).
@@ -115,6 +129,7 @@
 
 #include "buf.h"
 #include "report.h"
+#include "trend.h"
 
 #define HISTORY_SCHEMA_VERSION	2
 #define HISTORY_QUEUE_MAX	16384	/* records waiting, default */
@@ -190,6 +205,9 @@ int	history_header(const struct hist_match *, char *, size_t);
 int	history_log_keys(const struct hist_match *, time_t, char *, size_t);
 void	history_match_values(const struct hist_match *, time_t,
 	    struct hist_values *);
+int	history_note_bounce(struct history *, struct trend *,
+	    const struct report *, const char *, time_t, struct hist_match *,
+	    struct buf *);
 int	history_flush(struct history *, int);
 void	history_stats(struct history *, struct hist_stats *);
 int	history_report(const char *, time_t, int, struct buf *, char *,

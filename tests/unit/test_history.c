@@ -601,6 +601,81 @@ test_report(void **state)
 	    -1);
 }
 
+/* ---- the daemon's one call --------------------------------------------- */
+
+static void
+test_note_bounce(void **state)
+{
+	static const struct brow five[] = {
+		{ "u1@contoso.com", "failed", "5.4.1", "userunknown",
+		  "recipient-not-in-directory", "h" },
+		{ "u2@contoso.com", "failed", "5.4.1", "userunknown",
+		  "recipient-not-in-directory", "h" },
+		{ "u3@contoso.com", "delivered", "2.0.0", "delivered",
+		  "recipient-not-in-directory", "" },	/* does not count */
+		{ "u4@contoso.com", "failed", "5.4.1", "userunknown",
+		  "recipient-not-in-directory", "h" },
+	};
+	static const struct brow more[] = {
+		{ "u5@Contoso.com", "failed", "5.4.1", "userunknown",
+		  "recipient-not-in-directory", "h" },
+		{ "u6@contoso.com", "failed", "5.4.1", "userunknown",
+		  "recipient-not-in-directory", "h" },
+	};
+	struct history_opts o = opts();
+	struct history *h;
+	struct trend *t;
+	struct report *r;
+	struct hist_match m;
+	struct buf lines = BUF_INIT;
+	char path[512], err[512], why[256];
+	time_t now = time(NULL);
+
+	(void)state;
+	db_path(path, sizeof(path), "note.db");
+	h = history_open(path, &o, err, sizeof(err));
+	assert_non_null(h);
+	t = trend_new(3600, 5, 3);
+	assert_non_null(t);
+	assert_int_equal(put_out(h, "QN", "<n1@x>", "", "me@x", now - 30,
+	    why, sizeof(why)), 0);
+	assert_int_equal(history_flush(h, 5000), 0);
+	/* 3 counting recipients: no trend yet; the original is found */
+	r = mk_report("<n1@x>", "", "", five, 4);
+	assert_int_equal(history_note_bounce(h, t, r, "B1", now, &m, &lines),
+	    1);
+	assert_string_equal(m.from, "me@x");
+	assert_null(lines.p);
+	report_free(r);
+	/* the 4th and 5th distinct addresses: one trend line, once */
+	r = mk_report("<unknown@x>", "", "", more, 2);
+	assert_int_equal(history_note_bounce(h, t, r, "B2", now + 1, &m,
+	    &lines), 0);
+	assert_non_null(lines.p);
+	assert_string_equal(lines.p, "trend domain=contoso.com "
+	    "cause=recipient-not-in-directory count=5 window=3600 "
+	    "hint=\"the receiving tenant is probably misconfigured: "
+	    "accepted domain or directory sync\"\n");
+	buf_reset(&lines);
+	assert_int_equal(history_note_bounce(h, t, r, "B3", now + 2, &m,
+	    &lines), 0);
+	assert_int_equal(lines.len, 0);
+	report_free(r);
+	assert_int_equal(history_flush(h, 5000), 0);
+	/* rows: 3 + 2 + 2 */
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM bounce"), 7);
+	assert_int_equal(sql_int(path, "SELECT count(*) FROM bounce WHERE "
+	    "orig_sent > 0"), 3);
+	/* trends without history */
+	r = mk_report("", "", "", more, 2);
+	assert_int_equal(history_note_bounce(NULL, t, r, "B4", now + 3, &m,
+	    &lines), 0);
+	report_free(r);
+	buf_free(&lines);
+	trend_free(t);
+	history_close(h);
+}
+
 /* ---- retention ----------------------------------------------------- */
 
 static void
@@ -1147,6 +1222,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_correlate),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_note_bounce),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_concurrent),
 		cmocka_unit_test(test_locked),
