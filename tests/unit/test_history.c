@@ -12,6 +12,14 @@
  *	test_history loop DB		put records until killed
  *	test_history count DB		open (migrate), print the row count
  *	test_history feed DB		write a known history (see feed())
+ *	test_history put DB QID MSGID FROM RCPT
+ *					record one message sent now
+ *	test_history match DB RULES FILE
+ *					decode the bounce in FILE with the
+ *					rules in RULES, tie it to what was
+ *					sent (history_note_bounce) and print
+ *					"found by=... msgid=... from=...
+ *					qid=... ttb=N" and "header: ..."
  *
  * The tool prints the store's log lines on stderr ("log: ...") and a
  * last line "queued=Q written=W dropped_full=F dropped_db=D
@@ -38,8 +46,10 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "bounce.h"
 #include "history.h"
 #include "report.h"
+#include "rules.h"
 
 /* ---- helpers ------------------------------------------------------ */
 
@@ -1154,6 +1164,82 @@ feed(struct history *h)
 }
 
 static int
+tool_put(struct history *h, int argc, char *argv[])
+{
+	struct hist_out m;
+	const char *rcpts[1];
+	char why[512];
+
+	if (argc != 7)
+		return (2);
+	memset(&m, 0, sizeof(m));
+	m.queue_id = argv[3];
+	m.message_id = argv[4];
+	m.from = argv[5];
+	rcpts[0] = argv[6];
+	m.rcpts = rcpts;
+	m.nrcpt = 1;
+	m.when = time(NULL);
+	if (history_put_outgoing(h, &m, why, sizeof(why)) == -1) {
+		fprintf(stderr, "put: %s\n", why);
+		return (1);
+	}
+	return (history_flush(h, 10000) == 0 ? 0 : 1);
+}
+
+static int
+tool_match(struct history *h, int argc, char *argv[])
+{
+	struct rules *rules;
+	struct report *r;
+	struct hist_match m;
+	struct buf msg = BUF_INIT, lines = BUF_INIT;
+	char err[1024], hdr[1024], chunk[65536];
+	size_t n;
+	FILE *f;
+	int found;
+
+	if (argc != 5)
+		return (2);
+	if ((rules = rules_load(argv[3], err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return (1);
+	}
+	if ((f = fopen(argv[4], "r")) == NULL) {
+		perror(argv[4]);
+		rules_free(rules);
+		return (1);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&msg, chunk, n);
+	fclose(f);
+	r = bounce_decode(rules, msg.p != NULL ? msg.p : "", msg.len, NULL);
+	if (r == NULL)
+		return (1);
+	printf("decoded: bounce=%d format=%s orig.message_id=%s "
+	    "orig.queue_id=%s orig.envelope_id=%s\n", r->bounce, r->format,
+	    r->orig.message_id, r->orig.queue_id, r->orig.envelope_id);
+	found = history_note_bounce(h, NULL, r, "TOOL", time(NULL), &m,
+	    &lines);
+	if (lines.p != NULL)
+		fputs(lines.p, stdout);
+	if (found) {
+		history_header(&m, hdr, sizeof(hdr));
+		printf("found by=%s msgid=<%s> from=<%s> qid=%s ttb=%ld\n",
+		    m.by, m.message_id, m.from, m.queue_id,
+		    (long)(time(NULL) - m.sent));
+		printf("header: X-Bounce-Original: %s\n", hdr);
+	} else
+		printf("not found\n");
+	history_flush(h, 10000);
+	report_free(r);
+	buf_free(&msg);
+	buf_free(&lines);
+	rules_free(rules);
+	return (found ? 0 : 3);
+}
+
+static int
 tool(int argc, char *argv[])
 {
 	struct history_opts o = opts();
@@ -1172,6 +1258,12 @@ tool(int argc, char *argv[])
 	if ((h = history_open(argv[2], &o, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "open: %s\n", err);
 		return (1);
+	}
+	if (strcmp(argv[1], "put") == 0 || strcmp(argv[1], "match") == 0) {
+		n = strcmp(argv[1], "put") == 0 ? tool_put(h, argc, argv) :
+		    tool_match(h, argc, argv);
+		history_close(h);
+		return ((int)n);
 	}
 	if (strcmp(argv[1], "feed") == 0) {
 		feed(h);
