@@ -59,6 +59,7 @@ struct trend {
 	int		 threshold[NRULES];
 	struct tkey	*keys[TREND_MAX_KEYS];
 	size_t		 nkeys;
+	size_t		 nent;		/* entries in all counters */
 	unsigned long	 dropped;
 };
 
@@ -102,10 +103,11 @@ trend_new(int window, int dbeb_addresses, int blocked_domains)
 }
 
 static void
-key_free(struct tkey *k)
+key_free(struct trend *t, struct tkey *k)
 {
 	size_t i;
 
+	t->nent -= k->nent;
 	for (i = 0; i < k->nent; i++)
 		free(k->ent[i].name);
 	free(k->ent);
@@ -121,7 +123,7 @@ trend_free(struct trend *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->nkeys; i++)
-		key_free(t->keys[i]);
+		key_free(t, t->keys[i]);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
@@ -139,7 +141,7 @@ trend_dropped(struct trend *t)
 
 /* Drop the entries of k last seen before the window ending at now. */
 static void
-key_expire(struct tkey *k, time_t now, int window)
+key_expire(struct trend *t, struct tkey *k, time_t now, int window)
 {
 	size_t i, j;
 
@@ -150,6 +152,7 @@ key_expire(struct tkey *k, time_t now, int window)
 		}
 		free(k->ent[i].name);
 	}
+	t->nent -= k->nent - j;
 	k->nent = j;
 }
 
@@ -179,7 +182,7 @@ key_get(struct trend *t, size_t rule, const char *fullname, time_t now)
 	if (t->nkeys == TREND_MAX_KEYS) {
 		for (i = j = 0; i < t->nkeys; i++) {
 			if (key_idle(t->keys[i], now, t->window))
-				key_free(t->keys[i]);
+				key_free(t, t->keys[i]);
 			else
 				t->keys[j++] = t->keys[i];
 		}
@@ -200,8 +203,8 @@ key_get(struct trend *t, size_t rule, const char *fullname, time_t now)
 
 /* Count item in k at time now; 0, or -1 when memory ran out. */
 static int
-key_add(struct tkey *k, const char *item, int by_name, time_t now,
-    size_t limit)
+key_add(struct trend *t, struct tkey *k, const char *item, int by_name,
+    time_t now, size_t limit)
 {
 	uint64_t h = hash_lower(item);
 	struct tent *e;
@@ -222,7 +225,10 @@ key_add(struct tkey *k, const char *item, int by_name, time_t now,
 				old = i;
 		free(k->ent[old].name);
 		k->ent[old] = k->ent[--k->nent];
+		t->nent--;
 	}
+	if (t->nent >= TREND_MAX_ENTRIES)
+		return (-1);
 	if (k->nent == k->cap) {
 		cap = k->cap ? k->cap * 2 : 8;
 		if (cap > limit)
@@ -239,6 +245,7 @@ key_add(struct tkey *k, const char *item, int by_name, time_t now,
 	if (by_name && (e->name = strndup(item, TREND_NAME_MAX)) == NULL)
 		return (-1);
 	k->nent++;
+	t->nent++;
 	return (0);
 }
 
@@ -344,10 +351,10 @@ trend_note(struct trend *t, const char *domain, const char *cause,
 			continue;
 		}
 		now = when > k->last ? when : k->last;
-		key_expire(k, now, t->window);
+		key_expire(t, k, now, t->window);
 		if (when <= now - t->window)
 			continue;		/* older than the window */
-		if (key_add(k, item, rules[r].by == BY_DOMAIN, when,
+		if (key_add(t, k, item, rules[r].by == BY_DOMAIN, when,
 		    (size_t)t->threshold[r]) == -1) {
 			t->dropped++;
 			continue;

@@ -36,8 +36,9 @@
  *	order; an event older than the window is ignored.
  *
  *	Memory is bounded: at most TREND_MAX_KEYS counters, each holding at
- *	most its threshold of entries; when the table is full, idle
- *	counters are evicted, and if none is idle the note is dropped and
+ *	most its threshold of entries, TREND_MAX_ENTRIES entries in all
+ *	(a few MiB); when the table is full, idle counters are evicted, and
+ *	if none is idle (or no entry is left) the note is dropped and
  *	counted (trend_dropped()).  Thread-safe.
  */
 #ifndef TREND_H
@@ -48,6 +49,7 @@
 
 #define TREND_MAX_KEYS		4096
 #define TREND_MAX_THRESHOLD	10000
+#define TREND_MAX_ENTRIES	262144	/* items counted in all, at most */
 
 struct trend;
 

@@ -203,6 +203,19 @@ test_bounded(void **state)
 		    sizeof(line)), 1);
 		assert_int_equal(trend_dropped(t), before);
 	}
+	trend_free(t);
+	/* all counters together hold at most TREND_MAX_ENTRIES */
+	t = trend_new(60, TREND_MAX_THRESHOLD, 0);
+	for (i = 0; i < TREND_MAX_ENTRIES + 1000; i++) {
+		snprintf(dom, sizeof(dom), "d%d.example", i % 1000);
+		snprintf(rcpt, sizeof(rcpt), "u%d@%s", i, dom);
+		fired += trend_note(t, dom, DBEB, rcpt, 5000, line,
+		    sizeof(line));
+	}
+	assert_int_equal(fired, 0);
+	assert_int_equal(trend_dropped(t), 1000);
+	trend_free(t);
+	t = trend_new(60, 2, 0);
 	/* one counter never holds more than its threshold */
 	for (i = 0; i < 100000; i++) {
 		snprintf(rcpt, sizeof(rcpt), "u%d@big.example", i);
