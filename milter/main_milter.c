@@ -186,6 +186,8 @@ main(int argc, char *argv[])
 	if (mproc_privileges(user, err, sizeof(err)) == -1)
 		die(EX_CONFIG_, "privileges", err);
 
+	if (mset_stores_open(set, err, sizeof(err)) == -1)
+		die(EX_CONFIG_, "history", err);
 	mlog(LOG_INFO, "NOQUEUE: bounce-milter %s listening on %s%s; "
 	    "configuration %s; rules %s; authserv-id %s", BM_VERSION, sock,
 	    nd > 0 ? " (TCP_NODELAY)" : "",
@@ -214,6 +216,8 @@ main(int argc, char *argv[])
 	mlog(LOG_INFO, "NOQUEUE: bounce-milter stopped%s",
 	    r == MI_SUCCESS ? "" : " (libmilter reported an error)");
 	mset_shutdown();
+	if (mset_busy() == 0)		/* else a thread may still use them */
+		mset_stores_close();
 	mproc_cleanup();
 	return (r == MI_SUCCESS ? 0 : EX_SOFTWARE_);
 }

@@ -18,6 +18,9 @@
  *	int	mset_reload(const struct mopts *o);
  *	void	mset_shutdown(void);
  *	int	mset_busy(void);
+ *	int	mset_stores_open(const struct mset *s, char *err,
+ *		    size_t errlen);
+ *	void	mset_stores_close(void);
  *
  *	Callbacks (milter_cb.c)
  *	extern struct smfiDesc milter_desc;
@@ -39,6 +42,13 @@
  *	(mset_reload: load and check a new set, then swap it in) never
  *	changes the rules under a message in flight; the old set is freed
  *	when its last message is done.
+ *
+ *	The history store and the trend counters are process-wide: opened
+ *	once (mset_stores_open, after fork and the user switch, since the
+ *	store's writer is a thread and its file must belong to the user)
+ *	from the first set's configuration, handed to every set installed
+ *	later, and closed after smfi_main() returns.  Changing history or
+ *	trends in a reload takes a restart (logged).
  */
 #ifndef MILTER_H
 #define MILTER_H
@@ -47,7 +57,9 @@
 
 #include "config.h"
 #include "evidence.h"
+#include "history.h"
 #include "rules.h"
+#include "trend.h"
 
 /* Command line settings that win over the file, kept for reloads. */
 struct mopts {
@@ -66,6 +78,8 @@ struct mset {
 	char			 rules_dir[4096];
 	int			 refs;		/* under the set lock */
 	unsigned long		 generation;
+	struct history		*hist;		/* process-wide, or NULL */
+	struct trend		*trend;		/* process-wide, or NULL */
 };
 
 extern int mlog_verbose;
@@ -83,6 +97,8 @@ int	mset_reload(const struct mopts *);
 void	mset_shutdown(void);
 int	mset_busy(void);
 void	mset_free(struct mset *);
+int	mset_stores_open(const struct mset *, char *, size_t);
+void	mset_stores_close(void);
 
 struct smfiDesc;
 extern struct smfiDesc milter_desc;

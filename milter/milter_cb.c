@@ -20,6 +20,10 @@
  *	Nothing here ever rejects, discards or delays: every internal
  *	problem ends in SMFIS_CONTINUE (or ACCEPT) and one log line.
  */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,7 @@
 #include "milter.h"
 
 #define NFORGE	3
+#define MAX_RCPT_KEPT	1000	/* recipients remembered for the history */
 static const char *const forge_names[NFORGE] = {
 	"X-Bounce-Class", "X-Bounce-Hint", "X-Bounce-Original"
 };
@@ -49,6 +54,12 @@ struct mmsg {
 	int		 candidate;	/* report-like headers */
 	int		 collect;	/* body wanted */
 	unsigned	 forged[NFORGE];
+	int		 outgoing;	/* ours: recorded in the history */
+	char		*from;		/* envelope sender (outgoing only) */
+	char		*envid;		/* ESMTP ENVID= (outgoing only) */
+	char		*msgid;		/* Message-ID header (outgoing only) */
+	char		**rcpts;	/* envelope recipients (outgoing) */
+	size_t		 nrcpt;
 };
 
 struct mconn {
@@ -56,6 +67,7 @@ struct mconn {
 	int		 nr_hdr;	/* SMFIP_NR_HDR granted */
 	int		 skip;		/* SMFIP_SKIP granted */
 	int		 chghdrs;	/* SMFIF_CHGHDRS granted */
+	int		 nr_rcpt;	/* SMFIP_NR_RCPT granted */
 	struct mmsg	*m;
 };
 
@@ -66,6 +78,12 @@ msg_free(struct mconn *c)
 		return;
 	mset_release(c->m->set);
 	buf_free(&c->m->data);
+	free(c->m->from);
+	free(c->m->envid);
+	free(c->m->msgid);
+	while (c->m->nrcpt > 0)
+		free(c->m->rcpts[--c->m->nrcpt]);
+	free(c->m->rcpts);
 	free(c->m);
 	c->m = NULL;
 }
@@ -108,6 +126,58 @@ keep(struct mmsg *m, const void *p, size_t n)
 		m->cut = 1;
 }
 
+/* Is the history store on (decided by the set current now)? */
+static int
+history_wanted(void)
+{
+	struct mset *s = mset_acquire();
+	int on = s != NULL && s->hist != NULL;
+
+	mset_release(s);
+	return (on);
+}
+
+/* Does addr (text) fall in one of the CIDR networks? */
+static int
+in_networks(const char *addr, char *const *nets, size_t n)
+{
+	unsigned char a[16], b[16];
+	char net[64], *slash;
+	int fa, fb, bits, i;
+	size_t k;
+
+	if (addr == NULL)
+		return (0);
+	if (*addr == '[') {		/* Sendmail's [1.2.3.4] */
+		snprintf(net, sizeof(net), "%s", addr + 1);
+		net[strcspn(net, "]")] = '\0';
+		addr = net;
+	}
+	fa = inet_pton(AF_INET, addr, a) == 1 ? 4 :
+	    inet_pton(AF_INET6, strncasecmp(addr, "IPv6:", 5) == 0 ?
+	    addr + 5 : addr, a) == 1 ? 16 : 0;
+	if (fa == 0)
+		return (0);
+	for (k = 0; k < n; k++) {
+		snprintf(net, sizeof(net), "%s", nets[k]);
+		if ((slash = strchr(net, '/')) != NULL)
+			*slash++ = '\0';
+		fb = inet_pton(AF_INET, net, b) == 1 ? 4 :
+		    inet_pton(AF_INET6, net, b) == 1 ? 16 : 0;
+		if (fb != fa)
+			continue;
+		bits = slash != NULL ? atoi(slash) : fa * 8;
+		for (i = 0; bits >= 8; i++, bits -= 8)
+			if (a[i] != b[i])
+				break;
+		if (bits >= 8)
+			continue;
+		if (bits == 0 || ((a[i] ^ b[i]) & (0xff << (8 - bits))) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -129,9 +199,15 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (!c->chghdrs || !(*pf0 & SMFIF_ADDHDRS))
 		mlog(LOG_WARNING, "NOQUEUE: the MTA does not let this milter "
 		    "add and delete headers; nothing will be annotated");
-	want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA |
+	want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NODATA |
 	    SMFIP_NOUNKNOWN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_SKIP;
+	/* recipients matter only to the history of outgoing mail */
+	if (history_wanted())
+		want |= SMFIP_NR_RCPT;
+	else
+		want |= SMFIP_NORCPT;
 	*pf1 = f1 & want;
+	c->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
 	c->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
 	c->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	c->skip = (*pf1 & SMFIP_SKIP) != 0;
@@ -166,6 +242,25 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	while (*a == ' ')
 		a++;
 	m->null_sender = (*a == '\0' || strncmp(a, "<>", 2) == 0);
+	if (!m->null_sender && m->set->hist != NULL) {
+		const char *ca = smfi_getsymval(ctx, "{client_addr}");
+		const char *au = smfi_getsymval(ctx, "{auth_authen}");
+		int i;
+
+		/* ours: authenticated, local (no client), or internal */
+		m->outgoing = (au != NULL && *au != '\0') || ca == NULL ||
+		    *ca == '\0' || in_networks(ca,
+		    m->set->conf.internal_networks,
+		    m->set->conf.n_internal_networks);
+		if (m->outgoing) {
+			m->from = strdup(a);
+			for (i = 1; argv[i] != NULL; i++)
+				if (strncasecmp(argv[i], "ENVID=", 6) == 0) {
+					free(m->envid);
+					m->envid = strdup(argv[i] + 6);
+				}
+		}
+	}
 	if (mlog_verbose > 2)
 		mlog(LOG_DEBUG, "NOQUEUE: mail from %s client=%s auth=%s "
 		    "daemon=%s", a,
@@ -176,6 +271,25 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		    smfi_getsymval(ctx, "{daemon_name}") ?
 		    smfi_getsymval(ctx, "{daemon_name}") : "-");
 	return (nr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+}
+
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	struct mmsg *m;
+	char **nv, *r;
+	sfsistat ok = c != NULL && c->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+
+	if (c == NULL || (m = c->m) == NULL || !m->outgoing ||
+	    argv == NULL || argv[0] == NULL || m->nrcpt >= MAX_RCPT_KEPT)
+		return (ok);
+	if ((nv = realloc(m->rcpts, (m->nrcpt + 1) * sizeof(*nv))) == NULL)
+		return (ok);
+	m->rcpts = nv;
+	if ((r = strdup(argv[0])) != NULL)
+		m->rcpts[m->nrcpt++] = r;
+	return (ok);
 }
 
 /* Headers that make a message worth classifying beyond a null sender. */
@@ -224,6 +338,9 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 			m->forged[i]++;
 	if (!m->candidate && report_like(name, value))
 		m->candidate = 1;
+	if (m->outgoing && m->msgid == NULL &&
+	    strcasecmp(name, "Message-ID") == 0)
+		m->msgid = strndup(value, 998);
 	keep(m, name, strlen(name));
 	keep(m, ": ", 2);
 	for (p = value; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
@@ -233,6 +350,33 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	keep(m, p, strlen(p));
 	keep(m, "\r\n", 2);
 	return (ok);
+}
+
+/* Remember a message we send, so its bounce can be tied back to it. */
+static void
+record_outgoing(SMFICTX *ctx, struct mmsg *m)
+{
+	struct hist_out ho;
+	char qb[80], why[512];
+	const char *q = qid(ctx, qb, sizeof(qb));
+
+	memset(&ho, 0, sizeof(ho));
+	ho.queue_id = q;
+	ho.message_id = m->msgid;
+	ho.envelope_id = m->envid;
+	ho.from = m->from;
+	ho.rcpts = (const char *const *)m->rcpts;
+	ho.nrcpt = m->nrcpt;
+	ho.when = time(NULL);
+	ho.size = m->seen;
+	if (history_put_outgoing(m->set->hist, &ho, why, sizeof(why)) == -1 &&
+	    *why != '\0')
+		mlog(LOG_WARNING, "%s: %s", q, why);
+	else if (mlog_verbose > 0)
+		mlog(LOG_INFO, "%s: outgoing from=%s msgid=%s rcpts=%zu", q,
+		    m->from != NULL ? m->from : "", m->msgid != NULL ?
+		    m->msgid : "", m->nrcpt);
+	m->outgoing = 0;		/* once */
 }
 
 static int
@@ -249,6 +393,8 @@ cb_eoh(SMFICTX *ctx)
 
 	if (c == NULL || (m = c->m) == NULL)
 		return (SMFIS_ACCEPT);
+	if (m->outgoing)
+		record_outgoing(ctx, m);
 	if (!m->null_sender && !m->candidate && !forged_total(m)) {
 		msg_free(c);
 		return (SMFIS_ACCEPT);
@@ -314,6 +460,11 @@ annotate(SMFICTX *ctx, struct mmsg *m, const struct report *r,
     const char *q)
 {
 	struct annotate_opts o;
+	struct annotate_orig og;
+	struct hist_match hm;
+	struct hist_values hv;
+	struct buf hl = BUF_INIT;
+	time_t now = time(NULL);
 	struct annotate_hdrs h = { NULL, 0, 0 };
 	struct buf lines = BUF_INIT;
 	size_t i;
@@ -322,6 +473,16 @@ annotate(SMFICTX *ctx, struct mmsg *m, const struct report *r,
 	o.authserv_id = m->set->authserv;
 	o.max_rcpt = (size_t)m->set->conf.max_header_recipients;
 	o.evidence = m->set->ev != NULL;
+	if ((m->set->hist != NULL || m->set->trend != NULL) &&
+	    history_note_bounce(m->set->hist, m->set->trend, r, q, now, &hm,
+	    &hl) == 1) {
+		history_match_values(&hm, now, &hv);
+		og.message_id = hv.message_id;
+		og.sent = hv.sent;
+		og.from = hv.from;
+		og.ttb = hv.ttb;
+		o.orig = &og;
+	}
 	if (m->set->conf.headers) {
 		if (annotate_headers(r, &o, &h) == -1)
 			mlog(LOG_ERR, "%s: out of memory; no headers added", q);
@@ -338,7 +499,9 @@ annotate(SMFICTX *ctx, struct mmsg *m, const struct report *r,
 	if (annotate_log(&lines, q, r, &o) == -1)
 		mlog(LOG_ERR, "%s: out of memory; log lines lost", q);
 	mlog_lines(LOG_INFO, lines.p);
+	mlog_lines(LOG_NOTICE, hl.p);
 	buf_free(&lines);
+	buf_free(&hl);
 }
 
 static void
@@ -428,7 +591,7 @@ struct smfiDesc milter_desc = {
 	NULL,			/* connect */
 	NULL,			/* helo */
 	cb_envfrom,
-	NULL,			/* envrcpt */
+	cb_envrcpt,
 	cb_header,
 	cb_eoh,
 	cb_body,

@@ -23,6 +23,8 @@
 
 static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
 static struct mset *cur;
+static struct history *hist;
+static struct trend *trend;
 static int busy;
 static unsigned long gen;
 
@@ -87,13 +89,52 @@ mset_evidence(struct mset *s)
 		s->ev = evidence_new(&s->conf);
 }
 
+static void
+hist_log(void *arg, int level, const char *line)
+{
+	(void)arg;
+	mlog(level, "NOQUEUE: %s", line);
+}
+
+int
+mset_stores_open(const struct mset *s, char *err, size_t errlen)
+{
+	struct history_opts ho;
+
+	trend = trend_new(s->conf.trends.window, s->conf.trends.dbeb_addresses,
+	    s->conf.trends.blocked_domains);
+	if (trend == NULL)
+		mlog(LOG_WARNING, "NOQUEUE: out of memory; trends off");
+	if (*s->conf.history.path == '\0')
+		return (0);
+	memset(&ho, 0, sizeof(ho));
+	ho.retention_days = s->conf.history.retention_days;
+	ho.log = hist_log;
+	if ((hist = history_open(s->conf.history.path, &ho, err,
+	    errlen)) == NULL)
+		return (-1);
+	return (0);
+}
+
+void
+mset_stores_close(void)
+{
+	history_close(hist);
+	hist = NULL;
+	trend_free(trend);
+	trend = NULL;
+}
+
 void
 mset_install(struct mset *s)
 {
 	struct mset *old;
 
-	if (s != NULL)
+	if (s != NULL) {
 		mset_evidence(s);
+		s->hist = hist;
+		s->trend = trend;
+	}
 	pthread_mutex_lock(&lk);
 	old = cur;
 	cur = s;
@@ -172,6 +213,14 @@ mset_reload(const struct mopts *o)
 		if (o->user == NULL && differs(old->conf.user, s->conf.user))
 			mlog(LOG_WARNING, "NOQUEUE: reload: user changed; "
 			    "that takes a restart");
+		if (differs(old->conf.history.path, s->conf.history.path) ||
+		    old->conf.trends.window != s->conf.trends.window ||
+		    old->conf.trends.dbeb_addresses !=
+		    s->conf.trends.dbeb_addresses ||
+		    old->conf.trends.blocked_domains !=
+		    s->conf.trends.blocked_domains)
+			mlog(LOG_WARNING, "NOQUEUE: reload: history and "
+			    "trends settings take a restart");
 		if (differs(old->conf.syslog_facility,
 		    s->conf.syslog_facility))
 			mlog_facility(s->conf.syslog_facility);

@@ -64,7 +64,10 @@ socket = "inet:$PMILTER@127.0.0.1";
 rules = "$T/rules";
 authserv_id = "mx.test.example";
 dns = { spf = false; dkim = false; mx = false; };
+history = { path = "$T/hist/history.db"; };
 EOF
+mkdir -p "$T/hist"
+chown nobody "$T/hist"
 start_milter() {
 	"$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
 	mpid=$!
@@ -116,6 +119,11 @@ grep -q '^X-Bounce-Hint: user@reject.example: ' "$f" || fail "own bounce: no X-B
 grep -q ': bounce rcpt=user@reject.example status=5.4.1 reply=550 reason=userunknown cause=recipient-not-in-directory side=address' "$T/milter.log" ||
 	fail "own bounce: no log line"
 echo "ok: Postfix's own bounce annotated (non_smtpd_milters)"
+grep -q '^X-Bounce-Original: message-id=<own.1@origin.example>;' "$f" && grep -A1 '^X-Bounce-Original:' "$f" | grep -q 'sent=2' ||
+	{ show_headers "$f"; fail "own bounce: not tied to its original (X-Bounce-Original)"; }
+grep -q ': bounce rcpt=user@reject.example .* orig_msgid=<own.1@origin.example> sent=[0-9TZ:-]* ttb=[0-9]' "$T/milter.log" ||
+	fail "own bounce: log line without orig_msgid/sent/ttb"
+echo "ok: the history store tied the bounce to the message we sent"
 show_headers "$f"
 grep ': bounce rcpt=user@reject.example' "$T/milter.log" | sed 's/^/    /'
 
