@@ -95,6 +95,7 @@ struct history {
 	/* lookups */
 	pthread_mutex_t	 rmu;
 	sqlite3		*rdb;
+	sqlite3_stmt	*rq[3];		/* by message-id, envelope id, qid */
 	int		 rgen;
 };
 
@@ -829,11 +830,12 @@ writer_main(void *arg)
 
 /* ---- open, close ------------------------------------------------ */
 
+static void reader_close(struct history *);
+
 static void
 history_free(struct history *h)
 {
-	if (h->rdb != NULL)
-		sqlite3_close_v2(h->rdb);
+	reader_close(h);
 	pthread_mutex_destroy(&h->rmu);
 	pthread_cond_destroy(&h->idle_cv);
 	pthread_cond_destroy(&h->cv);
@@ -938,7 +940,7 @@ enqueue(struct history *h, struct hitem *first, struct hitem *last,
 {
 	const struct hitem *it;
 	unsigned long dropped;
-	size_t bytes = 0;
+	size_t bytes = 0, depth, qbytes;
 
 	for (it = first; it != NULL; it = it->next)
 		bytes += it->size;
@@ -947,13 +949,14 @@ enqueue(struct history *h, struct hitem *first, struct hitem *last,
 	    h->bytes + bytes > h->o.queue_bytes) {
 		h->st.dropped_full += n;
 		dropped = h->st.dropped_full + h->st.dropped_db;
+		depth = h->depth;
+		qbytes = h->bytes;
 		pthread_mutex_unlock(&h->mu);
 		items_free(first);
 		if (why != NULL)
 			snprintf(why, whylen, "history: %s: queue full (%zu "
 			    "records, %zu octets waiting): %s dropped (%lu so "
-			    "far)", h->path, h->depth, h->bytes, what,
-			    dropped);
+			    "far)", h->path, depth, qbytes, what, dropped);
 		return (-1);
 	}
 	if (h->tail != NULL)
@@ -1100,6 +1103,20 @@ history_put_bounce(struct history *h, const struct report *r,
 
 /* ---- lookups ---------------------------------------------------- */
 
+static void
+reader_close(struct history *h)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		sqlite3_finalize(h->rq[i]);
+		h->rq[i] = NULL;
+	}
+	if (h->rdb != NULL)
+		sqlite3_close_v2(h->rdb);
+	h->rdb = NULL;
+}
+
 static int
 reader_ready(struct history *h, struct hist_match *out)
 {
@@ -1110,9 +1127,7 @@ reader_ready(struct history *h, struct hist_match *out)
 	pthread_mutex_unlock(&h->mu);
 	if (h->rdb != NULL && h->rgen == gen)
 		return (0);
-	if (h->rdb != NULL)
-		sqlite3_close_v2(h->rdb);
-	h->rdb = NULL;
+	reader_close(h);
 	rc = sqlite3_open_v2(h->path, &h->rdb, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -1130,8 +1145,8 @@ reader_ready(struct history *h, struct hist_match *out)
 
 /* Run one lookup; 1 found, 0 not, -1 error. */
 static int
-lookup(struct history *h, const char *sql, const char *key, const char *by,
-    struct hist_match *out)
+lookup(struct history *h, int i, const char *sql, const char *key,
+    const char *by, struct hist_match *out)
 {
 	sqlite3_stmt *st;
 	const char *s;
@@ -1139,10 +1154,12 @@ lookup(struct history *h, const char *sql, const char *key, const char *by,
 
 	if (*key == '\0')
 		return (0);
-	if (sqlite3_prepare_v2(h->rdb, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (h->rq[i] == NULL && sqlite3_prepare_v3(h->rdb, sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &h->rq[i], NULL) != SQLITE_OK) {
 		copy_str(out->by, sizeof(out->by), sqlite3_errmsg(h->rdb));
 		return (-1);
 	}
+	st = h->rq[i];
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -1161,7 +1178,8 @@ lookup(struct history *h, const char *sql, const char *key, const char *by,
 		copy_str(out->by, sizeof(out->by), sqlite3_errmsg(h->rdb));
 		rc = -1;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return (rc);
 }
 
@@ -1203,9 +1221,9 @@ history_find_original(struct history *h, const struct report *r,
 	}
 	if (reader_ready(h, out) == -1)
 		rc = -1;
-	else if ((rc = lookup(h, q1, msgid, "message-id", out)) == 0 &&
-	    (rc = lookup(h, q2, envid, "envelope-id", out)) == 0)
-		rc = lookup(h, q3, qid, "queue-id", out);
+	else if ((rc = lookup(h, 0, q1, msgid, "message-id", out)) == 0 &&
+	    (rc = lookup(h, 1, q2, envid, "envelope-id", out)) == 0)
+		rc = lookup(h, 2, q3, qid, "queue-id", out);
 	pthread_mutex_unlock(&h->rmu);
 	return (rc);
 }

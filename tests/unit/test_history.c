@@ -427,6 +427,24 @@ test_correlate(void **state)
 	assert_int_equal(history_find_original(h, r, &m), 0);
 	report_free(r);
 	assert_int_equal(history_find_original(NULL, r, &m), 0);
+	{
+		long long t0 = now_us();
+		int i;
+
+		r = mk_report("<m1@example.org>", "", "", NULL, 0);
+		for (i = 0; i < 1000; i++)
+			assert_int_equal(history_find_original(h, r, &m), 1);
+		printf("# lookup by Message-ID: %.1f us each\n",
+		    (double)(now_us() - t0) / 1000);
+		report_free(r);
+		r = mk_report("<none@x>", "none", "NONE", NULL, 0);
+		t0 = now_us();
+		for (i = 0; i < 1000; i++)
+			assert_int_equal(history_find_original(h, r, &m), 0);
+		printf("# lookup, no match (3 queries): %.1f us each\n",
+		    (double)(now_us() - t0) / 1000);
+		report_free(r);
+	}
 
 	/* the bounce: failed and delayed recipients get rows, with the
 	   original; delivered ones do not */
