@@ -144,4 +144,7 @@ if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)
 else
 	echo "ok: inet with TCP_NODELAY (no IPv6 here)"
 fi
+if grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$T"/*.log 2>/dev/null; then
+	bad "sanitizer reports in the logs above"
+fi
 exit $fail
