@@ -6,7 +6,10 @@
  *	ks_c_5601-1987 -> CP949, ISO-8859-1 -> WINDOWS-1252, as mail
  *	software writes them), then looked up in a per-thread cache of
  *	iconv descriptors kept behind a pthread key whose destructor closes
- *	them.
+ *	them.  ISO-2022-JP is read the way Windows and Japanese phones
+ *	write it (NEC/IBM extensions, half-width katakana): rewritten as
+ *	Shift_JIS and decoded as CP932, unless it designates JIS X 0212 or
+ *	0213, which go to glibc's ISO-2022-JP-2/-3.
  */
 #include <errno.h>
 #include <iconv.h>
@@ -220,20 +223,120 @@ room(struct buf *b, size_t need)
 	return (0);
 }
 
+/*
+ * ISO-2022-JP as Windows and many phones write it (CP50220/CP50221):
+ * JIS X 0208 with the NEC and IBM extensions, half-width katakana by
+ * ESC ( I or SO/SI.  glibc knows none of the extensions, so the text
+ * is rewritten as Shift_JIS (an arithmetic mapping) and decoded as
+ * CP932.  Bytes that fit no rule are kept (8-bit ones then decode as
+ * Shift_JIS, which is what such mixed text usually is).  *outp is
+ * malloc'd; -1 when memory ran out.
+ */
+static int
+jis_to_sjis(const char *s, size_t n, char **outp, size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char *o, c1, c2;
+	size_t i, k = 0;
+	enum { ASCII, KANJI, KANA } st = ASCII, shifted = ASCII;
+
+	if ((o = malloc(n + 1)) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (u[i] == 0x1b && n - i >= 3) {
+			if (u[i + 1] == '$' && (u[i + 2] == 'B' || u[i + 2] == '@')) {
+				st = KANJI;
+				i += 2;
+				continue;
+			}
+			if (u[i + 1] == '(' && (u[i + 2] == 'B' || u[i + 2] == 'J')) {
+				st = ASCII;
+				i += 2;
+				continue;
+			}
+			if (u[i + 1] == '(' && u[i + 2] == 'I') {
+				st = KANA;
+				i += 2;
+				continue;
+			}
+		}
+		if (u[i] == 0x0e || u[i] == 0x0f) {	/* SO, SI */
+			if (u[i] == 0x0e && st != KANA)
+				shifted = st, st = KANA;
+			else if (u[i] == 0x0f && st == KANA)
+				st = shifted;
+			continue;
+		}
+		if (u[i] == '\n' || u[i] == '\r') {
+			st = ASCII;		/* lines end in ASCII */
+			o[k++] = u[i];
+			continue;
+		}
+		if (st == KANA && u[i] >= 0x21 && u[i] <= 0x5f) {
+			o[k++] = (unsigned char)(u[i] + 0x80);
+			continue;
+		}
+		if (st == KANJI && u[i] >= 0x21 && u[i] <= 0x7e && i + 1 < n &&
+		    u[i + 1] >= 0x21 && u[i + 1] <= 0x7e) {
+			c1 = u[i];
+			c2 = u[++i];
+			o[k++] = (unsigned char)(((c1 + 1) >> 1) +
+			    (c1 <= 0x5e ? 0x70 : 0xb0));
+			if (c1 & 1)
+				o[k++] = (unsigned char)(c2 + (c2 >= 0x60 ?
+				    0x20 : 0x1f));
+			else
+				o[k++] = (unsigned char)(c2 + 0x7e);
+			continue;
+		}
+		o[k++] = u[i];
+	}
+	o[k] = '\0';
+	*outp = (char *)o;
+	*outlen = k;
+	return (0);
+}
+
+/* Convert with the descriptor of the iconv name iname; see below. */
+static int	conv_cd(iconv_t, const char *, size_t, struct buf *, size_t *);
+
 int
 charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
     size_t *nbad)
 {
-	char norm[NAME_MAX_LEN], *ip, *op;
+	char norm[NAME_MAX_LEN], *sj;
 	const char *iname;
-	size_t ileft, oleft, r;
+	size_t sjlen;
 	iconv_t cd;
+	int r;
 
 	iname = label_iconv(name, norm, sizeof(norm));
 	if (iname == NULL || *iname == '\0')
 		return (1);
+	if (strcmp(iname, "ISO-2022-JP-3") == 0 &&
+	    memmem(s, n, "\x1b$(", 3) == NULL &&
+	    (cd = cd_get("CP932")) != (iconv_t)-1) {
+		/* no JIS X 0212/0213: the Windows reading is a superset */
+		if (jis_to_sjis(s, n, &sj, &sjlen) == -1)
+			return (-1);
+		r = conv_cd(cd, sj, sjlen, out, nbad);
+		free(sj);
+		return (r);
+	}
+	if (strcmp(iname, "ISO-2022-JP-3") == 0 &&
+	    memmem(s, n, "\x1b$(D", 4) != NULL)
+		iname = "ISO-2022-JP-2";	/* JIS X 0212 */
 	if ((cd = cd_get(iname)) == (iconv_t)-1)
 		return (1);
+	return (conv_cd(cd, s, n, out, nbad));
+}
+
+static int
+conv_cd(iconv_t cd, const char *s, size_t n, struct buf *out, size_t *nbad)
+{
+	char *ip, *op;
+	size_t ileft, oleft, r;
+
 	if (nbad != NULL)
 		*nbad = 0;
 	if (n > SIZE_MAX / 4 || room(out, n * 2 + 64) == -1)
