@@ -297,7 +297,7 @@ jis_to_sjis(const char *s, size_t n, char **outp, size_t *outlen)
 	return (0);
 }
 
-/* Convert with the descriptor of the iconv name iname; see below. */
+/* Convert s[0, n) with cd, appending to out (see charset_conv_buf). */
 static int	conv_cd(iconv_t, const char *, size_t, struct buf *, size_t *);
 
 int
