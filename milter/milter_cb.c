@@ -514,6 +514,8 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 
 	memset(&bo, 0, sizeof(bo));
 	bo.evidence = m->set->ev;
+	/* decoded parts stay within a few times what was collected */
+	bo.arena_cap = 2 * m->cap + 8u * 1024 * 1024;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = bounce_decode(m->set->rules, m->data.p != NULL ? m->data.p : "",
 	    m->data.len, &bo);
