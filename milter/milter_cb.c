@@ -191,7 +191,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		mlog(LOG_ERR, "NOQUEUE: out of memory; connection passed "
 		    "unfiltered");
-		return (SMFIS_ACCEPT);
+		/* in negotiation REJECT means "leave me out of this
+		 * connection": the MTA goes on without the milter */
+		return (SMFIS_REJECT);
 	}
 	smfi_setpriv(ctx, c);
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_SETSYMLIST);
