@@ -189,6 +189,24 @@ find_reply(const char *s, const char *status, char out[4])
 	return (0);
 }
 
+/*
+ * Is this a reply code SMTP defines (RFC 5321, 3463's companions, 4954,
+ * 7504)?  Bounces quote other numbers ("522", "542") that are not.
+ */
+static int
+reply_valid(const char *r)
+{
+	static const char *const codes = " 211 214 220 221 250 251 252 354 "
+	    "421 450 451 452 453 454 455 458 459 500 501 502 503 504 521 523 "
+	    "524 525 530 534 535 538 550 551 552 553 554 555 556 557 ";
+	char key[6];
+
+	if (strlen(r) != 3)
+		return (0);
+	snprintf(key, sizeof(key), " %s ", r);
+	return (strstr(codes, key) != NULL);
+}
+
 /* Status a reason clearly implies, for a bounce that states none. */
 static const char *
 implied_detail(const char *reason)
@@ -198,7 +216,7 @@ implied_detail(const char *reason)
 		{ "hasmoved", "1.6" }, { "mailboxfull", "2.2" },
 		{ "exceedlimit", "2.3" }, { "systemfull", "3.1" },
 		{ "mesgtoobig", "3.4" }, { "norelaying", "7.1" },
-		{ "expired", "4.7" }, { "requireptr", "7.25" },
+		{ "requireptr", "7.25" },
 		{ NULL, NULL }
 	};
 	size_t i;
@@ -633,6 +651,11 @@ classify_one(const struct rules *rules, const struct report *r,
 		rc->status_inferred = 1;
 	if (rc->reply[0] == '\0' && diag != NULL)
 		(void)find_reply(diag, rc->status, rc->reply);
+	/* A reply that is no SMTP code, or of another class than the
+	 * status, is some other number: drop it. */
+	if (rc->reply[0] != '\0' && (!reply_valid(rc->reply) ||
+	    (rc->status[0] != '\0' && rc->status[0] != rc->reply[0])))
+		rc->reply[0] = '\0';
 	facts_fill(&f, r, rc, diag, diaglen);
 
 	if (is(r->kind, "arf") || is(rc->reason_hint, "feedback"))
