@@ -55,6 +55,10 @@ static const struct tcase cases[] = {
 	  "table"), "mx.example.jp", "failed", "u@example.jp", NULL, NULL,
 	  NOEV, "5.1.1", "550", "userunknown", "userunknown", "address", 1,
 	  "", NULL },
+	{ "reply of another class than the status is dropped", IN("4.0.0",
+	  "", "", "554 Blocked - see https://dnsbl.example.net/"), "",
+	  "failed", "u@example.jp", NULL, NULL, NOEV, "4.0.0", "", NULL, NULL,
+	  NULL, -1, NULL, NULL },
 	{ "no status, reply + user unknown infers 5.1.1", IN("", "", "RCPT",
 	  "550 <u@example.jp>... User unknown"), "", "failed",
 	  "u@example.jp", NULL, NULL, NOEV, "5.1.1", "550", "userunknown",
@@ -155,10 +159,11 @@ static const struct tcase cases[] = {
 	  "failed", "u@example.com", NULL, NULL, "fail", "none", "eop", NULL,
 	  NULL, "userunknown", "recipient-not-in-directory", "address", 1,
 	  NULL, "spf=fail" },
+	/* 541 is Zoho's own number, no SMTP reply code: not reported. */
 	{ "destination domain", IN("5.4.1", "", "RCPT", "host mx.zoho.com"
 	  "[192.0.2.44] said: 541 5.4.1 Mail rejected by destination domain "
 	  "(in reply to RCPT TO command)"), "mx.zoho.com", "failed",
-	  "u@zoho.example.com", NULL, NULL, NOEV, "5.4.1", "541", "rejected",
+	  "u@zoho.example.com", NULL, NULL, NOEV, "5.4.1", "", "rejected",
 	  "destination-domain-rejected", "recipient", 0, NULL, NULL },
 	{ "blocked IP", IN("5.4.1", "550", "RCPT", "550 5.4.1 Service "
 	  "unavailable, Client host [192.0.2.7] blocked using Spamhaus"), "",
