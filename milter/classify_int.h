@@ -64,6 +64,8 @@ struct rx_scratch {
 	pcre2_match_data	*md;
 	pcre2_match_context	*mc;
 	unsigned long		 nmatch;	/* patterns run (for measuring) */
+	const void		*memo_for;	/* facts the memo belongs to */
+	signed char		 memo[64];	/* per reason set: -1 unknown */
 };
 
 pcre2_code *rx_compile(const char *, size_t, int, struct rf *, char *,

@@ -464,13 +464,25 @@ reason_set_match(const struct rules *rules, const char *name,
     const struct facts *f, struct rx_scratch *sc)
 {
 	const struct rset *s;
+	size_t i;
+	int hit;
 
 	if (rules == NULL || rules->reasons == NULL || f->diaglen == 0 ||
 	    (s = set_find(rules->reasons, name)) == NULL || s->yes == NULL)
 		return (0);
-	if (!rx_match(s->yes, f->diag, f->diaglen, sc))
-		return (0);
-	return (!rx_match(s->no, f->diag, f->diaglen, sc));
+	/* The probes ask about the same sets again and again: remember. */
+	if (sc->memo_for != f) {
+		memset(sc->memo, -1, sizeof(sc->memo));
+		sc->memo_for = f;
+	}
+	i = (size_t)(s - rules->reasons->sets);
+	if (i < sizeof(sc->memo) && sc->memo[i] != -1)
+		return (sc->memo[i]);
+	hit = rx_match(s->yes, f->diag, f->diaglen, sc) &&
+	    !rx_match(s->no, f->diag, f->diaglen, sc);
+	if (i < sizeof(sc->memo))
+		sc->memo[i] = (signed char)hit;
+	return (hit);
 }
 
 /* --- the order of checks ------------------------------------------------ */
@@ -784,6 +796,7 @@ reason_decide(const struct rules *rules, const struct facts *f,
 	struct probe p;
 	const char *r, *const *o;
 
+	sc->memo_for = NULL;	/* a new recipient: forget the last one */
 	if (f->hint != NULL && *f->hint != '\0' && !in_list(f->hint, retry))
 		return (f->hint);
 	if (f->status != NULL && f->status[0] == '2')
