@@ -29,6 +29,7 @@
 #include "fmt.h"
 
 #define DSN_MAX_LINES	200000
+#define DSN_MAX_LINE	16384	/* bytes of a field line kept */
 
 enum dsn_field {
 	DF_NONE, DF_REPORTING_MTA, DF_ARRIVAL, DF_ENVID, DF_QUEUEID,
@@ -227,10 +228,14 @@ fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n)
 			continue;
 		}
 		if (isspace((unsigned char)line[0])) {
-			if (cont != NULL && *cont != NULL)
-				*cont = fmt_append(c->a, *cont, line, len);
+			if (cont != NULL && *cont != NULL &&
+			    strlen(*cont) < DSN_MAX_LINE)
+				*cont = fmt_append(c->a, *cont, line,
+				    len < DSN_MAX_LINE ? len : DSN_MAX_LINE);
 			continue;
 		}
+		if (len > DSN_MAX_LINE)
+			len = DSN_MAX_LINE;
 		f = field_of(line, len, &vpos);
 		cont = NULL;
 		if (f == DF_NONE || f == DF_OTHER)

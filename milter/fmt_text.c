@@ -23,12 +23,15 @@
  *	or by position when the counts agree) where they have none.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
 
 #define TEXT_MAX_LINES	100000
 #define TEXT_MAX_DIAG	8192	/* bytes of diagnostic kept per recipient */
+#define TEXT_MAX_LINE	8192	/* bytes of a line the patterns look at */
+#define TEXT_MAX_ADDR	320	/* longer "addresses" are not recipients */
 
 struct trec {
 	char		*addr;
@@ -178,6 +181,8 @@ scan(struct tstate *t)
 	int started = f->begin.n == 0, ended = 0, open = 0, gotdiag = 0;
 
 	while (nl++ < TEXT_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
+		if (len > TEXT_MAX_LINE)
+			len = TEXT_MAX_LINE;
 		if (f->original.n > 0 &&
 		    fmt_rxv_any(&f->original, line, len, NULL, NULL)) {
 			t->orig = p;
@@ -203,7 +208,7 @@ scan(struct tstate *t)
 		    NULL))
 			continue;
 		if (fmt_rxv_any(&f->rcpt, line, len, &m, NULL) &&
-		    m.s[FG_ADDR] != NULL) {
+		    m.s[FG_ADDR] != NULL && m.n[FG_ADDR] <= TEXT_MAX_ADDR) {
 			if ((cur = trec_new(t)) == NULL)
 				return;
 			cur->addr = fmt_addr(t->c->a, m.s[FG_ADDR],
@@ -386,25 +391,87 @@ refine(struct tstate *t, struct trec *x)
 		take_groups(t, x, &m);
 }
 
-/* Drop a repeated address (keep the first, give it a diag it lacks). */
+/* Records ordered by address (case ignored), then by position. */
+static int
+byaddr(const void *a, const void *b)
+{
+	const struct trec *x = *(const struct trec *const *)a;
+	const struct trec *y = *(const struct trec *const *)b;
+	int c = strcasecmp(x->addr != NULL ? x->addr : "",
+	    y->addr != NULL ? y->addr : "");
+
+	if (c != 0)
+		return (c);
+	return (x < y ? -1 : x > y);
+}
+
+/* t's records sorted by address, in the arena (NULL when out of memory). */
+static struct trec **
+sorted(struct tstate *t)
+{
+	struct trec **v;
+	size_t i;
+
+	if (t->n == 0 || (v = arena_alloc(t->c->a, t->n * sizeof(*v))) == NULL)
+		return (NULL);
+	for (i = 0; i < t->n; i++)
+		v[i] = &t->v[i];
+	qsort(v, t->n, sizeof(*v), byaddr);
+	return (v);
+}
+
+/*
+ * Drop a repeated address: keep the first, give it a diagnostic it
+ * lacks.  O(n log n), for bounces with thousands of recipients.
+ */
 static void
 dedupe(struct tstate *t)
 {
-	size_t i, j, o = 0;
+	struct trec **v;
+	size_t i, o;
 
-	for (i = 0; i < t->n; i++) {
-		for (j = 0; j < o; j++)
-			if (t->v[i].addr != NULL && t->v[j].addr != NULL &&
-			    strcasecmp(t->v[i].addr, t->v[j].addr) == 0)
-				break;
-		if (j < o) {
-			if (t->v[j].diag == NULL)
-				t->v[j].diag = t->v[i].diag;
+	if (t->n < 2 || (v = sorted(t)) == NULL)
+		return;
+	for (i = 1; i < t->n; i++) {
+		if (v[i]->addr == NULL || v[i - 1]->addr == NULL ||
+		    strcasecmp(v[i]->addr, v[i - 1]->addr) != 0)
 			continue;
-		}
-		t->v[o++] = t->v[i];
+		/* v[i] repeats an earlier one: merge into the first */
+		if (v[i - 1]->diag == NULL)
+			v[i - 1]->diag = v[i]->diag;
+		v[i]->addr = NULL;
+		v[i] = v[i - 1];	/* the first stays the reference */
 	}
+	for (i = 0, o = 0; i < t->n; i++)
+		if (t->v[i].addr != NULL)
+			t->v[o++] = t->v[i];
 	t->n = o;
+}
+
+/* The record for addr, by binary search in v (sorted), or NULL. */
+static struct trec *
+lookup(struct trec **v, size_t n, const char *addr)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	if (v == NULL || addr == NULL)
+		return (NULL);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcasecmp(addr, v[mid]->addr != NULL ? v[mid]->addr : "");
+		if (c == 0) {
+			while (mid > 0 && v[mid - 1]->addr != NULL &&
+			    strcasecmp(addr, v[mid - 1]->addr) == 0)
+				mid--;
+			return (v[mid]);
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (NULL);
 }
 
 static const char *
@@ -520,26 +587,24 @@ fmt_text_merge(struct fmt_ctx *c)
 	struct tstate t;
 	struct report *r = c->r;
 	struct rcpt *rc;
-	struct trec none;
-	size_t i, j;
+	struct trec none, *x, **byaddr_v;
+	size_t i;
 	const char *a, *h;
 
 	if (c->fam == NULL)
 		return (0);
 	(void)run(c, &t);
+	byaddr_v = sorted(&t);
 	for (i = 0; i < r->nrcpt; i++) {
 		rc = &r->rcpt[i];
-		for (j = 0; j < t.n; j++)
-			if (t.v[j].addr != NULL && rc->addr != NULL &&
-			    strcasecmp(t.v[j].addr, rc->addr) == 0)
-				break;
-		if (j == t.n && t.n == r->nrcpt)
-			j = i;
-		if (j == t.n && t.n == 1)
-			j = 0;
+		x = lookup(byaddr_v, t.n, rc->addr);
+		if (x == NULL && t.n == r->nrcpt)
+			x = &t.v[i];
+		if (x == NULL && t.n == 1)
+			x = &t.v[0];
 		a = rc->addr;
-		if (j < t.n)
-			to_rcpt(&t, &t.v[j], rc);
+		if (x != NULL)
+			to_rcpt(&t, x, rc);
 		else if (t.shared != NULL || t.transcript != NULL) {
 			memset(&none, 0, sizeof(none));
 			refine(&t, &none);
