@@ -13,10 +13,12 @@ int	fmt_amazonses_detect(struct fmt_ctx *);
 int	fmt_amazonses_parse(struct fmt_ctx *);
 int	fmt_x5_parse(struct fmt_ctx *);
 void	fmt_powermta_fixup(struct fmt_ctx *);
+int	fmt_googleworkspace_detect(struct fmt_ctx *);
 
 const struct fmt_hook fmt_hooks[] = {
 	{ "amazonses", fmt_amazonses_detect, fmt_amazonses_parse, NULL },
 	{ "x5", NULL, fmt_x5_parse, NULL },
 	{ "powermta", NULL, NULL, fmt_powermta_fixup },
+	{ "googleworkspace", fmt_googleworkspace_detect, NULL, NULL },
 	{ NULL, NULL, NULL, NULL }
 };

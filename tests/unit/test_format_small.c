@@ -5,7 +5,8 @@
  *	style of each family (activehunter apachejames biglobe domino
  *	einsundeins fml gmx imailserver kddi mailfoundry mailmarshal
  *	mfilter mimecast mxlogic notes powermta trendmicro verizon x1 x3 x4
- *	x5 x6): the family detected, recipients in bounce order, status,
+ *	x5 x6 googleworkspace): the family detected, recipients in bounce
+ *	order, status,
  *	reply code, command, a piece of the diagnostic and the family's
  *	reason hint; then messages that only look like them (ordinary mail
  *	quoting a marker) and must not be taken for a report of the family.
@@ -473,6 +474,21 @@ static const struct tcase cases[] = {
 	    "suspend" },
 	    { "nohost@bad.example", "5.1.2", "550", "", "host not found",
 	    "hostunknown" } } },
+	{ "googleworkspace: notice without delivery-status fields",
+	  "googleworkspace",
+	  "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+	  "Subject: Delivery Status Notification (Failure)\n"
+	  "X-Failed-Recipients: list@groups.example.com\n"
+	  "\n"
+	  "** Message not delivered **\n"
+	  "\n"
+	  "Your 'Send mail as' settings are out of date.\n"
+	  "\n"
+	  "The response was:\n"
+	  "\n"
+	  "Smtp server does not advertise AUTH capability\n",
+	  1, { { "list@groups.example.com", "", "", "",
+	    "does not advertise AUTH", NULL } } },
 };
 
 /* Ordinary mail that quotes a family's marker: not that family's report. */
@@ -513,6 +529,26 @@ static const struct {
 	  "2 error(s):\n"
 	  "see <dev@example.com> for details\n",
 	  "x6" },
+	{ "a Google report with delivery-status fields",
+	  "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+	  "Subject: Delivery Status Notification (Failure)\n"
+	  "MIME-Version: 1.0\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"G\"\n"
+	  "\n"
+	  "--G\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "** Address not found **\n"
+	  "\n"
+	  "--G\n"
+	  "Content-Type: message/delivery-status\n"
+	  "\n"
+	  "Final-Recipient: rfc822; nobody@example.org\n"
+	  "Action: failed\n"
+	  "Status: 5.1.1\n"
+	  "\n"
+	  "--G--\n",
+	  "googleworkspace" },
 };
 
 static int
@@ -629,7 +665,7 @@ test_loaded(void **state)
 	    "biglobe", "domino", "einsundeins", "fml", "gmx", "imailserver",
 	    "kddi", "mailfoundry", "mailmarshal", "mfilter", "mimecast",
 	    "mxlogic", "notes", "powermta", "trendmicro", "verizon", "x1",
-	    "x3", "x4", "x5", "x6", NULL };
+	    "x3", "x4", "x5", "x6", "googleworkspace", NULL };
 	const struct fmt_family *f;
 	size_t i;
 
