@@ -6,9 +6,8 @@
  *	einsundeins fml gmx imailserver kddi mailfoundry mailmarshal
  *	mfilter mimecast mxlogic notes powermta trendmicro verizon x1 x3 x4
  *	x5 x6 googleworkspace): the family detected, recipients in bounce
- *	order, status,
- *	reply code, command, a piece of the diagnostic and the family's
- *	reason hint; then messages that only look like them (ordinary mail
+ *	order, status, reply code, command, a piece of the diagnostic and
+ *	the family's reason hint; then messages that only look like them (ordinary mail
  *	quoting a marker) and must not be taken for a report of the family.
  *	Uses the real rules/formats/ data and C hooks; runs from the
  *	project root (tests/run does), where rules/ is.
