@@ -7,8 +7,9 @@
  *	mfilter mimecast mxlogic notes powermta trendmicro verizon x1 x3 x4
  *	x5 x6 googleworkspace): the family detected, recipients in bounce
  *	order, status, reply code, command, a piece of the diagnostic and
- *	the family's reason hint; then messages that only look like them (ordinary mail
- *	quoting a marker) and must not be taken for a report of the family.
+ *	the family's reason hint; then messages that only look like them
+ *	(ordinary mail quoting a marker, a Google report with DSN fields)
+ *	and must not be taken for a report of that family.
  *	Uses the real rules/formats/ data and C hooks; runs from the
  *	project root (tests/run does), where rules/ is.
  */
