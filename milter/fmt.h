@@ -228,6 +228,7 @@ int	 fmt_strcasestr(const char *, size_t, const char *);
 int	 fmt_rfc3464_parse(struct fmt_ctx *);
 int	 fmt_rfc3464_text(struct fmt_ctx *);
 int	 fmt_rfc3464_fields(struct fmt_ctx *, const char *, size_t);
+int	 fmt_rfc3464_epilogue(struct fmt_ctx *);
 int	 fmt_text_parse(struct fmt_ctx *);
 int	 fmt_text_merge(struct fmt_ctx *);
 void	 fmt_family_refine(struct fmt_ctx *);

@@ -390,3 +390,39 @@ fmt_rfc3464_text(struct fmt_ctx *c)
 		return (fmt_rfc3464_fields(c, u, ulen));
 	return (0);
 }
+
+/*
+ * Another report after the final boundary of the top-level multipart
+ * (two bounces concatenated without a separator): its DSN fields, when
+ * the epilogue has some.  Returns the recipients added.
+ */
+int
+fmt_rfc3464_epilogue(struct fmt_ctx *c)
+{
+	const struct mime_part *root = c->root;
+	const char *raw, *end, *p, *q;
+	char close[256];
+	size_t blen;
+	int k;
+
+	if (root == NULL || root->boundary == NULL || root->raw == NULL)
+		return (0);
+	blen = strlen(root->boundary);
+	if (blen == 0 || blen > sizeof(close) - 8)
+		return (0);
+	k = snprintf(close, sizeof(close), "--%s--", root->boundary);
+	raw = root->raw;
+	end = raw + root->rawlen;
+	if ((p = memmem(raw, root->rawlen, close, (size_t)k)) == NULL)
+		return (0);
+	p += k;
+	/* only a real second report: a delivery-status part after it */
+	if ((q = memmem(p, (size_t)(end - p), "message/delivery-status",
+	    23)) == NULL)
+		return (0);
+	while (q > p && q[-1] != '\n')
+		q--;
+	if (!has_fields(q, (size_t)(end - q)))
+		return (0);
+	return (fmt_rfc3464_fields(c, q, (size_t)(end - q)));
+}

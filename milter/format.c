@@ -843,6 +843,8 @@ format_parse(const struct rules *rules, struct report *r)
 		r->format = "arf";
 	} else if (c.dsn != NULL) {
 		n = fmt_rfc3464_parse(&c);
+		if (n > 0)
+			n += fmt_rfc3464_epilogue(&c);
 		if (n > 0) {
 			r->kind = "dsn";
 			r->format = f != NULL ? f->id : "rfc3464";
