@@ -345,6 +345,24 @@ static const struct tcase cases[] = {
 	  1, "dsn", "dragonfly", "", 1, {
 		{ "r@example.net", "failed", "5.7.1", "550",
 		  "Relay access denied", NULL } } },
+	{ "last resort: a plain notice naming the recipient",
+	  "From: postmaster@mx.example.org\n"
+	  "Subject: Undeliverable: hello\n"
+	  "\n"
+	  "Did not reach the following recipient: lost@example.net\n"
+	  "\n"
+	  "Original message follows\n"
+	  "From: sender@example.com\n",
+	  1, "dsn", "rfc3464", "", 1, {
+		{ "lost@example.net", "failed", "", "",
+		  "Did not reach the following recipient", NULL } } },
+	{ "a newsletter from postmaster is not a report",
+	  "From: postmaster@example.org\n"
+	  "Subject: Mail delivery changes next week\n"
+	  "\n"
+	  "Dear users,\n"
+	  "write to help@example.org with questions.\n",
+	  0, "", "", "", 0, { { NULL, NULL, NULL, NULL, NULL, NULL } } },
 };
 
 static int
@@ -465,7 +483,7 @@ test_inline_original(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (strcmp(cases[i].format, "qmail") == 0)
+		if (t == NULL && strcmp(cases[i].format, "qmail") == 0)
 			t = &cases[i];
 	assert_non_null(t);
 	r = decode(t->msg, strlen(t->msg), &ret);
@@ -652,6 +670,87 @@ test_load_errors(void **state)
 	rmdir(dir);
 }
 
+/* Engine rules on a private rules directory. */
+static const char *
+write_family(const char *dir, const char *name, const char *body)
+{
+	static char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/formats/%s", dir, name);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(body, fp);
+	fclose(fp);
+	return (path);
+}
+
+static void
+test_engine(void **state)
+{
+	static const char msg[] =
+	    "From: daemon@example.org\n"
+	    "Subject: bounce\n"
+	    "\n"
+	    "intro\n"
+	    "FAILED: one@example.net because it is gone\n"
+	    "  still gone\n"
+	    "FAILED: two@example.net quota\n"
+	    "FAILED: one@example.net again\n"
+	    "=== original ===\n"
+	    "To: x@example.net\n";
+	char dir[] = "/tmp/test_format.XXXXXX", path[512], err[512];
+	struct mime_limits lim = { 32, 1000 };
+	struct rules ru, *saved = R;
+	struct report *r;
+	int ret;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/formats", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	/* "aaa" comes first, matches, finds no recipient line */
+	write_family(dir, "aaa.fmt", "family aaa\norder 1\n"
+	    "header Subject ^bounce$\nrcpt ^NOPE (?<addr>\\S+)$\n");
+	/* "bbb" is tried next; its text rules find two (one repeated) */
+	write_family(dir, "bbb.fmt", "family bbb\norder 2\n"
+	    "header Subject ^bounce$\nbegin ^intro$\n"
+	    "rcpt ^FAILED: (?<addr>\\S+@\\S+) (?<diag>.*)$\n"
+	    "cont indent\noriginal ^=== original ===$\n"
+	    "hint mailboxfull quota\n");
+	/* "ccc" would match too, but only where there is a DSN part */
+	write_family(dir, "ccc.fmt", "family ccc\norder 0\nscope dsn\n"
+	    "header Subject ^bounce$\nrcpt ^FAILED: (?<addr>\\S+)\n");
+	memset(&ru, 0, sizeof(ru));
+	ru.dir = dir;
+	assert_int_equal(format_table_load(&ru, err, sizeof(err)), 0);
+	assert_int_equal(ru.formats->n, 3);
+	R = &ru;
+	r = report_new(0);
+	assert_non_null(r);
+	assert_int_equal(mime_parse(r->a, msg, sizeof(msg) - 1, &lim,
+	    &r->mime), 0);
+	ret = format_parse(R, r);
+	R = saved;
+	assert_int_equal(ret, 1);
+	assert_string_equal(r->format, "bbb");
+	assert_int_equal(r->nrcpt, 2);
+	assert_string_equal(r->rcpt[0].addr, "one@example.net");
+	assert_string_equal(r->rcpt[0].diag,
+	    "because it is gone still gone");
+	assert_null(r->rcpt[0].reason_hint);
+	assert_string_equal(r->rcpt[1].addr, "two@example.net");
+	assert_string_equal(r->rcpt[1].reason_hint, "mailboxfull");
+	assert_non_null(r->original_text);
+	assert_string_equal(r->orig.to, "x@example.net");
+	report_free(r);
+	format_table_free(ru.formats);
+	unlink(write_family(dir, "aaa.fmt", ""));
+	unlink(write_family(dir, "bbb.fmt", ""));
+	unlink(write_family(dir, "ccc.fmt", ""));
+	rmdir(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -665,6 +764,7 @@ main(void)
 		cmocka_unit_test(test_reply_find),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_engine),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
