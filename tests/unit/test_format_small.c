@@ -5,7 +5,8 @@
  *	style of each family (activehunter apachejames biglobe domino
  *	einsundeins fml gmx imailserver kddi mailfoundry mailmarshal
  *	mfilter mimecast mxlogic notes powermta trendmicro verizon x1 x3 x4
- *	x5 x6 googleworkspace): the family detected, recipients in bounce
+ *	x5 x6 googleworkspace, and mcafee amavis among those that mostly
+ *	send RFC 3464 reports): the family detected, recipients in bounce
  *	order, status, reply code, command, a piece of the diagnostic and
  *	the family's reason hint; then messages that only look like them
  *	(ordinary mail quoting a marker, a Google report with DSN fields)
@@ -489,6 +490,43 @@ static const struct tcase cases[] = {
 	  "Smtp server does not advertise AUTH capability\n",
 	  1, { { "list@groups.example.com", "", "", "",
 	    "does not advertise AUTH", NULL } } },
+	{ "mcafee: text without a delivery-status part", "mcafee",
+	  "From: <MAILER-DAEMON@gw.example.jp>\n"
+	  "Subject: Delivery Status\n"
+	  "X-NAI-Header: Modified by McAfee Email and Web Security Appliance\n"
+	  "\n"
+	  "    --- The following addresses had delivery problems ---\n"
+	  "\n"
+	  "<nouser@dest.example.jp>   (550 5.1.1 <nouser@dest.example.jp>... User unknown)\n",
+	  1, { { "nouser@dest.example.jp", "5.1.1", "550", "",
+	    "User unknown", NULL } } },
+	{ "amavis: DSN with the filter's verdict", "amavis",
+	  "From: \"Content-filter at av.example.com\" <postmaster@av.example.com>\n"
+	  "Subject: Undeliverable mail, MTA-BLOCKED\n"
+	  "MIME-Version: 1.0\n"
+	  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"AV\"\n"
+	  "\n"
+	  "--AV\n"
+	  "Content-Type: text/plain\n"
+	  "\n"
+	  "A message from <a@example.org> to:\n"
+	  "-> target@av.example.com\n"
+	  "\n"
+	  "was considered unsolicited bulk e-mail (UBE).\n"
+	  "\n"
+	  "--AV\n"
+	  "Content-Type: message/delivery-status\n"
+	  "\n"
+	  "Reporting-MTA: dns; av.example.com\n"
+	  "\n"
+	  "Final-Recipient: rfc822;target@av.example.com\n"
+	  "Action: failed\n"
+	  "Status: 5.7.0\n"
+	  "Diagnostic-Code: smtp; 554 5.7.0 Reject, id=123-45 - SPAM\n"
+	  "\n"
+	  "--AV--\n",
+	  1, { { "target@av.example.com", "5.7.0", "554", "", "- SPAM",
+	    "spamdetected" } } },
 };
 
 /* Ordinary mail that quotes a family's marker: not that family's report. */
@@ -665,7 +703,9 @@ test_loaded(void **state)
 	    "biglobe", "domino", "einsundeins", "fml", "gmx", "imailserver",
 	    "kddi", "mailfoundry", "mailmarshal", "mfilter", "mimecast",
 	    "mxlogic", "notes", "powermta", "trendmicro", "verizon", "x1",
-	    "x3", "x4", "x5", "x6", "googleworkspace", NULL };
+	    "x3", "x4", "x5", "x6", "googleworkspace", "courier", "mcafee",
+	    "barracuda", "surfcontrol", "yandex", "bigfoot", "amavis",
+	    "sendgrid", NULL };
 	const struct fmt_family *f;
 	size_t i;
 
