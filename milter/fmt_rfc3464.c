@@ -24,6 +24,7 @@
  *	Final-Recipient line and an Action or Status line are both there.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fmt.h"
