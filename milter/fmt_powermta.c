@@ -18,7 +18,9 @@
  *	disabled" is the specific X.2.1 meaning), else from the bounce
  *	category (bad-mailbox, bad-domain, quota-issues, ...).  The
  *	categories "other" and unknown ones leave the decision to the
- *	classifier.  Bounded: at most DSN_LINES lines per part.
+ *	classifier.  Bounded: at most DSN_LINES lines per part, and a
+ *	group whose recipient is not at its own position is looked up
+ *	among the first SEARCH_MAX recipients only.
  */
 #include <ctype.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 #include "fmt.h"
 
 #define DSN_LINES	20000
+#define SEARCH_MAX	256	/* recipients searched out of order */
 
 void	fmt_powermta_fixup(struct fmt_ctx *);
 
@@ -79,28 +82,34 @@ field(const char *line, size_t len, const char *name, const char **v,
 	return (1);
 }
 
+/*
+ * Give g's reason to its recipient: the k-th one when the addresses
+ * agree (the groups are read in the order the recipients were added),
+ * else the first with that address among at most SEARCH_MAX.
+ */
 static void
-apply(struct fmt_ctx *c, const struct group *g)
+apply(struct fmt_ctx *c, const struct group *g, size_t k)
 {
+	struct rcpt *rc = NULL;
 	const char *reason;
 	size_t i;
 
 	reason = g->by_status != NULL ? g->by_status : g->by_category;
 	if (g->addr == NULL || reason == NULL)
 		return;
-	for (i = 0; i < c->r->nrcpt; i++) {
-		struct rcpt *rc = &c->r->rcpt[i];
-
-		if (rc->addr == NULL || strcasecmp(rc->addr, g->addr) != 0)
-			continue;
-		if (rc->reason_hint == NULL)
-			rc->reason_hint = reason;
-		return;
-	}
+	if (k < c->r->nrcpt && c->r->rcpt[k].addr != NULL &&
+	    strcasecmp(c->r->rcpt[k].addr, g->addr) == 0)
+		rc = &c->r->rcpt[k];
+	for (i = 0; rc == NULL && i < c->r->nrcpt && i < SEARCH_MAX; i++)
+		if (c->r->rcpt[i].addr != NULL &&
+		    strcasecmp(c->r->rcpt[i].addr, g->addr) == 0)
+			rc = &c->r->rcpt[i];
+	if (rc != NULL && rc->reason_hint == NULL)
+		rc->reason_hint = reason;
 }
 
 static void
-scan_part(struct fmt_ctx *c, const struct mime_part *p)
+scan_part(struct fmt_ctx *c, const struct mime_part *p, size_t *k)
 {
 	struct group g;
 	const char *s, *end, *line, *v;
@@ -113,7 +122,8 @@ scan_part(struct fmt_ctx *c, const struct mime_part *p)
 	end = s + p->bodylen;
 	while (nl++ < DSN_LINES && fmt_next_line(&s, end, &line, &len)) {
 		if (field(line, len, "Final-Recipient", &v, &vlen)) {
-			apply(c, &g);
+			if (g.addr != NULL)
+				apply(c, &g, (*k)++);
 			memset(&g, 0, sizeof(g));
 			g.addr = fmt_addr(c->a, v, vlen);
 		} else if (field(line, len, "Status", &v, &vlen)) {
@@ -131,14 +141,15 @@ scan_part(struct fmt_ctx *c, const struct mime_part *p)
 					g.by_category = categories[i].reason;
 		}
 	}
-	apply(c, &g);
+	if (g.addr != NULL)
+		apply(c, &g, (*k)++);
 }
 
 void
 fmt_powermta_fixup(struct fmt_ctx *c)
 {
-	size_t i;
+	size_t i, k = 0;
 
 	for (i = 0; i < c->ndsn; i++)
-		scan_part(c, c->dsns[i]);
+		scan_part(c, c->dsns[i], &k);
 }

@@ -723,6 +723,56 @@ test_loaded(void **state)
 	assert_non_null(f->hook->fixup);
 }
 
+/*
+ * A PowerMTA report with many recipients: every group's category reaches
+ * its own recipient (in order), and the work stays linear.
+ */
+static void
+test_powermta_many(void **state)
+{
+	static const char head[] =
+	    "From: postmaster@pmta.example.net\n"
+	    "Subject: Delivery report\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"PM\"\n"
+	    "\n"
+	    "--PM\n"
+	    "Content-Type: text/plain\n"
+	    "\n"
+	    "Hello, this is the mail server on pmta.example.net.\n"
+	    "\n"
+	    "--PM\n"
+	    "Content-Type: message/delivery-status\n"
+	    "\n"
+	    "Reporting-MTA: dns;pmta.example.net\n";
+	enum { N = 3000 };
+	struct report *r;
+	char *msg, *o;
+	size_t cap = sizeof(head) + (size_t)N * 160 + 16, i;
+	int ret;
+
+	(void)state;
+	assert_non_null(msg = malloc(cap));
+	o = msg + snprintf(msg, cap, "%s", head);
+	for (i = 0; i < N; i++)
+		o += snprintf(o, cap - (size_t)(o - msg),
+		    "\nFinal-Recipient: rfc822;u%zu@dest.example.com\n"
+		    "Action: failed\nStatus: 5.0.0\n"
+		    "X-PowerMTA-BounceCategory: %s\n", i,
+		    i % 2 ? "quota-issues" : "bad-domain");
+	snprintf(o, cap - (size_t)(o - msg), "\n--PM--\n");
+	r = decode(msg, &ret);
+	assert_int_equal(ret, 1);
+	assert_string_equal(r->format, "powermta");
+	assert_int_equal(r->nrcpt, N);
+	for (i = 0; i < N; i++)
+		assert_string_equal(r->rcpt[i].reason_hint,
+		    i % 2 ? "mailboxfull" : "hostunknown");
+	report_free(r);
+	free(msg);
+}
+
 int
 main(void)
 {
@@ -730,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_families),
 		cmocka_unit_test(test_lookalikes),
 		cmocka_unit_test(test_loaded),
+		cmocka_unit_test(test_powermta_many),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
