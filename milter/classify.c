@@ -196,7 +196,7 @@ find_reply(const char *s, const char *status, char out[4])
 static int
 reply_valid(const char *r)
 {
-	static const char *const codes = " 211 214 220 221 250 251 252 354 "
+	static const char *const codes = " 211 214 220 221 250 251 252 354 541 "
 	    "421 450 451 452 453 454 455 458 459 500 501 502 503 504 521 523 "
 	    "524 525 530 534 535 538 550 551 552 553 554 555 556 557 ";
 	char key[6];

@@ -55,6 +55,9 @@ static const struct tcase cases[] = {
 	  "table"), "mx.example.jp", "failed", "u@example.jp", NULL, NULL,
 	  NOEV, "5.1.1", "550", "userunknown", "userunknown", "address", 1,
 	  "", NULL },
+	{ "no SMTP code: dropped", IN("5.2.0", "", "", "522 5.2.0 Delivery "
+	  "failed: Over quota"), "", "failed", "u@example.jp", NULL, NULL,
+	  NOEV, "5.2.0", "", "mailboxfull", NULL, NULL, -1, NULL, NULL },
 	{ "reply of another class than the status is dropped", IN("4.0.0",
 	  "", "", "554 Blocked - see https://dnsbl.example.net/"), "",
 	  "failed", "u@example.jp", NULL, NULL, NOEV, "4.0.0", "", NULL, NULL,
@@ -159,11 +162,11 @@ static const struct tcase cases[] = {
 	  "failed", "u@example.com", NULL, NULL, "fail", "none", "eop", NULL,
 	  NULL, "userunknown", "recipient-not-in-directory", "address", 1,
 	  NULL, "spf=fail" },
-	/* 541 is Zoho's own number, no SMTP reply code: not reported. */
+	/* 541: not in RFC 5321, but the catalog's own example (Zoho). */
 	{ "destination domain", IN("5.4.1", "", "RCPT", "host mx.zoho.com"
 	  "[192.0.2.44] said: 541 5.4.1 Mail rejected by destination domain "
 	  "(in reply to RCPT TO command)"), "mx.zoho.com", "failed",
-	  "u@zoho.example.com", NULL, NULL, NOEV, "5.4.1", "", "rejected",
+	  "u@zoho.example.com", NULL, NULL, NOEV, "5.4.1", "541", "rejected",
 	  "destination-domain-rejected", "recipient", 0, NULL, NULL },
 	{ "blocked IP", IN("5.4.1", "550", "RCPT", "550 5.4.1 Service "
 	  "unavailable, Client host [192.0.2.7] blocked using Spamhaus"), "",
