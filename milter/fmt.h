@@ -234,6 +234,7 @@ int	 fmt_text_merge(struct fmt_ctx *);
 void	 fmt_family_refine(struct fmt_ctx *);
 int	 fmt_arf_parse(struct fmt_ctx *);
 int	 fmt_arf_jmrp(struct fmt_ctx *);
+int	 fmt_arf_unsubscribe(struct fmt_ctx *);
 int	 fmt_rfc3834_detect(struct fmt_ctx *);
 int	 fmt_rfc3834_parse(struct fmt_ctx *);
 

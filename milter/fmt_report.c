@@ -3,6 +3,8 @@
  *
  * SYNOPSIS
  *	int	fmt_arf_parse(struct fmt_ctx *c);
+ *	int	fmt_arf_jmrp(struct fmt_ctx *c);
+ *	int	fmt_arf_unsubscribe(struct fmt_ctx *c);
  *	int	fmt_rfc3834_detect(struct fmt_ctx *c);
  *	int	fmt_rfc3834_parse(struct fmt_ctx *c);
  *
@@ -22,7 +24,11 @@
  *	null Return-Path; never when the From or Subject says the message
  *	is a bounce or a notification.  fmt_rfc3834_parse() adds one
  *	recipient: the address that replied (From), with the first lines
- *	of the reply as diagnostic and reason_hint "vacation".
+ *	of the reply as diagnostic and reason_hint "vacation" ("suspend"
+ *	when the reply says the mailbox is no longer in use).
+ *
+ *	fmt_arf_unsubscribe() reads Apple Mail's unsubscribe message
+ *	(X-Apple-Unsubscribe: true) as a feedback report of type opt-out.
  */
 #include <ctype.h>
 #include <string.h>
@@ -175,6 +181,28 @@ fmt_arf_jmrp(struct fmt_ctx *c)
 	return (1);
 }
 
+/*
+ * Apple Mail's one-click unsubscribe (X-Apple-Unsubscribe: true): a
+ * feedback report of type opt-out from the address in From.
+ */
+int
+fmt_arf_unsubscribe(struct fmt_ctx *c)
+{
+	const char *v, *from;
+
+	if (c->dsn != NULL || c->root == NULL)
+		return (0);
+	if ((v = mime_hdr_get(c->root, "X-Apple-Unsubscribe")) == NULL ||
+	    !fmt_strcasestr(v, strlen(v), "true"))
+		return (0);
+	if ((from = mime_hdr_get(c->root, "From")) == NULL)
+		return (0);
+	if (arf_add(c, from, strlen(from), "opt-out",
+	    first_line(c, DIAG_MAX)) == -1)
+		return (0);
+	return (1);
+}
+
 static int
 hdr_has(struct fmt_ctx *c, const char *name, const char *needle)
 {
@@ -265,5 +293,10 @@ fmt_rfc3834_parse(struct fmt_ctx *c)
 	rc->diag = first_line(c, DIAG_MAX);
 	rc->action = "";
 	rc->reason_hint = "vacation";
+	/* "this inbox is no longer in use": the address is gone */
+	if (fmt_strcasestr(c->text, c->textlen, "no longer in use") ||
+	    fmt_strcasestr(c->text, c->textlen, "no longer active") ||
+	    fmt_strcasestr(c->text, c->textlen, "is no longer valid"))
+		rc->reason_hint = "suspend";
 	return (1);
 }

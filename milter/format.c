@@ -837,7 +837,7 @@ format_parse(const struct rules *rules, struct report *r)
 			if (r->format == NULL || *r->format == '\0')
 				r->format = "arf";
 		}
-	} else if (fmt_arf_jmrp(&c) > 0) {
+	} else if (fmt_arf_jmrp(&c) > 0 || fmt_arf_unsubscribe(&c) > 0) {
 		n = 1;
 		r->kind = "arf";
 		r->format = "arf";
