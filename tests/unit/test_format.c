@@ -356,6 +356,26 @@ static const struct tcase cases[] = {
 	  1, "dsn", "rfc3464", "", 1, {
 		{ "lost@example.net", "failed", "", "",
 		  "Did not reach the following recipient", NULL } } },
+	{ "Apple Mail unsubscribe is an opt-out report",
+	  "From: someone@example.net\n"
+	  "To: opt-out-1@example.org\n"
+	  "Subject: unsubscribe\n"
+	  "Auto-Submitted: auto-replied\n"
+	  "X-Apple-Unsubscribe: true\n"
+	  "\n"
+	  "Apple Mail sent this email to unsubscribe.\n",
+	  1, "arf", "arf", "", 1, {
+		{ "someone@example.net", "", "", "", "to unsubscribe",
+		  "feedback" } } },
+	{ "an auto-reply that says the inbox is gone",
+	  "From: <noreply@example.net>\n"
+	  "Subject: AutoResponse: hello\n"
+	  "Auto-Submitted: auto-replied\n"
+	  "\n"
+	  "This inbox is no longer in use. Please write to info@.\n",
+	  1, "autoreply", "rfc3834", "", 1, {
+		{ "noreply@example.net", "", "", "", "no longer in use",
+		  "suspend" } } },
 	{ "a newsletter from postmaster is not a report",
 	  "From: postmaster@example.org\n"
 	  "Subject: Mail delivery changes next week\n"
