@@ -25,7 +25,9 @@
  *	   inner error classified as if it stood alone, which also gives
  *	   the side;
  *	7. while only delayed, side "unknown" becomes "transient" and the
- *	   hint says the message is still being retried;
+ *	   hint says the message is still being retried; the evidence
+ *	   module's sentence (rc->ev.note) and, when SPF/DKIM do not pass,
+ *	   the evidence keys are added to the hint;
  *	8. hard: Sisimai's hard bounce (userunknown, hostunknown, hasmoved,
  *	   and notaccept of class 5).
  *
@@ -709,6 +711,9 @@ classify_one(const struct rules *rules, const struct report *r,
 		if (evs != NULL)
 			rc->hint = join(a, rc->hint, evs);
 	}
+	/* The evidence module's own finding for this recipient. */
+	if (rc->ev.note != NULL && *rc->ev.note != '\0')
+		rc->hint = join(a, rc->hint, rc->ev.note);
 	if (is(rc->action, "delayed")) {
 		if (is(rc->side, "unknown"))
 			rc->side = "transient";
