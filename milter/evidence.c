@@ -47,6 +47,21 @@
  *	rc->ev.note gets one sentence for the hint: the finding that
  *	matters most for that recipient (the MX first when the text is
  *	about relaying, else SPF, then DKIM).
+ *
+ * NOTES
+ *	Resolver.  libspf2's resolv layer and libopendkim's default key
+ *	lookup both go through the libresolv res_* calls: per-thread state
+ *	that cannot be given a server per call or a deadline in
+ *	milliseconds.  Pointing res_ninit() state at dns.resolver would
+ *	work per thread but not bound the time.  Instead every lookup goes
+ *	through ev_dns.c (own UDP/TCP stub, shared mutex-protected cache,
+ *	deadline per call): libspf2 gets it as a custom SPF_dns_server_t
+ *	layer (see ev_spf.c), libopendkim through dkim_set_key_lookup()
+ *	with the message's deadline in the handle's user context.  Tests
+ *	use the same path against dnsmasq on 127.0.0.1 (tests/dns/).
+ *
+ *	The context is read-only after evidence_new() except for the
+ *	cache (locked); tests/unit/test_evidence.c runs four threads on one.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
