@@ -568,11 +568,15 @@ family_detect(struct fmt_ctx *c, const struct fmt_family *f)
 	for (i = 0; i < f->header.n && score < f->need; i++)
 		if (header_match(c, &f->header, i))
 			score++;
+	/* the body patterns cost most: only when they can make the need */
+	if (score + (int)f->body.n < f->need)
+		goto hook;
 	for (i = 0; i < f->body.n && score < f->need; i++)
 		if (fmt_rx_match(f->body.v[i], c->text, c->textlen, NULL))
 			score++;
 	if (f->header.n + f->body.n > 0 && score >= f->need)
 		return (1);
+hook:
 	if (f->hook != NULL && f->hook->detect != NULL)
 		return (f->hook->detect(c) == 1);
 	return (0);
