@@ -554,6 +554,46 @@ sender_domain(const struct report *r)
 	return (e);
 }
 
+/*
+ * Did the returned original already pass an Exchange Online host?  A
+ * relay denial for mail that EOP itself had received ("Received: ... by
+ * X.mail.protection.outlook.com") means EOP was relaying for us: inbound
+ * mail is refused at RCPT, before EOP adds any Received line.
+ */
+static int
+original_via_eop(const struct report *r)
+{
+	const struct mime_part *o;
+	const char *v, *by, *h;
+	size_t it = 0, n;
+	char host[256];
+
+	if (r == NULL || (o = r->original) == NULL)
+		return (0);
+	if (o->nhdrs == 0 && o->child != NULL)
+		o = o->child;	/* the message/rfc822 wrapper */
+	while ((v = mime_hdr_next(o, "Received", &it)) != NULL) {
+		if ((by = strcasestr(v, " by ")) != NULL)
+			h = by + 4;
+		else if (strncasecmp(v, "by ", 3) == 0)
+			h = v + 3;
+		else
+			continue;
+		while (*h == ' ' || *h == '\t')
+			h++;
+		n = strcspn(h, " \t;()[]");
+		if (n == 0 || n >= sizeof(host))
+			continue;
+		memcpy(host, h, n);
+		host[n] = '\0';
+		if ((n > 23 && strcasecmp(host + n - 23,
+		    ".protection.outlook.com") == 0) || (n > 13 &&
+		    strcasecmp(host + n - 13, ".mx.microsoft") == 0))
+			return (1);
+	}
+	return (0);
+}
+
 /* The relay that was refused was our own, through Exchange Online. */
 static int
 eop_outbound(const struct cause_input *in)
@@ -566,6 +606,8 @@ eop_outbound(const struct cause_input *in)
 
 	if (rc != NULL && rc->ev.mx != NULL && (strcmp(rc->ev.mx, "other") == 0 ||
 	    strcmp(rc->ev.mx, "none") == 0))
+		return (1);
+	if (original_via_eop(r))
 		return (1);
 	if (!eop_host_in(in->f->rhost, label, sizeof(label)) &&
 	    !eop_host_in(in->f->diag, label, sizeof(label)))
