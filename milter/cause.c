@@ -664,22 +664,13 @@ cause_auth_failed(const struct rcpt *rc)
 	    dkim_bad));
 }
 
-/* Wording that says the sender stopped retrying, whatever Action says. */
-static int
-gave_up(const char *diag)
-{
-	return (diag != NULL && (strcasestr(diag, "not going to try again") !=
-	    NULL || strcasestr(diag, "giving up") != NULL ||
-	    strcasestr(diag, "retry timeout exceeded") != NULL));
-}
-
 static void
 fill(const struct cause *c, const struct cause_input *in,
     struct cause_result *out)
 {
 	int retried = in->rc != NULL && in->f->status[0] == '4' &&
 	    in->f->action != NULL && (strcmp(in->f->action, "failed") == 0 ||
-	    *in->f->action == '\0' || gave_up(in->f->diag));
+	    *in->f->action == '\0');
 
 	out->cause = c->id;
 	out->reason = c->reason[0] ? c->reason : NULL;
