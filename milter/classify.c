@@ -594,7 +594,7 @@ inner(const struct rules *rules, const struct report *r, struct rcpt *rc,
 	struct facts f;
 	struct cause_input in;
 	struct cause_result cr;
-	const char *reason, *side;
+	const char *reason, *side, *ih, *s;
 	char st[16];
 	int i;
 
@@ -622,12 +622,18 @@ inner(const struct rules *rules, const struct report *r, struct rcpt *rc,
 	if (cr.cause != NULL) {
 		rc->inner_cause = cr.cause;
 		side = cr.side;
+		ih = cr.hint;
 	} else if (*reason != '\0' && !is(reason, "expired") &&
 	    !is(reason, "onhold") && !is(reason, "undefined")) {
 		rc->inner_cause = reason;
 		side = cause_reason_side(rules, reason);
+		ih = cause_reason_hint(rules, reason);
 	} else
 		return;
+	/* Say what the last error was, and what to do about it. */
+	if ((s = arena_printf(r->a, "Last error (%s): %s", rc->inner_cause,
+	    ih != NULL ? ih : "see the diagnostic text.")) != NULL)
+		rc->hint = join(r->a, rc->hint, s);
 	if (side != NULL && !is(side, "unknown") && !is(side, "transient"))
 		rc->side = side;
 }
