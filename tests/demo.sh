@@ -35,7 +35,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 pf_ports
 
 cat >"$T/bm.conf" <<CONF

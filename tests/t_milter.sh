@@ -17,7 +17,8 @@ cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
 cat >"$T/bm.conf" <<CONF
 socket = "unix:$T/sock";
 rules = "${BM_RULES:-$(pwd)/rules}";

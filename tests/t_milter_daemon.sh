@@ -14,6 +14,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/t_daemon.XXXXXX") || exit 1
 chmod 755 "$T"
 pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 RULES="${BM_RULES:-$(pwd)/rules}"

@@ -41,7 +41,7 @@ cleanup() {
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 . tests/milter/postfix.sh
 pf_ports
