@@ -35,8 +35,14 @@
  *	side-delayed S	side while the message is only delayed
  *	evidence NAME	reached from local evidence instead of wording:
  *			"eop-outbound" (the relay was ours, through
- *			Exchange Online) or "auth-failed" (SPF/DKIM of
- *			the returned original do not pass)
+ *			Exchange Online: the refusing EOP host is named
+ *			after the sender's domain, or one EOP host refuses
+ *			recipients of unrelated domains in this bounce, or
+ *			the returned original was already received by an
+ *			EOP host, or the recipient's MX (ev.mx) is not
+ *			EOP) or "auth-failed" (ev.spf/ev.dkim of the
+ *			returned original do not pass; "skipped" never
+ *			counts)
  *	replaces ID...	the causes an evidence block replaces
  *	inner yes	report the inner error (message-expired)
  *	hint TEXT	remediation; several lines are joined.  {domain},
