@@ -633,6 +633,12 @@ log_kv(struct buf *b, const char *k, const char *v, size_t cap)
 	return (r);
 }
 
+int
+annotate_log_kv(struct buf *b, const char *k, const char *v)
+{
+	return (log_kv(b, k, v, ANNOTATE_MAX_VALUE));
+}
+
 static int
 log_one(struct buf *b, const char *qid, const struct report *r,
     const struct rcpt *rc, const struct annotate_opts *o)

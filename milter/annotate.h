@@ -14,6 +14,8 @@
  *	int	annotate_hint_value(struct buf *out, const char *rcpt,
  *		    const char *text, size_t col);
  *	const char *annotate_queueid(const char *qid, char *b, size_t n);
+ *	int	annotate_log_kv(struct buf *out, const char *key,
+ *		    const char *value);
  *
  * DESCRIPTION
  *	Turns a decoded report into what bounce-milter writes, exactly as
@@ -41,6 +43,8 @@
  *	annotate_class_value() and annotate_hint_value() build one value
  *	(col: the column where the value starts, i.e. the header name's
  *	length plus 2).  annotate_queueid() returns a printable queue id.
+ *	annotate_log_kv() appends " key=value" by the log line's quoting
+ *	rules (nothing when value is NULL or empty).
  *
  *	All return 0, or -1 when memory ran out (out is then incomplete).
  */
@@ -95,5 +99,6 @@ int	annotate_class_value(struct buf *, const char *,
 	    const struct annotate_opts *, size_t);
 int	annotate_hint_value(struct buf *, const char *, const char *, size_t);
 const char *annotate_queueid(const char *, char *, size_t);
+int	annotate_log_kv(struct buf *, const char *, const char *);
 
 #endif

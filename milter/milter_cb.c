@@ -60,6 +60,7 @@ struct mmsg {
 	char		*msgid;		/* Message-ID header (outgoing only) */
 	char		**rcpts;	/* envelope recipients (outgoing) */
 	size_t		 nrcpt;
+	size_t		 rcpts_seen;	/* all of them, kept or not */
 };
 
 struct mconn {
@@ -126,17 +127,6 @@ keep(struct mmsg *m, const void *p, size_t n)
 		m->cut = 1;
 }
 
-/* Is the history store on (decided by the set current now)? */
-static int
-history_wanted(void)
-{
-	struct mset *s = mset_acquire();
-	int on = s != NULL && s->hist != NULL;
-
-	mset_release(s);
-	return (on);
-}
-
 /* Does addr (text) fall in one of the CIDR networks? */
 static int
 in_networks(const char *addr, char *const *nets, size_t n)
@@ -201,13 +191,10 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	if (!c->chghdrs || !(*pf0 & SMFIF_ADDHDRS))
 		mlog(LOG_WARNING, "NOQUEUE: the MTA does not let this milter "
 		    "add and delete headers; nothing will be annotated");
+	/* recipients: counted for the outgoing line and the history */
 	want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NODATA |
-	    SMFIP_NOUNKNOWN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_SKIP;
-	/* recipients matter only to the history of outgoing mail */
-	if (history_wanted())
-		want |= SMFIP_NR_RCPT;
-	else
-		want |= SMFIP_NORCPT;
+	    SMFIP_NOUNKNOWN | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |
+	    SMFIP_SKIP;
 	*pf1 = f1 & want;
 	c->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
 	c->nr_mail = (*pf1 & SMFIP_NR_MAIL) != 0;
@@ -244,7 +231,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	while (*a == ' ')
 		a++;
 	m->null_sender = (*a == '\0' || strncmp(a, "<>", 2) == 0);
-	if (!m->null_sender && m->set->hist != NULL) {
+	if (!m->null_sender) {
 		const char *ca = smfi_getsymval(ctx, "{client_addr}");
 		const char *au = smfi_getsymval(ctx, "{auth_authen}");
 		int i;
@@ -284,7 +271,10 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	sfsistat ok = c != NULL && c->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 
 	if (c == NULL || (m = c->m) == NULL || !m->outgoing ||
-	    argv == NULL || argv[0] == NULL || m->nrcpt >= MAX_RCPT_KEPT)
+	    argv == NULL || argv[0] == NULL)
+		return (ok);
+	m->rcpts_seen++;
+	if (m->set->hist == NULL || m->nrcpt >= MAX_RCPT_KEPT)
 		return (ok);
 	if ((nv = realloc(m->rcpts, (m->nrcpt + 1) * sizeof(*nv))) == NULL)
 		return (ok);
@@ -354,12 +344,16 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	return (ok);
 }
 
-/* Remember a message we send, so its bounce can be tied back to it. */
+/*
+ * A message we send: one "outgoing" log line, and a record in the
+ * history store (when on) so its bounce can be tied back to it.
+ */
 static void
 record_outgoing(SMFICTX *ctx, struct mmsg *m)
 {
 	struct hist_out ho;
-	char qb[80], why[512];
+	struct buf line = BUF_INIT;
+	char qb[80], why[512], n[32];
 	const char *q = qid(ctx, qb, sizeof(qb));
 
 	memset(&ho, 0, sizeof(ho));
@@ -371,13 +365,17 @@ record_outgoing(SMFICTX *ctx, struct mmsg *m)
 	ho.nrcpt = m->nrcpt;
 	ho.when = time(NULL);
 	ho.size = m->seen;
-	if (history_put_outgoing(m->set->hist, &ho, why, sizeof(why)) == -1 &&
-	    *why != '\0')
+	if (m->set->hist != NULL && history_put_outgoing(m->set->hist, &ho,
+	    why, sizeof(why)) == -1 && *why != '\0')
 		mlog(LOG_WARNING, "%s: %s", q, why);
-	else if (mlog_verbose > 0)
-		mlog(LOG_INFO, "%s: outgoing from=%s msgid=%s rcpts=%zu", q,
-		    m->from != NULL ? m->from : "", m->msgid != NULL ?
-		    m->msgid : "", m->nrcpt);
+	buf_printf(&line, "%s: outgoing", q);
+	annotate_log_kv(&line, "from", m->from);
+	annotate_log_kv(&line, "msgid", m->msgid);
+	snprintf(n, sizeof(n), "%zu", m->rcpts_seen);
+	annotate_log_kv(&line, "rcpts", n);
+	if (line.p != NULL)
+		mlog(LOG_INFO, "%s", line.p);
+	buf_free(&line);
 	m->outgoing = 0;		/* once */
 }
 

@@ -123,6 +123,8 @@ grep -q '^X-Bounce-Original: message-id=<own.1@origin.example>;' "$f" && grep -A
 	{ show_headers "$f"; fail "own bounce: not tied to its original (X-Bounce-Original)"; }
 grep -q ': bounce rcpt=user@reject.example .* orig_msgid=<own.1@origin.example> sent=[0-9TZ:-]* ttb=[0-9]' "$T/milter.log" ||
 	fail "own bounce: log line without orig_msgid/sent/ttb"
+grep -q ': outgoing from=<sender@origin.example> msgid=<own.1@origin.example> rcpts=1' "$T/milter.log" ||
+	fail "no outgoing line for the message we sent"
 echo "ok: the history store tied the bounce to the message we sent"
 show_headers "$f"
 grep ': bounce rcpt=user@reject.example' "$T/milter.log" | sed 's/^/    /'

@@ -2,7 +2,7 @@
 --
 -- Environment: MT_SOCK (the milter's socket), MT_MSGS (message directory).
 -- msg(name) reads a message file and splits it into headers and body;
--- send(conn, m, sender, qid) runs one whole transaction up to eom;
+-- send(conn, m, sender, qid[, client, rcpts]) runs one transaction to eom;
 -- hdr(conn, name, n) returns the n-th added header (0 = first added).
 -- Every protocol call is checked: a failure stops the script (exit 1).
 
@@ -66,12 +66,15 @@ function M.msg(name)
 	return M.parse(raw)
 end
 
--- one transaction through end of headers
-function M.head(conn, m, sender, qid)
-	if qid then
-		M.call("macro", mt.macro, conn, SMFIC_MAIL, "i", qid)
-	end
+-- one transaction through end of headers; the client is a remote
+-- address unless told (client "127.0.0.1" makes the message ours)
+function M.head(conn, m, sender, qid, client, rcpts)
+	M.call("macro", mt.macro, conn, SMFIC_MAIL, "i", qid or "",
+	    "{client_addr}", client or "198.51.100.25")
 	M.call("mailfrom", mt.mailfrom, conn, sender)
+	for _, r in ipairs(rcpts or {}) do
+		M.call("rcptto " .. r, mt.rcptto, conn, r)
+	end
 	for _, h in ipairs(m.headers) do
 		M.call("header " .. h[1], mt.header, conn, h[1], h[2])
 	end
@@ -89,8 +92,8 @@ function M.tail(conn, m)
 end
 
 -- a whole message; returns the reply to the last step sent
-function M.send(conn, m, sender, qid)
-	M.head(conn, m, sender, qid)
+function M.send(conn, m, sender, qid, client, rcpts)
+	M.head(conn, m, sender, qid, client, rcpts)
 	if mt.getreply(conn) == SMFIR_ACCEPT then return SMFIR_ACCEPT end
 	M.tail(conn, m)
 	return mt.getreply(conn)

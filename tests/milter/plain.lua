@@ -27,6 +27,14 @@ for _, h in ipairs({ "X-Bounce-Class", "X-Bounce-Hint", "X-Failed-Recipients" })
 end
 mt.disconnect(conn)
 
+-- our own mail (from 127.0.0.1): one "outgoing" line, then accepted
+conn = T.connect()
+T.head(conn, m, "<alice@example.org>", "OUT1Q", "127.0.0.1",
+    { "<bob@example.net>", "<carol@example.net>" })
+T.ok(mt.getreply(conn) == SMFIR_ACCEPT, "outgoing mail not accepted at eoh")
+mt.disconnect(conn)
+print("EXPECT-LOG: OUT1Q: outgoing from=<alice@example.org> msgid=<lunch.1@example.org> rcpts=2")
+
 print("NO-LOG: PLAIN1Q")
 print("NO-LOG: PLAIN2Q")
 print("plain: ok")
