@@ -37,7 +37,8 @@ for t in $targets; do
 	fi
 done
 # seconds per target so that all of them take about TOTAL, JOBS at a time
-per=$(( TOTAL * JOBS / n ))
+rounds=$(( (n + JOBS - 1) / JOBS ))
+per=$(( TOTAL / rounds ))
 [ "$per" -ge 5 ] || per=5
 FUZZ_BUILD=$OUT FUZZ_TARGETS="$targets" sh fuzz/run "$per" || status=1
 exit $status
