@@ -217,7 +217,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 	size_t i;
 
 	if (*arg == '\0') {
-		snprintf(err, errlen, "%s: missing argument", kw);
+		snprintf(err, errlen, "%.40s: missing argument", kw);
 		return (-1);
 	}
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
@@ -228,11 +228,11 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 			return (rxv_add(l, NULL, arg, err, errlen));
 		pat = split_word(arg);
 		if (*pat == '\0') {
-			snprintf(err, errlen, "%s: missing pattern", kw);
+			snprintf(err, errlen, "%.40s: missing pattern", kw);
 			return (-1);
 		}
 		if (strcmp(kw, "hint") == 0 && !is_reason(arg)) {
-			snprintf(err, errlen, "hint: unknown reason \"%s\"",
+			snprintf(err, errlen, "hint: unknown reason \"%.40s\"",
 			    arg);
 			return (-1);
 		}
@@ -255,7 +255,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (errno != 0 || *end != '\0' || v < 0 || v > 1000) {
-			snprintf(err, errlen, "%s: a number 0-1000", kw);
+			snprintf(err, errlen, "%.40s: a number 0-1000", kw);
 			return (-1);
 		}
 		if (kw[0] == 'o')
@@ -294,7 +294,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 	}
 	if (strcmp(kw, "hook") == 0) {
 		if ((f->hook = hook_find(arg)) == NULL) {
-			snprintf(err, errlen, "hook: no C hook \"%s\"", arg);
+			snprintf(err, errlen, "hook: no C hook \"%.40s\"", arg);
 			return (-1);
 		}
 		return (0);
@@ -307,7 +307,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 				f->action = acts[i];
 				return (0);
 			}
-		snprintf(err, errlen, "action: unknown action \"%s\"", arg);
+		snprintf(err, errlen, "action: unknown action \"%.40s\"", arg);
 		return (-1);
 	}
 	if (strcmp(kw, "rcpt-header") == 0 || strcmp(kw, "rcpt-original") == 0) {
@@ -320,7 +320,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 		}
 		return (0);
 	}
-	snprintf(err, errlen, "unknown directive \"%s\"", kw);
+	snprintf(err, errlen, "unknown directive \"%.40s\"", kw);
 	return (-1);
 }
 
@@ -427,7 +427,7 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 {
 	struct format_table *t;
 	struct fmt_family **v;
-	char dir[4096], path[4200], *names[FMT_MAX_FILES];
+	char dir[4096], path[4400], *names[FMT_MAX_FILES];
 	struct dirent *de;
 	DIR *d;
 	size_t nn = 0, i, j, len;
