@@ -43,12 +43,12 @@ printf '%s\t%s\t%s\t%s\t%s\n' "missing" 1 -1 0 "a path that does not exist" >>"$
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=98"
 mkdir -p "$T/res"
-cut -f1 "$T/list" | while read -r name; do
-	/usr/bin/time -f '%M %e' -o "$T/res/$name.time" \
-	    timeout -k 5 "$SECS" "$ABUILD/bounce-decode" --json --no-dns \
-	    --rules rules "$T/in/$name" >"$T/res/$name.out" 2>"$T/res/$name.err"
-	echo $? >"$T/res/$name.rc"
-done
+# two at a time (2 cores); each input in its own process, timed alone
+cut -f1 "$T/list" | xargs -P "${BADINPUT_JOBS:-2}" -I NAME sh -c '
+	/usr/bin/time -f "%M %e" -o "$1/res/$2.time" \
+	    timeout -k 5 "$3" "$4/bounce-decode" --json --no-dns \
+	    --rules rules "$1/in/$2" >"$1/res/$2.out" 2>"$1/res/$2.err"
+	echo $? >"$1/res/$2.rc"' sh "$T" NAME "$SECS" "$ABUILD"
 python3 - "$T/list" "$T/res" "$SECS" "$RSS" <<'PY'
 import json, sys
 lst, res, secs, rsslim = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
