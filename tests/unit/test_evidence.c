@@ -767,7 +767,7 @@ test_deadline(void **state)
 	    EV_DNS_TIMEOUT);
 	el = ev_now_ms() - t0;
 	assert_null(a);
-	assert_true(el >= 300 && el < 400);
+	assert_true(el >= 300 && el < 450);	/* slack for a busy machine */
 	ev_dns_free(d);
 
 	/* a whole message: every lookup shares the one deadline */
@@ -782,7 +782,7 @@ test_deadline(void **state)
 	el = ev_now_ms() - t0;
 	print_message("evidence_run against a black hole: %lld ms "
 	    "(dns.timeout_ms 300)\n", (long long)el);
-	assert_true(el < 400);
+	assert_true(el < 450);
 	assert_string_equal(r->rcpt[0].ev.spf, "skipped");
 	assert_string_equal(r->rcpt[0].ev.mx, "skipped");
 	assert_string_equal(r->rcpt[2].ev.mx, "skipped");
