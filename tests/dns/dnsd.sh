@@ -97,20 +97,31 @@ start)
 	[ "$(id -u)" = 0 ] && user="--user=root"
 	for try in 1 2 3 4 5 6 7 8; do
 		port=$(randport)
-		rm -f "$dir/pid"
-		# daemon mode: dnsmasq binds, then forks; a bind failure exits 2
-		if "$bin" --conf-file="$dir/dnsmasq.conf" --port="$port" \
-		    --pid-file="$dir/pid" $user >"$dir/dnsmasq.log" 2>&1; then
-			i=0
-			while [ ! -s "$dir/pid" ] && [ $i -lt 50 ]; do
-				sleep 0.1; i=$((i + 1))
-			done
+		rm -f "$dir/pid" "$dir/dnsmasq.log"
+		# in the foreground under timeout(1): a test that dies leaves
+		# no server running for more than ten minutes
+		timeout 600 "$bin" --keep-in-foreground \
+		    --conf-file="$dir/dnsmasq.conf" --port="$port" \
+		    --log-facility="$dir/dnsmasq.log" $user \
+		    >"$dir/dnsmasq.out" 2>&1 &
+		pid=$!
+		i=0
+		while [ $i -lt 50 ]; do
+			kill -0 $pid 2>/dev/null || break
+			grep -q started "$dir/dnsmasq.log" 2>/dev/null && break
+			sleep 0.1; i=$((i + 1))
+		done
+		if kill -0 $pid 2>/dev/null &&
+		    grep -q started "$dir/dnsmasq.log" 2>/dev/null; then
+			echo "$pid" > "$dir/pid"
 			echo "$port" > "$dir/port"
 			exit 0
 		fi
+		kill $pid 2>/dev/null
+		cat "$dir/dnsmasq.out" "$dir/dnsmasq.log" >> "$dir/dnsmasq.err" 2>/dev/null
 	done
 	echo "dnsmasq would not start:" >&2
-	cat "$dir/dnsmasq.log" >&2
+	cat "$dir/dnsmasq.err" >&2
 	echo "dnsmasq failed to start (see above)"
 	exit 1
 	;;
