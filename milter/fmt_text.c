@@ -511,6 +511,10 @@ to_rcpt(struct tstate *t, const struct trec *x, struct rcpt *rc)
 		rc->action = f->action;
 	if (rc->reason_hint == NULL && (h = hint_for(f, rc->diag)) != NULL)
 		rc->reason_hint = h;
+	/* the notice's own wording before the list speaks for all */
+	if (rc->reason_hint == NULL && t->shared != NULL &&
+	    (h = hint_for(f, t->shared)) != NULL)
+		rc->reason_hint = h;
 	if (f->delayed.n > 0 && ((rc->diag != NULL && fmt_rxv_any(&f->delayed,
 	    rc->diag, strlen(rc->diag), NULL, NULL)) || fmt_rxv_any(&f->delayed,
 	    t->c->subject, strlen(t->c->subject), NULL, NULL)))
