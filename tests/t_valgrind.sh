@@ -25,7 +25,7 @@ cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 VG="valgrind --tool=memcheck --error-exitcode=97 --leak-check=full
     --errors-for-leak-kinds=definite --show-leak-kinds=definite
     --track-origins=no --num-callers=20 --suppressions=$ROOT/tests/valgrind.supp"
