@@ -467,6 +467,30 @@ notice_part(const struct report *r, const struct mime_part *p, int depth)
 }
 
 /*
+ * Per-recipient searches of the notice and the delivery-status part only
+ * refine the SMTP command; past this many recipients they are skipped, so
+ * the work per report stays linear (a 10,000-recipient report).
+ */
+#define SCAN_MAX_RCPTS	256
+
+/* Case-insensitive search for needle in the first n bytes of h. */
+static const char *
+find_ci(const char *h, size_t n, const char *needle)
+{
+	size_t i, m = strlen(needle);
+	int c0;
+
+	if (m == 0 || m > n)
+		return (NULL);
+	c0 = tolower((unsigned char)needle[0]);
+	for (i = 0; i + m <= n; i++)
+		if (tolower((unsigned char)h[i]) == c0 &&
+		    strncasecmp(h + i, needle, m) == 0)
+			return (h + i);
+	return (NULL);
+}
+
+/*
  * The command, when the parser could not tell: from the diagnostic, else
  * from the human-readable notice, near the recipient's address when the
  * notice names it, or when every mention in the notice agrees.
@@ -484,9 +508,10 @@ infer_command(const struct report *r, const struct rcpt *rc)
 	if ((np = notice_part(r, r->mime.root, 0)) == NULL)
 		return (NULL);
 	lim = np->bodylen < 65536 ? np->bodylen : 65536;
+	if (r->nrcpt > SCAN_MAX_RCPTS)
+		return (NULL);
 	if (rc->addr != NULL && *rc->addr != '\0' &&
-	    (at = strcasestr(np->body, rc->addr)) != NULL &&
-	    (size_t)(at - np->body) < lim) {
+	    (at = find_ci(np->body, lim, rc->addr)) != NULL) {
 		/* From the start of the address's line (">>> RCPT To:<a>"). */
 		for (back = 0; at > np->body && at[-1] != '\n' && back < 512;
 		    back++)
@@ -530,10 +555,12 @@ xunix_diag(const struct report *r, const struct rcpt *rc)
 	if (r == NULL || (p = dsn_part(r, r->mime.root, 0)) == NULL ||
 	    p->body == NULL)
 		return (0);
+	if (r->nrcpt > SCAN_MAX_RCPTS)
+		return (0);
 	at = p->body;
 	n = p->bodylen < 65536 ? p->bodylen : 65536;
 	if (rc->addr != NULL && *rc->addr != '\0' &&
-	    (at = strcasestr(p->body, rc->addr)) == NULL) {
+	    (at = find_ci(p->body, n, rc->addr)) == NULL) {
 		if (r->nrcpt > 1)
 			return (0);
 		at = p->body;
