@@ -95,7 +95,6 @@ const char *reason_decide(const struct rules *, const struct facts *,
 	    struct rx_scratch *);
 int	 reason_set_match(const struct rules *, const char *,
 	    const struct facts *, struct rx_scratch *);
-int	 reason_known(const char *);
 
 struct cause_result {
 	const char	*cause;		/* id, or NULL when none matched */

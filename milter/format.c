@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "fmt.h"
 
 #define FMT_MAX_LINE	4096	/* longest rules line */
@@ -121,29 +122,6 @@ format_table_free(struct format_table *t)
 	free(t);
 }
 
-static const char *const reasons[] = {
-	"authfailure", "badreputation", "blocked", "contenterror",
-	"delivered", "exceedlimit", "expired", "failedstarttls", "feedback",
-	"filtered", "hasmoved", "hostunknown", "mailboxfull", "mailererror",
-	"mesgtoobig", "networkerror", "norelaying", "notaccept",
-	"notcompliantrfc", "onhold", "policyviolation", "rejected",
-	"requireptr", "securityerror", "spamdetected", "speeding",
-	"suppressed", "suspend", "syntaxerror", "systemerror", "systemfull",
-	"toomanyconn", "undefined", "userunknown", "vacation",
-	"virusdetected", NULL
-};
-
-static int
-is_reason(const char *s)
-{
-	size_t i;
-
-	for (i = 0; reasons[i] != NULL; i++)
-		if (strcmp(reasons[i], s) == 0)
-			return (1);
-	return (0);
-}
-
 static int
 valid_id(const char *s)
 {
@@ -231,7 +209,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 			snprintf(err, errlen, "%.40s: missing pattern", kw);
 			return (-1);
 		}
-		if (strcmp(kw, "hint") == 0 && !is_reason(arg)) {
+		if (strcmp(kw, "hint") == 0 && !reason_known(arg)) {
 			snprintf(err, errlen, "hint: unknown reason \"%.40s\"",
 			    arg);
 			return (-1);

@@ -198,8 +198,8 @@ norm_msgid(char *dst, size_t len, const char *s)
 	dst[n] = '\0';
 }
 
-static void
-rcpt_domain(char *dst, size_t len, const char *addr)
+void
+history_domain(char *dst, size_t len, const char *addr)
 {
 	const char *at;
 	size_t n, i;
@@ -1060,7 +1060,7 @@ history_put_bounce(struct history *h, const struct report *r,
 		rc = &r->rcpt[i];
 		if (!bounce_row(r, rc))
 			continue;
-		rcpt_domain(domain, sizeof(domain), rc->addr);
+		history_domain(domain, sizeof(domain), rc->addr);
 		vals[B_QID] = queue_id;
 		vals[B_RCPT] = rc->addr;
 		vals[B_DOMAIN] = domain;

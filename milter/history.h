@@ -31,6 +31,7 @@
  *	int	history_report(const char *path, time_t since, int json,
  *		    struct buf *out, char *err, size_t errlen);
  *	int	history_parse_since(const char *s, long *seconds);
+ *	void	history_domain(char *dst, size_t len, const char *addr);
  *
  * DESCRIPTION
  *	The store is one SQLite database in WAL mode.  Its schema carries
@@ -109,7 +110,8 @@
  *	last seen, matched originals, the latest hint; as a table for
  *	people or (json != 0) as one JSON object.  history_parse_since()
  *	reads "90", "30m", "24h", "7d", "2w" into seconds.  Both return 0
- *	or -1 (err says why).
+ *	or -1 (err says why).  history_domain() writes the lower-case domain
+ *	of addr ("" when it has none) into dst, cut to len - 1 bytes.
  *
  *	history_close() stops taking records, writes what is queued for at
  *	most 5 seconds (the rest is dropped, and logged), stops the writer
@@ -213,5 +215,6 @@ void	history_stats(struct history *, struct hist_stats *);
 int	history_report(const char *, time_t, int, struct buf *, char *,
 	    size_t);
 int	history_parse_since(const char *, long *);
+void	history_domain(char *, size_t, const char *);
 
 #endif

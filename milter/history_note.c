@@ -3,7 +3,6 @@
  *	trends, in one call for the daemon; see history.h
  *	(history_note_bounce)
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "history.h"
@@ -20,26 +19,6 @@ counts(const struct report *r, const struct rcpt *rc)
 		return (1);
 	return (strcmp(a, "delivered") != 0 && strcmp(a, "relayed") != 0 &&
 	    strcmp(a, "expanded") != 0);
-}
-
-static void
-domain_of(char *dst, size_t len, const char *addr)
-{
-	const char *at;
-	size_t n, i;
-
-	dst[0] = '\0';
-	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
-		return;
-	at++;
-	n = strcspn(at, "> \t");
-	while (n > 0 && at[n - 1] == '.')
-		n--;
-	if (n >= len)
-		n = len - 1;
-	for (i = 0; i < n; i++)
-		dst[i] = (char)tolower((unsigned char)at[i]);
-	dst[n] = '\0';
 }
 
 int
@@ -69,7 +48,7 @@ history_note_bounce(struct history *h, struct trend *t,
 		rc = &r->rcpt[i];
 		if (!counts(r, rc) || rc->cause == NULL)
 			continue;
-		domain_of(dom, sizeof(dom), rc->addr);
+		history_domain(dom, sizeof(dom), rc->addr);
 		if (trend_note(t, dom, rc->cause, rc->addr, when, line,
 		    sizeof(line)) == 1)
 			buf_printf(lines, "%s\n", line);
