@@ -1027,8 +1027,8 @@ history_put_outgoing(struct history *h, const struct hist_out *m,
 }
 
 /* Which recipients of a report get a row. */
-static int
-bounce_row(const struct report *r, const struct rcpt *rc)
+int
+history_rcpt_counts(const struct report *r, const struct rcpt *rc)
 {
 	const char *a = rc->action != NULL ? rc->action : "";
 
@@ -1058,7 +1058,7 @@ history_put_bounce(struct history *h, const struct report *r,
 	norm_msgid(msgid, sizeof(msgid), r->orig.message_id);
 	for (i = 0; i < r->nrcpt; i++) {
 		rc = &r->rcpt[i];
-		if (!bounce_row(r, rc))
+		if (!history_rcpt_counts(r, rc))
 			continue;
 		history_domain(domain, sizeof(domain), rc->addr);
 		vals[B_QID] = queue_id;

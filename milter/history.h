@@ -32,6 +32,7 @@
  *		    struct buf *out, char *err, size_t errlen);
  *	int	history_parse_since(const char *s, long *seconds);
  *	void	history_domain(char *dst, size_t len, const char *addr);
+ *	int	history_rcpt_counts(const struct report *r, const struct rcpt *rc);
  *
  * DESCRIPTION
  *	The store is one SQLite database in WAL mode.  Its schema carries
@@ -112,6 +113,8 @@
  *	reads "90", "30m", "24h", "7d", "2w" into seconds.  Both return 0
  *	or -1 (err says why).  history_domain() writes the lower-case domain
  *	of addr ("" when it has none) into dst, cut to len - 1 bytes.
+ *	history_rcpt_counts() is 1 for a recipient that gets a history row
+ *	(and a trend note): failed or delayed, or any ARF/auto-reply one.
  *
  *	history_close() stops taking records, writes what is queued for at
  *	most 5 seconds (the rest is dropped, and logged), stops the writer
@@ -216,5 +219,6 @@ int	history_report(const char *, time_t, int, struct buf *, char *,
 	    size_t);
 int	history_parse_since(const char *, long *);
 void	history_domain(char *, size_t, const char *);
+int	history_rcpt_counts(const struct report *, const struct rcpt *);
 
 #endif

@@ -8,19 +8,6 @@
 #include "history.h"
 #include "trend.h"
 
-/* The recipients that count: as history_put_bounce() records them. */
-static int
-counts(const struct report *r, const struct rcpt *rc)
-{
-	const char *a = rc->action != NULL ? rc->action : "";
-
-	if (r->kind != NULL && (strcmp(r->kind, "arf") == 0 ||
-	    strcmp(r->kind, "autoreply") == 0))
-		return (1);
-	return (strcmp(a, "delivered") != 0 && strcmp(a, "relayed") != 0 &&
-	    strcmp(a, "expanded") != 0);
-}
-
 int
 history_note_bounce(struct history *h, struct trend *t,
     const struct report *r, const char *queue_id, time_t when,
@@ -46,7 +33,7 @@ history_note_bounce(struct history *h, struct trend *t,
 	}
 	for (i = 0; t != NULL && i < r->nrcpt; i++) {
 		rc = &r->rcpt[i];
-		if (!counts(r, rc) || rc->cause == NULL)
+		if (!history_rcpt_counts(r, rc) || rc->cause == NULL)
 			continue;
 		history_domain(dom, sizeof(dom), rc->addr);
 		if (trend_note(t, dom, rc->cause, rc->addr, when, line,
