@@ -10,17 +10,22 @@
  *		   X-Bounce-* copies, notes report-like headers.
  *	eoh	   a message that is no bounce candidate and carries no
  *		   forged header needs nothing: SMFIS_ACCEPT here.
- *	body	   collects the body of a candidate up to the cap; past it,
- *		   or for a message kept only for its forged headers, SKIP.
+ *	body	   collects the body of a candidate up to the cap (the first
+ *		   64 KiB in memory, the rest in an unnamed file in $TMPDIR
+ *		   or /tmp: see spool.h); past the cap, or for a message
+ *		   kept only for its forged headers, SKIP.
  *	eom	   deletes every X-Bounce-Class/-Hint/-Original (highest
- *		   index first), classifies a candidate, adds its own
- *		   headers, logs one line per failed recipient.
+ *		   index first), classifies a candidate (at most two parses
+ *		   per CPU at once, so many large bounces ending together do
+ *		   not all hold their parse memory at the same time), adds
+ *		   its own headers, logs one line per failed recipient.
  *	abort, close: free the message (and connection) state.
  *
  *	Nothing here ever rejects, discards or delays: every internal
  *	problem ends in SMFIS_CONTINUE (or ACCEPT) and one log line.
  */
 #include <sys/socket.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -30,6 +35,7 @@
 #include <strings.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -37,19 +43,19 @@
 #include "bounce.h"
 #include "buf.h"
 #include "milter.h"
+#include "spool.h"
 
 #define NFORGE	3
 #define MAX_RCPT_KEPT	1000	/* recipients remembered for the history */
+#define SPOOL_MEM	(64u * 1024)	/* past this a message spills to a file */
 static const char *const forge_names[NFORGE] = {
 	"X-Bounce-Class", "X-Bounce-Hint", "X-Bounce-Original"
 };
 
 struct mmsg {
 	struct mset	*set;
-	struct buf	 data;		/* headers + body as collected */
-	size_t		 cap;
-	size_t		 seen;		/* octets offered, collected or not */
-	int		 cut;
+	struct spool	 sp;		/* headers + body as collected */
+	int		 spill_logged;
 	int		 null_sender;
 	int		 candidate;	/* report-like headers */
 	int		 collect;	/* body wanted */
@@ -72,13 +78,22 @@ struct mconn {
 	struct mmsg	*m;
 };
 
+/* Where large messages spill: $TMPDIR, else /tmp (private under systemd). */
+static const char *
+spool_dir(void)
+{
+	const char *d = getenv("TMPDIR");
+
+	return (d != NULL && *d == '/' ? d : "/tmp");
+}
+
 static void
 msg_free(struct mconn *c)
 {
 	if (c == NULL || c->m == NULL)
 		return;
 	mset_release(c->m->set);
-	buf_free(&c->m->data);
+	spool_free(&c->m->sp);
 	free(c->m->from);
 	free(c->m->envid);
 	free(c->m->msgid);
@@ -101,7 +116,8 @@ msg_new(struct mconn *c)
 		free(m);
 		return (NULL);
 	}
-	m->cap = m->set->conf.max_message_size;
+	spool_init(&m->sp, SPOOL_MEM, m->set->conf.max_message_size,
+	    spool_dir());
 	c->m = m;
 	return (m);
 }
@@ -116,15 +132,10 @@ qid(SMFICTX *ctx, char *b, size_t n)
 static void
 keep(struct mmsg *m, const void *p, size_t n)
 {
-	m->seen += n;
-	if (m->cut)
-		return;
-	if (m->data.len + n > m->cap) {
-		n = m->cap - m->data.len;
-		m->cut = 1;
+	if (spool_add(&m->sp, p, n) == -1 && !m->spill_logged) {
+		m->spill_logged = 1;
+		mlog(LOG_WARNING, "spool: %s; kept in memory", m->sp.err);
 	}
-	if (n > 0 && buf_add(&m->data, p, n) == -1)
-		m->cut = 1;
 }
 
 /* Does addr (text) fall in one of the CIDR networks? */
@@ -364,7 +375,7 @@ record_outgoing(SMFICTX *ctx, struct mmsg *m)
 	ho.rcpts = (const char *const *)m->rcpts;
 	ho.nrcpt = m->nrcpt;
 	ho.when = time(NULL);
-	ho.size = m->seen;
+	ho.size = m->sp.seen;
 	if (m->set->hist != NULL && history_put_outgoing(m->set->hist, &ho,
 	    why, sizeof(why)) == -1 && *why != '\0')
 		mlog(LOG_WARNING, "%s: %s", q, why);
@@ -415,7 +426,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	if (!m->collect)
 		return (c->skip ? SMFIS_SKIP : SMFIS_CONTINUE);
 	keep(m, chunk, len);
-	if (m->cut && c->skip)
+	if (m->sp.cut && c->skip)
 		return (SMFIS_SKIP);
 	return (SMFIS_CONTINUE);
 }
@@ -504,21 +515,64 @@ annotate(SMFICTX *ctx, struct mmsg *m, const struct report *r,
 	buf_free(&hl);
 }
 
+/*
+ * At most this many messages are parsed at once: each parse maps its
+ * message and fills an arena of a few times its size, and with hundreds
+ * of connections reaching end of message together, an unbounded number
+ * of parses would hold all of that at once.  More parses than CPUs gain
+ * nothing.
+ */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_busy, gate_max;
+
+static void
+gate_enter(void)
+{
+	long n;
+
+	pthread_mutex_lock(&gate_mu);
+	if (gate_max == 0) {
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+		gate_max = n < 1 ? 2 : n > 8 ? 16 : (int)n * 2;
+	}
+	while (gate_busy >= gate_max)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	gate_busy++;
+	pthread_mutex_unlock(&gate_mu);
+}
+
+static void
+gate_leave(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_busy--;
+	pthread_cond_signal(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
 static void
 classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 {
 	struct bounce_opts bo;
 	struct timespec t0;
 	struct report *r;
+	const char *msg;
+	size_t len;
 	long ms, limit;
 
 	memset(&bo, 0, sizeof(bo));
 	bo.evidence = m->set->ev;
 	/* decoded parts stay within a few times what was collected */
-	bo.arena_cap = 2 * m->cap + 8u * 1024 * 1024;
+	bo.arena_cap = 2 * m->sp.cap + 8u * 1024 * 1024;
+	gate_enter();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = bounce_decode(m->set->rules, m->data.p != NULL ? m->data.p : "",
-	    m->data.len, &bo);
+	if ((msg = spool_view(&m->sp, &len)) == NULL && *m->sp.err != '\0')
+		mlog(LOG_ERR, "%s: spool: %s; classified nothing", q,
+		    m->sp.err);
+	r = bounce_decode(m->set->rules, msg != NULL ? msg : "", len, &bo);
+	spool_unview(&m->sp);
+	gate_leave();
 	ms = ms_since(&t0);
 	if (r == NULL) {
 		mlog(LOG_ERR, "%s: out of memory; message passed unchanged", q);
@@ -527,10 +581,10 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 	limit = m->set->conf.max_classify_ms;
 	if (bo.evidence != NULL)	/* DNS has its own budget */
 		limit += m->set->conf.dns.timeout_ms;
-	if (m->cut)
+	if (m->sp.cut)
 		mlog(LOG_WARNING, "%s: message larger than max_message_size="
 		    "%zu (%zu octets seen); classified the first %zu octets",
-		    q, m->cap, m->seen, m->data.len);
+		    q, m->sp.cap, m->sp.seen, m->sp.len);
 	if (*r->error != '\0')
 		mlog(LOG_WARNING, "%s: decode: %s", q, r->error);
 	if (ms > limit)
@@ -540,12 +594,12 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 		annotate(ctx, m, r, q);
 	else if (m->null_sender)
 		mlog(LOG_INFO, "%s: null sender but not a delivery report "
-		    "(%zu octets); passed unchanged", q, m->seen);
+		    "(%zu octets); passed unchanged", q, m->sp.seen);
 	else if (mlog_verbose > 1)
 		mlog(LOG_DEBUG, "%s: not a bounce", q);
 	if (mlog_verbose > 1)
-		mlog(LOG_DEBUG, "%s: classified %zu octets in %ld ms", q,
-		    m->data.len, ms);
+		mlog(LOG_DEBUG, "%s: classified %zu octets in %ld ms%s", q,
+		    len, ms, m->sp.fd != -1 ? " (spooled to a file)" : "");
 	report_free(r);
 }
 
