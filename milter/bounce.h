@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	struct report *bounce_decode(const struct rules *rules,
  *		    const char *msg, size_t len, const struct bounce_opts *o);
+ *	int	bounce_expired(struct report *r);
  *
  * DESCRIPTION
  *	bounce_decode() runs MIME walk -> format parsers -> evidence ->
@@ -14,6 +15,25 @@
  *	r->bounce == 0; a limit that stopped the work sets r->error and
  *	keeps what was decoded.  Every string in the report is non-NULL.
  *	Thread-safe for a shared, read-only rules set.
+ *
+ *	o->outbound_relay is the configuration's outbound_relay (our smart
+ *	host); it reaches the cause decision through r->outbound_relay (an
+ *	Exchange Online relay of ours refused by Exchange Online is our
+ *	outbound connector, causes.md).
+ *
+ *	o->max_ms (max_classify_ms) is a deadline: the work stops between
+ *	stages and between recipients once max_ms milliseconds (monotonic
+ *	clock) have passed since the call; the time evidence_run() takes
+ *	does not count, as it has its
+ *	own bound (dns.timeout_ms), so a message is held at most
+ *	max_ms + dns.timeout_ms (plus the one stage that cannot be cut: the
+ *	MIME walk or the format parse, both bounded by the size limits).
+ *	A report stopped so has r->timed_out set and r->error saying so;
+ *	recipients not reached keep reason "undefined".  0: no limit.
+ *
+ *	bounce_expired() is that check, for the loops of the pipeline: 1
+ *	(and r->timed_out, r->error set) once r->deadline has passed, else
+ *	0.  It costs one clock_gettime() when a deadline is set.
  */
 #ifndef BOUNCE_H
 #define BOUNCE_H
@@ -29,9 +49,12 @@ struct bounce_opts {
 	struct evidence_ctx	*evidence;	/* NULL: evidence skipped */
 	struct mime_limits	 limits;	/* 0 fields: defaults */
 	size_t			 arena_cap;	/* 0: ARENA_DEFAULT_CAP */
+	const char		*outbound_relay; /* NULL or "": none */
+	int			 max_ms;	/* max_classify_ms; 0: none */
 };
 
 struct report *bounce_decode(const struct rules *, const char *, size_t,
 	    const struct bounce_opts *);
+int	bounce_expired(struct report *);
 
 #endif

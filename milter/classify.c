@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce.h"
 #include "classify.h"
 #include "classify_int.h"
 
@@ -790,7 +791,7 @@ classify_report(const struct rules *rules, struct report *r)
 		return;
 	if (rx_scratch_init(&sc) == -1)
 		return;
-	for (i = 0; i < r->nrcpt; i++)
+	for (i = 0; i < r->nrcpt && !bounce_expired(r); i++)
 		classify_one(rules, r, &r->rcpt[i], &sc);
 	rx_scratch_free(&sc);
 }

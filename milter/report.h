@@ -87,6 +87,12 @@ struct report {
 	size_t		 nrcpt;
 	size_t		 rcap;
 	const char	*error;		/* why the input was cut, or "" */
+	/* set by bounce_decode() from its options (bounce.h) */
+	const char	*outbound_relay; /* our smart host (configuration),
+					   or "" */
+	long long	 deadline;	/* CLOCK_MONOTONIC ms past which the
+					   work stops, 0: none */
+	int		 timed_out;	/* max_classify_ms stopped the work */
 };
 
 struct report *report_new(size_t);
