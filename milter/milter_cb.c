@@ -565,6 +565,8 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 	bo.evidence = m->set->ev;
 	/* decoded parts stay within a few times what was collected */
 	bo.arena_cap = 2 * m->sp.cap + 8u * 1024 * 1024;
+	bo.outbound_relay = m->set->conf.outbound_relay;
+	bo.max_ms = m->set->conf.max_classify_ms;	/* + DNS: bounce.h */
 	gate_enter();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((msg = spool_view(&m->sp, &len)) == NULL && *m->sp.err != '\0')
@@ -587,7 +589,7 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 		    q, m->sp.cap, m->sp.seen, m->sp.len);
 	if (*r->error != '\0')
 		mlog(LOG_WARNING, "%s: decode: %s", q, r->error);
-	if (ms > limit)
+	if (r->timed_out || ms > limit)
 		mlog(LOG_WARNING, "%s: classification took %ld ms (limit %ld "
 		    "ms); message passed unchanged", q, ms, limit);
 	else if (r->bounce)
