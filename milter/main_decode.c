@@ -440,6 +440,9 @@ main(int argc, char *argv[])
 		ev = evidence_new(&conf);
 	d.rules = rules;
 	d.opts.evidence = ev;
+	d.opts.outbound_relay = conf.outbound_relay;
+	if (conf_path != NULL)	/* the milter's time limit, when asked */
+		d.opts.max_ms = conf.max_classify_ms;
 	for (i = 0; i < argc; i++)
 		decode_path(&d, argv[i]);
 	fflush(stdout);
