@@ -600,9 +600,107 @@ original_via_eop(const struct report *r)
 	return (0);
 }
 
+/*
+ * The host part of a relay as configured: "[host]:25", "host:25", "host"
+ * (Postfix relayhost forms) -> "host".  0 when nothing is left.
+ */
+static int
+relay_host(const char *relay, char *out, size_t outlen)
+{
+	const char *p = relay;
+	size_t n;
+
+	if (p == NULL)
+		return (0);
+	while (*p == ' ' || *p == '\t' || *p == '[')
+		p++;
+	n = strcspn(p, "]: \t");
+	if (n == 0 || n >= outlen)
+		return (0);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = '\0';
+	return (1);
+}
+
+/* A Microsoft host that is not a tenant's MX name (EOP front ends). */
+static int
+microsoft_host(const char *h)
+{
+	static const char *const tails[] = { ".outlook.com", ".mx.microsoft",
+	    ".outlook.office365.com", NULL };
+	const char *const *t;
+	size_t n, k;
+
+	n = h != NULL ? strcspn(h, " \t[]()<>;,") : 0;
+	for (t = tails; n > 0 && *t != NULL; t++) {
+		k = strlen(*t);
+		if (n > k && strncasecmp(h + n - k, *t, k) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * With configuration: outbound_relay is an Exchange Online host and an
+ * Exchange Online host refused to relay.  Our mail goes out through EOP,
+ * so the denial is EOP not knowing our relay (the outbound connector),
+ * unless the refusing host is the recipient domain's own tenant MX
+ * (fabrikam-net.mail.protection.outlook.com refusing @fabrikam.net):
+ * that tenant does not accept its own domain, the recipient's problem.
+ * Likewise when DNS says the recipient domain is on Exchange Online
+ * (ev.mx eop or eop-mixed) and the refusing host is not our relay
+ * itself.  A refusal by a host that is not Exchange Online says nothing
+ * about our relay.  Writes a sentence for the hint into note.
+ */
+static int
+relay_config_eop(const struct cause_input *in, char *note, size_t notelen)
+{
+	const struct report *r = in->r;
+	char host[256], rlabel[128], label[128], rd[256];
+	const char *by;
+	int found;
+
+	if (r == NULL || !relay_host(r->outbound_relay, host, sizeof(host)) ||
+	    !eop_label(host, rlabel, sizeof(rlabel)))
+		return (0);
+	found = eop_host_in(in->f->rhost, label, sizeof(label)) ||
+	    eop_host_in(in->f->diag, label, sizeof(label));
+	if (found)
+		by = "an Exchange Online host";
+	else if (microsoft_host(in->f->rhost) || (*in->f->rhost == '\0' &&
+	    microsoft_host(in->f->lhost))) {
+		label[0] = '\0';
+		by = "Exchange Online";
+	} else
+		return (0);
+	dashes(in->rc != NULL ? domain_of(in->rc->addr) : "", rd, sizeof(rd));
+	if (!found || strcasecmp(label, rlabel) != 0) {
+		/* not our relay itself that refused: is it theirs? */
+		if (found && *rd != '\0' && strcasecmp(label, rd) == 0)
+			return (0);
+		if (in->rc != NULL && in->rc->ev.mx != NULL &&
+		    strncmp(in->rc->ev.mx, "eop", 3) == 0)
+			return (0);
+	}
+	if (found && strcasecmp(label, rlabel) == 0)
+		snprintf(note, notelen, "Configuration: outbound_relay %s is "
+		    "Exchange Online and refused to relay itself: EOP does "
+		    "not recognise our relay, so our outbound connector (or "
+		    "EOP's inbound connector for us) is wrong.", host);
+	else
+		snprintf(note, notelen, "Configuration: outbound_relay %s is "
+		    "Exchange Online and %s%s%s%s refused to relay: the relay "
+		    "was ours, so our outbound connector (or EOP's inbound "
+		    "connector for us) is wrong.", host, by, found ? " (" : "",
+		    found ? label : "", found ? ")" : "");
+	return (1);
+}
+
 /* The relay that was refused was our own, through Exchange Online. */
 static int
-eop_outbound(const struct cause_input *in)
+eop_outbound(const struct cause_input *in, char *note, size_t notelen)
 {
 	const struct report *r = in->r;
 	const struct rcpt *rc = in->rc;
@@ -610,6 +708,8 @@ eop_outbound(const struct cause_input *in)
 	const char *sd, *rd, *od;
 	size_t i;
 
+	if (relay_config_eop(in, note, notelen))
+		return (1);
 	if (rc != NULL && rc->ev.mx != NULL && (strcmp(rc->ev.mx, "other") == 0 ||
 	    strcmp(rc->ev.mx, "none") == 0))
 		return (1);
@@ -695,9 +795,11 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 {
 	const struct cause_table *t = rules->causes;
 	const struct cause *c, *hit = NULL;
+	char note[640], *h;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
+	note[0] = '\0';
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->n && hit == NULL; i++) {
@@ -713,16 +815,21 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 		c = &t->v[i];
 		if (c->evidence[0] == '\0' || !replaces(c, hit->id))
 			continue;
+		note[0] = '\0';
 		if ((strcmp(c->evidence, "eop-outbound") == 0 &&
-		    eop_outbound(in)) ||
+		    eop_outbound(in, note, sizeof(note))) ||
 		    (strcmp(c->evidence, "auth-failed") == 0 &&
 		    cause_auth_failed(in->rc))) {
 			hit = c;
 			break;
 		}
 	}
-	if (hit != NULL)
-		fill(hit, in, out);
+	if (hit == NULL)
+		return;
+	fill(hit, in, out);
+	if (note[0] != '\0' && in->r != NULL && (h = arena_printf(in->r->a,
+	    "%s %s", out->hint ? out->hint : "", note)) != NULL)
+		out->hint = h;
 }
 
 int
