@@ -25,8 +25,23 @@
  *	Callbacks (milter_cb.c)
  *	extern struct smfiDesc milter_desc;
  *
+ *	Outgoing preflight (milter_pre.c)
+ *	struct pre_job *pre_begin(const struct mset *s, const char *sender,
+ *		    const struct pf_dkim *dk, const char *from_domain);
+ *	void	pre_end(struct pre_job *j, const char *qid, const char *from,
+ *		    const char *msgid, size_t rcpts, int wait_ms,
+ *		    struct pf_result *out);
+ *	void	pre_abort(struct pre_job *j);
+ *
  *	Process (milter_proc.c)
- *	int	mproc_socket(const char *spec, const char *umask_s,
+ *	struct pre_job;
+struct pre_job *pre_begin(const struct mset *, const char *,
+	    const struct pf_dkim *, const char *);
+void	pre_end(struct pre_job *, const char *, const char *, const char *,
+	    size_t, int, struct pf_result *);
+void	pre_abort(struct pre_job *);
+
+int	mproc_socket(const char *spec, const char *umask_s,
  *		    const char *user, char *err, size_t errlen);
  *	int	mproc_nodelay(void);
  *	int	mproc_privileges(const char *user, char *err, size_t errlen);
@@ -58,6 +73,7 @@
 #include "config.h"
 #include "evidence.h"
 #include "history.h"
+#include "preflight.h"
 #include "rules.h"
 #include "trend.h"
 
@@ -103,6 +119,13 @@ void	mset_stores_close(void);
 struct smfiDesc;
 extern struct smfiDesc milter_desc;
 void	milter_stats(unsigned long *, unsigned long *);
+
+struct pre_job;
+struct pre_job *pre_begin(const struct mset *, const char *,
+	    const struct pf_dkim *, const char *);
+void	pre_end(struct pre_job *, const char *, const char *, const char *,
+	    size_t, int, struct pf_result *);
+void	pre_abort(struct pre_job *);
 
 int	mproc_socket(const char *, const char *, const char *, char *, size_t);
 int	mproc_nodelay(void);

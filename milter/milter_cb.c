@@ -45,11 +45,11 @@
 #include "milter.h"
 #include "spool.h"
 
-#define NFORGE	3
+#define NFORGE	4
 #define MAX_RCPT_KEPT	1000	/* recipients remembered for the history */
 #define SPOOL_MEM	(64u * 1024)	/* past this a message spills to a file */
 static const char *const forge_names[NFORGE] = {
-	"X-Bounce-Class", "X-Bounce-Hint", "X-Bounce-Original"
+	"X-Bounce-Class", "X-Bounce-Hint", "X-Bounce-Original", PF_HEADER
 };
 
 struct mmsg {
@@ -67,6 +67,12 @@ struct mmsg {
 	char		**rcpts;	/* envelope recipients (outgoing) */
 	size_t		 nrcpt;
 	size_t		 rcpts_seen;	/* all of them, kept or not */
+	struct pf_dkim	 dk;		/* DKIM-Signature d= (outgoing) */
+	char		 hfrom[256];	/* From: domain (outgoing) */
+	int		 hfrom_seen;
+	struct pre_job	*pre;		/* preflight, from EOH to EOM */
+	size_t		 hdr_octets;	/* size: headers (at EOH) */
+	size_t		 body_octets;	/* + body (outgoing) */
 };
 
 struct mconn {
@@ -92,6 +98,7 @@ msg_free(struct mconn *c)
 {
 	if (c == NULL || c->m == NULL)
 		return;
+	pre_abort(c->m->pre);
 	mset_release(c->m->set);
 	spool_free(&c->m->sp);
 	free(c->m->from);
@@ -344,6 +351,12 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (m->outgoing && m->msgid == NULL &&
 	    strcasecmp(name, "Message-ID") == 0)
 		m->msgid = strndup(value, 998);
+	if (m->outgoing && strcasecmp(name, "DKIM-Signature") == 0)
+		pf_dkim_add(&m->dk, value);
+	if (m->outgoing && !m->hfrom_seen && strcasecmp(name, "From") == 0) {
+		m->hfrom_seen = 1;
+		pf_addr_domain(value, m->hfrom, sizeof(m->hfrom));
+	}
 	keep(m, name, strlen(name));
 	keep(m, ": ", 2);
 	for (p = value; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
@@ -356,16 +369,20 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 }
 
 /*
- * A message we send: one "outgoing" log line, and a record in the
- * history store (when on) so its bounce can be tied back to it.
+ * A message we send, at end of message: a record in the history store
+ * (when on) so its bounce can be tied back to it, the preflight's
+ * "outgoing" line (and "preflight" warning) through milter_pre.c, and
+ * with outgoing_headers an X-Bounce-Preflight header, for which the
+ * preflight is awaited at most dns.timeout_ms.
  */
 static void
-record_outgoing(SMFICTX *ctx, struct mmsg *m)
+record_outgoing(SMFICTX *ctx, struct mmsg *m, const char *q, int hdr_ok)
 {
 	struct hist_out ho;
-	struct buf line = BUF_INIT;
-	char qb[80], why[512], n[32];
-	const char *q = qid(ctx, qb, sizeof(qb));
+	struct pf_result pr;
+	struct buf hv = BUF_INIT;
+	char why[512];
+	int hdr = hdr_ok && m->set->conf.outgoing_headers;
 
 	memset(&ho, 0, sizeof(ho));
 	ho.queue_id = q;
@@ -375,25 +392,35 @@ record_outgoing(SMFICTX *ctx, struct mmsg *m)
 	ho.rcpts = (const char *const *)m->rcpts;
 	ho.nrcpt = m->nrcpt;
 	ho.when = time(NULL);
-	ho.size = m->sp.seen;
+	ho.size = m->hdr_octets + m->body_octets;
 	if (m->set->hist != NULL && history_put_outgoing(m->set->hist, &ho,
 	    why, sizeof(why)) == -1 && *why != '\0')
 		mlog(LOG_WARNING, "%s: %s", q, why);
-	buf_printf(&line, "%s: outgoing", q);
-	annotate_log_kv(&line, "from", m->from);
-	annotate_log_kv(&line, "msgid", m->msgid);
-	snprintf(n, sizeof(n), "%zu", m->rcpts_seen);
-	annotate_log_kv(&line, "rcpts", n);
-	if (line.p != NULL)
-		mlog(LOG_INFO, "%s", line.p);
-	buf_free(&line);
+	if (m->pre == NULL) {
+		mlog(LOG_ERR, "%s: out of memory; no outgoing line", q);
+		return;
+	}
+	pre_end(m->pre, q, m->from, m->msgid, m->rcpts_seen,
+	    hdr ? m->set->conf.dns.timeout_ms : 0, hdr ? &pr : NULL);
+	m->pre = NULL;			/* pre_end() owns it now */
 	m->outgoing = 0;		/* once */
+	if (!hdr)
+		return;
+	if (pf_header(&hv, m->set->authserv, &pr) == -1 || hv.p == NULL ||
+	    smfi_addheader(ctx, PF_HEADER, hv.p) != MI_SUCCESS)
+		mlog(LOG_ERR, "%s: could not add %s header", q, PF_HEADER);
+	buf_free(&hv);
 }
 
 static int
 forged_total(const struct mmsg *m)
 {
-	return (m->forged[0] + m->forged[1] + m->forged[2] > 0);
+	int i;
+
+	for (i = 0; i < NFORGE; i++)
+		if (m->forged[i] > 0)
+			return (1);
+	return (0);
 }
 
 static sfsistat
@@ -404,9 +431,11 @@ cb_eoh(SMFICTX *ctx)
 
 	if (c == NULL || (m = c->m) == NULL)
 		return (SMFIS_ACCEPT);
-	if (m->outgoing)
-		record_outgoing(ctx, m);
-	if (!m->null_sender && !m->candidate && !forged_total(m)) {
+	m->hdr_octets = m->sp.seen + 2;
+	if (m->outgoing)		/* SPF lookups start now */
+		m->pre = pre_begin(m->set, m->from, &m->dk, m->hfrom);
+	if (!m->null_sender && !m->candidate && !forged_total(m) &&
+	    !m->outgoing) {
 		msg_free(c);
 		return (SMFIS_ACCEPT);
 	}
@@ -423,10 +452,11 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (c == NULL || (m = c->m) == NULL)
 		return (SMFIS_CONTINUE);
+	m->body_octets += len;		/* outgoing: counted, not kept */
 	if (!m->collect)
-		return (c->skip ? SMFIS_SKIP : SMFIS_CONTINUE);
+		return (c->skip && !m->outgoing ? SMFIS_SKIP : SMFIS_CONTINUE);
 	keep(m, chunk, len);
-	if (m->sp.cut && c->skip)
+	if (m->sp.cut && c->skip && !m->outgoing)
 		return (SMFIS_SKIP);
 	return (SMFIS_CONTINUE);
 }
@@ -612,11 +642,15 @@ cb_eom(SMFICTX *ctx)
 	struct mmsg *m;
 	char qb[80];
 	const char *q;
+	int del;
 
 	if (c == NULL || (m = c->m) == NULL)
 		return (SMFIS_CONTINUE);
 	q = qid(ctx, qb, sizeof(qb));
-	if (delete_forged(ctx, c, m, q) == 0 && m->collect)
+	del = delete_forged(ctx, c, m, q);
+	if (m->outgoing)
+		record_outgoing(ctx, m, q, del == 0);
+	if (del == 0 && m->collect)
 		classify(ctx, m, q);
 	msg_free(c);
 	return (SMFIS_CONTINUE);

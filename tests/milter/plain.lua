@@ -1,6 +1,6 @@
 -- plain.lua - ordinary mail passes untouched: accepted at end of headers
 -- (nothing more is sent to the milter), no header added or deleted, no
--- log line.
+-- log line.  Our own mail is followed to the end (milter_pre.c).
 local T = dofile(os.getenv("MT_LIB"))
 local conn = T.connect()
 local m = T.msg("plain.eml")
@@ -27,13 +27,18 @@ for _, h in ipairs({ "X-Bounce-Class", "X-Bounce-Hint", "X-Failed-Recipients" })
 end
 mt.disconnect(conn)
 
--- our own mail (from 127.0.0.1): one "outgoing" line, then accepted
+-- our own mail (from 127.0.0.1): followed to end of message (its size
+-- counts the body), one "outgoing" line, nothing added (no SPF without
+-- outbound_ips; outgoing_headers is off)
 conn = T.connect()
 T.head(conn, m, "<alice@example.org>", "OUT1Q", "127.0.0.1",
     { "<bob@example.net>", "<carol@example.net>" })
-T.ok(mt.getreply(conn) == SMFIR_ACCEPT, "outgoing mail not accepted at eoh")
+T.ok(mt.getreply(conn) == SMFIR_CONTINUE, "outgoing mail not followed past eoh")
+T.tail(conn, m)
+T.ok(mt.getreply(conn) == SMFIR_CONTINUE, "outgoing mail: reply not continue")
+T.ok(not mt.eom_check(conn, MT_HDRADD), "outgoing mail: header added")
 mt.disconnect(conn)
-print("EXPECT-LOG: OUT1Q: outgoing from=<alice@example.org> msgid=<lunch.1@example.org> rcpts=2")
+print("EXPECT-LOG: OUT1Q: outgoing from=<alice@example.org> msgid=<lunch.1@example.org> rcpts=2 spf=skipped dkim=none")
 
 print("NO-LOG: PLAIN1Q")
 print("NO-LOG: PLAIN2Q")
