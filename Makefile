@@ -23,9 +23,9 @@ STD	= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	  -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wmissing-prototypes
 DEFS	= -DBM_VERSION=\"$(VERSION)\" -DBM_DATADIR=\"$(DATADIR)\" \
 	  -DBM_SYSCONFDIR=\"$(SYSCONFDIR)\"
-PKGS	= libpcre2-8 libconfig opendkim
+PKGS	= libpcre2-8 libconfig opendkim libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lconfig -lopendkim)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lconfig -lopendkim -lidn2)
 LIBS	= $(PKG_LIBS) -lspf2 -lsqlite3 -lresolv -lpthread -lm
 
 ifeq ($(SANITIZE),1)
@@ -67,7 +67,7 @@ $(BUILD)/bounce-decode: $(BUILD)/obj/main_decode.o $(LIB)
 $(BUILD)/bounce-milter: $(BUILD)/obj/main_milter.o $(MLT_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lmilter $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) milter/*.h
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) milter/*.h tests/unit/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) -lcmocka $(LIBS)
 

@@ -30,7 +30,8 @@
 #include "report.h"
 #include "rules.h"
 
-static struct rules *R;
+#include "format_fixture.h"
+
 
 struct want_rcpt {
 	const char	*addr;
@@ -385,46 +386,6 @@ static const struct tcase cases[] = {
 	  0, "", "", "", 0, { { NULL, NULL, NULL, NULL, NULL, NULL } } },
 };
 
-static int
-setup(void **state)
-{
-	char err[512];
-
-	(void)state;
-	if ((R = calloc(1, sizeof(*R))) == NULL ||
-	    (R->dir = strdup("rules")) == NULL)
-		return (-1);
-	if (format_table_load(R, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s\n", err);
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	if (R != NULL) {
-		format_table_free(R->formats);
-		free(R->dir);
-		free(R);
-	}
-	return (0);
-}
-
-static struct report *
-decode(const char *msg, size_t len, int *ret)
-{
-	struct mime_limits lim = { 32, 1000 };
-	struct report *r = report_new(0);
-
-	assert_non_null(r);
-	assert_int_equal(mime_parse(r->a, msg, len, &lim, &r->mime), 0);
-	*ret = format_parse(R, r);
-	return (r);
-}
-
 static void
 test_cases(void **state)
 {
@@ -438,7 +399,7 @@ test_cases(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		t = &cases[i];
 		print_message("case: %s\n", t->name);
-		r = decode(t->msg, strlen(t->msg), &ret);
+		r = fixture_decode(t->msg, strlen(t->msg), &ret);
 		assert_int_equal(ret, t->ret);
 		assert_int_equal(r->bounce, t->ret == 1);
 		assert_string_equal(r->kind, t->kind);
@@ -476,7 +437,7 @@ test_permessage(void **state)
 	int ret;
 
 	(void)state;
-	r = decode(cases[0].msg, strlen(cases[0].msg), &ret);
+	r = fixture_decode(cases[0].msg, strlen(cases[0].msg), &ret);
 	assert_int_equal(ret, 1);
 	assert_string_equal(r->orig.queue_id, "4XyZ1p2q3rz");
 	assert_string_equal(r->orig.envelope_id, "ENV123");
@@ -506,7 +467,7 @@ test_inline_original(void **state)
 		if (t == NULL && strcmp(cases[i].format, "qmail") == 0)
 			t = &cases[i];
 	assert_non_null(t);
-	r = decode(t->msg, strlen(t->msg), &ret);
+	r = fixture_decode(t->msg, strlen(t->msg), &ret);
 	assert_int_equal(ret, 1);
 	assert_null(r->original);
 	assert_non_null(r->original_text);
@@ -532,7 +493,7 @@ test_too_many(void **state)
 	for (i = 0; i < n; i++)
 		p += sprintf(p, "Final-Recipient: rfc822; u%zu@example.net\n"
 		    "Status: 5.1.1\n\n", i);
-	r = decode(msg, (size_t)(p - msg), &ret);
+	r = fixture_decode(msg, (size_t)(p - msg), &ret);
 	assert_int_equal(ret, 1);
 	assert_int_equal(r->nrcpt, REPORT_MAX_RCPT);
 	assert_string_not_equal(r->error, "");
@@ -555,11 +516,11 @@ test_garbage(void **state)
 		x = x * 1103515245 + 12345;
 		buf[i] = (char)(x >> 16);
 	}
-	r = decode(buf, sizeof(buf), &ret);
+	r = fixture_decode(buf, sizeof(buf), &ret);
 	assert_true(ret == 0 || ret == 1);
 	report_free(r);
 	/* a DSN whose part is cut in the middle of a field */
-	r = decode(DSN_HEAD "Final-Recipient: rfc822; cut@exa",
+	r = fixture_decode(DSN_HEAD "Final-Recipient: rfc822; cut@exa",
 	    strlen(DSN_HEAD) + 32, &ret);
 	assert_int_equal(ret, 1);
 	assert_int_equal(r->nrcpt, 1);
@@ -787,5 +748,5 @@ main(void)
 		cmocka_unit_test(test_engine),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, fixture_setup, fixture_teardown));
 }

@@ -30,7 +30,8 @@
 #include "report.h"
 #include "rules.h"
 
-static struct rules *R;
+#include "format_fixture.h"
+
 
 struct want {
 	const char	*addr;
@@ -589,45 +590,10 @@ static const struct {
 	  "googleworkspace" },
 };
 
-static int
-setup(void **state)
-{
-	char err[512];
-
-	(void)state;
-	if ((R = calloc(1, sizeof(*R))) == NULL ||
-	    (R->dir = strdup("rules")) == NULL)
-		return (-1);
-	if (format_table_load(R, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s\n", err);
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	if (R != NULL) {
-		format_table_free(R->formats);
-		free(R->dir);
-		free(R);
-	}
-	return (0);
-}
-
 static struct report *
 decode(const char *msg, int *ret)
 {
-	struct mime_limits lim = { 32, 1000 };
-	struct report *r = report_new(0);
-
-	assert_non_null(r);
-	assert_int_equal(mime_parse(r->a, msg, strlen(msg), &lim, &r->mime),
-	    0);
-	*ret = format_parse(R, r);
-	return (r);
+	return (fixture_decode(msg, strlen(msg), ret));
 }
 
 static void
@@ -783,5 +749,5 @@ main(void)
 		cmocka_unit_test(test_powermta_many),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, fixture_setup, fixture_teardown));
 }

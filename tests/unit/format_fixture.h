@@ -1,0 +1,58 @@
+/*
+ * format_fixture.h - the format table and a one-call parse, for the
+ *	format tests (test_format.c, test_format_small.c)
+ *
+ *	fixture_setup()/fixture_teardown(): cmocka group setup and
+ *	teardown that load and free rules/formats into R (the tests run
+ *	from the project root).  fixture_decode(): MIME walk plus
+ *	format_parse() of msg (len octets) into a new report; *ret is
+ *	format_parse()'s answer.  The caller frees the report.
+ *
+ *	Included by one test program each: the functions are static.
+ */
+#ifndef FORMAT_FIXTURE_H
+#define FORMAT_FIXTURE_H
+
+static struct rules *R;
+
+static int
+fixture_setup(void **state)
+{
+	char err[512];
+
+	(void)state;
+	if ((R = calloc(1, sizeof(*R))) == NULL ||
+	    (R->dir = strdup("rules")) == NULL)
+		return (-1);
+	if (format_table_load(R, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+fixture_teardown(void **state)
+{
+	(void)state;
+	if (R != NULL) {
+		format_table_free(R->formats);
+		free(R->dir);
+		free(R);
+	}
+	return (0);
+}
+
+static struct report *
+fixture_decode(const char *msg, size_t len, int *ret)
+{
+	struct mime_limits lim = { 32, 1000 };
+	struct report *r = report_new(0);
+
+	assert_non_null(r);
+	assert_int_equal(mime_parse(r->a, msg, len, &lim, &r->mime), 0);
+	*ret = format_parse(R, r);
+	return (r);
+}
+
+#endif
