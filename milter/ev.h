@@ -28,6 +28,7 @@
  *		    int64_t deadline, struct ev_mx_info *info);
  *	int	ev_mx_is_eop(const char *host);
  *	int	ev_domain_ok(const char *domain);
+ *	int	ev_domain_ascii(const char *domain, char *out, size_t outlen);
  *	int	ev_aligned(const char *from_domain, const char *sig_domain);
  *
  *	From evidence.c (for the tests):
@@ -47,6 +48,13 @@
  *	but EV_DNS_TIMEOUT.  Only records of the asked type are kept: TXT
  *	strings concatenated, MX/PTR names without the final dot, A/AAAA
  *	as text.
+ *
+ *	Names in U-labels (UTF-8, an internationalised domain) are turned
+ *	into A-labels (punycode, libidn2, IDNA2008 with the UTS #46
+ *	mapping) before any lookup: ev_domain_ascii() does it (0, or -1
+ *	when the name cannot be converted or does not fit; a name that is
+ *	all ASCII is copied as it is), ev_dns_query() applies it to every
+ *	name it is asked, and the checks compare domains in that form.
  *
  *	The checks return a constant evidence word (report.h) and fill the
  *	info structure used for the hint sentence.  Each one gives "skipped"
@@ -134,6 +142,7 @@ int		 ev_mx_is_eop(const char *);
 
 /* helpers shared by the modules */
 int		 ev_domain_ok(const char *);
+int		 ev_domain_ascii(const char *, char *, size_t);
 int		 ev_aligned(const char *, const char *);
 
 /* evidence.c, exported for the unit tests */

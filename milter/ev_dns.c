@@ -18,7 +18,9 @@
  *
  *	Only names made of letters, digits, '-' and '_' (labels of 1-63
  *	octets, at most 253 in all) are ever sent: names come from hostile
- *	messages.  A reply must match the query id, the question name and
+ *	messages.  A name in U-labels (an IDN in UTF-8) is first turned
+ *	into its A-labels (ev_domain_ascii(), libidn2); one that is not
+ *	valid IDNA is an error without a query.  A reply must match the query id, the question name and
  *	type, and come from the socket connected to that server.
  *
  *	The cache holds at most cap answers (LRU), each at most EV_MAX_RR
@@ -807,9 +809,14 @@ ev_dns_query(struct ev_dns *d, const char *name, int type, int64_t deadline,
     struct ev_answer **ans)
 {
 	struct ev_answer *a = NULL;
+	char ascii[256];
 	int rc;
 
 	*ans = NULL;
+	if (name == NULL)
+		return (EV_DNS_ERROR);
+	if (ev_domain_ascii(name, ascii, sizeof(ascii)) == 0)
+		name = ascii;		/* U-labels asked as A-labels */
 	if ((a = cache_get(d, name, type)) != NULL) {
 		*ans = a;
 		return (a->rcode);

@@ -22,6 +22,13 @@
  *	and under mx.microsoft (the DNSSEC/DANE form), case-insensitive,
  *	with or without a final dot.
  *
+ *	ev_domain_ascii() writes the A-label (punycode) form of a domain
+ *	given in U-labels (UTF-8) to out, through libidn2 (IDNA2008 with
+ *	UTS #46 non-transitional mapping, so "Bücher.example" becomes
+ *	"xn--bcher-kva.example"); an all-ASCII name is copied unchanged.
+ *	Returns 0, or -1 when the name is not valid IDNA or out is too
+ *	small (out is then "").
+ *
  *	ev_domain_ok() accepts a host name fit to be looked up: labels of
  *	letters, digits, '-' (and '_'), 1-63 octets, 253 in all, at least
  *	two labels.  ev_aligned() is relaxed DMARC-style alignment without
@@ -29,7 +36,9 @@
  *	shorter one having at least two labels.
  */
 #include <ctype.h>
+#include <idn2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -52,6 +61,37 @@ ev_mx_is_eop(const char *host)
 {
 	return (host != NULL && (ends_with(host, "mail.protection.outlook.com")
 	    || ends_with(host, "mx.microsoft")));
+}
+
+int
+ev_domain_ascii(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *p;
+	char *a = NULL;
+	size_t n;
+	int rc;
+
+	if (outlen == 0)
+		return (-1);
+	out[0] = '\0';
+	if (in == NULL)
+		return (-1);
+	for (p = (const unsigned char *)in; *p != '\0' && *p < 0x80; p++)
+		;
+	if (*p == '\0') {
+		if ((n = strlen(in)) >= outlen)
+			return (-1);
+		memcpy(out, in, n + 1);
+		return (0);
+	}
+	rc = idn2_to_ascii_8z(in, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK || a == NULL || (n = strlen(a)) >= outlen) {
+		idn2_free(a);
+		return (-1);
+	}
+	memcpy(out, a, n + 1);
+	idn2_free(a);
+	return (0);
 }
 
 int
@@ -101,9 +141,14 @@ under(const char *a, const char *b)
 int
 ev_aligned(const char *from, const char *sig)
 {
+	char fa[256], sa[256];
+
 	if (from == NULL || sig == NULL || *from == '\0' || *sig == '\0')
 		return (0);
-	return (under(from, sig) || under(sig, from));
+	if (ev_domain_ascii(from, fa, sizeof(fa)) == -1 ||
+	    ev_domain_ascii(sig, sa, sizeof(sa)) == -1)
+		return (0);
+	return (under(fa, sa) || under(sa, fa));
 }
 
 const char *
@@ -113,13 +158,15 @@ ev_mx_check(struct ev_dns *d, const char *domain, int64_t deadline,
 	struct ev_answer *a = NULL;
 	int rc, i, best = -1;
 	const char *word;
+	char ascii[256];
 
 	memset(info, 0, sizeof(*info));
-	if (d == NULL || !ev_domain_ok(domain))
+	if (d == NULL || ev_domain_ascii(domain, ascii, sizeof(ascii)) == -1 ||
+	    !ev_domain_ok(ascii))
 		return ("skipped");
 	if (ev_now_ms() >= deadline)
 		return ("skipped");
-	rc = ev_dns_query(d, domain, EV_T_MX, deadline, &a);
+	rc = ev_dns_query(d, ascii, EV_T_MX, deadline, &a);
 	switch (rc) {
 	case EV_DNS_NXDOMAIN:
 	case EV_DNS_NODATA:

@@ -179,7 +179,7 @@ ev_spf_check(struct ev_dns *d, const char *sender, const char *ip,
 	struct spf_ctx c;
 	struct in_addr a4;
 	struct in6_addr a6;
-	char envfrom[400];
+	char envfrom[400], ascii[256];
 	const char *at, *dom, *word;
 	int v6;
 
@@ -188,9 +188,12 @@ ev_spf_check(struct ev_dns *d, const char *sender, const char *ip,
 		return ("skipped");
 	at = strrchr(sender, '@');
 	dom = at ? at + 1 : sender;
-	if (!ev_domain_ok(dom))
+	/* libspf2 and the DNS see the A-label form of an IDN */
+	if (ev_domain_ascii(dom, ascii, sizeof(ascii)) == -1 ||
+	    !ev_domain_ok(ascii))
 		return ("skipped");
 	snprintf(info->domain, sizeof(info->domain), "%s", dom);
+	dom = ascii;
 	snprintf(info->ip, sizeof(info->ip), "%s", ip);
 	if (inet_pton(AF_INET, ip, &a4) == 1)
 		v6 = 0;
@@ -199,7 +202,8 @@ ev_spf_check(struct ev_dns *d, const char *sender, const char *ip,
 	else
 		return ("skipped");
 	if (at != NULL && local_ok(sender, (size_t)(at - sender)))
-		snprintf(envfrom, sizeof(envfrom), "%s", sender);
+		snprintf(envfrom, sizeof(envfrom), "%.*s@%s",
+		    (int)(at - sender), sender, dom);
 	else
 		snprintf(envfrom, sizeof(envfrom), "postmaster@%s", dom);
 	if (ev_now_ms() >= deadline)

@@ -417,14 +417,18 @@ addr_of(struct arena *a, const char *v)
 	return (arena_strndup(a, v, (size_t)(e - v)));
 }
 
+/* The domain of addr as written (U-labels stay), if it can be looked up. */
 static const char *
 domain_of(const char *addr)
 {
 	const char *at;
+	char ascii[256];
 
 	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
 		return (NULL);
-	return (ev_domain_ok(at + 1) ? at + 1 : NULL);
+	if (ev_domain_ascii(at + 1, ascii, sizeof(ascii)) == -1)
+		return (NULL);
+	return (ev_domain_ok(ascii) ? at + 1 : NULL);
 }
 
 /* A field of the delivery-status part, outside the original. */

@@ -32,6 +32,10 @@
 #	mixed.test	MX eop + mx1.other.test
 #	other.test	MX mx1.other.test
 #	nomx.test	A only (MX: NODATA); gone.test does not exist
+#	xn--bcher-kva.test (bücher.test, an IDN in its A-label form):
+#			v=spf1 ip4:192.0.2.0/24 -all, MX
+#			xn--bcher-kva-test.mail.protection.outlook.com,
+#			sel1._domainkey key as dkim.test
 
 cmd=$1
 dir=$2
@@ -78,6 +82,9 @@ mx-host=mixed.test,mx1.other.test,10
 mx-host=other.test,mx1.other.test,10
 host-record=mx1.other.test,198.51.100.20
 host-record=nomx.test,198.51.100.30
+txt-record=xn--bcher-kva.test,"v=spf1 ip4:192.0.2.0/24 -all"
+mx-host=xn--bcher-kva.test,xn--bcher-kva-test.mail.protection.outlook.com,0
+txt-record=sel1._domainkey.xn--bcher-kva.test,"$(dkim_txt)"
 EOF
 }
 

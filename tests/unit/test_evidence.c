@@ -374,6 +374,92 @@ test_mx(void **state)
 	ev_dns_free(d);
 }
 
+/* The zone has bücher.test only as xn--bcher-kva.test. */
+static void
+test_idn_dns(void **state)
+{
+	struct ev_mx_info in;
+	struct ev_spf_info si;
+	struct ev_answer *a = NULL;
+	struct ev_dns *d;
+	char err[256];
+	int64_t dl;
+
+	(void)state;
+	NEED_DNS();
+	assert_non_null(d = ev_dns_new(dns_addr, 0, err, sizeof(err)));
+	dl = ev_now_ms() + 2000;
+	assert_int_equal(ev_dns_query(d, "b\xc3\xbc" "cher.test", EV_T_TXT, dl,
+	    &a), EV_DNS_OK);
+	assert_string_equal(a->rr[0].data, "v=spf1 ip4:192.0.2.0/24 -all");
+	ev_answer_free(a);
+	/* not IDNA: an error, no query */
+	assert_int_equal(ev_dns_query(d, "\xff\xfe.test", EV_T_TXT, dl, &a),
+	    EV_DNS_ERROR);
+	ev_answer_free(a);
+	assert_string_equal(ev_mx_check(d, "b\xc3\xbc" "cher.test", dl, &in),
+	    "eop");
+	assert_string_equal(in.first,
+	    "xn--bcher-kva-test.mail.protection.outlook.com");
+	assert_string_equal(ev_mx_check(d, "B\xc3\x9c" "CHER.test", dl, &in),
+	    "eop");
+	assert_string_equal(ev_spf_check(d, "alice@b\xc3\xbc" "cher.test",
+	    "192.0.2.25", dl, &si), "pass");
+	assert_string_equal(si.domain, "b\xc3\xbc" "cher.test");
+	assert_string_equal(ev_spf_check(d, "alice@b\xc3\xbc" "cher.test",
+	    "203.0.113.5", dl, &si), "fail");
+	assert_string_equal(ev_spf_check(d, "b\xc3\xbc" "cher.test",
+	    "203.0.113.5", dl, &si), "fail");
+	ev_dns_free(d);
+}
+
+/* ---- internationalised domains: U-labels looked up as A-labels ---- */
+
+static void
+test_idn_names(void **state)
+{
+	static const struct { const char *in, *out; int rc; } t[] = {
+		{ "b\xc3\xbc" "cher.test", "xn--bcher-kva.test", 0 },
+		{ "B\xc3\x9c" "CHER.test", "xn--bcher-kva.test", 0 },	/* mapped */
+		{ "m\xc3\xbcnchen.de", "xn--mnchen-3ya.de", 0 },
+		{ "fa\xc3\x9f.de", "xn--fa-hia.de", 0 },	/* IDNA2008 */
+		{ "\xe4\xbe\x8b\xe3\x81\x88.\xe3\x83\x86\xe3\x82\xb9"
+		  "\xe3\x83\x88", "xn--r8jz45g.xn--zckzah", 0 },
+		{ "example.com", "example.com", 0 },	/* ASCII: as is */
+		{ "Example.COM", "Example.COM", 0 },
+		{ "xn--bcher-kva.test", "xn--bcher-kva.test", 0 },
+		{ "\xff\xfe.test", "", -1 },		/* not UTF-8 */
+		{ "a\xe2\x80\x8b" "b.test", "ab.test", 0 },	/* ZWSP: UTS 46
+								   drops it */
+		{ "\xe2\x98\x83.test", "", -1 },	/* snowman: disallowed */
+		{ "", "", 0 },
+	};
+	char out[256], small[8];
+	size_t i;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		rc = ev_domain_ascii(t[i].in, out, sizeof(out));
+		if (rc != t[i].rc || (rc == 0 && strcmp(out, t[i].out) != 0))
+			fail_msg("ev_domain_ascii(%s): %d \"%s\", want %d "
+			    "\"%s\"", t[i].in, rc, out, t[i].rc, t[i].out);
+	}
+	/* does not fit: -1 and "" */
+	assert_int_equal(ev_domain_ascii("b\xc3\xbc" "cher.test", small,
+	    sizeof(small)), -1);
+	assert_string_equal(small, "");
+	assert_int_equal(ev_domain_ascii("example.com", small, sizeof(small)),
+	    -1);
+	assert_int_equal(ev_domain_ascii(NULL, out, sizeof(out)), -1);
+	/* alignment compares the A-label forms */
+	assert_int_equal(ev_aligned("b\xc3\xbc" "cher.test",
+	    "xn--bcher-kva.test"), 1);
+	assert_int_equal(ev_aligned("mail.xn--bcher-kva.test",
+	    "b\xc3\xbc" "cher.test"), 1);
+	assert_int_equal(ev_aligned("b\xc3\xbc" "cher.test", "bucher.test"), 0);
+}
+
 /* ---- DKIM, with messages signed here ---- */
 
 static char *
@@ -465,6 +551,42 @@ static const char msg_a[] =
     "\n"
     "Hello Bob,\n"
     "this body is signed.\n";
+
+static const char msg_idn[] =
+    "From: Alice <alice@b\xc3\xbc" "cher.test>\n"
+    "To: bob@other.test\n"
+    "Subject: unit test\n"
+    "Date: Mon, 23 Nov 2026 08:00:00 +0000\n"
+    "Message-ID: <unit@xn--bcher-kva.test>\n"
+    "\n"
+    "Hello Bob,\n"
+    "this body is signed.\n";
+
+/* d= in A-labels, From in U-labels: aligned, the key found. */
+static void
+test_idn_dkim(void **state)
+{
+	struct ev_dkim_info in;
+	struct ev_dkim *k;
+	struct ev_dns *d;
+	char err[256], *s;
+	int64_t dl;
+
+	(void)state;
+	NEED_DNS();
+	assert_non_null(d = ev_dns_new(dns_addr, 0, err, sizeof(err)));
+	assert_non_null(k = ev_dkim_new());
+	s = sign(msg_idn, "xn--bcher-kva.test");
+	dl = ev_now_ms() + 2000;
+	assert_string_equal(ev_dkim_check(k, d, s, strlen(s), 0, 0,
+	    "b\xc3\xbc" "cher.test", dl, &in), "pass");
+	assert_string_equal(in.domain, "xn--bcher-kva.test");
+	assert_string_equal(ev_dkim_check(k, d, s, strlen(s), 0, 0,
+	    "bucher.test", dl, &in), "none");
+	free(s);
+	ev_dkim_free(k);
+	ev_dns_free(d);
+}
 
 static void
 test_dkim(void **state)
@@ -869,7 +991,10 @@ main(void)
 		cmocka_unit_test(test_resolver_cache),
 		cmocka_unit_test(test_spf),
 		cmocka_unit_test(test_mx),
+		cmocka_unit_test(test_idn_names),
+		cmocka_unit_test(test_idn_dns),
 		cmocka_unit_test(test_dkim),
+		cmocka_unit_test(test_idn_dkim),
 		cmocka_unit_test(test_run),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_deadline),
