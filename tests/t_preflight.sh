@@ -1,0 +1,129 @@
+#!/bin/sh
+# t_preflight.sh - the outgoing preflight end to end: miltertest against a
+# real bounce-milter, the test DNS zone of tests/dns/dnsd.sh
+#
+# outbound_ips = [ "192.0.2.25" ]; every message comes from 127.0.0.1
+# (internal, so ours).  tests/milter/preflight/outgoing.lua sends:
+#	spf-pass.test, DKIM d= aligned	-> spf=pass dkim=signed, no warning
+#	spf-mx.test ("mx -all"), unsigned -> spf=fail dkim=none + preflight
+#	spf-none.test, d=esp.test	-> spf=none dkim=unaligned + preflight
+#	(and a forged X-Bounce-Preflight, deleted)
+#	one message aborted after its headers -> no line at all
+# four times:
+#	log	  outgoing_headers = false: the lines, no header
+#	header	  outgoing_headers = true: X-Bounce-Preflight with the results
+#	blackhole outgoing_headers = true, a resolver that never answers:
+#		  the header says spf=skipped after at most dns.timeout_ms
+#	nowait	  outgoing_headers = false, the same dead resolver: the
+#		  messages pass at once (measured), the lines come later
+# Exit 0 pass, 77 skip (miltertest, dnsmasq or perl missing), 1 fail.
+command -v miltertest >/dev/null 2>&1 ||
+	{ echo "skipped: miltertest is not installed (apt-get install miltertest)"; exit 77; }
+BUILD=${BUILD:-build}
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$ROOT" || exit 1
+M="$BUILD/bounce-milter"
+[ -x "$M" ] || { echo "FAIL: no $M; run make first"; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/t_preflight.XXXXXX") || exit 1
+pid=""
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	sh tests/dns/dnsd.sh stop "$T" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+sh tests/dns/dnsd.sh start "$T" > "$T/dns.out" 2>&1
+rc=$?
+if [ $rc -eq 77 ]; then tail -n 1 "$T/dns.out"; exit 77; fi
+[ $rc -eq 0 ] || { cat "$T/dns.out"; echo "FAIL: DNS server did not start"; exit 1; }
+sh tests/dns/dnsd.sh blackhole "$T" > "$T/bh.out" 2>&1
+rc=$?
+if [ $rc -eq 77 ]; then tail -n 1 "$T/bh.out"; exit 77; fi
+[ $rc -eq 0 ] || { cat "$T/bh.out"; echo "FAIL: black hole did not start"; exit 1; }
+
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# run MODE RESOLVER TIMEOUT_MS HEADERS: one milter, one miltertest run;
+# leaves the run's time in $T/MODE.ms, the log in $T/MODE.log
+run() {
+	mode=$1 resolver=$2 to=$3 hdrs=$4
+	rm -f "$T/sock"
+	cat > "$T/$mode.conf" <<CONF
+socket = "unix:$T/sock";
+rules = "${BM_RULES:-$(pwd)/rules}";
+authserv_id = "mx.test.example";
+internal_networks = [ "127.0.0.0/8" ];
+outbound_ips = [ "192.0.2.25" ];
+outgoing_headers = $hdrs;
+dns = { resolver = "$resolver"; timeout_ms = $to; spf = true; dkim = false; mx = false; };
+CONF
+	"$M" -f -e -v -c "$T/$mode.conf" 2>"$T/$mode.log" &
+	pid=$!
+	i=0
+	while [ ! -S "$T/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -S "$T/sock" ] || { bad "$mode: milter did not start"; cat "$T/$mode.log"; return; }
+	t0=$(now_ms)
+	MT_SOCK="unix:$T/sock" MT_LIB="tests/milter/lib.lua" MT_MODE=$mode \
+	    miltertest -s tests/milter/preflight/outgoing.lua > "$T/$mode.out" 2>&1 ||
+		{ bad "$mode: miltertest exit $?"; sed 's/^/    /' "$T/$mode.out"; }
+	t1=$(now_ms)
+	echo $((t1 - t0)) > "$T/$mode.ms"
+	# the worker logs what was still being looked up; wait for it
+	n=$(grep -c '^EXPECT-LOG: ' "$T/$mode.out")
+	i=0
+	while [ $i -lt 100 ]; do
+		got=0
+		grep '^EXPECT-LOG: ' "$T/$mode.out" | sed 's/^EXPECT-LOG: //' > "$T/want"
+		while IFS= read -r l; do
+			grep -qF -- "$l" "$T/$mode.log" && got=$((got + 1))
+		done < "$T/want"
+		[ "$got" -ge "$n" ] && break
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	pid=""
+	[ $rc -eq 0 ] || bad "$mode: the milter exited $rc on SIGTERM"
+	grep '^EXPECT-LOG: ' "$T/$mode.out" | sed 's/^EXPECT-LOG: //' > "$T/want"
+	while IFS= read -r l; do
+		grep -qF -- "$l" "$T/$mode.log" || bad "$mode: not logged: $l"
+	done < "$T/want"
+	grep '^NO-LOG: ' "$T/$mode.out" | sed 's/^NO-LOG: //' > "$T/want"
+	while IFS= read -r l; do
+		grep -qF -- "$l" "$T/$mode.log" && bad "$mode: logged: $l"
+	done < "$T/want"
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+	    -e 'runtime error:' "$T/$mode.log"; then
+		bad "$mode: sanitizer report in the log"
+	fi
+	# one outgoing line per message sent (three), none for the abort
+	c=$(grep -c ': outgoing from=' "$T/$mode.log")
+	[ "$c" = 3 ] || bad "$mode: $c outgoing lines, want 3"
+	echo "$mode: $(grep -v -e '^EXPECT-LOG: ' -e '^NO-LOG: ' "$T/$mode.out" | tail -n 1) ($(cat "$T/$mode.ms") ms)"
+}
+
+dns="127.0.0.1:$(cat "$T/port")"
+bh="127.0.0.1:$(cat "$T/bh_port")"
+run log "$dns" 2000 false
+run header "$dns" 2000 true
+run blackhole "$bh" 400 true
+run nowait "$bh" 3000 false
+
+# bounds: three EOMs waiting at most 400 ms each; no wait at all
+ms=$(cat "$T/blackhole.ms" 2>/dev/null || echo 99999)
+[ "$ms" -lt 3000 ] || bad "blackhole: the run took $ms ms (3 x 400 ms allowed, plus start-up)"
+ms=$(cat "$T/nowait.ms" 2>/dev/null || echo 99999)
+[ "$ms" -lt 1500 ] || bad "nowait: the run took $ms ms with a dead resolver (timeout 3000 ms): mail waited for DNS"
+
+if [ $fail -ne 0 ]; then
+	for f in "$T"/*.log; do echo "--- $f"; cat "$f"; done
+	exit 1
+fi
+echo "--- header run log"; cat "$T/header.log"
+echo "t_preflight: ok"
+exit 0
