@@ -66,6 +66,11 @@ struct rx_scratch {
 	unsigned long		 nmatch;	/* patterns run (for measuring) */
 	const void		*memo_for;	/* facts the memo belongs to */
 	signed char		 memo[64];	/* per reason set: -1 unknown */
+	unsigned char		*hit;		/* reason.c: phrases seen in */
+	size_t			 hitcap;	/* the diagnostic hit_for */
+	const char		*hit_for;
+	size_t			 hit_len;
+	int			 hit_valid;
 };
 
 pcre2_code *rx_compile(const char *, size_t, int, struct rf *, char *,

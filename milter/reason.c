@@ -58,14 +58,22 @@
 
 #include "classify.h"
 #include "classify_int.h"
+#include "litscan.h"
 
 #define NAME_MAX_LEN	24
 
+/* One pattern line of a set: run only when its literal was seen. */
+struct rrx {
+	pcre2_code	*re;
+	int		 tag;		/* scan tag of its literal, -1 none */
+};
+
 struct rset {
 	char		 name[NAME_MAX_LEN];
-	char		*yes_src, *no_src;	/* alternations being built */
-	size_t		 yes_len, no_len;
-	pcre2_code	*yes, *no;
+	int		 yes_tag, no_tag;	/* scan tags of the phrases */
+	int		 has_yes;	/* any line that is no veto */
+	struct rrx	*yes, *no;	/* the ~ and !~ lines */
+	size_t		 nyes, nno;
 };
 
 struct rrow {
@@ -78,12 +86,17 @@ struct rrow {
 	char		 reply[4];	/* @550: the reply code */
 	int		 nostatus;	/* @-: the bounce states no status */
 	pcre2_code	*re;
+	int		 tag;		/* scan tag: the phrase, or the
+					   pattern's literal; -1 none */
+	int		 phrase;	/* the row is a phrase: tag decides */
 };
 
 struct rhost {
 	char		 name[NAME_MAX_LEN];
 	int		 lhost;		/* [lhost FAMILY]: by bounce format */
 	pcre2_code	*host;
+	char		 host_lit[64];	/* the host pattern's literal */
+	size_t		 host_litlen;
 	char		*domains;	/* " a.com b.com " exact recipient domains */
 	struct rrow	*rows;
 	size_t		 nrows;
@@ -94,6 +107,8 @@ struct reason_rules {
 	size_t		 nsets;
 	struct rhost	*hosts;
 	size_t		 nhosts;
+	struct litscan	*scan;		/* every phrase and literal */
+	unsigned	 ntags;
 };
 
 static const char *const vocabulary[] = {
@@ -119,39 +134,42 @@ reason_known(const char *s)
 	return (0);
 }
 
-/* Append one alternative (regex source) to *src. */
+/*
+ * The tag of the literal every match of regex re must contain, added to
+ * the scan; -1 when there is none to be sure of (the pattern then always
+ * runs).  0 with *tag set, or -1 when memory ran out.
+ */
 static int
-alt_append(char **src, size_t *len, const char *re, size_t n)
+literal_tag(struct reason_rules *t, const char *re, int *tag)
 {
-	char *p;
-	size_t need = *len + n + 8;
+	char lit[128];
+	size_t n;
 
-	if ((p = realloc(*src, need)) == NULL)
+	*tag = -1;
+	if ((n = rx_required_literal(re, strlen(re), 0, lit,
+	    sizeof(lit))) == 0)
+		return (0);
+	if (litscan_add(t->scan, lit, n, t->ntags) == -1)
 		return (-1);
-	*src = p;
-	*len += (size_t)snprintf(p + *len, need - *len, "%s(?:%.*s)",
-	    *len ? "|" : "", (int)n, re);
+	*tag = (int)t->ntags++;
 	return (0);
 }
 
-/* A phrase as a regex: every non-alphanumeric byte escaped. */
-static char *
-phrase_regex(const char *s)
+static int
+rrx_add(struct reason_rules *t, struct rrx **v, size_t *n, pcre2_code *c,
+    const char *re)
 {
-	char *d, *o;
+	struct rrx *nv;
 
-	if ((d = malloc(strlen(s) * 2 + 1)) == NULL)
-		return (NULL);
-	for (o = d; *s != '\0'; s++) {
-		if (!isalnum((unsigned char)*s) && *s != ' ' &&
-		    (unsigned char)*s < 0x80)
-			*o++ = '\\';
-		*o++ = *s;
-	}
-	*o = '\0';
-	return (d);
+	if ((nv = realloc(*v, (*n + 1) * sizeof(*nv))) == NULL)
+		return (-1);
+	*v = nv;
+	nv[*n].re = c;
+	if (literal_tag(t, re, &nv[*n].tag) == -1)
+		return (-1);
+	(*n)++;
+	return (0);
 }
-
 static struct rset *
 set_find(const struct reason_rules *t, const char *name)
 {
@@ -163,13 +181,15 @@ set_find(const struct reason_rules *t, const char *name)
 	return (NULL);
 }
 
-/* Check one pattern compiles (for the line number), then keep its source. */
+/*
+ * One line of a set: a phrase goes into the scan under the set's tag, a
+ * pattern is compiled on its own (run when its literal was seen).
+ */
 static int
-set_line(struct rset *s, struct rf *f, const char *line, char *err,
-    size_t errlen)
+set_line(struct reason_rules *t, struct rset *s, struct rf *f,
+    const char *line, char *err, size_t errlen)
 {
 	pcre2_code *c;
-	char *re = NULL;
 	const char *p = line;
 	int veto = 0, regex = 0, rc;
 
@@ -189,34 +209,20 @@ set_line(struct rset *s, struct rf *f, const char *line, char *err,
 			p++;
 	if (*p == '\0')
 		return (rf_error(f, err, errlen, "empty pattern"));
-	if (regex) {
+	if (!veto)
+		s->has_yes = 1;
+	if (!regex)
+		rc = litscan_add(t->scan, p, strlen(p), (unsigned)(veto ?
+		    s->no_tag : s->yes_tag));
+	else {
 		if ((c = rx_compile(p, strlen(p), 0, f, err, errlen)) == NULL)
 			return (-1);
-		pcre2_code_free(c);
-		re = strdup(p);
-	} else
-		re = phrase_regex(p);
-	if (re == NULL)
-		return (rf_error(f, err, errlen, "out of memory"));
-	rc = veto ? alt_append(&s->no_src, &s->no_len, re, strlen(re)) :
-	    alt_append(&s->yes_src, &s->yes_len, re, strlen(re));
-	free(re);
+		rc = veto ? rrx_add(t, &s->no, &s->nno, c, p) :
+		    rrx_add(t, &s->yes, &s->nyes, c, p);
+		if (rc == -1)
+			pcre2_code_free(c);
+	}
 	return (rc == -1 ? rf_error(f, err, errlen, "out of memory") : 0);
-}
-
-static int
-set_finish(struct rset *s, struct rf *f, char *err, size_t errlen)
-{
-	if (s->yes_src != NULL && (s->yes = rx_compile(s->yes_src,
-	    s->yes_len, 0, f, err, errlen)) == NULL)
-		return (-1);
-	if (s->no_src != NULL && (s->no = rx_compile(s->no_src,
-	    s->no_len, 0, f, err, errlen)) == NULL)
-		return (-1);
-	free(s->yes_src);
-	free(s->no_src);
-	s->yes_src = s->no_src = NULL;
-	return (0);
 }
 
 static int
@@ -272,8 +278,8 @@ parse_status_cond(struct rrow *w, const char *s, size_t n)
 }
 
 static int
-rhost_line(struct rhost *h, struct rf *f, char *line, char *err,
-    size_t errlen)
+rhost_line(struct reason_rules *t, struct rhost *h, struct rf *f,
+    char *line, char *err, size_t errlen)
 {
 	struct rrow *rows, *w;
 	char *p, *word;
@@ -305,6 +311,8 @@ rhost_line(struct rhost *h, struct rf *f, char *line, char *err,
 		if (h->host != NULL)
 			return (rf_error(f, err, errlen, "second host line"));
 		h->host = rx_compile(p, strlen(p), 0, f, err, errlen);
+		h->host_litlen = rx_required_literal(p, strlen(p), 0,
+		    h->host_lit, sizeof(h->host_lit));
 		return (h->host == NULL ? -1 : 0);
 	}
 	if ((rows = realloc(h->rows, (h->nrows + 1) * sizeof(*rows))) == NULL)
@@ -338,9 +346,21 @@ rhost_line(struct rhost *h, struct rf *f, char *line, char *err,
 		p++;
 	if (*p == '\0')
 		return (rf_error(f, err, errlen, "empty pattern"));
-	if ((w->re = rx_compile(p, strlen(p), !regex, f, err, errlen)) == NULL)
+	w->tag = -1;
+	if (!regex) {
+		/* a phrase: the scan alone decides */
+		w->phrase = 1;
+		if (litscan_add(t->scan, p, strlen(p), t->ntags) == -1)
+			return (rf_error(f, err, errlen, "out of memory"));
+		w->tag = (int)t->ntags++;
+		h->nrows++;
+		return (0);
+	}
+	if ((w->re = rx_compile(p, strlen(p), 0, f, err, errlen)) == NULL)
 		return (-1);
 	h->nrows++;
+	if (literal_tag(t, p, &w->tag) == -1)
+		return (rf_error(f, err, errlen, "out of memory"));
 	return (0);
 }
 
@@ -385,6 +405,8 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 	*cs = &sets[t->nsets++];
 	memset(*cs, 0, sizeof(**cs));
 	snprintf((*cs)->name, sizeof((*cs)->name), "%s", name);
+	(*cs)->yes_tag = (int)t->ntags++;
+	(*cs)->no_tag = (int)t->ntags++;
 	return (0);
 }
 
@@ -405,6 +427,11 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 		return (-1);
 	}
 	r->reasons = t;
+	if ((t->scan = litscan_new()) == NULL) {
+		snprintf(err, errlen, "%s/reasons.rules:0: out of memory",
+		    r->dir);
+		return (-1);
+	}
 	if (rf_open(&f, r->dir, "reasons.rules", err, errlen) == -1)
 		return (-1);
 	while (rc == 0 && (line = rf_next(&f)) != NULL) {
@@ -413,9 +440,9 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 		if (*line == '[')
 			rc = section(t, &f, line, &cs, &ch, err, errlen);
 		else if (cs != NULL)
-			rc = set_line(cs, &f, line, err, errlen);
+			rc = set_line(t, cs, &f, line, err, errlen);
 		else if (ch != NULL)
-			rc = rhost_line(ch, &f, line, err, errlen);
+			rc = rhost_line(t, ch, &f, line, err, errlen);
 		else
 			rc = rf_error(&f, err, errlen,
 			    "pattern outside a [section]");
@@ -423,8 +450,8 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 	if (rc == 0 && f.failed)
 		rc = rf_error(&f, err, errlen, f.failed == 1 ?
 		    "line too long" : "read error");
-	for (i = 0; rc == 0 && i < t->nsets; i++)
-		rc = set_finish(&t->sets[i], &f, err, errlen);
+	if (rc == 0 && litscan_build(t->scan) == -1)
+		rc = rf_error(&f, err, errlen, "out of memory");
 	for (i = 0; rc == 0 && i < t->nhosts; i++)
 		if (t->hosts[i].host == NULL && t->hosts[i].domains == NULL &&
 		    !t->hosts[i].lhost)
@@ -442,10 +469,12 @@ reason_rules_free(struct reason_rules *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->nsets; i++) {
-		free(t->sets[i].yes_src);
-		free(t->sets[i].no_src);
-		pcre2_code_free(t->sets[i].yes);
-		pcre2_code_free(t->sets[i].no);
+		for (j = 0; j < t->sets[i].nyes; j++)
+			pcre2_code_free(t->sets[i].yes[j].re);
+		for (j = 0; j < t->sets[i].nno; j++)
+			pcre2_code_free(t->sets[i].no[j].re);
+		free(t->sets[i].yes);
+		free(t->sets[i].no);
 	}
 	for (i = 0; i < t->nhosts; i++) {
 		pcre2_code_free(t->hosts[i].host);
@@ -456,7 +485,63 @@ reason_rules_free(struct reason_rules *t)
 	}
 	free(t->sets);
 	free(t->hosts);
+	litscan_free(t->scan);
 	free(t);
+}
+
+/*
+ * The scan of f's diagnostic: which phrases and literals occur in it,
+ * done once per recipient (reason_decide() forgets the last one).
+ */
+static const unsigned char *
+scan_hits(const struct reason_rules *t, const struct facts *f,
+    struct rx_scratch *sc)
+{
+	unsigned char *h;
+
+	if (sc->hit_valid && sc->hit_for == f->diag &&
+	    sc->hit_len == f->diaglen)
+		return (sc->hit);
+	if (sc->hitcap < t->ntags + 1) {
+		if ((h = realloc(sc->hit, t->ntags + 1)) == NULL)
+			return (NULL);
+		sc->hit = h;
+		sc->hitcap = t->ntags + 1;
+	}
+	memset(sc->hit, 0, t->ntags + 1);
+	litscan_run(t->scan, f->diag, f->diaglen, sc->hit);
+	sc->hit_for = f->diag;
+	sc->hit_len = f->diaglen;
+	sc->hit_valid = 1;
+	return (sc->hit);
+}
+
+/* Does one of the patterns of v match (those whose literal occurs)? */
+static int
+rrx_any(const struct rrx *v, size_t n, const unsigned char *hit,
+    const struct facts *f, struct rx_scratch *sc)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((v[i].tag < 0 || hit[v[i].tag]) &&
+		    rx_match(v[i].re, f->diag, f->diaglen, sc))
+			return (1);
+	return (0);
+}
+
+/* Does row w's wording occur in the diagnostic? */
+static int
+rrow_text(const struct rrow *w, const unsigned char *hit,
+    const struct facts *f, struct rx_scratch *sc)
+{
+	if (hit == NULL)
+		return (w->re != NULL && rx_match(w->re, f->diag, f->diaglen,
+		    sc));
+	if (w->phrase)
+		return (hit[w->tag]);
+	return ((w->tag < 0 || hit[w->tag]) && rx_match(w->re, f->diag,
+	    f->diaglen, sc));
 }
 
 int
@@ -464,11 +549,12 @@ reason_set_match(const struct rules *rules, const char *name,
     const struct facts *f, struct rx_scratch *sc)
 {
 	const struct rset *s;
+	const unsigned char *hv;
 	size_t i;
 	int hit;
 
 	if (rules == NULL || rules->reasons == NULL || f->diaglen == 0 ||
-	    (s = set_find(rules->reasons, name)) == NULL || s->yes == NULL)
+	    (s = set_find(rules->reasons, name)) == NULL || !s->has_yes)
 		return (0);
 	/* The probes ask about the same sets again and again: remember. */
 	if (sc->memo_for != f) {
@@ -478,8 +564,10 @@ reason_set_match(const struct rules *rules, const char *name,
 	i = (size_t)(s - rules->reasons->sets);
 	if (i < sizeof(sc->memo) && sc->memo[i] != -1)
 		return (sc->memo[i]);
-	hit = rx_match(s->yes, f->diag, f->diaglen, sc) &&
-	    !rx_match(s->no, f->diag, f->diaglen, sc);
+	if ((hv = scan_hits(rules->reasons, f, sc)) == NULL)
+		return (0);	/* out of memory: as no match */
+	hit = (hv[s->yes_tag] || rrx_any(s->yes, s->nyes, hv, f, sc)) &&
+	    !(hv[s->no_tag] || rrx_any(s->no, s->nno, hv, f, sc));
 	if (i < sizeof(sc->memo))
 		sc->memo[i] = (signed char)hit;
 	return (hit);
@@ -723,10 +811,12 @@ rrow_ok(const struct rrow *w, const struct facts *f)
 }
 
 static int
-host_is(const struct rhost *h, const char *name, struct rx_scratch *sc)
+host_is(const struct rhost *h, const char *name, size_t n,
+    struct rx_scratch *sc)
 {
-	return (name != NULL && *name != '\0' && h->host != NULL &&
-	    rx_match(h->host, name, strlen(name), sc));
+	return (n > 0 && h->host != NULL &&
+	    lit_find_ci(name, n, h->host_lit, h->host_litlen) &&
+	    rx_match(h->host, name, n, sc));
 }
 
 /* Is domain one of the family's own recipient domains (exact)? */
@@ -756,13 +846,17 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 {
 	const struct reason_rules *t = rules->reasons;
 	const struct rhost *h, *hit = NULL;
+	const unsigned char *hv;
 	const char *names[3];
-	size_t i, j, k;
+	size_t i, j, k, lens[2];
 
 	if (t == NULL || f->diaglen == 0)
 		return (NULL);
+	hv = scan_hits(t, f, sc);
 	names[0] = f->rhost;
 	names[1] = f->lhost;
+	lens[0] = names[0] != NULL ? strlen(names[0]) : 0;
+	lens[1] = names[1] != NULL ? strlen(names[1]) : 0;
 	for (i = 0; i < t->nhosts && hit == NULL; i++)
 		if (!t->hosts[i].lhost && domain_is(&t->hosts[i],
 		    f->rcpt_domain))
@@ -770,11 +864,11 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 	for (k = 0; k < 2 && hit == NULL; k++)
 		for (i = 0; i < t->nhosts && hit == NULL; i++)
 			if (!t->hosts[i].lhost && host_is(&t->hosts[i],
-			    names[k], sc))
+			    names[k], lens[k], sc))
 				hit = &t->hosts[i];
 	for (j = 0; hit != NULL && j < hit->nrows; j++)
-		if (rrow_ok(&hit->rows[j], f) && rx_match(hit->rows[j].re,
-		    f->diag, f->diaglen, sc))
+		if (rrow_ok(&hit->rows[j], f) && rrow_text(&hit->rows[j], hv,
+		    f, sc))
 			return (hit->rows[j].reason);
 	for (i = 0; i < t->nhosts; i++) {
 		h = &t->hosts[i];
@@ -782,8 +876,8 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 		    is(h->name, f->format)))
 			continue;
 		for (j = 0; j < h->nrows; j++)
-			if (rrow_ok(&h->rows[j], f) && rx_match(h->rows[j].re,
-			    f->diag, f->diaglen, sc))
+			if (rrow_ok(&h->rows[j], f) && rrow_text(&h->rows[j],
+			    hv, f, sc))
 				return (h->rows[j].reason);
 	}
 	return (NULL);
@@ -797,6 +891,7 @@ reason_decide(const struct rules *rules, const struct facts *f,
 	const char *r, *const *o;
 
 	sc->memo_for = NULL;	/* a new recipient: forget the last one */
+	sc->hit_valid = 0;
 	if (f->hint != NULL && *f->hint != '\0' && !in_list(f->hint, retry))
 		return (f->hint);
 	if (f->status != NULL && f->status[0] == '2')

@@ -133,8 +133,12 @@ rx_scratch_free(struct rx_scratch *sc)
 		pcre2_match_data_free(sc->md);
 	if (sc->mc != NULL)
 		pcre2_match_context_free(sc->mc);
+	free(sc->hit);
 	sc->md = NULL;
 	sc->mc = NULL;
+	sc->hit = NULL;
+	sc->hitcap = 0;
+	sc->hit_valid = 0;
 }
 
 int

@@ -1,0 +1,559 @@
+/*
+ * litscan.c - many literal phrases found in one pass; see litscan.h
+ *
+ *	An Aho-Corasick automaton over ASCII-folded bytes: a trie of the
+ *	phrases, each node's failure link (the longest proper suffix of its
+ *	path that is also a path), and an output link (the nearest node on
+ *	the failure chain that ends a phrase).  The root has a full table;
+ *	other nodes keep their edges in one sorted run of two arrays.
+ *
+ *	rx_required_literal() reads a PCRE2 pattern source at its top level
+ *	only: groups and classes are skipped whole (they end a run), a
+ *	quantifier that allows zero takes back the character before it,
+ *	and anything it does not know makes it give up.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "litscan.h"
+
+#define LS_NONE	UINT32_MAX
+
+struct ls_edge {			/* build time: a linked list */
+	uint32_t	 to, next;
+	unsigned char	 c;
+};
+
+struct ls_tag {
+	uint32_t	 tag, next;
+};
+
+struct litscan {
+	/* per node */
+	uint32_t	*first;		/* build: first edge; run: edge start */
+	uint32_t	*nedge;		/* run: number of edges */
+	uint32_t	*fail, *olink, *tags;
+	size_t		 nnode, capnode;
+	/* build-time edges, run-time sorted edges */
+	struct ls_edge	*e;
+	size_t		 ne, cape;
+	unsigned char	*ec;		/* run: edge bytes */
+	uint32_t	*et;		/* run: edge targets */
+	struct ls_tag	*t;
+	size_t		 nt, capt;
+	uint32_t	 root[256];
+	unsigned	 ntags;
+	int		 built;
+};
+
+static const unsigned char *
+fold_table(void)
+{
+	static unsigned char tab[256];
+	static int done;
+	int i;
+
+	if (!done) {
+		for (i = 0; i < 256; i++)
+			tab[i] = (unsigned char)(i >= 'A' && i <= 'Z' ?
+			    i - 'A' + 'a' : i);
+		done = 1;
+	}
+	return (tab);
+}
+
+static int
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	void *np;
+	size_t nc;
+
+	if (need <= *cap)
+		return (0);
+	nc = *cap ? *cap * 2 : 64;
+	while (nc < need)
+		nc *= 2;
+	if ((np = realloc(*p, nc * size)) == NULL)
+		return (-1);
+	*p = np;
+	*cap = nc;
+	return (0);
+}
+
+static uint32_t
+node_new(struct litscan *ls)
+{
+	size_t c = ls->capnode;
+
+	if (ls->nnode + 1 > c) {
+		size_t c1 = c, c2 = c, c3 = c, c4 = c, c5 = c;
+
+		if (grow((void **)&ls->first, &c1, ls->nnode + 1,
+		    sizeof(uint32_t)) == -1 ||
+		    grow((void **)&ls->nedge, &c2, ls->nnode + 1,
+		    sizeof(uint32_t)) == -1 ||
+		    grow((void **)&ls->fail, &c3, ls->nnode + 1,
+		    sizeof(uint32_t)) == -1 ||
+		    grow((void **)&ls->olink, &c4, ls->nnode + 1,
+		    sizeof(uint32_t)) == -1 ||
+		    grow((void **)&ls->tags, &c5, ls->nnode + 1,
+		    sizeof(uint32_t)) == -1)
+			return (LS_NONE);
+		ls->capnode = c1;
+	}
+	ls->first[ls->nnode] = LS_NONE;
+	ls->nedge[ls->nnode] = 0;
+	ls->fail[ls->nnode] = 0;
+	ls->olink[ls->nnode] = LS_NONE;
+	ls->tags[ls->nnode] = LS_NONE;
+	return ((uint32_t)ls->nnode++);
+}
+
+struct litscan *
+litscan_new(void)
+{
+	struct litscan *ls;
+
+	if ((ls = calloc(1, sizeof(*ls))) == NULL)
+		return (NULL);
+	if (node_new(ls) == LS_NONE) {
+		litscan_free(ls);
+		return (NULL);
+	}
+	return (ls);
+}
+
+void
+litscan_free(struct litscan *ls)
+{
+	if (ls == NULL)
+		return;
+	free(ls->first);
+	free(ls->nedge);
+	free(ls->fail);
+	free(ls->olink);
+	free(ls->tags);
+	free(ls->e);
+	free(ls->ec);
+	free(ls->et);
+	free(ls->t);
+	free(ls);
+}
+
+unsigned
+litscan_ntags(const struct litscan *ls)
+{
+	return (ls != NULL ? ls->ntags : 0);
+}
+
+/* Build time: the child of node n on byte c, or LS_NONE. */
+static uint32_t
+child(const struct litscan *ls, uint32_t n, unsigned char c)
+{
+	uint32_t i;
+
+	for (i = ls->first[n]; i != LS_NONE; i = ls->e[i].next)
+		if (ls->e[i].c == c)
+			return (ls->e[i].to);
+	return (LS_NONE);
+}
+
+int
+litscan_add(struct litscan *ls, const char *lit, size_t n, unsigned tag)
+{
+	const unsigned char *fold = fold_table();
+	uint32_t cur = 0, nx;
+	size_t i;
+
+	if (ls == NULL || ls->built || n == 0)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = fold[(unsigned char)lit[i]];
+
+		if ((nx = child(ls, cur, c)) == LS_NONE) {
+			if ((nx = node_new(ls)) == LS_NONE ||
+			    grow((void **)&ls->e, &ls->cape, ls->ne + 1,
+			    sizeof(*ls->e)) == -1)
+				return (-1);
+			ls->e[ls->ne].c = c;
+			ls->e[ls->ne].to = nx;
+			ls->e[ls->ne].next = ls->first[cur];
+			ls->first[cur] = (uint32_t)ls->ne++;
+		}
+		cur = nx;
+	}
+	if (grow((void **)&ls->t, &ls->capt, ls->nt + 1, sizeof(*ls->t)) == -1)
+		return (-1);
+	ls->t[ls->nt].tag = tag;
+	ls->t[ls->nt].next = ls->tags[cur];
+	ls->tags[cur] = (uint32_t)ls->nt++;
+	if (tag + 1 > ls->ntags)
+		ls->ntags = tag + 1;
+	return (0);
+}
+
+static int
+edge_cmp(const void *a, const void *b)
+{
+	const struct ls_edge *x = a, *y = b;
+
+	return ((int)x->c - (int)y->c);
+}
+
+/* Run time: the child of node n on byte c, or LS_NONE. */
+static inline uint32_t
+step(const struct litscan *ls, uint32_t n, unsigned char c)
+{
+	uint32_t i = ls->first[n], end = i + ls->nedge[n];
+
+	for (; i < end; i++)
+		if (ls->ec[i] == c)
+			return (ls->et[i]);
+	return (LS_NONE);
+}
+
+int
+litscan_build(struct litscan *ls)
+{
+	uint32_t *queue, *start, n, i, f, nx, k;
+	size_t qh = 0, qt = 0, j, ne = ls != NULL && ls->ne ? ls->ne : 1;
+	struct ls_edge *tmp;
+
+	if (ls == NULL || ls->built)
+		return (-1);
+	/* Edges sorted by node, then byte, in one run per node. */
+	queue = malloc(ls->nnode * sizeof(*queue));
+	start = calloc(ls->nnode + 1, sizeof(*start));
+	tmp = malloc(ne * sizeof(*tmp));
+	free(ls->ec);
+	free(ls->et);
+	ls->ec = malloc(ne);
+	ls->et = malloc(ne * sizeof(uint32_t));
+	if (queue == NULL || start == NULL || tmp == NULL || ls->ec == NULL ||
+	    ls->et == NULL) {
+		free(queue);
+		free(start);
+		free(tmp);
+		return (-1);
+	}
+	k = 0;
+	for (n = 0; n < ls->nnode; n++) {
+		start[n] = k;
+		for (i = ls->first[n]; i != LS_NONE; i = ls->e[i].next)
+			tmp[k++] = ls->e[i];
+		ls->nedge[n] = k - start[n];
+		qsort(tmp + start[n], ls->nedge[n], sizeof(*tmp), edge_cmp);
+	}
+	for (j = 0; j < ls->ne; j++) {
+		ls->ec[j] = tmp[j].c;
+		ls->et[j] = tmp[j].to;
+	}
+	for (n = 0; n < ls->nnode; n++)
+		ls->first[n] = start[n];
+	free(tmp);
+	free(start);
+	free(ls->e);
+	ls->e = NULL;
+	ls->ne = ls->cape = 0;
+
+	/* Breadth first: failure and output links. */
+	for (i = 0; i < 256; i++)
+		ls->root[i] = 0;
+	for (i = ls->first[0]; i < ls->first[0] + ls->nedge[0]; i++) {
+		nx = ls->et[i];
+		ls->root[ls->ec[i]] = nx;
+		ls->fail[nx] = 0;
+		queue[qt++] = nx;
+	}
+	while (qh < qt) {
+		n = queue[qh++];
+		for (i = ls->first[n]; i < ls->first[n] + ls->nedge[n]; i++) {
+			unsigned char c = ls->ec[i];
+
+			nx = ls->et[i];
+			for (f = ls->fail[n]; f != 0 &&
+			    step(ls, f, c) == LS_NONE; f = ls->fail[f])
+				;
+			f = f == 0 ? ls->root[c] : step(ls, f, c);
+			ls->fail[nx] = f == nx ? 0 : f;
+			f = ls->fail[nx];
+			ls->olink[nx] = f != 0 && ls->tags[f] != LS_NONE ? f :
+			    (f != 0 ? ls->olink[f] : LS_NONE);
+			queue[qt++] = nx;
+		}
+	}
+	free(queue);
+	ls->built = 1;
+	return (0);
+}
+
+static void
+emit(const struct litscan *ls, uint32_t n, unsigned char *hit)
+{
+	uint32_t t;
+
+	if (ls->tags[n] == LS_NONE)
+		n = ls->olink[n];
+	for (; n != LS_NONE; n = ls->olink[n])
+		for (t = ls->tags[n]; t != LS_NONE; t = ls->t[t].next)
+			hit[ls->t[t].tag] = 1;
+}
+
+void
+litscan_run(const struct litscan *ls, const char *s, size_t n,
+    unsigned char *hit)
+{
+	const unsigned char *fold = fold_table();
+	uint32_t cur = 0, nx;
+	size_t i;
+
+	if (ls == NULL || !ls->built || s == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		unsigned char c = fold[(unsigned char)s[i]];
+
+		for (;;) {
+			if (cur == 0) {
+				cur = ls->root[c];
+				break;
+			}
+			if ((nx = step(ls, cur, c)) != LS_NONE) {
+				cur = nx;
+				break;
+			}
+			cur = ls->fail[cur];
+		}
+		if (cur != 0 && (ls->tags[cur] != LS_NONE ||
+		    ls->olink[cur] != LS_NONE))
+			emit(ls, cur, hit);
+	}
+}
+
+int
+lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen)
+{
+	const unsigned char *fold = fold_table();
+	unsigned char c0;
+	size_t i, j;
+
+	if (litlen == 0)
+		return (1);
+	if (litlen > n)
+		return (0);
+	c0 = (unsigned char)lit[0];
+	for (i = 0; i + litlen <= n; i++) {
+		if (fold[(unsigned char)s[i]] != c0)
+			continue;
+		for (j = 1; j < litlen; j++)
+			if (fold[(unsigned char)s[i + j]] !=
+			    (unsigned char)lit[j])
+				break;
+		if (j == litlen)
+			return (1);
+	}
+	return (0);
+}
+
+/* ---- required literal of a pattern ---------------------------------- */
+
+static int
+is_alnum(int c)
+{
+	return ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z'));
+}
+
+/* Skip a character class at p[i] == '['; returns the index after it. */
+static size_t
+skip_class(const char *p, size_t len, size_t i)
+{
+	i++;
+	if (i < len && p[i] == '^')
+		i++;
+	if (i < len && p[i] == ']')	/* a leading ] is literal */
+		i++;
+	while (i < len && p[i] != ']') {
+		if (p[i] == '\\' && i + 1 < len)
+			i += 2;
+		else if (p[i] == '[' && i + 1 < len && p[i + 1] == ':') {
+			const char *e = NULL;
+			size_t k;
+
+			for (k = i + 2; k + 1 < len; k++)
+				if (p[k] == ':' && p[k + 1] == ']') {
+					e = p + k;
+					break;
+				}
+			i = e != NULL ? (size_t)(e - p) + 2 : i + 1;
+		} else
+			i++;
+	}
+	return (i < len ? i + 1 : len + 1);	/* len + 1: unterminated */
+}
+
+/* Skip a group at p[i] == '('; returns the index after it. */
+static size_t
+skip_group(const char *p, size_t len, size_t i)
+{
+	int depth = 0;
+
+	while (i < len) {
+		if (p[i] == '\\') {
+			if (i + 1 < len && p[i + 1] == 'Q')
+				return (len + 1);	/* give up */
+			i += 2;
+		} else if (p[i] == '[')
+			i = skip_class(p, len, i);
+		else if (p[i] == '(') {
+			depth++;
+			i++;
+		} else if (p[i] == ')') {
+			i++;
+			if (--depth == 0)
+				return (i);
+		} else
+			i++;
+	}
+	return (len + 1);
+}
+
+/* A quantifier {n}, {n,}, {n,m} at p[i]: its length, else 0. */
+static size_t
+quant_len(const char *p, size_t len, size_t i)
+{
+	size_t k = i + 1;
+
+	while (k < len && ((p[k] >= '0' && p[k] <= '9') || p[k] == ','))
+		k++;
+	if (k < len && p[k] == '}' && k > i + 1 &&
+	    p[i + 1] >= '0' && p[i + 1] <= '9')
+		return (k + 1 - i);
+	return (0);
+}
+
+struct run {
+	char	*out;
+	size_t	 outlen, best;
+	char	 cur[256];
+	size_t	 n;
+};
+
+static void
+run_end(struct run *r)
+{
+	if (r->n > r->best && r->n <= r->outlen) {
+		memcpy(r->out, r->cur, r->n);
+		r->best = r->n;
+	}
+	r->n = 0;
+}
+
+static void
+run_add(struct run *r, int c)
+{
+	if (r->n == sizeof(r->cur))
+		run_end(r);
+	r->cur[r->n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
+size_t
+rx_required_literal(const char *p, size_t len, int utf, char *out,
+    size_t outlen)
+{
+	struct run r;
+	size_t i = 0, q, k;
+	int c;
+
+	memset(&r, 0, sizeof(r));
+	r.out = out;
+	r.outlen = outlen;
+	while (i < len) {
+		c = (unsigned char)p[i];
+		switch (c) {
+		case '|':
+			return (0);
+		case ')':
+			return (0);
+		case '(':
+			/* (?x) at the top level changes the rest: give up */
+			if (i + 1 < len && p[i + 1] == '?') {
+				for (k = i + 2; k < len && (is_alnum(
+				    (unsigned char)p[k]) || p[k] == '-' ||
+				    p[k] == '^'); k++)
+					if (p[k] == 'x' || p[k] == 'n')
+						return (0);
+				if (k < len && p[k] == ')' && k > i + 2) {
+					run_end(&r);
+					i = k + 1;
+					break;
+				}
+			}
+			if ((i = skip_group(p, len, i)) > len)
+				return (0);
+			run_end(&r);
+			break;
+		case '[':
+			if ((i = skip_class(p, len, i)) > len)
+				return (0);
+			run_end(&r);
+			break;
+		case '*':
+		case '?':
+			if (r.n > 0)
+				r.n--;
+			run_end(&r);
+			i++;
+			break;
+		case '+':
+			run_end(&r);
+			i++;
+			break;
+		case '{':
+			if (r.n > 0)
+				r.n--;
+			run_end(&r);
+			q = quant_len(p, len, i);
+			i += q > 0 ? q : 1;
+			break;
+		case '.':
+		case '^':
+		case '$':
+		case '}':
+		case ']':
+			run_end(&r);
+			i++;
+			break;
+		case '\\':
+			if (i + 1 >= len)
+				return (0);
+			c = (unsigned char)p[i + 1];
+			if (c >= 0x80)
+				return (0);
+			if (!is_alnum(c)) {
+				run_add(&r, c);
+				i += 2;
+				break;
+			}
+			/* escapes of one item without arguments */
+			if (strchr("dDwWsSbBhHvVRnrtfeaAzZGKXN", c) == NULL ||
+			    (c == 'N' && i + 2 < len && p[i + 2] == '{'))
+				return (0);
+			run_end(&r);
+			i += 2;
+			break;
+		default:
+			if (c >= 0x80 || (utf && (c == 'k' || c == 'K' ||
+			    c == 's' || c == 'S'))) {
+				run_end(&r);
+				i++;
+				break;
+			}
+			run_add(&r, c);
+			i++;
+			break;
+		}
+	}
+	run_end(&r);
+	return (r.best);
+}
