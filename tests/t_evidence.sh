@@ -9,7 +9,11 @@
 # the same run twice gives the same output; outbound_ips wins over the
 # Received trace; dns.spf = false skips only SPF; a DNS server that
 # refuses gives quick errors; a server that never answers (black hole)
-# makes every check "skipped" within dns.timeout_ms per message, measured.
+# makes every check "skipped" within dns.timeout_ms per message, measured;
+# IDN domains (bücher.test) are looked up as A-labels; outbound_relay
+# decides relay-access-denied-outbound-connector both ways; and
+# max_classify_ms = 1 through -c stops a 3000-recipient bounce with an
+# error.
 #
 # Exit 0 pass, 77 skip (dnsmasq or python3 missing), 1 fail.
 BUILD=${BUILD:-build}
@@ -169,6 +173,92 @@ if [ -s "$tmp/bh_port" ]; then
 	fi
 	echo "timeout case: dns.timeout_ms=$limit, start-up $base ms, one message $one_ms ms, three messages $three_ms ms"
 fi
+
+# --- 7. IDN: U-label domains are looked up in their A-label form -----------
+# bücher.test is in the zone only as xn--bcher-kva.test (tests/dns/dnsd.sh)
+sed -e 's/spf-pass\.test/bücher.test/g' -e 's/bob@eop\.test/bob@bücher.test/g' \
+    "$msgs/mx-eop.eml" > "$tmp/idn.eml"
+idn() {	# idn CONF-OPTION... -> "spf dkim mx cause" of bob@bücher.test
+	"$dec" --json "$@" "$tmp/idn.eml" > "$tmp/idn.jsonl"
+	rows "$tmp/idn.jsonl" | awk -F'\t' '$2 == "bob@bücher.test" { print $3, $4, $5, $6 }'
+}
+expect "IDN sender and recipient domains, with DNS" \
+    "$(idn -c "$tmp/dns.conf")" "pass none eop relay-access-denied"
+expect "IDN, --no-dns" "$(idn --no-dns)" \
+    "skipped skipped skipped relay-access-denied"
+
+# --- 8. outbound_relay: our relay is Exchange Online, or not ---------------
+# relay.eml: contoso's EOP host refuses bob@eop.test; relay2.eml: a
+# generic EOP front end refuses (eop.test's MX is EOP in the test zone).
+sed -e 's/host mx\.remote\.test said/host contoso-com.mail.protection.outlook.com[52.101.1.1] said/' \
+    -e 's/^Remote-MTA: dns; mx\.remote\.test/Remote-MTA: dns; contoso-com.mail.protection.outlook.com/' \
+    "$msgs/mx-eop.eml" > "$tmp/relay.eml"
+sed -e 's/contoso-com\.mail/bn8nam11ft066.mail/g' "$tmp/relay.eml" > "$tmp/relay2.eml"
+relay() {	# relay FILE CONF-OPTION... -> "cause side" [+ "named"]
+	"$dec" --json "$@" > "$tmp/relay.jsonl" 2>&1
+	python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).readline())
+r = j["recipients"][0]
+named = " named" if "outbound_relay contoso-com.mail.protection.outlook.com is Exchange Online" in r["hint"] else ""
+print(r["cause"], r["side"] + named)
+' "$tmp/relay.jsonl"
+}
+printf 'outbound_relay = "[contoso-com.mail.protection.outlook.com]:25";\n' > "$tmp/r-eop.conf"
+printf 'outbound_relay = "smtp.ours.test";\n' > "$tmp/r-other.conf"
+: > "$tmp/r-none.conf"
+conf "$tmp/r-eop-dns.conf" "127.0.0.1:$port" 2000 \
+    'outbound_relay = "contoso-com.mail.protection.outlook.com";'
+expect "outbound_relay EOP, our relay refused" \
+    "$(relay --no-dns -c "$tmp/r-eop.conf" "$tmp/relay.eml")" \
+    "relay-access-denied-outbound-connector sender named"
+expect "outbound_relay not EOP" \
+    "$(relay --no-dns -c "$tmp/r-other.conf" "$tmp/relay.eml")" \
+    "relay-access-denied recipient"
+expect "outbound_relay unset" \
+    "$(relay --no-dns -c "$tmp/r-none.conf" "$tmp/relay.eml")" \
+    "relay-access-denied recipient"
+expect "outbound_relay EOP, our relay refused, with DNS (MX eop)" \
+    "$(relay -c "$tmp/r-eop-dns.conf" "$tmp/relay.eml")" \
+    "relay-access-denied-outbound-connector sender named"
+expect "outbound_relay EOP, another EOP host refused, no DNS" \
+    "$(relay --no-dns -c "$tmp/r-eop.conf" "$tmp/relay2.eml")" \
+    "relay-access-denied-outbound-connector sender named"
+expect "outbound_relay EOP, another EOP host refused, the MX is EOP" \
+    "$(relay -c "$tmp/r-eop-dns.conf" "$tmp/relay2.eml")" \
+    "relay-access-denied recipient"
+
+# --- 9. max_classify_ms through bounce-decode -c ----------------------------
+python3 - "$tmp/big.eml" <<'PYEOF'
+import sys
+n = 3000
+with open(sys.argv[1], "w") as f:
+    f.write("From: MAILER-DAEMON@mx.ours.test\nTo: alice@spf-pass.test\n"
+        "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        "Content-Type: multipart/report; report-type=delivery-status; "
+        "boundary=\"BB\"\n\n--BB\nContent-Type: text/plain\n\nbounced\n\n"
+        "--BB\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.ours.test\n")
+    for i in range(n):
+        f.write("\nFinal-Recipient: rfc822; user%d@example.net\n"
+            "Action: failed\nStatus: 5.1.1\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n" % i)
+    f.write("\n--BB--\n")
+PYEOF
+printf 'max_classify_ms = 1;\ndns = { spf = false; dkim = false; mx = false; };\n' > "$tmp/t1.conf"
+printf 'dns = { spf = false; dkim = false; mx = false; };\n' > "$tmp/t200.conf"
+"$dec" --json -c "$tmp/t1.conf" "$tmp/big.eml" > "$tmp/t1.jsonl" 2> "$tmp/t1.err"
+rc=$?
+expect "max_classify_ms = 1: exit status" "$rc" 1
+expect "max_classify_ms = 1: JSON error" "$(python3 -c '
+import json, sys
+print("max_classify_ms" in json.loads(open(sys.argv[1]).readline())["error"])' "$tmp/t1.jsonl")" True
+"$dec" --json --no-dns "$tmp/big.eml" > "$tmp/t0.jsonl"
+expect "no -c: no time limit" "$?" 0
+expect "no -c: all classified" "$(python3 -c '
+import json, sys
+j = json.loads(open(sys.argv[1]).readline())
+print(j["error"], sum(r["reason"] == "userunknown" for r in j["recipients"]))' "$tmp/t0.jsonl")" " 3000"
 
 if [ $fails -ne 0 ]; then
 	echo "t_evidence: $fails of $checks checks failed"
