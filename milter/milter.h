@@ -28,20 +28,13 @@
  *	Outgoing preflight (milter_pre.c)
  *	struct pre_job *pre_begin(const struct mset *s, const char *sender,
  *		    const struct pf_dkim *dk, const char *from_domain);
- *	void	pre_end(struct pre_job *j, const char *qid, const char *from,
- *		    const char *msgid, size_t rcpts, int wait_ms,
+ *	void	pre_end(struct pre_job *j, struct history *h,
+ *		    const struct hist_out *ho, size_t rcpts, int wait_ms,
  *		    struct pf_result *out);
  *	void	pre_abort(struct pre_job *j);
  *
  *	Process (milter_proc.c)
- *	struct pre_job;
-struct pre_job *pre_begin(const struct mset *, const char *,
-	    const struct pf_dkim *, const char *);
-void	pre_end(struct pre_job *, const char *, const char *, const char *,
-	    size_t, int, struct pf_result *);
-void	pre_abort(struct pre_job *);
-
-int	mproc_socket(const char *spec, const char *umask_s,
+ *	int	mproc_socket(const char *spec, const char *umask_s,
  *		    const char *user, char *err, size_t errlen);
  *	int	mproc_nodelay(void);
  *	int	mproc_privileges(const char *user, char *err, size_t errlen);
@@ -123,7 +116,7 @@ void	milter_stats(unsigned long *, unsigned long *);
 struct pre_job;
 struct pre_job *pre_begin(const struct mset *, const char *,
 	    const struct pf_dkim *, const char *);
-void	pre_end(struct pre_job *, const char *, const char *, const char *,
+void	pre_end(struct pre_job *, struct history *, const struct hist_out *,
 	    size_t, int, struct pf_result *);
 void	pre_abort(struct pre_job *);
 

@@ -369,10 +369,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 }
 
 /*
- * A message we send, at end of message: a record in the history store
- * (when on) so its bounce can be tied back to it, the preflight's
- * "outgoing" line (and "preflight" warning) through milter_pre.c, and
- * with outgoing_headers an X-Bounce-Preflight header, for which the
+ * A message we send, at end of message: the preflight's "outgoing" line
+ * (and "preflight" warning) and the history record (when on) with its
+ * spf and dkim words, both through milter_pre.c, and with
+ * outgoing_headers an X-Bounce-Preflight header, for which the
  * preflight is awaited at most dns.timeout_ms.
  */
 static void
@@ -393,17 +393,17 @@ record_outgoing(SMFICTX *ctx, struct mmsg *m, const char *q, int hdr_ok)
 	ho.nrcpt = m->nrcpt;
 	ho.when = time(NULL);
 	ho.size = m->hdr_octets + m->body_octets;
-	if (m->set->hist != NULL && history_put_outgoing(m->set->hist, &ho,
-	    why, sizeof(why)) == -1 && *why != '\0')
-		mlog(LOG_WARNING, "%s: %s", q, why);
+	m->outgoing = 0;		/* once */
 	if (m->pre == NULL) {
 		mlog(LOG_ERR, "%s: out of memory; no outgoing line", q);
+		if (m->set->hist != NULL && history_put_outgoing(m->set->hist,
+		    &ho, why, sizeof(why)) == -1 && *why != '\0')
+			mlog(LOG_WARNING, "%s: %s", q, why);
 		return;
 	}
-	pre_end(m->pre, q, m->from, m->msgid, m->rcpts_seen,
+	pre_end(m->pre, m->set->hist, &ho, m->rcpts_seen,
 	    hdr ? m->set->conf.dns.timeout_ms : 0, hdr ? &pr : NULL);
 	m->pre = NULL;			/* pre_end() owns it now */
-	m->outgoing = 0;		/* once */
 	if (!hdr)
 		return;
 	if (pf_header(&hv, m->set->authserv, &pr) == -1 || hv.p == NULL ||

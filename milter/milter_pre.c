@@ -6,8 +6,8 @@
  *
  *	struct pre_job *pre_begin(const struct mset *s, const char *sender,
  *		    const struct pf_dkim *dk, const char *from_domain);
- *	void	pre_end(struct pre_job *j, const char *qid,
- *		    const char *msgid, size_t rcpts, int wait_ms,
+ *	void	pre_end(struct pre_job *j, struct history *h,
+ *		    const struct hist_out *ho, size_t rcpts, int wait_ms,
  *		    struct pf_result *out);
  *	void	pre_abort(struct pre_job *j);
  *
@@ -28,13 +28,16 @@
  *	IPs of one message within dns.timeout_ms, and fill the cache.
  *
  *	pre_end() is called at end of message with what the "outgoing"
- *	line needs.  With wait_ms > 0 (outgoing_headers on) it waits for
+ *	line and the history record need (ho: queue id, Message-ID,
+ *	sender, recipients, size; rcpts: all recipients, kept or not).
+ *	With wait_ms > 0 (outgoing_headers on) it waits for
  *	the lookups at most that long; out (may be NULL) gets the result
  *	as it stands, IPs not judged yet "skipped".  The "outgoing" line
  *	and, when the evidence predicts rejections, the "preflight"
- *	warning (preflight.c) are logged once per message: by pre_end()
- *	when the lookups are done, else by the worker when it finishes
- *	them.  pre_abort() drops a job whose message was not sent: nothing
+ *	warning (preflight.c) are logged, and the record with its spf and
+ *	dkim words is put in the history store h (when not NULL), once per
+ *	message: by pre_end() when the lookups are done, else by the
+ *	worker when it finishes them (at most dns.timeout_ms later).  pre_abort() drops a job whose message was not sent: nothing
  *	is logged.  Either call frees the job (or hands it to the worker
  *	to free); the caller must not use j afterwards.
  *
@@ -67,8 +70,13 @@ struct pre_job {
 	int		 queued;	/* the workers own it */
 	int		 orphan;	/* pre_end/pre_abort came meanwhile */
 	int		 log;		/* ... and it was pre_end */
-	char		*qid, *from, *msgid;
+	char		*qid, *from, *msgid, *envid;
 	size_t		 rcpts;
+	struct history	*hist;		/* put the record here, or NULL */
+	char		**hrcpt;	/* recipients kept for it */
+	size_t		 nhrcpt;
+	time_t		 when;
+	size_t		 size;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -104,16 +112,50 @@ job_free(struct pre_job *j)
 	free(j->qid);
 	free(j->from);
 	free(j->msgid);
+	free(j->envid);
+	while (j->nhrcpt > 0)
+		free(j->hrcpt[--j->nhrcpt]);
+	free(j->hrcpt);
 	free(j);
 }
 
-/* Log the outgoing line and, when it warns, the preflight line. */
+/* The history record, with the preflight's words. */
+static void
+job_store(const struct pre_job *j)
+{
+	struct hist_out ho;
+	char why[512];
+
+	memset(&ho, 0, sizeof(ho));
+	ho.queue_id = j->qid;
+	ho.message_id = j->msgid;
+	ho.envelope_id = j->envid;
+	ho.from = j->from;
+	ho.rcpts = (const char *const *)j->hrcpt;
+	ho.nrcpt = j->nhrcpt;
+	ho.when = j->when;
+	ho.size = j->size;
+	ho.spf = pf_spf_summary(&j->r);
+	ho.dkim = j->r.dkim;
+	*why = '\0';
+	if (history_put_outgoing(j->hist, &ho, why, sizeof(why)) == -1 &&
+	    *why != '\0')
+		mlog(LOG_WARNING, "%s: %s", j->qid != NULL ? j->qid :
+		    "NOQUEUE", why);
+}
+
+/*
+ * The history record, the outgoing line and, when it warns, the
+ * preflight line.
+ */
 static void
 job_log(const struct pre_job *j)
 {
 	struct buf b = BUF_INIT;
 	char *nl;
 
+	if (j->hist != NULL)
+		job_store(j);
 	if (pf_log(&b, j->qid, j->from, j->msgid, j->rcpts, &j->r) == -1 ||
 	    b.p == NULL) {
 		mlog(LOG_ERR, "%s: out of memory; outgoing line lost",
@@ -395,18 +437,38 @@ snapshot(const struct pre_job *j, struct pf_result *out)
 			out->ips[i].spf = "skipped";
 }
 
+/* What the record and the line need, copied: the message goes away. */
+static void
+take(struct pre_job *j, struct history *h, const struct hist_out *ho,
+    size_t rcpts)
+{
+	size_t i;
+
+	j->qid = dup_or_null(ho->queue_id);
+	j->from = dup_or_null(ho->from);
+	j->msgid = dup_or_null(ho->message_id);
+	j->envid = dup_or_null(ho->envelope_id);
+	j->rcpts = rcpts;
+	j->when = ho->when;
+	j->size = ho->size;
+	if ((j->hist = h) == NULL || ho->nrcpt == 0 ||
+	    (j->hrcpt = calloc(ho->nrcpt, sizeof(*j->hrcpt))) == NULL)
+		return;
+	for (i = 0; i < ho->nrcpt; i++)
+		if (ho->rcpts[i] != NULL &&
+		    (j->hrcpt[j->nhrcpt] = strdup(ho->rcpts[i])) != NULL)
+			j->nhrcpt++;
+}
+
 void
-pre_end(struct pre_job *j, const char *qid, const char *from,
-    const char *msgid, size_t rcpts, int wait_ms, struct pf_result *out)
+pre_end(struct pre_job *j, struct history *h, const struct hist_out *ho,
+    size_t rcpts, int wait_ms, struct pf_result *out)
 {
 	struct timespec ts;
 
 	if (j == NULL)
 		return;
-	j->qid = dup_or_null(qid);
-	j->from = dup_or_null(from);
-	j->msgid = dup_or_null(msgid);
-	j->rcpts = rcpts;
+	take(j, h, ho, rcpts);
 	pthread_mutex_lock(&mu);
 	if (j->queued && wait_ms > 0) {
 		clock_gettime(CLOCK_REALTIME, &ts);

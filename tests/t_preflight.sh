@@ -16,6 +16,8 @@
 #		  the header says spf=skipped after at most dns.timeout_ms
 #	nowait	  outgoing_headers = false, the same dead resolver: the
 #		  messages pass at once (measured), the lines come later
+# Each run also keeps a history store: one record per message sent, with
+# the spf and dkim words of its line and its size counting the body.
 # Exit 0 pass, 77 skip (miltertest, dnsmasq or perl missing), 1 fail.
 command -v miltertest >/dev/null 2>&1 ||
 	{ echo "skipped: miltertest is not installed (apt-get install miltertest)"; exit 77; }
@@ -60,6 +62,7 @@ internal_networks = [ "127.0.0.0/8" ];
 outbound_ips = [ "192.0.2.25" ];
 outgoing_headers = $hdrs;
 dns = { resolver = "$resolver"; timeout_ms = $to; spf = true; dkim = false; mx = false; };
+history = { path = "$T/$mode.db"; retention_days = 30; };
 CONF
 	"$M" -f -e -v -c "$T/$mode.conf" 2>"$T/$mode.log" &
 	pid=$!
@@ -104,7 +107,27 @@ CONF
 	# one outgoing line per message sent (three), none for the abort
 	c=$(grep -c ': outgoing from=' "$T/$mode.log")
 	[ "$c" = 3 ] || bad "$mode: $c outgoing lines, want 3"
+	hist_check "$mode"
 	echo "$mode: $(grep -v -e '^EXPECT-LOG: ' -e '^NO-LOG: ' "$T/$mode.out" | tail -n 1) ($(cat "$T/$mode.ms") ms)"
+}
+
+# hist_check MODE: the history rows match the log lines and the sizes
+hist_check() {
+	command -v sqlite3 >/dev/null 2>&1 || { echo "$1: sqlite3 missing, history not checked"; return; }
+	n=$(sqlite3 "$T/$1.db" "SELECT count(*) FROM outgoing" 2>&1)
+	[ "$n" = 3 ] || bad "$1: $n history records, want 3"
+	grep '^SIZE: ' "$T/$1.out" | while read -r _ q sz; do
+		row=$(sqlite3 -separator ' ' "$T/$1.db" \
+		    "SELECT size, spf, dkim FROM outgoing WHERE queue_id = '$q'")
+		line=$(grep -F "$q: outgoing " "$T/$1.log" |
+		    sed 's/.* spf=\([a-z]*\) dkim=\([a-z]*\).*/\1 \2/')
+		case $q in *4Q) [ -z "$row" ] || { echo "FAIL: $1: aborted $q recorded"; echo x >> "$T/bad"; }
+			continue ;;
+		esac
+		[ "$row" = "$sz $line" ] ||
+			{ echo "FAIL: $1: $q history '$row', want '$sz $line'"; echo x >> "$T/bad"; }
+	done
+	[ -f "$T/bad" ] && { fail=1; rm -f "$T/bad"; }
 }
 
 dns="127.0.0.1:$(cat "$T/port")"

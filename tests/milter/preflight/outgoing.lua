@@ -24,9 +24,21 @@ local function message(from, sig, extra)
 	    string.rep("padding line of the body\n", 100))
 end
 
+-- the octets the milter sees: "Name: value" lines (folds as CRLF), the
+-- blank line, the body; printed for the history check of t_preflight.sh
+local function size(m)
+	local n = 2 + #m.body
+	for _, h in ipairs(m.headers) do
+		local _, nl = h[2]:gsub("\n", "")
+		n = n + #h[1] + 2 + #h[2] + nl + 2
+	end
+	return n
+end
+
 -- one message of ours to end of message; returns the X-Bounce-Preflight
 -- value added, or nil
 local function out(qid, sender, m)
+	print("SIZE: " .. qid .. " " .. size(m))
 	local conn = T.connect()
 	T.head(conn, m, sender, qid, "127.0.0.1", { "<bob@other.test>" })
 	T.ok(mt.getreply(conn) == SMFIR_CONTINUE, qid .. ": not followed past eoh")
