@@ -24,14 +24,13 @@
 
 #include "annotate.h"
 #include "bounce.h"
+#include "common.h"
 #include "buf.h"
-#include "rules.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-#define CHECK(c)	do { if (!(c)) { fprintf(stderr, \
-	"fuzz_annotate: broken promise: %s\n", #c); abort(); } } while (0)
+#define CHECK(c)	FUZZ_CHECK("fuzz_annotate", c)
 #define NFIELDS	11
 
 static struct rules *rules;
@@ -39,16 +38,8 @@ static struct rules *rules;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char err[1024], dir[4096];
-	const char *d;
-
 	(void)argc;
-	d = rules_find_dir(getenv("FUZZ_RULES"), NULL, (*argv)[0], dir,
-	    sizeof(dir));
-	if ((rules = rules_load(d, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "fuzz_annotate: %s\n", err);
-		exit(1);
-	}
+	rules = fuzz_rules("fuzz_annotate", *argv);
 	return (0);
 }
 
