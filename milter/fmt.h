@@ -135,8 +135,13 @@ struct fmt_rx;				/* a compiled PCRE2 pattern */
 struct fmt_rxv {
 	struct fmt_rx	**v;
 	char		**arg;		/* header name or reason, or NULL */
+	int		*hid;		/* header lists: the name's index in
+					   the table's hname, FMT_HID_* */
 	size_t		 n;
 };
+
+#define FMT_HID_SUBJECT	(-1)	/* the decoded Subject (c->subject) */
+#define FMT_HID_FROM	(-2)	/* the decoded From (c->from) */
 
 enum fmt_cont { FC_PARA, FC_NONE, FC_INDENT, FC_ALL };
 enum fmt_scope { FS_ANY, FS_TEXT, FS_DSN };
@@ -163,6 +168,9 @@ struct fmt_family {
 struct format_table {
 	struct fmt_family **fam;	/* sorted by order, then id */
 	size_t		 n;
+	char		**hname;	/* header names the families test */
+	size_t		*hnamelen;
+	size_t		 nhname;
 };
 
 struct fmt_ctx {
@@ -181,6 +189,11 @@ struct fmt_ctx {
 	const char		*subject;	/* decoded, or "" */
 	const char		*from;		/* decoded, or "" */
 	int			 limit;	/* a limit stopped the work */
+	/* detection: for each header of root, its index in the table's
+	   hname (or -1), and its value's length; NULL when not made */
+	int			*hdr_id;
+	size_t			*hdr_len;
+	size_t			 subjectlen, fromlen;
 };
 
 struct fmt_hook {

@@ -20,11 +20,23 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "litscan.h"
 
 struct fmt_rx {
 	pcre2_code	*re;
 	int		 grp[FG_NGROUPS];	/* group number, 0 when absent */
+	char		 lit[64];	/* every match contains it (lower */
+	size_t		 litlen;	/* case; ASCII case ignored) */
+	size_t		 anchor;	/* lit_anchor() */
 };
+
+/*
+ * Subjects up to this long are searched for the pattern's literal before
+ * PCRE2 runs (a line, a header): most patterns do not match most lines,
+ * and the search costs less than a match call.  Longer texts are left to
+ * the JIT's own start-of-match optimisations.
+ */
+#define FMT_LIT_MAX	1024
 
 static const char *const group_names[FG_NGROUPS] = {
 	"addr", "diag", "status", "reply", "rhost", "cmd"
@@ -103,6 +115,9 @@ fmt_rx_compile(const char *pat, char *err, size_t errlen)
 		return (NULL);
 	}
 	(void)pcre2_jit_compile(rx->re, PCRE2_JIT_COMPLETE);
+	rx->litlen = rx_required_literal(pat, strlen(pat), 1, rx->lit,
+	    sizeof(rx->lit));
+	rx->anchor = lit_anchor(rx->lit, rx->litlen);
 	for (i = 0; i < FG_NGROUPS; i++) {
 		n = pcre2_substring_number_from_name(rx->re,
 		    (PCRE2_SPTR)group_names[i]);
@@ -132,7 +147,12 @@ fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
 	PCRE2_SIZE *ov;
 	int rc, i, g;
 
-	if (rx == NULL || s == NULL || (md = md_get()) == NULL)
+	if (rx == NULL || s == NULL)
+		return (0);
+	if (rx->litlen > 0 && n <= FMT_LIT_MAX &&
+	    !lit_find_ci(s, n, rx->lit, rx->litlen, rx->anchor))
+		return (0);
+	if ((md = md_get()) == NULL)
 		return (0);
 	rc = pcre2_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
 	if (rc < 0)

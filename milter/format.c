@@ -76,6 +76,7 @@ rxv_free(struct fmt_rxv *l)
 	}
 	free(l->v);
 	free(l->arg);
+	free(l->hid);
 }
 
 static void
@@ -118,6 +119,10 @@ format_table_free(struct format_table *t)
 		return;
 	for (i = 0; i < t->n; i++)
 		family_free(t->fam[i]);
+	for (i = 0; i < t->nhname; i++)
+		free(t->hname[i]);
+	free(t->hname);
+	free(t->hnamelen);
 	free(t->fam);
 	free(t);
 }
@@ -394,6 +399,51 @@ family_cmp(const void *a, const void *b)
 	return (strcmp(x->id, y->id));
 }
 
+/* The index of header name s in t->hname, added when new; -1 no memory. */
+static int
+hname_id(struct format_table *t, const char *s)
+{
+	char **v;
+	size_t *l, i, n = strlen(s);
+
+	for (i = 0; i < t->nhname; i++)
+		if (t->hnamelen[i] == n && strcasecmp(t->hname[i], s) == 0)
+			return ((int)i);
+	if ((v = realloc(t->hname, (t->nhname + 1) * sizeof(*v))) == NULL)
+		return (-1);
+	t->hname = v;
+	if ((l = realloc(t->hnamelen, (t->nhname + 1) * sizeof(*l))) == NULL)
+		return (-1);
+	t->hnamelen = l;
+	if ((v[t->nhname] = strdup(s)) == NULL)
+		return (-1);
+	l[t->nhname] = n;
+	return ((int)t->nhname++);
+}
+
+/* Number the header names of a header list (Subject, From: their own). */
+static int
+header_ids(struct format_table *t, struct fmt_rxv *l)
+{
+	size_t i;
+	int id;
+
+	if (l->n == 0)
+		return (0);
+	if ((l->hid = calloc(l->n, sizeof(*l->hid))) == NULL)
+		return (-1);
+	for (i = 0; i < l->n; i++) {
+		if (strcasecmp(l->arg[i], "Subject") == 0)
+			id = FMT_HID_SUBJECT;
+		else if (strcasecmp(l->arg[i], "From") == 0)
+			id = FMT_HID_FROM;
+		else if ((id = hname_id(t, l->arg[i])) == -1)
+			return (-1);
+		l->hid[i] = id;
+	}
+	return (0);
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -460,6 +510,13 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 	}
 	v = t->fam;
 	qsort(v, t->n, sizeof(*v), family_cmp);
+	for (i = 0; i < t->n; i++)
+		if (header_ids(t, &t->fam[i]->header) == -1 ||
+		    header_ids(t, &t->fam[i]->veto_header) == -1) {
+			snprintf(err, errlen, "%s:0: out of memory", dir);
+			format_table_free(t);
+			goto fail;
+		}
 	for (i = 0; i < nn; i++)
 		free(names[i]);
 	rules->formats = t;
@@ -509,13 +566,66 @@ ctx_header(struct fmt_ctx *c, const char *name, size_t *iter)
 	return (mime_hdr_next(c->root, name, iter));
 }
 
+/*
+ * For detection: which of the names the families test each header of the
+ * bounce has (one pass over the headers, instead of one per pattern).
+ */
+static void
+header_index(struct fmt_ctx *c)
+{
+	const struct format_table *t = c->rules != NULL ?
+	    c->rules->formats : NULL;
+	const struct mime_part *p = c->root;
+	size_t k, j, n;
+
+	if (t == NULL || p == NULL || p->nhdrs == 0 ||
+	    (c->hdr_id = arena_alloc(c->a, p->nhdrs * sizeof(int))) == NULL ||
+	    (c->hdr_len = arena_alloc(c->a, p->nhdrs * sizeof(size_t))) ==
+	    NULL) {
+		c->hdr_id = NULL;
+		return;
+	}
+	for (k = 0; k < p->nhdrs; k++) {
+		c->hdr_id[k] = -1;
+		c->hdr_len[k] = 0;
+		if (p->hdrs[k].name == NULL || p->hdrs[k].value == NULL)
+			continue;
+		n = strlen(p->hdrs[k].name);
+		for (j = 0; j < t->nhname; j++)
+			if (t->hnamelen[j] == n &&
+			    strcasecmp(t->hname[j], p->hdrs[k].name) == 0) {
+				c->hdr_id[k] = (int)j;
+				c->hdr_len[k] = strlen(p->hdrs[k].value);
+				break;
+			}
+	}
+}
+
 /* Does any header NAME of the bounce match l->v[i]? */
 static int
 header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 {
 	const char *v;
-	size_t it = 0, k;
+	size_t it = 0, k, m;
 
+	if (l->hid != NULL && l->hid[i] == FMT_HID_SUBJECT)
+		return (fmt_rx_match(l->v[i], c->subject, c->subjectlen ?
+		    c->subjectlen : strlen(c->subject), NULL));
+	if (l->hid != NULL && l->hid[i] == FMT_HID_FROM)
+		return (fmt_rx_match(l->v[i], c->from, c->fromlen ?
+		    c->fromlen : strlen(c->from), NULL));
+	if (l->hid != NULL && c->hdr_id != NULL) {
+		/* the first 64 headers NAME, as below */
+		for (k = m = 0; k < c->root->nhdrs && m < 64; k++) {
+			if (c->hdr_id[k] != l->hid[i])
+				continue;
+			m++;
+			if (fmt_rx_match(l->v[i], c->root->hdrs[k].value,
+			    c->hdr_len[k], NULL))
+				return (1);
+		}
+		return (0);
+	}
 	if (strcasecmp(l->arg[i], "Subject") == 0)
 		return (fmt_rx_match(l->v[i], c->subject, strlen(c->subject),
 		    NULL));
@@ -736,6 +846,9 @@ ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r)
 		c->subject = "";
 	s = fmt_header_decoded(c, c->root, "From");
 	c->from = s != NULL ? s : "";
+	c->subjectlen = strlen(c->subject);
+	c->fromlen = strlen(c->from);
+	header_index(c);
 }
 
 /* Headers of an inline original (text after the family's marker). */

@@ -330,27 +330,87 @@ litscan_run(const struct litscan *ls, const char *s, size_t n,
 	}
 }
 
+/* How rare a byte is in mail text, roughly: the search anchors there. */
+static int
+rarity(int c)
+{
+	if (c == ' ')
+		return (0);
+	if (c >= 'a' && c <= 'z')
+		return (strchr("etaoinsrhldcu", c) != NULL ? 1 : 2);
+	if (c >= '0' && c <= '9')
+		return (3);
+	if (c == '.' || c == '-' || c == ',')
+		return (3);
+	return (4);
+}
+
+size_t
+lit_anchor(const char *lit, size_t litlen)
+{
+	size_t i, best = 0;
+	int r, br = -1;
+
+	for (i = 0; i < litlen; i++)
+		if ((r = rarity((unsigned char)lit[i])) > br) {
+			br = r;
+			best = i;
+		}
+	return (best);
+}
+
+static int
+lit_at(const unsigned char *fold, const char *s, const char *lit,
+    size_t litlen)
+{
+	size_t j;
+
+	for (j = 0; j < litlen; j++)
+		if (fold[(unsigned char)s[j]] != (unsigned char)lit[j])
+			return (0);
+	return (1);
+}
+
 int
-lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen)
+lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
+    size_t anchor)
 {
 	const unsigned char *fold = fold_table();
-	unsigned char c0;
-	size_t i, j;
+	const char *p, *end, *lo, *up;
+	int c, cu;
 
 	if (litlen == 0)
 		return (1);
-	if (litlen > n)
+	if (litlen > n || anchor >= litlen)
 		return (0);
-	c0 = (unsigned char)lit[0];
-	for (i = 0; i + litlen <= n; i++) {
-		if (fold[(unsigned char)s[i]] != c0)
-			continue;
-		for (j = 1; j < litlen; j++)
-			if (fold[(unsigned char)s[i + j]] !=
-			    (unsigned char)lit[j])
-				break;
-		if (j == litlen)
-			return (1);
+	/* the anchor byte can only be at [anchor, n - litlen + anchor] */
+	p = s + anchor;
+	end = s + (n - litlen) + anchor + 1;
+	c = (unsigned char)lit[anchor];
+	cu = c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+	if (cu == c) {
+		while (p < end && (p = memchr(p, c, (size_t)(end - p))) !=
+		    NULL) {
+			if (lit_at(fold, p - anchor, lit, litlen))
+				return (1);
+			p++;
+		}
+		return (0);
+	}
+	lo = memchr(p, c, (size_t)(end - p));
+	up = memchr(p, cu, (size_t)(end - p));
+	while (lo != NULL || up != NULL) {
+		if (up == NULL || (lo != NULL && lo < up)) {
+			if (lit_at(fold, lo - anchor, lit, litlen))
+				return (1);
+			lo = lo + 1 < end ? memchr(lo + 1, c,
+			    (size_t)(end - lo - 1)) : NULL;
+		} else {
+			if (lit_at(fold, up - anchor, lit, litlen))
+				return (1);
+			up = up + 1 < end ? memchr(up + 1, cu,
+			    (size_t)(end - up - 1)) : NULL;
+		}
 	}
 	return (0);
 }

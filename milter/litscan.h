@@ -13,8 +13,9 @@
  *
  *	size_t	rx_required_literal(const char *pat, size_t len, int utf,
  *		    char *out, size_t outlen);
+ *	size_t	lit_anchor(const char *lit, size_t litlen);
  *	int	lit_find_ci(const char *s, size_t n, const char *lit,
- *		    size_t litlen);
+ *		    size_t litlen, size_t anchor);
  *
  * DESCRIPTION
  *	A litscan holds literal phrases, each with a tag (a small number;
@@ -40,7 +41,8 @@
  *	text (ignoring ASCII case), the pattern cannot match it.
  *
  *	lit_find_ci() tells whether lit occurs in s[0..n), ASCII case
- *	ignored (lit in lower case).
+ *	ignored (lit in lower case).  It looks for the byte at anchor
+ *	first (memchr), best the rarest one: lit_anchor() picks it.
  */
 #ifndef LITSCAN_H
 #define LITSCAN_H
@@ -58,6 +60,7 @@ void	 litscan_run(const struct litscan *, const char *, size_t,
 void	 litscan_free(struct litscan *);
 
 size_t	 rx_required_literal(const char *, size_t, int, char *, size_t);
-int	 lit_find_ci(const char *, size_t, const char *, size_t);
+size_t	 lit_anchor(const char *, size_t);
+int	 lit_find_ci(const char *, size_t, const char *, size_t, size_t);
 
 #endif

@@ -96,7 +96,7 @@ struct rhost {
 	int		 lhost;		/* [lhost FAMILY]: by bounce format */
 	pcre2_code	*host;
 	char		 host_lit[64];	/* the host pattern's literal */
-	size_t		 host_litlen;
+	size_t		 host_litlen, host_anchor;
 	char		*domains;	/* " a.com b.com " exact recipient domains */
 	struct rrow	*rows;
 	size_t		 nrows;
@@ -313,6 +313,7 @@ rhost_line(struct reason_rules *t, struct rhost *h, struct rf *f,
 		h->host = rx_compile(p, strlen(p), 0, f, err, errlen);
 		h->host_litlen = rx_required_literal(p, strlen(p), 0,
 		    h->host_lit, sizeof(h->host_lit));
+		h->host_anchor = lit_anchor(h->host_lit, h->host_litlen);
 		return (h->host == NULL ? -1 : 0);
 	}
 	if ((rows = realloc(h->rows, (h->nrows + 1) * sizeof(*rows))) == NULL)
@@ -815,7 +816,8 @@ host_is(const struct rhost *h, const char *name, size_t n,
     struct rx_scratch *sc)
 {
 	return (n > 0 && h->host != NULL &&
-	    lit_find_ci(name, n, h->host_lit, h->host_litlen) &&
+	    lit_find_ci(name, n, h->host_lit, h->host_litlen,
+	    h->host_anchor) &&
 	    rx_match(h->host, name, n, sc));
 }
 
