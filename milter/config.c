@@ -153,6 +153,39 @@ has_ctl(const char *v)
 	return (0);
 }
 
+/*
+ * outbound_relay: "", a host name, or Postfix's relayhost forms [host],
+ * host:port, [host]:port.
+ */
+static int
+relay_ok(const char *v)
+{
+	size_t n;
+	const char *p;
+	char *end;
+	long port;
+	int br = *v == '[';
+
+	if (*v == '\0')
+		return (1);
+	p = v + br;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.");
+	if (n == 0 || n > 253 || *p == '.' || *p == '-' || strstr(p, "..") !=
+	    NULL)
+		return (0);
+	p += n;
+	if (br && *p++ != ']')
+		return (0);
+	if (*p == '\0')
+		return (1);
+	if (*p++ != ':')
+		return (0);
+	port = strtol(p, &end, 10);
+	return (*p >= '0' && *p <= '9' && *end == '\0' && port > 0 &&
+	    port < 65536);
+}
+
 static int
 get_str(struct loader *l, const config_setting_t *s, char **dst)
 {
@@ -534,8 +567,14 @@ load_one(struct loader *l, struct config *c, const config_setting_t *s)
 		    &c->n_internal_networks, 1));
 	if (strcmp(n, "outbound_ips") == 0)
 		return (get_list(l, s, c->outbound_ips, &c->n_outbound_ips, 0));
-	if (strcmp(n, "outbound_relay") == 0)
-		return (get_str(l, s, &c->outbound_relay));
+	if (strcmp(n, "outbound_relay") == 0) {
+		if ((r = get_str(l, s, &c->outbound_relay)) == 0 &&
+		    !relay_ok(c->outbound_relay))
+			return (fail(l, s, "outbound_relay: expected a host "
+			    "name, [host], host:port or [host]:port, not "
+			    "\"%s\"", c->outbound_relay));
+		return (r);
+	}
 	if (strcmp(n, "max_message_size") == 0) {
 		if ((r = get_int(l, s, 1024, 1024LL * 1024 * 1024, &v)) == 0)
 			c->max_message_size = (size_t)v;

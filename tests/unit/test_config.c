@@ -148,6 +148,11 @@ static const struct {
 	{ "internal_networks = [ \"10.0.0.0/33\" ];\n", 1, "10.0.0.0/33" },
 	{ "internal_networks = \"10.0.0.0/8\";\n", 1, "list" },
 	{ "outbound_ips = [ \"192.0.2.0/24\" ];\n", 1, "not an IP" },
+	{ "outbound_relay = \"relay host\";\n", 1, "outbound_relay" },
+	{ "outbound_relay = \"[relay.example\";\n", 1, "outbound_relay" },
+	{ "outbound_relay = \"relay.example:0\";\n", 1, "outbound_relay" },
+	{ "outbound_relay = \"relay.example:25x\";\n", 1, "outbound_relay" },
+	{ "outbound_relay = \"{domain}.example\";\n", 1, "outbound_relay" },
 	{ "dns = { resolver = \"dns.example\"; };\n", 1, "dns.resolver" },
 	{ "dns = {\n timeout_ms = 0;\n};\n", 2, "dns.timeout_ms" },
 	{ "dns = { spf = true; foo = 1; };\n", 1, "unknown setting dns.foo" },
@@ -177,6 +182,33 @@ test_bad_files(void **state)
 		    strstr(err, bad[i].msg) == NULL)
 			fail_msg("case %zu: got \"%s\", want \"%s...%s\"", i,
 			    err, want, bad[i].msg);
+		config_free(&c);
+		unlink(path);
+	}
+}
+
+/* outbound_relay in Postfix's relayhost forms. */
+static void
+test_relay_forms(void **state)
+{
+	static const char *const ok[] = {
+		"", "relay.example", "[relay.example]", "relay.example:587",
+		"[contoso-com.mail.protection.outlook.com]:25",
+		"contoso-com.a1b2c3.mx.microsoft",
+	};
+	struct config c;
+	char err[512], text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "outbound_relay = \"%s\";\n",
+		    ok[i]);
+		write_conf(text);
+		config_defaults(&c);
+		if (config_load(path, &c, err, sizeof(err)) != 0)
+			fail_msg("outbound_relay \"%s\": %s", ok[i], err);
+		assert_string_equal(c.outbound_relay, ok[i]);
 		config_free(&c);
 		unlink(path);
 	}
@@ -222,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_relay_forms),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_reload_over),
 	};
