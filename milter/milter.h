@@ -32,6 +32,7 @@
  *		    const struct hist_out *ho, size_t rcpts, int wait_ms,
  *		    struct pf_result *out);
  *	void	pre_abort(struct pre_job *j);
+ *	void	pre_shutdown(void);
  *
  *	Process (milter_proc.c)
  *	int	mproc_socket(const char *spec, const char *umask_s,
@@ -119,6 +120,7 @@ struct pre_job *pre_begin(const struct mset *, const char *,
 void	pre_end(struct pre_job *, struct history *, const struct hist_out *,
 	    size_t, int, struct pf_result *);
 void	pre_abort(struct pre_job *);
+void	pre_shutdown(void);
 
 int	mproc_socket(const char *, const char *, const char *, char *, size_t);
 int	mproc_nodelay(void);

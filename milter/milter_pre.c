@@ -10,6 +10,7 @@
  *		    const struct hist_out *ho, size_t rcpts, int wait_ms,
  *		    struct pf_result *out);
  *	void	pre_abort(struct pre_job *j);
+ *	void	pre_shutdown(void);
  *
  * DESCRIPTION
  *	pre_begin() is called at end of headers of a message we send.  It
@@ -41,8 +42,10 @@
  *	is logged.  Either call frees the job (or hands it to the worker
  *	to free); the caller must not use j afterwards.
  *
- *	At exit the workers finish the message at hand, judge what is
- *	still queued as "skipped" (logging it), and stop.
+ *	pre_shutdown() (called before the history store closes, and at
+ *	exit) makes the workers finish the message at hand, judge what is
+ *	still queued as "skipped" (logging and storing it), and stop; a
+ *	message that begins later is judged "skipped" at once.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -274,8 +277,8 @@ worker(void *arg)
 	return (NULL);
 }
 
-static void
-pool_stop(void)
+void
+pre_shutdown(void)
 {
 	int i;
 
@@ -311,7 +314,7 @@ pool_start(void)
 	if (nthr == 0)
 		mlog(LOG_ERR, "NOQUEUE: preflight: no worker thread; SPF "
 		    "skipped");
-	atexit(pool_stop);
+	atexit(pre_shutdown);
 }
 
 /* Under mu: one line a minute about messages whose SPF was skipped. */

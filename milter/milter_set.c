@@ -119,6 +119,7 @@ mset_stores_open(const struct mset *s, char *err, size_t errlen)
 void
 mset_stores_close(void)
 {
+	pre_shutdown();		/* its workers put records in hist */
 	history_close(hist);
 	hist = NULL;
 	trend_free(trend);
