@@ -331,6 +331,10 @@ expand(struct arena *a, const char *hint, const struct report *r,
 	if ((out = arena_alloc(a, n)) == NULL)
 		return (hint);
 	for (p = hint, o = out; *p != '\0';) {
+		if (*p != '{') {
+			*o++ = *p++;
+			continue;
+		}
 		for (k = 0; keys[k] != NULL; k++)
 			if (strncmp(p, keys[k], strlen(keys[k])) == 0)
 				break;
@@ -357,85 +361,136 @@ join(struct arena *a, const char *x, const char *y)
 }
 
 /*
- * Lower-case copy of the first n bytes of s with every run of white space
- * folded to one space, from the arena: what the phrase searches below
- * scan with plain strstr().
+ * Does s[i..n) read phrase ph (lower case, single spaces), ignoring case,
+ * with a run of white space for each space?  What lower_fold() and then
+ * strncmp() would say, without the copy.  Returns the index after the
+ * match, or 0.
  */
-static char *
-lower_fold(struct arena *a, const char *s, size_t n)
+static size_t
+fold_at(const char *s, size_t n, size_t i, const char *ph)
 {
-	char *d, *o;
-	int sp = 0;
-
-	if (s == NULL || (d = arena_alloc(a, n + 1)) == NULL)
-		return (NULL);
-	for (o = d; n > 0 && *s != '\0'; s++, n--) {
-		if (isspace((unsigned char)*s)) {
-			if (!sp)
-				*o++ = ' ';
-			sp = 1;
+	for (; *ph != '\0'; ph++) {
+		if (i >= n)
+			return (0);
+		if (*ph == ' ') {
+			if (!isspace((unsigned char)s[i]))
+				return (0);
+			while (i < n && isspace((unsigned char)s[i]))
+				i++;
 			continue;
 		}
-		*o++ = (char)tolower((unsigned char)*s);
-		sp = 0;
+		if (tolower((unsigned char)s[i]) != *ph)
+			return (0);
+		i++;
 	}
-	*o = '\0';
-	return (d);
+	return (i);
 }
 
 /*
- * The SMTP command a folded, lower-case text names ("in reply to RCPT TO
+ * Does phrase ph occur in the first n bytes of s, as fold_at() reads?
+ * Candidates come from memchr() on a byte without case before the first
+ * space of ph, when there is one.
+ */
+static int
+fold_find(const char *s, size_t n, const char *ph)
+{
+	const char *p, *end;
+	size_t a, i;
+
+	n = strnlen(s, n);
+	for (a = 0; ph[a] != '\0' && ph[a] != ' ' &&
+	    isalpha((unsigned char)ph[a]); a++)
+		;
+	if (ph[a] != '\0' && ph[a] != ' ') {
+		for (p = s + a, end = s + n; p < end && (p = memchr(p, ph[a],
+		    (size_t)(end - p))) != NULL; p++)
+			if (fold_at(s, n, (size_t)(p - s) - a, ph) != 0)
+				return (1);
+		return (0);
+	}
+	for (i = 0; i < n; i++)
+		if (fold_at(s, n, i, ph) != 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * The SMTP command the first n bytes of s name ("in reply to RCPT TO
  * command", ">>> DATA", "after MAIL FROM"), the earliest mention first;
- * or NULL.
+ * or NULL.  Case and runs of white space do not matter; the text ends at
+ * n or at a NUL.
  */
 static const char *
-cmd_in(const char *s)
+cmd_in(const char *s, size_t n)
 {
-	static const struct { const char *words, *cmd; } map[] = {
-		{ "in reply to rcpt to", "RCPT" },
-		{ "in reply to mail from", "MAIL" },
-		{ "in reply to end of data", "DATA" },
-		{ "in reply to data", "DATA" },
-		{ "in reply to ehlo", "EHLO" },
-		{ "in reply to helo", "HELO" },
-		{ ">>> rcpt", "RCPT" },
-		{ ">>> mail", "MAIL" },
-		{ ">>> data", "DATA" },
-		{ ">>> ehlo", "EHLO" },
-		{ ">>> helo", "HELO" },
-		{ "after rcpt to", "RCPT" },
-		{ "after mail from", "MAIL" },
-		{ "after end of data", "DATA" },
-		{ "after data", "DATA" },
-		{ "after initial connection", "CONN" },
-		{ "after pipelined rcpt to", "RCPT" },
-		{ "after pipelined mail from", "MAIL" },
-		{ "refused to talk to me", "CONN" },
-		{ "after connection", "CONN" },
-		{ NULL, NULL }
+	/* Phrases by their first word; in each group, in order. */
+	static const char *const in_reply[] = { "rcpt to", "RCPT",
+	    "mail from", "MAIL", "end of data", "DATA", "data", "DATA",
+	    "ehlo", "EHLO", "helo", "HELO", NULL };
+	static const char *const sent[] = { "rcpt", "RCPT", "mail", "MAIL",
+	    "data", "DATA", "ehlo", "EHLO", "helo", "HELO", NULL };
+	static const char *const after[] = { "rcpt to", "RCPT",
+	    "mail from", "MAIL", "end of data", "DATA", "data", "DATA",
+	    "initial connection", "CONN", "pipelined rcpt to", "RCPT",
+	    "pipelined mail from", "MAIL", "connection", "CONN", NULL };
+	static const char *const refused[] = { "", "CONN", NULL };
+	static const struct {
+		const char *first;
+		const char *const *rest;
+	} groups[] = {
+		{ "in reply to ", in_reply }, { ">>> ", sent },
+		{ "after ", after }, { "refused to talk to me", refused },
 	};
-	const char *best = NULL, *bestp = NULL, *p, *q;
-	size_t i;
+	size_t i, j, k, g;
+	const char *const *r;
+	unsigned char c;
+	int talk = 0;
 
 	if (s == NULL)
 		return (NULL);
-	/* Sendmail: "... while talking to host.: <<< 554 ..." with no
-	 * command sent: the greeting itself was refused. */
-	if ((p = strstr(s, "while talking to ")) != NULL) {
-		q = p + 17;
-		q += strcspn(q, " ");
-		if (strncmp(q, " <<<", 4) == 0) {
-			bestp = p;
-			best = "CONN";
+	n = strnlen(s, n);
+	/* Scan once: the first position where a phrase starts wins. */
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		switch (c) {
+		case 'i': case 'I':
+			g = 0;
+			break;
+		case '>':
+			g = 1;
+			break;
+		case 'a': case 'A':
+			g = 2;
+			break;
+		case 'r': case 'R':
+			g = 3;
+			break;
+		case 'w': case 'W':
+			/* Sendmail: "... while talking to host.: <<< 554 ..."
+			 * with no command sent: the greeting itself was
+			 * refused.  Only the first "while talking to" counts. */
+			if (!talk &&
+			    (j = fold_at(s, n, i, "while talking to ")) != 0) {
+				talk = 1;
+				while (j < n && !isspace((unsigned char)s[j]))
+					j++;
+				if (fold_at(s, n, j, " <<<") != 0)
+					return ("CONN");
+			}
+			continue;
+		default:
+			continue;
+		}
+		if ((j = fold_at(s, n, i, groups[g].first)) == 0)
+			continue;
+		for (r = groups[g].rest; *r != NULL; r += 2) {
+			if (*r[0] == '\0')
+				return (r[1]);
+			if ((k = fold_at(s, n, j, r[0])) != 0)
+				return (r[1]);
 		}
 	}
-	for (i = 0; map[i].words != NULL; i++)
-		if ((p = strstr(s, map[i].words)) != NULL &&
-		    (bestp == NULL || p < bestp)) {
-			bestp = p;
-			best = map[i].cmd;
-		}
-	return (best);
+	return (NULL);
 }
 
 static int
@@ -474,15 +529,30 @@ notice_part(const struct report *r, const struct mime_part *p, int depth)
  */
 #define SCAN_MAX_RCPTS	256
 
-/* Case-insensitive search for needle in the first n bytes of h. */
+/*
+ * Case-insensitive search for needle in the first n bytes of h: the
+ * first match.  Candidates come from memchr() on a byte of needle that
+ * has no case (the '@' of an address), when there is one.
+ */
 static const char *
 find_ci(const char *h, size_t n, const char *needle)
 {
-	size_t i, m = strlen(needle);
+	const char *p, *end;
+	size_t i, m = strlen(needle), a;
 	int c0;
 
 	if (m == 0 || m > n)
 		return (NULL);
+	for (a = 0; a < m && isalpha((unsigned char)needle[a]); a++)
+		;
+	if (a < m) {
+		end = h + (n - m) + a + 1;
+		for (p = h + a; p < end && (p = memchr(p, needle[a],
+		    (size_t)(end - p))) != NULL; p++)
+			if (strncasecmp(p - a, needle, m) == 0)
+				return (p - a);
+		return (NULL);
+	}
 	c0 = tolower((unsigned char)needle[0]);
 	for (i = 0; i + m <= n; i++)
 		if (tolower((unsigned char)h[i]) == c0 &&
@@ -503,8 +573,7 @@ infer_command(const struct report *r, const struct rcpt *rc)
 	const char *c, *at, *first;
 	size_t n, lim, back;
 
-	if (rc->diag != NULL && (c = cmd_in(lower_fold(r->a, rc->diag,
-	    strlen(rc->diag) < 8192 ? strlen(rc->diag) : 8192))) != NULL)
+	if (rc->diag != NULL && (c = cmd_in(rc->diag, 8192)) != NULL)
 		return (c);
 	if ((np = notice_part(r, r->mime.root, 0)) == NULL)
 		return (NULL);
@@ -518,12 +587,12 @@ infer_command(const struct report *r, const struct rcpt *rc)
 		    back++)
 			at--;
 		n = lim - (size_t)(at - np->body);
-		return (cmd_in(lower_fold(r->a, at, n < 2048 ? n : 2048)));
+		return (cmd_in(at, n < 2048 ? n : 2048));
 	}
 	/* Without the address, only an unambiguous notice counts. */
 	if (r->nrcpt > 1)
 		return (NULL);
-	first = cmd_in(lower_fold(r->a, np->body, lim));
+	first = cmd_in(np->body, lim);
 	return (first);
 }
 
@@ -571,8 +640,7 @@ xunix_diag(const struct report *r, const struct rcpt *rc)
 	n -= (size_t)(at - p->body);
 	if ((end = strstr(at, "\n\n")) != NULL && (size_t)(end - at) < n)
 		n = (size_t)(end - at);
-	return ((at = lower_fold(r->a, at, n)) != NULL &&
-	    strstr(at, "diagnostic-code: x-unix") != NULL);
+	return (fold_find(at, n, "diagnostic-code: x-unix"));
 }
 
 static void
