@@ -35,7 +35,11 @@
  *	side-delayed S	side while the message is only delayed
  *	evidence NAME	reached from local evidence instead of wording:
  *			"eop-outbound" (the relay was ours, through
- *			Exchange Online: the refusing EOP host is named
+ *			Exchange Online: the configured outbound_relay
+ *			(r->outbound_relay) is an EOP host and an
+ *			Exchange Online host refused, not the recipient's
+ *			own tenant (the hint then names the relay); or
+ *			the refusing EOP host is named
  *			after the sender's domain, or one EOP host refuses
  *			recipients of unrelated domains in this bounce, or
  *			the returned original was already received by an

@@ -60,6 +60,10 @@
  *	with the message's deadline in the handle's user context.  Tests
  *	use the same path against dnsmasq on 127.0.0.1 (tests/dns/).
  *
+ *	IDN.  Domains of addresses are kept as written (U-labels stay, so
+ *	the hint reads naturally) and checked for lookup in their A-label
+ *	form; the lookups themselves convert (ev_domain_ascii(), libidn2).
+ *
  *	The context is read-only after evidence_new() except for the
  *	cache (locked); tests/unit/test_evidence.c runs four threads on one.
  */
