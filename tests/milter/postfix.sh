@@ -11,9 +11,16 @@
 #			milter_default_action = accept) at inet:127.0.0.1:$PMILTER;
 #			mail for reject.example goes to B, all else to A
 #	pf_stop		stops all of it (call from the EXIT trap)
+#	pf_reload	postfix reload (smtpd processes finish their sessions)
+#	pf_restart	postfix stop; postfix start (sessions are cut), the
+#			sinks keep running
+#	pf_drain SECONDS	postfix flush until the queue is empty; 1 when
+#			it is not empty after SECONDS
+#	pf_require	exits 77 with a reason unless root, Postfix,
+#			smtp-sink, smtp-source and python3 are there
 #	smtp_send FROM TO FILE	one message through smtpd
 #	wait_for SECONDS CMD...	poll until CMD succeeds
-# Needs root, postfix, smtp-sink and python3.
+# Needs root, postfix, smtp-sink and python3 (pf_require checks).
 apid="" bpid="" started=""
 
 pf_ports() {
@@ -115,6 +122,48 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+}
+
+pf_require() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "skipped: the Postfix tests need root (CI runs them as root)"
+		exit 77
+	fi
+	for _p in /usr/sbin/postfix /usr/sbin/smtp-sink /usr/sbin/smtp-source \
+	    /usr/lib/postfix/sbin/master python3 "$@"; do
+		command -v "$_p" >/dev/null 2>&1 ||
+			{ echo "skipped: $_p not installed (apt-get install postfix python3)"; exit 77; }
+	done
+	id postfix >/dev/null 2>&1 || { echo "skipped: no postfix user"; exit 77; }
+}
+
+pf_reload() {
+	postfix -c "$T/etc" reload >>"$T/start.out" 2>&1 || fail "postfix reload failed"
+}
+
+pf_restart() {
+	postfix -c "$T/etc" stop >>"$T/start.out" 2>&1 || fail "postfix stop failed"
+	_i=0
+	while [ -f "$T/spool/pid/master.pid" ] && [ $_i -lt 100 ] &&
+	    kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	script -qec "postfix -c $T/etc start" /dev/null >>"$T/start.out" 2>&1 ||
+		{ cat "$T/start.out"; fail "postfix did not start again"; }
+}
+
+pf_queue_empty() {
+	postqueue -c "$T/etc" -p 2>/dev/null | grep -q 'Mail queue is empty'
+}
+
+pf_drain() {
+	_w=$1
+	while [ "$_w" -gt 0 ]; do
+		pf_queue_empty && return 0
+		postqueue -c "$T/etc" -f >/dev/null 2>&1
+		sleep 1; _w=$((_w - 1))
+	done
+	pf_queue_empty
 }
 
 pf_stop() {

@@ -1,0 +1,92 @@
+#!/bin/sh
+# t_fault_postfix - Postfix reloads and restarts while mail flows through
+# bounce-milter: nothing lost, every bounce annotated, the milter lives
+#
+# As root only.  A private Postfix (tests/milter/postfix.sh) with the
+# milter wired as documented; tests/fault/inject.py runs FAULT_CONC
+# (default 8) SMTP clients for FAULT_SECONDS (default 24) seconds, 5
+# messages per connection, a mix of remote bounces (null sender, the
+# bounces of tests/milter/msgs/), plain mail, and mail to a domain whose
+# next hop refuses it (Postfix then sends its own bounce through the
+# milter).  While they run:
+#	at 1/4 of the time	postfix reload
+#	at 2/4			postfix stop; postfix start (sessions cut,
+#				milter connections aborted)
+#	at 3/4			postfix reload
+# Then the queue is flushed until empty and checked: every message that
+# got a 250 to its DATA arrived at the sink (by its tag), every bounce
+# that arrived (remote, and Postfix's own) has X-Bounce-Class, the
+# milter is still running, and its log holds no error line.  Prints the
+# counts, the client-side latencies and what the milter logged.
+BUILD=${BUILD:-build}
+ROOT=$(pwd)
+. tests/milter/postfix.sh
+pf_require
+M="$ROOT/$BUILD/bounce-milter"
+[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
+SECS=${FAULT_SECONDS:-24}
+CONC=${FAULT_CONC:-8}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/t_fault_pf.XXXXXX") || exit 1
+chmod 755 "$T"
+mpid="" ipid=""
+cleanup() {
+	[ -n "$ipid" ] && kill "$ipid" 2>/dev/null
+	pf_stop
+	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 30 "$T/milter.log";
+	echo "--- maillog"; tail -n 30 "$T/maillog" 2>/dev/null; exit 1; }
+
+pf_ports
+cat >"$T/bm.conf" <<EOF
+socket = "inet:$PMILTER@127.0.0.1";
+rules = "$ROOT/${BM_RULES:-rules}";
+authserv_id = "mx.test.example";
+dns = { spf = false; dkim = false; mx = false; };
+EOF
+"$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
+mpid=$!
+wait_for 5 grep -q "listening on" "$T/milter.log" || fail "milter did not start"
+pf_start
+
+set --
+for f in dbeb userunknown blocked policy relay domain; do
+	set -- "$@" --bounce "tests/milter/msgs/$f.eml"
+done
+python3 tests/fault/inject.py send "$PSMTPD" "$T/inj.jsonl" --conc "$CONC" \
+    --seconds "$SECS" --per-conn 5 --mix remote=2,plain=2,reject=1 "$@" \
+    >"$T/inj.out" 2>&1 &
+ipid=$!
+q=$((SECS / 4))
+sleep "$q"; pf_reload; echo "$(date +%T) postfix reload"
+sleep "$q"; pf_restart; echo "$(date +%T) postfix stop; postfix start"
+sleep "$q"; pf_reload; echo "$(date +%T) postfix reload"
+wait "$ipid" || { cat "$T/inj.out"; fail "the injector failed"; }
+ipid=""
+pf_drain 90 || fail "the queue is not empty after 90 s: $(postqueue -c "$T/etc" -p | tail -n 1)"
+kill -0 "$mpid" 2>/dev/null || fail "the milter died"
+python3 tests/fault/inject.py stats "$T/inj.jsonl" | sed 's/^/    /'
+# Postfix's own bounces reach the sink after the queue drained
+i=0
+while [ $i -lt 30 ]; do
+	python3 tests/fault/inject.py check "$T/inj.jsonl" "$T/sinka" >"$T/check.out" && break
+	sleep 1; i=$((i + 1))
+done
+sed 's/^/    /' "$T/check.out" | cut -c1-200
+python3 tests/fault/inject.py check "$T/inj.jsonl" "$T/sinka" >/dev/null ||
+	fail "mail lost or a bounce not annotated"
+echo "    milter still running (pid $mpid); its log lines by kind:"
+# "bounce-milter[PID]: QID: WORD ..." -> WORD (the last ':' free word)
+sed -n 's/^bounce-milter\[[0-9]*\]: [^ ]*: \([a-z][a-z-]*\).*/\1/p' "$T/milter.log" |
+    sort | uniq -c | sort -rn | awk '{ printf "      %6d %s\n", $1, $2 }'
+bad='out of memory\|spool:\|could not\|Sanitizer\|runtime error\|Assertion\|fatal'
+grep -q "$bad" "$T/milter.log" &&
+	{ grep "$bad" "$T/milter.log" | head -n 5
+	  fail "the milter logged an error"; }
+echo "    Postfix: $(grep -c 'warning:.*milter' "$T/maillog") milter warnings"
+echo "ok: Postfix reloaded twice and restarted once under load: nothing lost, every bounce annotated, milter alive"
+exit 0
