@@ -26,7 +26,8 @@
  *	The workers (PRE_THREADS, started with the first job, after the
  *	daemon forked) run ev_spf_check() through a resolver of their own
  *	(ev_dns.c, dns.resolver of the set the message began with), all
- *	IPs of one message within dns.timeout_ms, and fill the cache.
+ *	IPs of one message within dns.timeout_ms of pre_begin() (time spent
+ *	in the queue counts), and fill the cache.
  *
  *	pre_end() is called at end of message with what the "outgoing"
  *	line and the history record need (ho: queue id, Message-ID,
@@ -70,6 +71,7 @@ struct pre_job {
 	char		 sender[400];	/* without <> */
 	char		 resolver[256];
 	int		 timeout_ms;
+	int64_t		 deadline;	/* end of headers + dns.timeout_ms */
 	int		 queued;	/* the workers own it */
 	int		 orphan;	/* pre_end/pre_abort came meanwhile */
 	int		 log;		/* ... and it was pre_end */
@@ -216,7 +218,7 @@ job_run(const struct pre_job *j, int quick, const char **w)
 		d = resolver(j->resolver, &own);
 		pthread_mutex_unlock(&mu);
 	}
-	deadline = ev_now_ms() + j->timeout_ms;
+	deadline = j->deadline;	/* time spent queued counts too */
 	for (i = 0; i < j->r.nips; i++) {
 		if ((w[i] = j->r.ips[i].spf) != NULL)
 			continue;
@@ -391,6 +393,7 @@ pre_begin(const struct mset *s, const char *sender, const struct pf_dkim *dk,
 	    s->conf.dns.resolver != NULL ? s->conf.dns.resolver : "");
 	j->timeout_ms = s->conf.dns.timeout_ms > 0 ? s->conf.dns.timeout_ms :
 	    2000;
+	j->deadline = ev_now_ms() + j->timeout_ms;
 	if (pick_ips(j, &s->conf) == 0)
 		return (j);
 	pthread_once(&once, pool_start);
