@@ -155,7 +155,7 @@ has_ctl(const char *v)
 
 /*
  * outbound_relay: "", a host name, or Postfix's relayhost forms [host],
- * host:port, [host]:port.
+ * host:port, [host]:port (host in brackets may be an IPv6 literal).
  */
 static int
 relay_ok(const char *v)
@@ -171,6 +171,8 @@ relay_ok(const char *v)
 	p = v + br;
 	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789-_.");
+	if (br && p[n] == ':')		/* [IPv6 literal] */
+		n = strspn(p, "0123456789abcdefABCDEF:.");
 	if (n == 0 || n > 253 || *p == '.' || *p == '-' || strstr(p, "..") !=
 	    NULL)
 		return (0);

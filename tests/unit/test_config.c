@@ -194,7 +194,8 @@ test_relay_forms(void **state)
 	static const char *const ok[] = {
 		"", "relay.example", "[relay.example]", "relay.example:587",
 		"[contoso-com.mail.protection.outlook.com]:25",
-		"contoso-com.a1b2c3.mx.microsoft",
+		"contoso-com.a1b2c3.mx.microsoft", "[192.0.2.1]:25",
+		"[2001:db8::1]:25", "[::1]",
 	};
 	struct config c;
 	char err[512], text[256];
