@@ -210,7 +210,7 @@ job_run(const struct pre_job *j, int quick, const char **w)
 {
 	struct ev_spf_info info;
 	struct ev_dns *d = NULL;
-	int64_t deadline;
+	int64_t deadline, t0;
 	int i, own = 0;
 
 	if (!quick) {
@@ -230,10 +230,15 @@ job_run(const struct pre_job *j, int quick, const char **w)
 			w[i] = "skipped";
 			continue;
 		}
+		t0 = ev_now_ms();
 		w[i] = pf_spf_word(ev_spf_check(d, j->sender, j->r.ips[i].ip,
 		    deadline, &info));
 		pf_cache_put(cache, j->r.domain, j->r.ips[i].ip, w[i],
 		    now_s());
+		if (mlog_verbose > 1)
+			mlog(LOG_DEBUG, "NOQUEUE: preflight: spf %s %s: %s "
+			    "(looked up in %lld ms)", j->r.domain,
+			    j->r.ips[i].ip, w[i], (long long)(ev_now_ms() - t0));
 	}
 	if (own)
 		ev_dns_free(d);
@@ -401,6 +406,10 @@ pre_begin(const struct mset *s, const char *sender, const struct pf_dkim *dk,
 		if ((j->r.ips[i].spf = pf_cache_get(cache, j->r.domain,
 		    j->r.ips[i].ip, now_s())) == NULL)
 			pending++;
+		else if (mlog_verbose > 1)
+			mlog(LOG_DEBUG, "NOQUEUE: preflight: spf %s %s: %s "
+			    "(cached)", j->r.domain, j->r.ips[i].ip,
+			    j->r.ips[i].spf);
 	if (pending == 0)
 		return (j);
 	pthread_mutex_lock(&mu);

@@ -9,6 +9,8 @@
 #	spf-none.test, d=esp.test	-> spf=none dkim=unaligned + preflight
 #	(and a forged X-Bounce-Preflight, deleted)
 #	one message aborted after its headers -> no line at all
+#	spf-mx.test again		-> the same, from the cache (header
+#					   run: exactly one lookup, logged at -vv)
 # four times:
 #	log	  outgoing_headers = false: the lines, no header
 #	header	  outgoing_headers = true: X-Bounce-Preflight with the results
@@ -64,7 +66,7 @@ outgoing_headers = $hdrs;
 dns = { resolver = "$resolver"; timeout_ms = $to; spf = true; dkim = false; mx = false; };
 history = { path = "$T/$mode.db"; retention_days = 30; };
 CONF
-	"$M" -f -e -v -c "$T/$mode.conf" 2>"$T/$mode.log" &
+	"$M" -f -e -vv -c "$T/$mode.conf" 2>"$T/$mode.log" &
 	pid=$!
 	i=0
 	while [ ! -S "$T/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -104,9 +106,9 @@ CONF
 	    -e 'runtime error:' "$T/$mode.log"; then
 		bad "$mode: sanitizer report in the log"
 	fi
-	# one outgoing line per message sent (three), none for the abort
+	# one outgoing line per message sent (four), none for the abort
 	c=$(grep -c ': outgoing from=' "$T/$mode.log")
-	[ "$c" = 3 ] || bad "$mode: $c outgoing lines, want 3"
+	[ "$c" = 4 ] || bad "$mode: $c outgoing lines, want 4"
 	hist_check "$mode"
 	echo "$mode: $(grep -v -e '^EXPECT-LOG: ' -e '^NO-LOG: ' "$T/$mode.out" | tail -n 1) ($(cat "$T/$mode.ms") ms)"
 }
@@ -115,7 +117,7 @@ CONF
 hist_check() {
 	command -v sqlite3 >/dev/null 2>&1 || { echo "$1: sqlite3 missing, history not checked"; return; }
 	n=$(sqlite3 "$T/$1.db" "SELECT count(*) FROM outgoing" 2>&1)
-	[ "$n" = 3 ] || bad "$1: $n history records, want 3"
+	[ "$n" = 4 ] || bad "$1: $n history records, want 4"
 	grep '^SIZE: ' "$T/$1.out" | while read -r _ q sz; do
 		row=$(sqlite3 -separator ' ' "$T/$1.db" \
 		    "SELECT size, spf, dkim FROM outgoing WHERE queue_id = '$q'")
@@ -137,9 +139,15 @@ run header "$dns" 2000 true
 run blackhole "$bh" 400 true
 run nowait "$bh" 3000 false
 
-# bounds: three EOMs waiting at most 400 ms each; no wait at all
+# the cache: one lookup for spf-mx.test, the later messages from the cache
+n=$(grep -c 'preflight: spf spf-mx.test 192.0.2.25: fail (looked up' "$T/header.log")
+[ "$n" = 1 ] || bad "header: spf-mx.test looked up $n times, want 1 (then cached)"
+n=$(grep -c 'preflight: spf spf-mx.test 192.0.2.25: fail (cached)' "$T/header.log")
+[ "$n" -ge 1 ] || bad "header: spf-mx.test never taken from the cache"
+
+# bounds: four EOMs waiting at most 400 ms each; no wait at all
 ms=$(cat "$T/blackhole.ms" 2>/dev/null || echo 99999)
-[ "$ms" -lt 3000 ] || bad "blackhole: the run took $ms ms (3 x 400 ms allowed, plus start-up)"
+[ "$ms" -lt 3000 ] || bad "blackhole: the run took $ms ms (4 x 400 ms allowed, plus start-up)"
 ms=$(cat "$T/nowait.ms" 2>/dev/null || echo 99999)
 [ "$ms" -lt 1500 ] || bad "nowait: the run took $ms ms with a dead resolver (timeout 3000 ms): mail waited for DNS"
 

@@ -102,6 +102,14 @@ T.call("abort", mt.abort, conn)
 mt.disconnect(conn)
 print("NO-LOG: PF" .. p .. "4Q")
 
+-- the same sender domain again: in header mode the first lookup is
+-- done (its end of message waited for it), so this one is cached
+out("PF" .. p .. "5Q", "<erin@spf-mx.test>", message("erin@spf-mx.test", "none"))
+if not dead then
+	print("EXPECT-LOG: PF" .. p .. "5Q: outgoing from=<erin@spf-mx.test> " ..
+	    "msgid=<none." .. mode .. "@preflight.test> rcpts=1 spf=fail dkim=none")
+end
+
 if mode == "log" or mode == "nowait" then
 	T.ok(v == nil and w == nil and x == nil,
 	    "outgoing_headers = false, but a header was added")
