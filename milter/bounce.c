@@ -116,8 +116,13 @@ bounce_expired(struct report *r)
 	for (done = 0, i = 0; i < r->nrcpt; i++)
 		if (r->rcpt[i].reason != NULL)
 			done++;
-	r->error = arena_printf(r->a, "time limit (max_classify_ms) reached; "
-	    "%zu of %zu recipients classified", done, r->nrcpt);
+	if (r->nrcpt == 0)
+		r->error = "time limit (max_classify_ms) reached before the "
+		    "recipients were read";
+	else
+		r->error = arena_printf(r->a, "time limit (max_classify_ms) "
+		    "reached; %zu of %zu recipients classified", done,
+		    r->nrcpt);
 	if (r->error == NULL)
 		r->error = "time limit (max_classify_ms) reached";
 	return (1);
