@@ -130,6 +130,8 @@
 #define FMT_MAX_DSN	16	/* delivery-status parts read per message */
 
 struct fmt_rx;				/* a compiled PCRE2 pattern */
+struct litscan;
+struct rxlit;
 
 /* A list of patterns of one directive. */
 struct fmt_rxv {
@@ -137,6 +139,9 @@ struct fmt_rxv {
 	char		**arg;		/* header name or reason, or NULL */
 	int		*hid;		/* header lists: the name's index in
 					   the table's hname, FMT_HID_* */
+	int		*ltag;		/* Subject and From: the tag of the
+					   pattern's literals in the table's
+					   scan, or -1 */
 	size_t		 n;
 };
 
@@ -171,6 +176,9 @@ struct format_table {
 	char		**hname;	/* header names the families test */
 	size_t		*hnamelen;
 	size_t		 nhname;
+	struct litscan	*scan[2];	/* literals of the Subject and From
+					   patterns (litscan.h) */
+	unsigned	 ntag[2];
 };
 
 struct fmt_ctx {
@@ -194,6 +202,8 @@ struct fmt_ctx {
 	int			*hdr_id;
 	size_t			*hdr_len;
 	size_t			 subjectlen, fromlen;
+	unsigned char		*hit[2];	/* Subject, From: literals
+						   seen (scan[]), or NULL */
 };
 
 struct fmt_hook {
@@ -221,6 +231,7 @@ int	 fmt_rx_match(const struct fmt_rx *, const char *, size_t,
 	    struct fmt_match *);
 struct fmt_rx *fmt_rx_compile(const char *, char *, size_t);
 void	 fmt_rx_free(struct fmt_rx *);
+const struct rxlit *fmt_rx_lits(const struct fmt_rx *);
 void	 fmt_thread_done(void);
 int	 fmt_next_line(const char **, const char *, const char **, size_t *);
 char	*fmt_addr(struct arena *, const char *, size_t);

@@ -25,9 +25,7 @@
 struct fmt_rx {
 	pcre2_code	*re;
 	int		 grp[FG_NGROUPS];	/* group number, 0 when absent */
-	char		 lit[64];	/* every match contains it (lower */
-	size_t		 litlen;	/* case; ASCII case ignored) */
-	size_t		 anchor;	/* lit_anchor() */
+	struct rxlit	 lits;		/* every match contains one */
 };
 
 /*
@@ -115,15 +113,20 @@ fmt_rx_compile(const char *pat, char *err, size_t errlen)
 		return (NULL);
 	}
 	(void)pcre2_jit_compile(rx->re, PCRE2_JIT_COMPLETE);
-	rx->litlen = rx_required_literal(pat, strlen(pat), 1, rx->lit,
-	    sizeof(rx->lit));
-	rx->anchor = lit_anchor(rx->lit, rx->litlen);
+	(void)rx_literals(pat, strlen(pat), RXL_UTF, &rx->lits);
 	for (i = 0; i < FG_NGROUPS; i++) {
 		n = pcre2_substring_number_from_name(rx->re,
 		    (PCRE2_SPTR)group_names[i]);
 		rx->grp[i] = n > 0 ? n : 0;
 	}
 	return (rx);
+}
+
+/* The literals one of which every match contains (see litscan.h). */
+const struct rxlit *
+fmt_rx_lits(const struct fmt_rx *rx)
+{
+	return (&rx->lits);
 }
 
 void
@@ -149,8 +152,7 @@ fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
 
 	if (rx == NULL || s == NULL)
 		return (0);
-	if (rx->litlen > 0 && n <= FMT_LIT_MAX &&
-	    !lit_find_ci(s, n, rx->lit, rx->litlen, rx->anchor))
+	if (rx->lits.n > 0 && n <= FMT_LIT_MAX && !rxlit_find(&rx->lits, s, n))
 		return (0);
 	if ((md = md_get()) == NULL)
 		return (0);
@@ -291,19 +293,19 @@ trim:
 	return (arena_strndup(a, s, (size_t)(e - s)));
 }
 
-/* s[0..n) with all white space runs as one space, trimmed. */
-char *
-fmt_oneline(struct arena *a, const char *s, size_t n)
+/*
+ * Write s[0..n) into d with control characters and blanks collapsed to
+ * one space between words, none at either end, up to a NUL; after text
+ * already in d when more is set (then a space goes before the first
+ * word).  d has room for n + 2 bytes.
+ */
+static void
+collapse(char *d, const char *s, size_t n, int more)
 {
-	char *d, *o;
+	char *o = d;
 	size_t i;
-	int sp = 0;
+	int sp = more;
 
-	if (s == NULL)
-		return (NULL);
-	if ((d = arena_alloc(a, n + 1)) == NULL)
-		return (NULL);
-	o = d;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -313,12 +315,44 @@ fmt_oneline(struct arena *a, const char *s, size_t n)
 			sp = 1;
 			continue;
 		}
-		if (sp && o > d)
+		if (sp && (o > d || more))
 			*o++ = ' ';
 		sp = 0;
 		*o++ = (char)c;
 	}
 	*o = '\0';
+}
+
+/* Is s[0..n) as fmt_oneline() would leave it? */
+static int
+is_oneline(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return (1);
+	if ((unsigned char)s[0] <= ' ' || (unsigned char)s[n - 1] <= ' ')
+		return (0);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < ' ' || c == 127 || (c == ' ' && s[i + 1] == ' '))
+			return (0);
+	}
+	return (1);
+}
+
+/* s[0..n) with all white space runs as one space, trimmed. */
+char *
+fmt_oneline(struct arena *a, const char *s, size_t n)
+{
+	char *d;
+
+	if (s == NULL)
+		return (NULL);
+	if ((d = arena_alloc(a, n + 1)) == NULL)
+		return (NULL);
+	collapse(d, s, n, 0);
 	return (d);
 }
 
@@ -332,6 +366,15 @@ fmt_append(struct arena *a, const char *prev, const char *s, size_t n)
 	if (prev == NULL || *prev == '\0')
 		return (fmt_oneline(a, s, n));
 	pl = strlen(prev);
+	if (is_oneline(prev, pl)) {
+		/* prev is as fmt_oneline() leaves it: only s to collapse */
+		if ((t = arena_alloc(a, pl + n + 2)) == NULL)
+			return ((char *)prev);
+		memcpy(t, prev, pl);
+		d = t + pl;
+		collapse(d, s, n, 1);
+		return (t);
+	}
 	if ((t = arena_alloc(a, pl + n + 2)) == NULL)
 		return ((char *)prev);
 	memcpy(t, prev, pl);

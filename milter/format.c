@@ -26,6 +26,7 @@
 
 #include "classify.h"
 #include "fmt.h"
+#include "litscan.h"
 
 #define FMT_MAX_LINE	4096	/* longest rules line */
 #define FMT_MAX_FILES	512
@@ -77,6 +78,7 @@ rxv_free(struct fmt_rxv *l)
 	free(l->v);
 	free(l->arg);
 	free(l->hid);
+	free(l->ltag);
 }
 
 static void
@@ -123,6 +125,8 @@ format_table_free(struct format_table *t)
 		free(t->hname[i]);
 	free(t->hname);
 	free(t->hnamelen);
+	litscan_free(t->scan[0]);
+	litscan_free(t->scan[1]);
 	free(t->fam);
 	free(t);
 }
@@ -430,9 +434,11 @@ header_ids(struct format_table *t, struct fmt_rxv *l)
 
 	if (l->n == 0)
 		return (0);
-	if ((l->hid = calloc(l->n, sizeof(*l->hid))) == NULL)
+	if ((l->hid = calloc(l->n, sizeof(*l->hid))) == NULL ||
+	    (l->ltag = calloc(l->n, sizeof(*l->ltag))) == NULL)
 		return (-1);
 	for (i = 0; i < l->n; i++) {
+		l->ltag[i] = -1;
 		if (strcasecmp(l->arg[i], "Subject") == 0)
 			id = FMT_HID_SUBJECT;
 		else if (strcasecmp(l->arg[i], "From") == 0)
@@ -440,6 +446,22 @@ header_ids(struct format_table *t, struct fmt_rxv *l)
 		else if ((id = hname_id(t, l->arg[i])) == -1)
 			return (-1);
 		l->hid[i] = id;
+		if (id == FMT_HID_SUBJECT || id == FMT_HID_FROM) {
+			const struct rxlit *lits = fmt_rx_lits(l->v[i]);
+			int k = id == FMT_HID_SUBJECT ? 0 : 1;
+			unsigned j;
+
+			if (lits->n == 0)
+				continue;
+			if (t->scan[k] == NULL &&
+			    (t->scan[k] = litscan_new()) == NULL)
+				return (-1);
+			for (j = 0; j < lits->n; j++)
+				if (litscan_add(t->scan[k], lits->s[j],
+				    lits->len[j], t->ntag[k]) == -1)
+					return (-1);
+			l->ltag[i] = (int)t->ntag[k]++;
+		}
 	}
 	return (0);
 }
@@ -513,6 +535,12 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 	for (i = 0; i < t->n; i++)
 		if (header_ids(t, &t->fam[i]->header) == -1 ||
 		    header_ids(t, &t->fam[i]->veto_header) == -1) {
+			snprintf(err, errlen, "%s:0: out of memory", dir);
+			format_table_free(t);
+			goto fail;
+		}
+	for (i = 0; i < 2; i++)
+		if (t->scan[i] != NULL && litscan_build(t->scan[i]) == -1) {
 			snprintf(err, errlen, "%s:0: out of memory", dir);
 			format_table_free(t);
 			goto fail;
@@ -601,6 +629,24 @@ header_index(struct fmt_ctx *c)
 	}
 }
 
+/* Which literals of the Subject and From patterns the two hold. */
+static void
+scan_subject_from(struct fmt_ctx *c)
+{
+	const struct format_table *t = c->rules != NULL ?
+	    c->rules->formats : NULL;
+	int k;
+
+	for (k = 0; t != NULL && k < 2; k++) {
+		if (t->scan[k] == NULL ||
+		    (c->hit[k] = arena_alloc(c->a, t->ntag[k])) == NULL)
+			continue;
+		memset(c->hit[k], 0, t->ntag[k]);
+		litscan_run(t->scan[k], k == 0 ? c->subject : c->from,
+		    k == 0 ? c->subjectlen : c->fromlen, c->hit[k]);
+	}
+}
+
 /* Does any header NAME of the bounce match l->v[i]? */
 static int
 header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
@@ -608,12 +654,21 @@ header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 	const char *v;
 	size_t it = 0, k, m;
 
-	if (l->hid != NULL && l->hid[i] == FMT_HID_SUBJECT)
-		return (fmt_rx_match(l->v[i], c->subject, c->subjectlen ?
-		    c->subjectlen : strlen(c->subject), NULL));
-	if (l->hid != NULL && l->hid[i] == FMT_HID_FROM)
+	if (l->hid != NULL && (l->hid[i] == FMT_HID_SUBJECT ||
+	    l->hid[i] == FMT_HID_FROM)) {
+		int w = l->hid[i] == FMT_HID_SUBJECT ? 0 : 1;
+
+		/* none of the pattern's literals in it: no match */
+		if (l->ltag[i] >= 0 && c->hit[w] != NULL &&
+		    !c->hit[w][l->ltag[i]])
+			return (0);
+		if (w == 0)
+			return (fmt_rx_match(l->v[i], c->subject,
+			    c->subjectlen ? c->subjectlen :
+			    strlen(c->subject), NULL));
 		return (fmt_rx_match(l->v[i], c->from, c->fromlen ?
 		    c->fromlen : strlen(c->from), NULL));
+	}
 	if (l->hid != NULL && c->hdr_id != NULL) {
 		/* the first 64 headers NAME, as below */
 		for (k = m = 0; k < c->root->nhdrs && m < 64; k++) {
@@ -849,6 +904,7 @@ ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r)
 	c->subjectlen = strlen(c->subject);
 	c->fromlen = strlen(c->from);
 	header_index(c);
+	scan_subject_from(c);
 }
 
 /* Headers of an inline original (text after the family's marker). */

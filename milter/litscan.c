@@ -7,7 +7,7 @@
  *	the failure chain that ends a phrase).  The root has a full table;
  *	other nodes keep their edges in one sorted run of two arrays.
  *
- *	rx_required_literal() reads a PCRE2 pattern source at its top level
+ *	rx_literals() reads a PCRE2 pattern source at its top level
  *	only: groups and classes are skipped whole (they end a run), a
  *	quantifier that allows zero takes back the character before it,
  *	and anything it does not know makes it give up.
@@ -517,8 +517,14 @@ run_add(struct run *r, int c)
 	r->cur[r->n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 }
 
-size_t
-rx_required_literal(const char *p, size_t len, int utf, char *out,
+/*
+ * The longest literal run of one top-level branch p[0..len) (no top-level
+ * '|' in it), written to out; 0 when none.  With utf set non-ASCII bytes
+ * end a run, with ci set also k and s (caseless UTF matching folds them
+ * with non-ASCII characters).
+ */
+static size_t
+branch_literal(const char *p, size_t len, int utf, int ci, char *out,
     size_t outlen)
 {
 	struct run r;
@@ -603,8 +609,8 @@ rx_required_literal(const char *p, size_t len, int utf, char *out,
 			i += 2;
 			break;
 		default:
-			if (c >= 0x80 || (utf && (c == 'k' || c == 'K' ||
-			    c == 's' || c == 'S'))) {
+			if ((utf && c >= 0x80) || (ci && (c == 'k' ||
+			    c == 'K' || c == 's' || c == 'S'))) {
 				run_end(&r);
 				i++;
 				break;
@@ -616,4 +622,86 @@ rx_required_literal(const char *p, size_t len, int utf, char *out,
 	}
 	run_end(&r);
 	return (r.best);
+}
+
+/*
+ * Option settings anywhere in the pattern: -1 when one asks for extended
+ * mode (white space and # no longer literal) or no auto capture, else 1
+ * when one turns on caseless matching, else 0.
+ */
+static int
+options(const char *p, size_t len)
+{
+	size_t i, k;
+	int ci = 0;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (p[i] != '(' || p[i + 1] != '?')
+			continue;
+		for (k = i + 2; k < len && (is_alnum((unsigned char)p[k]) ||
+		    p[k] == '-' || p[k] == '^'); k++) {
+			if (p[k] == 'x' || p[k] == 'n')
+				return (-1);
+			if (p[k] == 'i')
+				ci = 1;
+		}
+	}
+	return (ci);
+}
+
+int
+rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
+{
+	size_t i = 0, start = 0, n;
+	int ci, utf = (flags & RXL_UTF) != 0;
+
+	out->n = 0;
+	if ((ci = options(p, len)) == -1)
+		return (0);
+	if (flags & RXL_CASELESS)
+		ci = 1;
+	ci = ci && utf;		/* only UTF folds beyond ASCII */
+	for (;;) {
+		/* the end of this top-level branch */
+		while (i < len && p[i] != '|') {
+			if (p[i] == '\\')
+				i += 2;
+			else if (p[i] == '(')
+				i = skip_group(p, len, i);
+			else if (p[i] == '[')
+				i = skip_class(p, len, i);
+			else
+				i++;
+		}
+		if (i > len || out->n == RXLIT_MAX)
+			return (out->n = 0);
+		n = branch_literal(p + start, i - start, utf, ci,
+		    out->s[out->n], sizeof(out->s[0]));
+		if (n == 0)
+			return (out->n = 0);
+		out->len[out->n] = n;
+		out->anchor[out->n] = lit_anchor(out->s[out->n], n);
+		out->n++;
+		if (i >= len)
+			break;
+		start = ++i;
+	}
+	return ((int)out->n);
+}
+
+int
+rxlit_find(const struct rxlit *l, const char *s, size_t n)
+{
+	unsigned i;
+
+	if (l->n == 0)
+		return (1);
+	for (i = 0; i < l->n; i++)
+		if (lit_find_ci(s, n, l->s[i], l->len[i], l->anchor[i]))
+			return (1);
+	return (0);
 }

@@ -11,8 +11,9 @@
  *		    unsigned char *hit);
  *	void	litscan_free(struct litscan *ls);
  *
- *	size_t	rx_required_literal(const char *pat, size_t len, int utf,
- *		    char *out, size_t outlen);
+ *	int	rx_literals(const char *pat, size_t len, int flags,
+ *		    struct rxlit *out);
+ *	int	rxlit_find(const struct rxlit *l, const char *s, size_t n);
  *	size_t	lit_anchor(const char *lit, size_t litlen);
  *	int	lit_find_ci(const char *s, size_t n, const char *lit,
  *		    size_t litlen, size_t anchor);
@@ -28,17 +29,20 @@
  *	alternation of phrases, or many patterns, over the same text.
  *	litscan_add() and litscan_build() return 0, or -1 when memory ran out.
  *
- *	rx_required_literal() looks at the source of a PCRE2 pattern and
- *	writes into out (lower case, not NUL-terminated) the longest run of
- *	literal characters that every match of the pattern must contain,
- *	and returns its length; 0 when it finds none it can vouch for (a
- *	top-level alternation, an extended-mode option, an escape it does
- *	not know).  It errs on the safe side: a shorter literal, or none.
- *	With utf set (the pattern is compiled in UTF mode, where caseless
- *	matching folds beyond ASCII: K and the Kelvin sign, s and the long
- *	s), non-ASCII bytes and the letters k and s end a run.  The result
- *	is a necessary condition: when out[0..len) does not occur in a
- *	text (ignoring ASCII case), the pattern cannot match it.
+ *	rx_literals() looks at the source of a PCRE2 pattern and finds
+ *	literals (lower case) one of which every match must contain: for
+ *	each top-level branch the longest run of literal characters that
+ *	every match of the branch holds.  It returns their number (at most
+ *	RXLIT_MAX), 0 when it finds none it can vouch for (a branch without
+ *	one, an extended-mode option, an escape it does not know).  It errs
+ *	on the safe side: shorter literals, or none.  flags: RXL_UTF, the
+ *	pattern is compiled in UTF mode (non-ASCII bytes end a run, and
+ *	when it is caseless, (?i) or RXL_CASELESS, the letters k and s too:
+ *	caseless UTF matching folds them with the Kelvin sign and the long
+ *	s).  The result is a necessary condition: when none of the literals
+ *	occurs in a text (ignoring ASCII case), the pattern cannot match it.
+ *	rxlit_find() tells whether one of them occurs in s[0..n) (1 when
+ *	there are none: nothing is known).
  *
  *	lit_find_ci() tells whether lit occurs in s[0..n), ASCII case
  *	ignored (lit in lower case).  It looks for the byte at anchor
@@ -59,7 +63,19 @@ void	 litscan_run(const struct litscan *, const char *, size_t,
 	    unsigned char *);
 void	 litscan_free(struct litscan *);
 
-size_t	 rx_required_literal(const char *, size_t, int, char *, size_t);
+#define RXLIT_MAX	8	/* top-level branches */
+#define RXLIT_LEN	64	/* longest literal kept */
+#define RXL_UTF		0x01
+#define RXL_CASELESS	0x02
+
+struct rxlit {
+	unsigned	 n;
+	size_t		 len[RXLIT_MAX], anchor[RXLIT_MAX];
+	char		 s[RXLIT_MAX][RXLIT_LEN];
+};
+
+int	 rx_literals(const char *, size_t, int, struct rxlit *);
+int	 rxlit_find(const struct rxlit *, const char *, size_t);
 size_t	 lit_anchor(const char *, size_t);
 int	 lit_find_ci(const char *, size_t, const char *, size_t, size_t);
 

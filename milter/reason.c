@@ -95,8 +95,7 @@ struct rhost {
 	char		 name[NAME_MAX_LEN];
 	int		 lhost;		/* [lhost FAMILY]: by bounce format */
 	pcre2_code	*host;
-	char		 host_lit[64];	/* the host pattern's literal */
-	size_t		 host_litlen, host_anchor;
+	struct rxlit	 host_lits;	/* the host pattern's literals */
 	char		*domains;	/* " a.com b.com " exact recipient domains */
 	struct rrow	*rows;
 	size_t		 nrows;
@@ -142,15 +141,15 @@ reason_known(const char *s)
 static int
 literal_tag(struct reason_rules *t, const char *re, int *tag)
 {
-	char lit[128];
-	size_t n;
+	struct rxlit l;
+	unsigned i;
 
 	*tag = -1;
-	if ((n = rx_required_literal(re, strlen(re), 0, lit,
-	    sizeof(lit))) == 0)
+	if (rx_literals(re, strlen(re), 0, &l) == 0)
 		return (0);
-	if (litscan_add(t->scan, lit, n, t->ntags) == -1)
-		return (-1);
+	for (i = 0; i < l.n; i++)
+		if (litscan_add(t->scan, l.s[i], l.len[i], t->ntags) == -1)
+			return (-1);
 	*tag = (int)t->ntags++;
 	return (0);
 }
@@ -176,7 +175,8 @@ set_find(const struct reason_rules *t, const char *name)
 	size_t i;
 
 	for (i = 0; i < t->nsets; i++)
-		if (strcmp(t->sets[i].name, name) == 0)
+		if (t->sets[i].name[0] == name[0] &&
+		    strcmp(t->sets[i].name, name) == 0)
 			return (&t->sets[i]);
 	return (NULL);
 }
@@ -311,9 +311,7 @@ rhost_line(struct reason_rules *t, struct rhost *h, struct rf *f,
 		if (h->host != NULL)
 			return (rf_error(f, err, errlen, "second host line"));
 		h->host = rx_compile(p, strlen(p), 0, f, err, errlen);
-		h->host_litlen = rx_required_literal(p, strlen(p), 0,
-		    h->host_lit, sizeof(h->host_lit));
-		h->host_anchor = lit_anchor(h->host_lit, h->host_litlen);
+		(void)rx_literals(p, strlen(p), 0, &h->host_lits);
 		return (h->host == NULL ? -1 : 0);
 	}
 	if ((rows = realloc(h->rows, (h->nrows + 1) * sizeof(*rows))) == NULL)
@@ -816,8 +814,7 @@ host_is(const struct rhost *h, const char *name, size_t n,
     struct rx_scratch *sc)
 {
 	return (n > 0 && h->host != NULL &&
-	    lit_find_ci(name, n, h->host_lit, h->host_litlen,
-	    h->host_anchor) &&
+	    rxlit_find(&h->host_lits, name, n) &&
 	    rx_match(h->host, name, n, sc));
 }
 
