@@ -24,11 +24,13 @@
  *	SPF softfail or neutral: not a rejection by itself, but with no
  *	aligned DKIM signature DMARC fails, and receivers that apply the
  *	sender's DMARC policy or the large mailbox providers' rules for
- *	bulk mail (Gmail/Yahoo 5.7.26, Microsoft 5.7.515) refuse it.
+ *	bulk mail (Gmail 5.7.26, Yahoo 5.7.9, Microsoft 5.7.515) refuse
+ *	it.
  *
  *	No aligned DKIM signature: DMARC then rests on SPF alone, which
- *	breaks at the first forwarder, and the bulk-sender rules need DKIM
- *	aligned with From:.  The milter may see the message before a
+ *	breaks at the first forwarder, and the bulk-sender rules of Gmail
+ *	and Yahoo need a DKIM signature (and DMARC alignment of SPF or
+ *	DKIM with From:).  The milter may see the message before a
  *	signer adds its signature, so the hint says how to check.
  *
  *	temperror and skipped say nothing about the receiver: no warning.
@@ -288,8 +290,8 @@ hint_spf(struct buf *b, const struct pf_result *r)
 		    "neutral");
 		err |= buf_adds(b, ") and no aligned DKIM signature makes up "
 		    "for it: DMARC fails, and receivers that apply DMARC or "
-		    "the bulk-sender rules reject it (Gmail/Yahoo 5.7.26, "
-		    "Microsoft 5.7.515). Add ");
+		    "the bulk-sender rules reject it (Gmail 5.7.26, Yahoo "
+		    "5.7.9, Microsoft 5.7.515). Add ");
 		err |= ips_with(b, r, spf_any(r, "softfail") ? "softfail" :
 		    "neutral", 1);
 		err |= buf_printf(b, " to the SPF record of %s. ", d);
@@ -320,10 +322,10 @@ hint_dkim(struct buf *b, const struct pf_result *r)
 		    "the From: domain");
 	else
 		err |= buf_printf(b, "No DKIM signature aligned with the From: "
-		    "domain %s: DMARC then rests on SPF alone (broken by "
-		    "forwarding), and Gmail and Yahoo require aligned DKIM from "
-		    "bulk senders (5.7.26). Sign with d=%s (OpenDKIM or the "
-		    "relay). ", *f != '\0' ? f : "(none)", *f != '\0' ? f :
+		    "domain %s: DMARC then rests on SPF alone (which forwarding "
+		    "breaks), and Gmail and Yahoo require bulk senders to sign "
+		    "with DKIM (Gmail refuses with 5.7.26). Sign with d=%s "
+		    "(OpenDKIM or the relay). ", *f != '\0' ? f : "(none)", *f != '\0' ? f :
 		    "the From: domain");
 	err |= buf_adds(b, "A signature added after this milter saw the "
 	    "message (a signing milter beside it, or a smart host) is not "
