@@ -1,0 +1,370 @@
+/*
+ * test_litscan.c - the literal scanner and the required literals of patterns
+ *
+ *	litscan_run() must report every tag whose phrase occurs, ASCII case
+ *	ignored, and no other: checked against a plain search on a table of
+ *	texts and on random ones.  rx_literals() must only ever return
+ *	literals a match cannot do without: the table pins what it finds for
+ *	typical rule patterns, and for every pattern of the table and of
+ *	rules/ a random test checks that whenever PCRE2 matches a text, one
+ *	of the literals occurs in it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "litscan.h"
+
+/* ---- litscan ---------------------------------------------------------- */
+
+static const char *const phrases[] = {
+	"user unknown", "unknown", "mailbox full", "box", "550 5.1.1",
+	"no such user", "such", "a", "quota", "over quota", "\xc3\xa9t\xc3\xa9",
+	NULL
+};
+
+static const char *const texts[] = {
+	"", "x", "550 5.1.1 <a@b>: User Unknown", "MAILBOX FULL",
+	"the user's mailbox is over quota", "no such user here",
+	"Suchlike", "l'\xc3\xa9t\xc3\xa9 dernier", "bbbbbbbbbbbbbbbbb",
+	"unknow", "over quot", NULL
+};
+
+/* The plain answer: does p occur in s, ASCII case ignored? */
+static int
+naive(const char *s, size_t n, const char *p)
+{
+	size_t k = strlen(p), i, j;
+
+	for (i = 0; i + k <= n; i++) {
+		for (j = 0; j < k; j++) {
+			int a = (unsigned char)s[i + j], b = (unsigned char)p[j];
+
+			if (a >= 'A' && a <= 'Z')
+				a += 32;
+			if (b >= 'A' && b <= 'Z')
+				b += 32;
+			if (a != b)
+				break;
+		}
+		if (j == k)
+			return (1);
+	}
+	return (0);
+}
+
+static struct litscan *
+build(void)
+{
+	struct litscan *ls;
+	size_t i;
+
+	assert_non_null(ls = litscan_new());
+	for (i = 0; phrases[i] != NULL; i++)
+		assert_int_equal(litscan_add(ls, phrases[i], strlen(phrases[i]),
+		    (unsigned)i), 0);
+	assert_int_equal(litscan_build(ls), 0);
+	assert_int_equal(litscan_ntags(ls), i);
+	return (ls);
+}
+
+static void
+check_text(const struct litscan *ls, const char *s, size_t n)
+{
+	unsigned char hit[32];
+	size_t i;
+
+	memset(hit, 0, sizeof(hit));
+	litscan_run(ls, s, n, hit);
+	for (i = 0; phrases[i] != NULL; i++) {
+		if (hit[i] != naive(s, n, phrases[i]))
+			fail_msg("\"%.*s\": phrase \"%s\" %d, want %d", (int)n,
+			    s, phrases[i], hit[i], naive(s, n, phrases[i]));
+		assert_int_equal(lit_find_ci(s, n, phrases[i],
+		    strlen(phrases[i]), lit_anchor(phrases[i],
+		    strlen(phrases[i]))), naive(s, n, phrases[i]));
+	}
+}
+
+static void
+t_scan_table(void **state)
+{
+	struct litscan *ls = build();
+	size_t i;
+
+	(void)state;
+	for (i = 0; texts[i] != NULL; i++)
+		check_text(ls, texts[i], strlen(texts[i]));
+	litscan_free(ls);
+}
+
+static void
+t_scan_random(void **state)
+{
+	static const char alpha[] = "abnoqrsuUNOKWX 5.1";
+	struct litscan *ls = build();
+	char s[64];
+	size_t i, n, k;
+
+	(void)state;
+	srandom(7);
+	for (i = 0; i < 20000; i++) {
+		n = (size_t)random() % sizeof(s);
+		for (k = 0; k < n; k++)
+			s[k] = alpha[random() % (sizeof(alpha) - 1)];
+		if (i % 3 == 0 && n > 14) {	/* plant a phrase */
+			const char *p = phrases[random() % 10];
+
+			memcpy(s + random() % (n - strlen(p) + 1), p,
+			    strlen(p));
+		}
+		check_text(ls, s, n);
+	}
+	litscan_free(ls);
+}
+
+/* ---- rx_literals ------------------------------------------------------ */
+
+static const struct {
+	const char	*re;
+	int		 flags;
+	const char	*want;	/* the literals joined by '|', "" for none */
+} lits[] = {
+	{ "user unknown", 0, "user unknown" },
+	{ "mailbox .*full", 0, "mailbox " },
+	{ "over .*quota", 0, "over " },
+	{ "quota .*exceeded", 0, "exceeded" },
+	{ "rcpt \\(.*t exist", 0, "t exist" },
+	{ "user \\(.*\\) unknown", 0, ") unknown" },
+	{ "unknown e.*mail address", 0, "mail address" },
+	{ "dns domain \\S+ does not exist", 0, " does not exist" },
+	{ "colou?r", 0, "colo" },
+	{ "ab+c", 0, "ab" },
+	{ "x{2,3}yz", 0, "yz" },
+	{ "a{x", 0, "x" },		/* { that is no quantifier */
+	{ "(?:a|b)cde", 0, "cde" },
+	{ "[abc]defg", 0, "defg" },
+	{ "[]x]yz", 0, "yz" },
+	{ "foo|barbaz", 0, "foo|barbaz" },
+	{ "foo|.*", 0, "" },		/* a branch without one */
+	{ "foo|", 0, "" },
+	{ "(?x) a b c", 0, "" },	/* extended mode */
+	{ "abc(?x:d e)", 0, "" },
+	{ "\\d+ days", 0, " days" },
+	{ "\\x41bc", 0, "" },		/* an escape with arguments */
+	{ "\\Qa.b\\E", 0, "" },
+	{ "a\\.b\\-c", 0, "a.b-c" },
+	{ "^Returned mail:$", 0, "returned mail:" },
+	{ "(?i)Mailer-Daemon@", RXL_UTF, "mailer-daemon@" },
+	{ "(?i)Mask Desk", RXL_UTF, " de" },	/* no k, s: Kelvin, long s */
+	{ "Mask Desk", RXL_UTF, "mask desk" },
+	{ "Mailer-Daemon@", RXL_UTF, "mailer-daemon@" },
+	{ "caf\xc3\xa9 au lait", RXL_UTF, " au lait" },
+	{ "caf\xc3\xa9 au lait", 0, "caf\xc3\xa9 au lait" },
+	{ "Delivery Status", RXL_UTF | RXL_CASELESS, "delivery " },
+	{ "", 0, "" },
+	{ "(", 0, "" },
+	{ "abc)", 0, "" },
+	{ "[abc", 0, "" },
+	{ "abc\\", 0, "" },
+};
+
+static void
+t_literals_table(void **state)
+{
+	struct rxlit l;
+	char got[1024];
+	size_t i, o;
+	unsigned k;
+	int bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(lits) / sizeof(lits[0]); i++) {
+		(void)rx_literals(lits[i].re, strlen(lits[i].re),
+		    lits[i].flags, &l);
+		for (o = 0, k = 0; k < l.n; k++)
+			o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%.*s",
+			    k ? "|" : "", (int)l.len[k], l.s[k]);
+		got[o] = '\0';
+		if (strcmp(got, lits[i].want) != 0) {
+			print_error("/%s/: \"%s\", want \"%s\"\n",
+			    lits[i].re, got, lits[i].want);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/*
+ * For pattern re: random texts built from the pattern's own characters
+ * (so that it matches now and then); whenever PCRE2 matches, one of the
+ * literals must occur.
+ */
+static int
+check_pattern(const char *re, int flags, unsigned rounds)
+{
+	pcre2_code *c;
+	pcre2_match_data *md;
+	struct rxlit l;
+	char s[160];
+	size_t n, k, rl = strlen(re), off;
+	int ec, matched = 0;
+	PCRE2_SIZE eo;
+	unsigned r;
+
+	c = pcre2_compile((PCRE2_SPTR)re, rl, (flags & RXL_UTF ? PCRE2_UTF |
+	    PCRE2_MATCH_INVALID_UTF : 0) | (flags & RXL_CASELESS ?
+	    PCRE2_CASELESS : 0), &ec, &eo, NULL);
+	if (c == NULL)
+		return (0);
+	md = pcre2_match_data_create(1, NULL);
+	(void)rx_literals(re, rl, flags, &l);
+	for (r = 0; r < rounds && l.n > 0 && rl > 0; r++) {
+		n = (size_t)random() % sizeof(s);
+		for (k = 0; k < n; k++)
+			s[k] = re[random() % rl];
+		/* now and then a piece of the pattern itself, or a literal */
+		if (n > 40 && r % 2 == 0) {
+			off = (size_t)random() % (n - 40);
+			k = rl < 40 ? rl : 40;
+			memcpy(s + off, re, k);
+		}
+		if (pcre2_match(c, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0) {
+			matched++;
+			if (!rxlit_find(&l, s, n))
+				fail_msg("/%s/ matches \"%.*s\" without its "
+				    "literal \"%.*s\"", re, (int)n, s,
+				    (int)l.len[0], l.s[0]);
+		}
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(c);
+	return (matched);
+}
+
+static void
+t_literals_sound(void **state)
+{
+	size_t i;
+
+	(void)state;
+	srandom(11);
+	for (i = 0; i < sizeof(lits) / sizeof(lits[0]); i++)
+		(void)check_pattern(lits[i].re, lits[i].flags, 3000);
+}
+
+/* Caseless UTF matching folds k and s with non-ASCII letters. */
+static void
+t_literals_fold(void **state)
+{
+	static const char *const subj[] = { "DESK", "de\xc5\xbfk",
+	    "des\xe2\x84\xaa", NULL };
+	pcre2_code *c;
+	pcre2_match_data *md;
+	struct rxlit l;
+	const char *re = "(?i)desk";
+	int ec;
+	PCRE2_SIZE eo;
+	size_t i;
+
+	(void)state;
+	assert_non_null(c = pcre2_compile((PCRE2_SPTR)re, strlen(re),
+	    PCRE2_UTF, &ec, &eo, NULL));
+	assert_non_null(md = pcre2_match_data_create(1, NULL));
+	assert_int_equal(rx_literals(re, strlen(re), RXL_UTF, &l), 1);
+	for (i = 0; subj[i] != NULL; i++) {
+		assert_true(pcre2_match(c, (PCRE2_SPTR)subj[i],
+		    strlen(subj[i]), 0, 0, md, NULL) >= 0);
+		assert_true(rxlit_find(&l, subj[i], strlen(subj[i])));
+	}
+	pcre2_match_data_free(md);
+	pcre2_code_free(c);
+}
+
+/* Every pattern line of the shipped rules, as the loaders compile them. */
+static void
+t_literals_rules(void **state)
+{
+	static const char *const files[] = { "reasons.rules",
+	    "causes.rules", NULL };
+	const char *dir = getenv("RULES_DIR");
+	char path[1024], line[4096], *p, *e;
+	FILE *fp;
+	size_t i, npat = 0;
+
+	(void)state;
+	if (dir == NULL)
+		dir = "rules";
+	srandom(13);
+	for (i = 0; files[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if ((fp = fopen(path, "r")) == NULL)
+			skip();
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if ((p = strchr(line, '~')) == NULL)
+				continue;
+			for (p++; *p == ' ' || *p == '\t'; p++)
+				;
+			(void)check_pattern(p, RXL_CASELESS, 200);
+			npat++;
+		}
+		fclose(fp);
+	}
+	snprintf(path, sizeof(path), "%s/formats", dir);
+	for (i = 0; i < 1; i++) {
+		FILE *ls;
+		char cmd[1200], name[1024];
+
+		snprintf(cmd, sizeof(cmd), "ls %s/*.fmt", path);
+		if ((ls = popen(cmd, "r")) == NULL)
+			break;
+		while (fgets(name, sizeof(name), ls) != NULL) {
+			name[strcspn(name, "\n")] = '\0';
+			if ((fp = fopen(name, "r")) == NULL)
+				continue;
+			while (fgets(line, sizeof(line), fp) != NULL) {
+				line[strcspn(line, "\n")] = '\0';
+				if (line[0] == '#' || line[0] == '\0')
+					continue;
+				/* KEYWORD [NAME] REGEX: try both splits */
+				p = line + strcspn(line, " \t");
+				p += strspn(p, " \t");
+				(void)check_pattern(p, RXL_UTF, 100);
+				e = p + strcspn(p, " \t");
+				e += strspn(e, " \t");
+				if (*e != '\0')
+					(void)check_pattern(e, RXL_UTF, 100);
+				npat++;
+			}
+			fclose(fp);
+		}
+		pclose(ls);
+	}
+	assert_true(npat > 100);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_scan_table),
+		cmocka_unit_test(t_scan_random),
+		cmocka_unit_test(t_literals_table),
+		cmocka_unit_test(t_literals_sound),
+		cmocka_unit_test(t_literals_fold),
+		cmocka_unit_test(t_literals_rules),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
