@@ -89,7 +89,7 @@ fold(struct arena *a, const char *s, size_t max, size_t *outlen)
 
 	if (n > max)
 		n = max;
-	if ((d = arena_alloc(a, n + 1)) == NULL) {
+	if ((d = arena_alloc_raw(a, n + 1)) == NULL) {
 		*outlen = 0;
 		return (NULL);
 	}
@@ -328,7 +328,7 @@ expand(struct arena *a, const char *hint, const struct report *r,
 	n = strlen(hint) + 1;
 	for (i = 0; i < 4; i++)
 		n += strlen(vals[i]) * 4;
-	if ((out = arena_alloc(a, n)) == NULL)
+	if ((out = arena_alloc_raw(a, n)) == NULL)
 		return (hint);
 	for (p = hint, o = out; *p != '\0';) {
 		if (*p != '{') {

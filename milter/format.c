@@ -747,6 +747,7 @@ is_dsn(const char *t)
 struct textbuf {
 	char	*p;
 	size_t	 len, cap;
+	size_t	 need;		/* pass 0: what the text parts may take */
 	int	 html;		/* text/html parts are wanted */
 	int	 nplain;
 };
@@ -765,7 +766,7 @@ tb_add(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
 		cap = t->cap ? t->cap : 4096;
 		while (cap < t->len + n + 2)
 			cap *= 2;
-		if ((np = arena_alloc(c->a, cap)) == NULL) {
+		if ((np = arena_alloc_raw(c->a, cap)) == NULL) {
 			c->limit = 1;
 			return;
 		}
@@ -788,7 +789,7 @@ tb_add_html(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
 	char *d, *o;
 	size_t i;
 
-	if ((d = arena_alloc(c->a, n + 1)) == NULL) {
+	if ((d = arena_alloc_raw(c->a, n + 1)) == NULL) {
 		c->limit = 1;
 		return;
 	}
@@ -867,6 +868,8 @@ walk(struct fmt_ctx *c, const struct mime_part *p, struct textbuf *t,
 	if (p->child == NULL && strncmp(p->type, "text/", 5) == 0) {
 		int html = strcmp(p->type, "text/html") == 0;
 
+		if (pass == 0 && p->body != NULL)
+			t->need += p->bodylen + 1;
 		if (pass == 0 && !html)
 			t->nplain++;
 		else if (pass == 1 && !html && p->body != NULL)
@@ -892,8 +895,16 @@ ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r)
 	c->a = r->a;
 	c->root = r->mime.root;
 	walk(c, c->root, &t, 0, 0);
+	/* one buffer for the whole text, not one per doubling */
+	if (t.need > 0) {
+		t.cap = t.need + 2 < FMT_MAX_TEXT ? t.need + 2 : FMT_MAX_TEXT;
+		if ((t.p = arena_alloc_raw(c->a, t.cap)) == NULL)
+			t.cap = 0;
+		else
+			t.p[0] = '\0';
+	}
 	walk(c, c->root, &t, 1, 0);
-	c->text = t.p != NULL ? t.p : "";
+	c->text = t.len > 0 ? t.p : "";
 	c->textlen = t.len;
 	s = fmt_header_decoded(c, c->root, "Subject");
 	c->subject = s != NULL ? fmt_oneline(c->a, s, strlen(s)) : "";
