@@ -450,8 +450,15 @@ cmd_in(const char *s, size_t n)
 		return (NULL);
 	n = strnlen(s, n);
 	/* Scan once: the first position where a phrase starts wins. */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i + 1 < n; i++) {
 		c = (unsigned char)s[i];
+		/* every phrase starts with two bytes of in af re wh >> */
+		switch (s[i + 1] | 0x20) {
+		case 'n': case 'f': case 'e': case 'h': case '>' | 0x20:
+			break;
+		default:
+			continue;
+		}
 		switch (c) {
 		case 'i': case 'I':
 			g = 0;

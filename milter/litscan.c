@@ -29,8 +29,21 @@ struct ls_tag {
 	uint32_t	 tag, next;
 };
 
+/* Run time: one node in one place (few cache lines per byte scanned). */
+struct ls_node {
+	uint32_t	 fail;
+	uint32_t	 olink;		/* next node with tags on the fail chain */
+	uint32_t	 tags;		/* first tag entry, or LS_NONE */
+	uint32_t	 edge;		/* first edge in ec/et */
+	uint32_t	 to1;		/* the child, when there is one only */
+	uint16_t	 nedge;
+	unsigned char	 c1;
+	unsigned char	 emit;		/* tags here or on the fail chain */
+};
+
 struct litscan {
-	/* per node */
+	struct ls_node	*nd;		/* run time */
+	/* per node, build time */
 	uint32_t	*first;		/* build: first edge; run: edge start */
 	uint32_t	*nedge;		/* run: number of edges */
 	uint32_t	*fail, *olink, *tags;
@@ -129,6 +142,7 @@ litscan_free(struct litscan *ls)
 {
 	if (ls == NULL)
 		return;
+	free(ls->nd);
 	free(ls->first);
 	free(ls->nedge);
 	free(ls->fail);
@@ -284,6 +298,30 @@ litscan_build(struct litscan *ls)
 		}
 	}
 	free(queue);
+	if ((ls->nd = calloc(ls->nnode, sizeof(*ls->nd))) == NULL)
+		return (-1);
+	for (n = 0; n < ls->nnode; n++) {
+		struct ls_node *d = &ls->nd[n];
+
+		d->fail = ls->fail[n];
+		d->olink = ls->olink[n];
+		d->tags = ls->tags[n];
+		d->edge = ls->first[n];
+		d->nedge = (uint16_t)ls->nedge[n];
+		if (ls->nedge[n] > UINT16_MAX)
+			return (-1);
+		if (d->nedge == 1) {
+			d->c1 = ls->ec[d->edge];
+			d->to1 = ls->et[d->edge];
+		}
+		d->emit = d->tags != LS_NONE || d->olink != LS_NONE;
+	}
+	free(ls->first);
+	free(ls->nedge);
+	free(ls->fail);
+	free(ls->olink);
+	free(ls->tags);
+	ls->first = ls->nedge = ls->fail = ls->olink = ls->tags = NULL;
 	ls->built = 1;
 	return (0);
 }
@@ -293,11 +331,25 @@ emit(const struct litscan *ls, uint32_t n, unsigned char *hit)
 {
 	uint32_t t;
 
-	if (ls->tags[n] == LS_NONE)
-		n = ls->olink[n];
-	for (; n != LS_NONE; n = ls->olink[n])
-		for (t = ls->tags[n]; t != LS_NONE; t = ls->t[t].next)
+	if (ls->nd[n].tags == LS_NONE)
+		n = ls->nd[n].olink;
+	for (; n != LS_NONE; n = ls->nd[n].olink)
+		for (t = ls->nd[n].tags; t != LS_NONE; t = ls->t[t].next)
 			hit[ls->t[t].tag] = 1;
+}
+
+/* Run time: the child of node n on byte c, or LS_NONE. */
+static inline uint32_t
+next(const struct litscan *ls, const struct ls_node *d, unsigned char c)
+{
+	uint32_t i, end;
+
+	if (d->nedge == 1)
+		return (d->c1 == c ? d->to1 : LS_NONE);
+	for (i = d->edge, end = i + d->nedge; i < end; i++)
+		if (ls->ec[i] == c)
+			return (ls->et[i]);
+	return (LS_NONE);
 }
 
 void
@@ -318,14 +370,13 @@ litscan_run(const struct litscan *ls, const char *s, size_t n,
 				cur = ls->root[c];
 				break;
 			}
-			if ((nx = step(ls, cur, c)) != LS_NONE) {
+			if ((nx = next(ls, &ls->nd[cur], c)) != LS_NONE) {
 				cur = nx;
 				break;
 			}
-			cur = ls->fail[cur];
+			cur = ls->nd[cur].fail;
 		}
-		if (cur != 0 && (ls->tags[cur] != LS_NONE ||
-		    ls->olink[cur] != LS_NONE))
+		if (cur != 0 && ls->nd[cur].emit)
 			emit(ls, cur, hit);
 	}
 }
