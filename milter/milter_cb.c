@@ -8,17 +8,22 @@
  *		   notes a null envelope sender.
  *	header	   keeps the header (up to max_message_size), counts forged
  *		   X-Bounce-* copies, notes report-like headers.
- *	eoh	   a message that is no bounce candidate and carries no
- *		   forged header needs nothing: SMFIS_ACCEPT here.
+ *	eoh	   a message that is no bounce candidate, carries no
+ *		   forged header and is not ours needs nothing:
+ *		   SMFIS_ACCEPT here.  Ours (outgoing): the preflight's SPF
+ *		   lookups start (milter_pre.c).
  *	body	   collects the body of a candidate up to the cap (the first
  *		   64 KiB in memory, the rest in an unnamed file in $TMPDIR
  *		   or /tmp: see spool.h); past the cap, or for a message
- *		   kept only for its forged headers, SKIP.
+ *		   kept only for its forged headers, SKIP.  Ours: octets
+ *		   counted for the size, never kept; no SKIP.
  *	eom	   deletes every X-Bounce-Class/-Hint/-Original (highest
  *		   index first), classifies a candidate (at most two parses
  *		   per CPU at once, so many large bounces ending together do
  *		   not all hold their parse memory at the same time), adds
  *		   its own headers, logs one line per failed recipient.
+ *		   Ours: the outgoing line and the history record
+ *		   (milter_pre.c); with outgoing_headers X-Bounce-Preflight.
  *	abort, close: free the message (and connection) state.
  *
  *	Nothing here ever rejects, discards or delays: every internal
