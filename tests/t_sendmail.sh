@@ -24,7 +24,10 @@
 #      from a bounce (which keeps exactly our own);
 #   d. a bounce Sendmail generates itself (its DSN for reject.example)
 #      arrives; whether it passed the milter is reported (see README);
-#   e. the milter is killed (SIGKILL) while smtp-source sends messages
+#   e. the milter hangs (SIGSTOP): Sendmail gives up on it after the
+#      T=R:10s of the documented line and accepts and delivers the
+#      message unannotated;
+#   f. the milter is killed (SIGKILL) while smtp-source sends messages
 #      through Sendmail: every message arrives (no F= flag), the queue is
 #      empty, Sendmail logs the unreachable milter; restarted, it
 #      annotates again.
@@ -180,7 +183,8 @@ dns = { spf = false; dkim = false; mx = false; };
 EOF
 start_milter() {
 	: >"$T/milter.start"
-	"$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
+	# -v -v -v: the macros seen at MAIL go to the log
+	"$M" -f -e -v -v -v -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
 	mpid=$!
 	wait_for 5 sh -c "grep -c 'listening on' '$T/milter.log' | grep -qx '$1'" ||
 		fail "milter did not start"
@@ -241,6 +245,9 @@ grep -q "^bounce-milter\[[0-9]*\]: $qa: bounce rcpt=nobody@fabrikam.example.net 
 	fail "a: no milter log line with Sendmail's queue id $qa"
 echo "ok: a. the milter's log line carries Sendmail's queue id (macro i):"
 grep ": $qa: " "$T/milter.log" | cut -c1-160 | sed 's/^/    /'
+grep -q 'NOQUEUE: mail from <> client=127.0.0.1 auth=- daemon=MTA$' "$T/milter.log" ||
+	fail "a: the macros {client_addr} and {daemon_name} did not reach the milter at MAIL"
+echo "ok: a. Sendmail sent the macros the milter asked for (i at the end, {client_addr} {daemon_name} at MAIL), not in its Milter.macros lists"
 if grep -q "sendmail\[[0-9]*\]: $qa: from=<>" "$T/maillog"; then
 	echo "ok: a. the same id in Sendmail's log:"
 	grep "$qa" "$T/maillog" | cut -c1-160 | sed 's/^/    /'
@@ -332,8 +339,30 @@ else
 	echo "ok: d. Sendmail's own DSN for $qd arrived (queue id ${qdsn:-?}), NOT through the milter (Sendmail runs milters only on SMTP input)"
 	own=unfiltered
 fi
+# what a bounce-milter on the next hop (or bounce-decode) makes of it
+sed '1,/^Received: from mx.test.example/d' "$f" | sed '1,2d' >"$T/own-dsn.eml"
+"$ROOT/$BUILD/bounce-decode" "$T/own-dsn.eml" >"$T/own-dsn.out" 2>&1
+grep -q 'user@reject.example 5.4.1 550 userunknown recipient-not-in-directory address' "$T/own-dsn.out" ||
+	{ cat "$T/own-dsn.out"; fail "d: bounce-decode does not classify Sendmail's own DSN"; }
+echo "ok: d. bounce-decode reads Sendmail's DSN: $(cut -d' ' -f2-7 "$T/own-dsn.out")"
 
-# --- e. SIGKILL the milter while smtp-source sends through Sendmail
+# --- e. a hung milter (SIGSTOP): Sendmail waits T=R:10s, then goes on
+sed 's/5AbCdEfGh1@/5AbCdEfGh5@/' "$A" >"$T/hung.eml"
+n=$(count_a)
+kill -STOP "$mpid"
+t0=$(date +%s)
+smtp_send "" bob@contoso.example.com "$T/hung.eml" >/dev/null ||
+	{ kill -CONT "$mpid"; fail "e: Sendmail refused mail while the milter hung"; }
+t1=$(date +%s)
+wait_for 20 has_n $((n + 1)) || { kill -CONT "$mpid"; fail "e: mail sent while the milter hung did not arrive"; }
+kill -CONT "$mpid"
+f=$(sink_file "5AbCdEfGh5@mail.contoso.example.com")
+grep -q '^X-Bounce-' "$f" && fail "e: annotated by a stopped milter?"
+[ $((t1 - t0)) -le 25 ] || fail "e: a hung milter held the SMTP session $((t1 - t0)) s (T=R:10s)"
+echo "ok: e. milter stopped (SIGSTOP): the message was accepted after $((t1 - t0)) s and arrived unannotated"
+grep 'Milter (bounce-milter): timeout' "$T/maillog" | sed 's/^<[0-9]*>/    /' | cut -c1-160 | head -n 2
+
+# --- f. SIGKILL the milter while smtp-source sends through Sendmail
 n=$(count_a)
 N=60
 seen() { grep -c 'null sender but not a delivery report' "$T/milter.log"; }
@@ -342,18 +371,18 @@ smtp-source -l 2000 -m $N -s 4 -f "" -t sender@origin.example \
     127.0.0.1:$PSM >"$T/source.out" 2>&1 &
 spid=$!
 wait_for 20 sh -c "[ \$(grep -c 'null sender but not' '$T/milter.log') -ge $((s0 + 10)) ]" ||
-	fail "e: the milter saw no messages from smtp-source"
+	fail "f: the milter saw no messages from smtp-source"
 kill -KILL "$mpid"
 wait "$mpid" 2>/dev/null
 mpid=""
 k=$(( $(seen) - s0 ))
-wait "$spid" || { cat "$T/source.out"; fail "e: smtp-source failed: Sendmail refused mail"; }
-wait_for 40 has_n $((n + N)) || fail "e: only $(( $(count_a) - n )) of $N messages arrived after SIGKILL"
-[ "$k" -lt $N ] || fail "e: the milter was killed too late to prove anything ($k of $N seen)"
-wait_for 10 sh -c "! ls '$T/q' | grep -q '^qf'" || { ls -l "$T/q"; fail "e: messages left in Sendmail's queue"; }
-echo "ok: e. SIGKILL after the milter had seen $k of $N messages: all $N arrived, queue empty (no F= flag)"
+wait "$spid" || { cat "$T/source.out"; fail "f: smtp-source failed: Sendmail refused mail"; }
+wait_for 40 has_n $((n + N)) || fail "f: only $(( $(count_a) - n )) of $N messages arrived after SIGKILL"
+[ "$k" -lt $N ] || fail "f: the milter was killed too late to prove anything ($k of $N seen)"
+wait_for 10 sh -c "! ls '$T/q' | grep -q '^qf'" || { ls -l "$T/q"; fail "f: messages left in Sendmail's queue"; }
+echo "ok: f. SIGKILL after the milter had seen $k of $N messages: all $N arrived, queue empty (no F= flag)"
 errs=$(grep -c 'Milter (bounce-milter): .*error' "$T/maillog")
-[ "$errs" -ge 1 ] || fail "e: Sendmail did not log the unreachable milter"
+[ "$errs" -ge 1 ] || fail "f: Sendmail did not log the unreachable milter"
 echo "    Sendmail's log lines about the unreachable milter: $errs, e.g."
 grep 'Milter (bounce-milter): .*error' "$T/maillog" | sed 's/^<[0-9]*>//' | sort -k5 | awk '
     { t = $0; sub(/^.*Milter \(bounce-milter\): /, "", t); if (!(t in s)) { s[t] = 1; print "    " $0 } }' |
@@ -362,21 +391,21 @@ grep 'Milter (bounce-milter): .*error' "$T/maillog" | sed 's/^<[0-9]*>//' | sort
 n=$(count_a)
 sed 's/5AbCdEfGh1@/5AbCdEfGh3@/' "$A" >"$T/down.eml"
 smtp_send "" bob@contoso.example.com "$T/down.eml" >/dev/null ||
-	fail "e: SMTP send with the milter down failed"
-wait_for 20 has_n $((n + 1)) || fail "e: a bounce sent with the milter down did not arrive"
+	fail "f: SMTP send with the milter down failed"
+wait_for 20 has_n $((n + 1)) || fail "f: a bounce sent with the milter down did not arrive"
 f=$(sink_file "5AbCdEfGh3@mail.contoso.example.com")
-grep -q '^X-Bounce-' "$f" && fail "e: annotated with no milter running?"
-echo "ok: e. a bounce sent while the milter is down arrives unannotated"
+grep -q '^X-Bounce-' "$f" && fail "f: annotated with no milter running?"
+echo "ok: f. a bounce sent while the milter is down arrives unannotated"
 # restarted, it annotates again
 start_milter 2
 sed 's/5AbCdEfGh1@/5AbCdEfGh4@/' "$A" >"$T/again.eml"
 n=$(count_a)
 smtp_send "" bob@contoso.example.com "$T/again.eml" >/dev/null ||
-	fail "e: SMTP send after the restart failed"
-wait_for 20 has_n $((n + 1)) || fail "e: the bounce after the restart did not arrive"
+	fail "f: SMTP send after the restart failed"
+wait_for 20 has_n $((n + 1)) || fail "f: the bounce after the restart did not arrive"
 f=$(sink_file "5AbCdEfGh4@mail.contoso.example.com")
 grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
-	{ cat "$f"; fail "e: not annotated after the milter restarted"; }
-echo "ok: e. restarted, the milter annotates the next bounce again"
+	{ cat "$f"; fail "f: not annotated after the milter restarted"; }
+echo "ok: f. restarted, the milter annotates the next bounce again"
 echo "summary: Sendmail $SMVER; a-c pass; own DSN $own; $N messages through a SIGKILL, none lost"
 exit 0
