@@ -1,6 +1,7 @@
 # Makefile - build, test, install bounce-milter and bounce-decode
 #
-# Targets: all (default), check, run, demo, bench, soak, fuzz, install, clean.
+# Targets: all (default), check, run, demo, bench, soak, fuzz, faults, install,
+# clean.
 # Variables: BUILD (build directory, default build), CC, CFLAGS, PREFIX,
 # DESTDIR, SANITIZE=1 (ASan+UBSan), FUZZ_SECONDS.
 #
@@ -46,7 +47,7 @@ LIB	  := $(BUILD)/libbounce.a
 
 PROGS	= $(BUILD)/bounce-decode $(BUILD)/bounce-milter
 
-.PHONY: all deps check run demo bench soak fuzz install clean tests
+.PHONY: all deps check run demo bench soak fuzz faults install clean tests
 
 all: $(PROGS)
 
@@ -91,6 +92,9 @@ soak: deps all
 
 fuzz: deps
 	@sh fuzz/run $(or $(FUZZ_SECONDS),60)
+
+faults: deps all
+	@BUILD=$(BUILD) sh tests/fault/run
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules
