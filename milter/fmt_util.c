@@ -204,9 +204,16 @@ fmt_strcasestr(const char *s, size_t n, const char *needle)
 {
 	size_t k = strlen(needle), i;
 	int lo, up;
+	char low[64];
 
 	if (k == 0 || k > n)
 		return (k == 0);
+	if (k <= sizeof(low)) {
+		/* memchr() on the needle's rarest byte (litscan.c) */
+		for (i = 0; i < k; i++)
+			low[i] = (char)tolower((unsigned char)needle[i]);
+		return (lit_find_ci(s, n, low, k, lit_anchor(low, k)));
+	}
 	lo = tolower((unsigned char)needle[0]);
 	up = toupper((unsigned char)needle[0]);
 	for (i = 0; i + k <= n; i++) {
@@ -491,8 +498,9 @@ fmt_reply_find(const char *s, int cls, char out[4])
 		"455", "458", "459",
 		"211", "214", "220", "221", "235", "250", "251", "252", "253",
 	};
-	const char *p;
-	size_t i, n, k;
+	unsigned char seen[1000 / 8 + 1];
+	size_t i, n;
+	int v;
 
 	out[0] = '\0';
 	if (s == NULL)
@@ -502,18 +510,34 @@ fmt_reply_find(const char *s, int cls, char out[4])
 		n = 65536;
 	if (fmt_strcasestr(s, n, "x-unix;"))
 		return (0);
+	/* One pass: every three digits standing alone ... */
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i + 3 <= n; i++) {
+		unsigned d0 = (unsigned char)s[i] - '0', d1, d2;
+		unsigned char b, a;
+
+		if (d0 > 9)
+			continue;
+		d1 = (unsigned char)s[i + 1] - '0';
+		d2 = (unsigned char)s[i + 2] - '0';
+		if (d1 > 9 || d2 > 9)
+			continue;
+		b = i > 0 ? (unsigned char)s[i - 1] : ' ';
+		a = (unsigned char)s[i + 3];
+		if ((b >= '.' && b <= '9') || (a >= '.' && a <= '9'))
+			continue;
+		v = (int)(d0 * 100 + d1 * 10 + d2);
+		seen[v >> 3] |= (unsigned char)(1u << (v & 7));
+	}
+	/* ... then the first of the table's codes among them */
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		if (cls > 0 && codes[i][0] != '0' + cls)
 			continue;
 		if (cls < 0 && codes[i][0] == '2')
 			continue;
-		for (p = s, k = 0; k < 1000 && (p = strstr(p, codes[i])) != NULL &&
-		    (size_t)(p - s) + 3 <= n; p += 3, k++) {
-			unsigned char b = p > s ? (unsigned char)p[-1] : ' ';
-			unsigned char a = (unsigned char)p[3];
-
-			if ((b >= '.' && b <= '9') || (a >= '.' && a <= '9'))
-				continue;
+		v = (codes[i][0] - '0') * 100 + (codes[i][1] - '0') * 10 +
+		    codes[i][2] - '0';
+		if (seen[v >> 3] & (1u << (v & 7))) {
 			memcpy(out, codes[i], 4);
 			return (1);
 		}

@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "litscan.h"
 
@@ -410,6 +413,30 @@ lit_anchor(const char *lit, size_t litlen)
 	return (best);
 }
 
+/* The first byte of s[0..n) that is a or b, or NULL (SSE2 where there). */
+static const char *
+memchr2(const char *s, int a, int b, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+		    (s + i));
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, va),
+		    _mm_cmpeq_epi8(x, vb)));
+
+		if (m != 0)
+			return (s + i + (size_t)__builtin_ctz((unsigned)m));
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] == (char)a || s[i] == (char)b)
+			return (s + i);
+	return (NULL);
+}
+
 static int
 lit_at(const unsigned char *fold, const char *s, const char *lit,
     size_t litlen)
@@ -427,7 +454,7 @@ lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
     size_t anchor)
 {
 	const unsigned char *fold = fold_table();
-	const char *p, *end, *lo, *up;
+	const char *p, *end;
 	int c, cu;
 
 	if (litlen == 0)
@@ -448,20 +475,10 @@ lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
 		}
 		return (0);
 	}
-	lo = memchr(p, c, (size_t)(end - p));
-	up = memchr(p, cu, (size_t)(end - p));
-	while (lo != NULL || up != NULL) {
-		if (up == NULL || (lo != NULL && lo < up)) {
-			if (lit_at(fold, lo - anchor, lit, litlen))
-				return (1);
-			lo = lo + 1 < end ? memchr(lo + 1, c,
-			    (size_t)(end - lo - 1)) : NULL;
-		} else {
-			if (lit_at(fold, up - anchor, lit, litlen))
-				return (1);
-			up = up + 1 < end ? memchr(up + 1, cu,
-			    (size_t)(end - up - 1)) : NULL;
-		}
+	while (p < end && (p = memchr2(p, c, cu, (size_t)(end - p))) != NULL) {
+		if (lit_at(fold, p - anchor, lit, litlen))
+			return (1);
+		p++;
 	}
 	return (0);
 }
