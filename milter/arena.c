@@ -1,9 +1,17 @@
 /*
  * arena.c - per-message memory arena with a hard size cap
  *
- *	Blocks are chained; a request larger than the block size gets a
- *	block of its own.  See arena.h for the interface.
+ *	Blocks are chained; a request larger than half the block size gets
+ *	a block of its own.  The arena's own record lives at the start of
+ *	its first block, so a message costs no malloc() of its own once
+ *	blocks are recycled: arena_free() hands standard-size blocks to a
+ *	small process-wide cache (at most ARENA_CACHE_BLOCKS, under a
+ *	mutex, so milter threads share it) that the next arena_new() and
+ *	block allocations take from before calling malloc().  Recycled
+ *	memory is not zero; arena_alloc() zeroes what it hands out,
+ *	arena_alloc_raw() does not.  See arena.h for the interface.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,8 +20,9 @@
 
 #include "arena.h"
 
-#define BLOCK_SIZE	(32u * 1024)
-#define ALIGN		16u
+#define BLOCK_SIZE		(32u * 1024)
+#define ALIGN			16u
+#define ARENA_CACHE_BLOCKS	16	/* standard blocks kept for reuse */
 
 struct block {
 	struct block	*next;
@@ -25,18 +34,69 @@ struct block {
 struct arena {
 	struct block	*head;
 	size_t		 cap;
-	size_t		 total;		/* bytes obtained from malloc */
+	size_t		 total;		/* bytes of all blocks */
 	int		 exhausted;
 };
+
+#define ARENA_HDR	((sizeof(struct arena) + ALIGN - 1) & ~(size_t)(ALIGN - 1))
+
+static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct block	*cache;		/* free standard-size blocks */
+static size_t		 ncache;
+
+/* A standard block from the cache or malloc(), or NULL. */
+static struct block *
+block_std(void)
+{
+	struct block *b;
+
+	pthread_mutex_lock(&cache_lock);
+	if ((b = cache) != NULL) {
+		cache = b->next;
+		ncache--;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (b == NULL && (b = malloc(sizeof(*b) + BLOCK_SIZE)) == NULL)
+		return (NULL);
+	b->size = BLOCK_SIZE;
+	b->used = 0;
+	b->next = NULL;
+	return (b);
+}
+
+/* Give a block back: standard ones to the cache while it has room. */
+static void
+block_release(struct block *b)
+{
+	if (b->size == BLOCK_SIZE) {
+		pthread_mutex_lock(&cache_lock);
+		if (ncache < ARENA_CACHE_BLOCKS) {
+			b->next = cache;
+			cache = b;
+			ncache++;
+			b = NULL;
+		}
+		pthread_mutex_unlock(&cache_lock);
+	}
+	free(b);
+}
 
 struct arena *
 arena_new(size_t cap)
 {
 	struct arena *a;
+	struct block *b;
 
-	if ((a = calloc(1, sizeof(*a))) == NULL)
+	if ((b = block_std()) == NULL)
 		return (NULL);
+	a = (struct arena *)(void *)b->data;
+	memset(a, 0, sizeof(*a));
+	b->used = ARENA_HDR;
+	a->head = b;
 	a->cap = cap ? cap : ARENA_DEFAULT_CAP;
+	a->total = b->size;
+	if (a->total > a->cap)
+		a->exhausted = 1;	/* a cap below one block: nothing fits */
 	return (a);
 }
 
@@ -50,18 +110,22 @@ block_new(struct arena *a, size_t need)
 		a->exhausted = 1;
 		return (NULL);
 	}
-	if ((b = malloc(sizeof(*b) + size)) == NULL) {
+	if (size == BLOCK_SIZE)
+		b = block_std();
+	else if ((b = malloc(sizeof(*b) + size)) != NULL) {
+		b->size = size;
+		b->used = 0;
+	}
+	if (b == NULL) {
 		a->exhausted = 1;
 		return (NULL);
 	}
-	b->size = size;
-	b->used = 0;
 	a->total += size;
 	return (b);
 }
 
 void *
-arena_alloc(struct arena *a, size_t n)
+arena_alloc_raw(struct arena *a, size_t n)
 {
 	struct block *b;
 	void *p;
@@ -76,10 +140,10 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	b = a->head;
-	if (b == NULL || b->size - b->used < n) {
+	if (b->size - b->used < n) {
 		if ((b = block_new(a, n)) == NULL)
 			return (NULL);
-		if (n > BLOCK_SIZE / 2 && a->head != NULL) {
+		if (n > BLOCK_SIZE / 2) {
 			/* big one-off: keep the current block for small ones */
 			b->next = a->head->next;
 			a->head->next = b;
@@ -90,7 +154,16 @@ arena_alloc(struct arena *a, size_t n)
 	}
 	p = b->data + b->used;
 	b->used += n;
-	memset(p, 0, n);
+	return (p);
+}
+
+void *
+arena_alloc(struct arena *a, size_t n)
+{
+	void *p;
+
+	if ((p = arena_alloc_raw(a, n)) != NULL)
+		memset(p, 0, n ? n : 1);
 	return (p);
 }
 
@@ -99,7 +172,7 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *p;
 
-	if ((p = arena_alloc(a, n + 1)) == NULL)
+	if (n == SIZE_MAX || (p = arena_alloc_raw(a, n + 1)) == NULL)
 		return (NULL);
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -126,7 +199,7 @@ arena_printf(struct arena *a, const char *fmt, ...)
 		return (NULL);
 	if ((size_t)n < sizeof(small))
 		return (arena_strndup(a, small, (size_t)n));
-	if ((p = arena_alloc(a, (size_t)n + 1)) == NULL)
+	if ((p = arena_alloc_raw(a, (size_t)n + 1)) == NULL)
 		return (NULL);
 	va_start(ap, fmt);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
@@ -153,9 +226,9 @@ arena_free(struct arena *a)
 
 	if (a == NULL)
 		return;
+	/* a lives in one of the blocks: read it before any is released */
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
-		free(b);
+		block_release(b);
 	}
-	free(a);
 }

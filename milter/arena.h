@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	struct arena *arena_new(size_t cap);
  *	void	*arena_alloc(struct arena *a, size_t n);
+ *	void	*arena_alloc_raw(struct arena *a, size_t n);
  *	char	*arena_strndup(struct arena *a, const char *s, size_t n);
  *	char	*arena_strdup(struct arena *a, const char *s);
  *	char	*arena_printf(struct arena *a, const char *fmt, ...);
@@ -14,10 +15,13 @@
  * DESCRIPTION
  *	Everything derived from one message (MIME tree, decoded bodies,
  *	recipient records, classification strings) lives in one arena and is
- *	released with one arena_free().  Memory is zeroed.  cap bounds the
- *	total; 0 means ARENA_DEFAULT_CAP.  Once an allocation would pass the
+ *	released with one arena_free().  arena_alloc() memory is zeroed;
+ *	arena_alloc_raw() memory is not (for buffers the caller fills at
+ *	once).  cap bounds the total (the arena's own first block
+ *	included); 0 means ARENA_DEFAULT_CAP.  Once an allocation would pass the
  *	cap, it and all later ones return NULL and arena_exhausted() is true:
- *	callers stop work and report a limit, they never crash.
+ *	callers stop work and report a limit, they never crash.  Freed
+ *	blocks are kept in a small bounded cache for the next message.
  */
 #ifndef ARENA_H
 #define ARENA_H
@@ -30,6 +34,7 @@ struct arena;
 
 struct arena *arena_new(size_t);
 void	*arena_alloc(struct arena *, size_t);
+void	*arena_alloc_raw(struct arena *, size_t);
 char	*arena_strndup(struct arena *, const char *, size_t);
 char	*arena_strdup(struct arena *, const char *);
 char	*arena_printf(struct arena *, const char *, ...)

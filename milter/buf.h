@@ -7,6 +7,7 @@
  *	int	buf_adds(struct buf *b, const char *s);
  *	int	buf_addc(struct buf *b, int c);
  *	int	buf_printf(struct buf *b, const char *fmt, ...);
+ *	int	buf_reserve(struct buf *b, size_t n);
  *	void	buf_reset(struct buf *b);
  *	void	buf_free(struct buf *b);
  *
@@ -14,6 +15,9 @@
  *	b->p is always NUL-terminated (when non-NULL) and b->len excludes the
  *	NUL.  Functions return 0, or -1 when memory ran out (the buffer keeps
  *	what it had).  The caller owns b->p; buf_free() releases it.
+ *	buf_reserve() makes room for n more bytes (and the NUL) without
+ *	changing the content, so a writer may fill b->p + b->len directly
+ *	and then advance b->len (keeping the NUL itself).
  */
 #ifndef BUF_H
 #define BUF_H
@@ -34,6 +38,7 @@ int	buf_adds(struct buf *, const char *);
 int	buf_addc(struct buf *, int);
 int	buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+int	buf_reserve(struct buf *, size_t);
 void	buf_reset(struct buf *);
 void	buf_free(struct buf *);
 
