@@ -201,6 +201,8 @@ struct fmt_ctx {
 	   hname (or -1), and its value's length; NULL when not made */
 	int			*hdr_id;
 	size_t			*hdr_len;
+	int			*hdr_next;	/* next header, same name */
+	int			*hdr_first;	/* per hname: first, or -1 */
 	size_t			 subjectlen, fromlen;
 	unsigned char		*hit[2];	/* Subject, From: literals
 						   seen (scan[]), or NULL */

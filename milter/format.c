@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -606,16 +607,28 @@ header_index(struct fmt_ctx *c)
 	const struct mime_part *p = c->root;
 	size_t k, j, n;
 
-	if (t == NULL || p == NULL || p->nhdrs == 0 ||
-	    (c->hdr_id = arena_alloc(c->a, p->nhdrs * sizeof(int))) == NULL ||
-	    (c->hdr_len = arena_alloc(c->a, p->nhdrs * sizeof(size_t))) ==
+	int *last;
+
+	if (t == NULL || p == NULL || p->nhdrs == 0 || p->nhdrs > INT_MAX ||
+	    (c->hdr_id = arena_alloc_raw(c->a, p->nhdrs * sizeof(int))) ==
+	    NULL ||
+	    (c->hdr_len = arena_alloc_raw(c->a, p->nhdrs * sizeof(size_t))) ==
+	    NULL ||
+	    (c->hdr_next = arena_alloc_raw(c->a, p->nhdrs * sizeof(int))) ==
+	    NULL ||
+	    (c->hdr_first = arena_alloc_raw(c->a, (t->nhname + 1) *
+	    sizeof(int))) == NULL ||
+	    (last = arena_alloc_raw(c->a, (t->nhname + 1) * sizeof(int))) ==
 	    NULL) {
 		c->hdr_id = NULL;
 		return;
 	}
+	for (j = 0; j < t->nhname; j++)
+		c->hdr_first[j] = last[j] = -1;
 	for (k = 0; k < p->nhdrs; k++) {
 		c->hdr_id[k] = -1;
 		c->hdr_len[k] = 0;
+		c->hdr_next[k] = -1;
 		if (p->hdrs[k].name == NULL || p->hdrs[k].value == NULL)
 			continue;
 		n = strlen(p->hdrs[k].name);
@@ -624,6 +637,12 @@ header_index(struct fmt_ctx *c)
 			    strcasecmp(t->hname[j], p->hdrs[k].name) == 0) {
 				c->hdr_id[k] = (int)j;
 				c->hdr_len[k] = strlen(p->hdrs[k].value);
+				/* the headers of one name, in order */
+				if (last[j] == -1)
+					c->hdr_first[j] = (int)k;
+				else
+					c->hdr_next[last[j]] = (int)k;
+				last[j] = (int)k;
 				break;
 			}
 	}
@@ -653,6 +672,7 @@ header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 {
 	const char *v;
 	size_t it = 0, k, m;
+	int h;
 
 	if (l->hid != NULL && (l->hid[i] == FMT_HID_SUBJECT ||
 	    l->hid[i] == FMT_HID_FROM)) {
@@ -671,14 +691,11 @@ header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 	}
 	if (l->hid != NULL && c->hdr_id != NULL) {
 		/* the first 64 headers NAME, as below */
-		for (k = m = 0; k < c->root->nhdrs && m < 64; k++) {
-			if (c->hdr_id[k] != l->hid[i])
-				continue;
-			m++;
-			if (fmt_rx_match(l->v[i], c->root->hdrs[k].value,
-			    c->hdr_len[k], NULL))
+		for (h = c->hdr_first[l->hid[i]], m = 0; h >= 0 && m < 64;
+		    h = c->hdr_next[h], m++)
+			if (fmt_rx_match(l->v[i], c->root->hdrs[h].value,
+			    c->hdr_len[h], NULL))
 				return (1);
-		}
 		return (0);
 	}
 	if (strcasecmp(l->arg[i], "Subject") == 0)
