@@ -20,7 +20,8 @@
  *	(PF_TTL seconds) and queues what it did not find for the worker
  *	threads, then returns at once.  The queue is bounded (PRE_QUEUE
  *	jobs): when it is full the SPF result is "skipped" for that
- *	message, and one log line per minute says how many were skipped.
+ *	message, and one log line per minute (and one at shutdown) says
+ *	how many were skipped.
  *	Returns NULL only when memory ran out.
  *
  *	The workers (PRE_THREADS, started with the first job, after the
@@ -297,6 +298,11 @@ pre_shutdown(void)
 		pthread_join(thr[i], NULL);
 	pthread_mutex_lock(&mu);
 	nthr = 0;
+	if (dropped > 0)
+		mlog(LOG_WARNING, "NOQUEUE: preflight: queue full: SPF "
+		    "skipped for %lu more message%s", dropped,
+		    dropped == 1 ? "" : "s");
+	dropped = 0;
 	for (i = 0; i < PRE_RESOLVERS; i++) {
 		ev_dns_free(res[i].d);
 		res[i].d = NULL;

@@ -18,6 +18,10 @@
 #		  the header says spf=skipped after at most dns.timeout_ms
 #	nowait	  outgoing_headers = false, the same dead resolver: the
 #		  messages pass at once (measured), the lines come later
+# Then a burst: 30 connections at once, 50 messages each, every one from
+# its own sender domain, against the dead resolver: no message waits, the
+# queue fills (one "queue full" line, SPF skipped for the overflow), and
+# every message still gets its one outgoing line and history record.
 # Each run also keeps a history store: one record per message sent, with
 # the spf and dkim words of its line and its size counting the body.
 # Exit 0 pass, 77 skip (miltertest, dnsmasq or perl missing), 1 fail.
@@ -150,6 +154,60 @@ ms=$(cat "$T/blackhole.ms" 2>/dev/null || echo 99999)
 [ "$ms" -lt 3000 ] || bad "blackhole: the run took $ms ms (4 x 400 ms allowed, plus start-up)"
 ms=$(cat "$T/nowait.ms" 2>/dev/null || echo 99999)
 [ "$ms" -lt 1500 ] || bad "nowait: the run took $ms ms with a dead resolver (timeout 3000 ms): mail waited for DNS"
+
+# --- the burst ----------------------------------------------------------
+burst() {
+	rm -f "$T/sock"
+	sed -e "s|$T/nowait.db|$T/burst.db|" "$T/nowait.conf" > "$T/burst.conf"
+	"$M" -f -e -c "$T/burst.conf" 2>"$T/burst.log" &
+	pid=$!
+	i=0
+	while [ ! -S "$T/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -S "$T/sock" ] || { bad "burst: milter did not start"; return; }
+	t0=$(now_ms)
+	k=1
+	while [ $k -le 30 ]; do
+		MT_SOCK="unix:$T/sock" MT_LIB="tests/milter/lib.lua" MT_TAG=$k MT_N=50 \
+		    miltertest -s tests/milter/preflight/burst.lua > "$T/burst.$k.out" 2>&1 &
+		k=$((k + 1))
+	done
+	wait_ok=0
+	for j in $(jobs -p); do
+		[ "$j" = "$pid" ] && continue
+		wait "$j" || wait_ok=1
+	done
+	t1=$(now_ms)
+	[ $wait_ok -eq 0 ] || { bad "burst: a miltertest run failed"; cat "$T"/burst.*.out | grep -v '^burst' | head -5; }
+	echo "burst: 1500 messages from 30 connections in $((t1 - t0)) ms"
+	[ $((t1 - t0)) -lt 20000 ] || bad "burst: took $((t1 - t0)) ms: mail waited"
+	# the lines: every message, once, within the lookups' deadline (3 s)
+	i=0
+	while [ $i -lt 100 ]; do
+		c=$(grep -c ': outgoing from=' "$T/burst.log")
+		[ "$c" -ge 1500 ] && break
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	pid=""
+	[ $rc -eq 0 ] || bad "burst: the milter exited $rc on SIGTERM"
+	c=$(grep -c ': outgoing from=' "$T/burst.log")
+	u=$(grep ': outgoing from=' "$T/burst.log" | sed 's/.*: outgoing //' | sort -u | wc -l)
+	[ "$c" = 1500 ] && [ "$u" = 1500 ] || bad "burst: $c outgoing lines ($u distinct), want 1500"
+	grep -q 'preflight: queue full' "$T/burst.log" ||
+		bad "burst: 1500 messages with a dead resolver did not fill the queue (no 'queue full' line)"
+	grep 'preflight: queue full' "$T/burst.log" | head -n 1 | sed 's/^/    /'
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+	    -e 'runtime error:' "$T/burst.log"; then
+		bad "burst: sanitizer report in the log"
+	fi
+	if command -v sqlite3 >/dev/null 2>&1; then
+		n=$(sqlite3 "$T/burst.db" "SELECT count(*) FROM outgoing" 2>&1)
+		[ "$n" = 1500 ] || bad "burst: $n history records, want 1500"
+	fi
+}
+burst
 
 if [ $fail -ne 0 ]; then
 	for f in "$T"/*.log; do echo "--- $f"; cat "$f"; done
