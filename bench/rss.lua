@@ -18,23 +18,12 @@ local n = tonumber(os.getenv("BM_N") or "200")
 local file = os.getenv("BM_FILE")
 local pid = os.getenv("BM_PID")
 
+local msg = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") ..
+    "msg.lua")
 local f = assert(io.open(file, "rb"))
 local raw = f:read("a")
 f:close()
-raw = raw:gsub("\r\n", "\n")
-local hend = raw:find("\n\n", 1, true)
-local head, body = raw:sub(1, hend), raw:sub(hend + 2)
-body = body:gsub("\n", "\r\n")
-local hdrs = {}
-for line in head:gmatch("[^\n]*\n") do
-	line = line:sub(1, -2)
-	if line:match("^[ \t]") and #hdrs > 0 then
-		hdrs[#hdrs][2] = hdrs[#hdrs][2] .. "\r\n" .. line
-	else
-		local k, v = line:match("^([^:]+):[ \t]*(.*)$")
-		if k then hdrs[#hdrs + 1] = { k, v } end
-	end
-end
+local hdrs, body = msg.parse(raw)
 
 local function status(key)
 	local p = io.open("/proc/" .. pid .. "/status")

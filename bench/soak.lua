@@ -15,31 +15,21 @@ local sock = os.getenv("BM_SOCK")
 local secs = tonumber(os.getenv("BM_SECS") or "600")
 local seed = tonumber(os.getenv("BM_SEED") or "1")
 
+local msg = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") ..
+    "msg.lua")
 local msgs = {}
 for path in io.lines(os.getenv("BM_LIST")) do
 	local f = io.open(path, "rb")
 	if f then
-		local raw = f:read("a"):gsub("\r\n", "\n")
+		local raw = f:read("a")
 		f:close()
-		local hend = raw:find("\n\n", 1, true) or #raw
-		local head, body = raw:sub(1, hend), raw:sub(hend + 2)
-		local hdrs = {}
-		for line in head:gmatch("[^\n]*\n") do
-			line = line:sub(1, -2)
-			if line:match("^[ \t]") and #hdrs > 0 then
-				hdrs[#hdrs][2] = hdrs[#hdrs][2] .. "\r\n" .. line
-			else
-				local k, v = line:match("^([^:]+):[ \t]*(.*)$")
-				if k then hdrs[#hdrs + 1] = { k, v } end
-			end
-		end
+		local hdrs, body = msg.parse(raw)
 		for _, h in ipairs(hdrs) do
 			if #h[1] + #h[2] > 900 then h[2] = h[2]:sub(1, 900 - #h[1]) end
 		end
 		local bounce = raw:match("^Return%-Path: <>") or
 		    path:match("lhost") or path:match("arf") or path:match("rhost")
-		msgs[#msgs + 1] = { hdrs = hdrs, body = body:gsub("\n", "\r\n"),
-		    bounce = bounce }
+		msgs[#msgs + 1] = { hdrs = hdrs, body = body, bounce = bounce }
 	end
 end
 assert(#msgs > 0, "no messages")

@@ -22,17 +22,9 @@
 #      so, the file is created again and holds what came after;
 #   5. the milter killed with SIGKILL: integrity_check says ok.
 BUILD=${BUILD:-build}
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: the Postfix history test needs root (CI runs it as root)"
-	exit 77
-fi
-for p in /usr/sbin/postfix /usr/sbin/smtp-sink /usr/lib/postfix/sbin/master \
-    python3 sqlite3; do
-	command -v "$p" >/dev/null 2>&1 ||
-		{ echo "skipped: $p not installed"; exit 77; }
-done
-id postfix >/dev/null 2>&1 || { echo "skipped: no postfix user"; exit 77; }
 ROOT=$(pwd)
+. tests/milter/postfix.sh
+pf_require sqlite3
 M="$ROOT/$BUILD/bounce-milter"
 D="$ROOT/$BUILD/bounce-decode"
 [ -x "$M" ] && [ -x "$D" ] || { echo "no $M or $D; run make first"; exit 1; }
@@ -49,7 +41,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-. tests/milter/postfix.sh
 pf_ports
 
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 40 "$T/milter.log";

@@ -15,17 +15,9 @@
 # sent.  (The daemon-level test, t_history_postfix.sh, belongs with the
 # milter's history wiring.)
 BUILD=${BUILD:-build}
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: the Postfix round trip needs root (CI runs it as root)"
-	exit 77
-fi
-for p in /usr/sbin/postfix /usr/sbin/smtp-sink /usr/lib/postfix/sbin/master \
-    python3; do
-	command -v "$p" >/dev/null 2>&1 ||
-		{ echo "skipped: $p not installed"; exit 77; }
-done
-id postfix >/dev/null 2>&1 || { echo "skipped: no postfix user"; exit 77; }
 ROOT=$(pwd)
+. tests/milter/postfix.sh
+pf_require
 H="$ROOT/$BUILD/tests/test_history"
 D="$ROOT/$BUILD/bounce-decode"
 [ -x "$H" ] && [ -x "$D" ] || { echo "skipped: $H or $D not built"; exit 77; }
@@ -40,7 +32,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 fail() { echo "FAIL: $*"; echo "--- maillog"; tail -n 30 "$T/maillog" 2>/dev/null; exit 1; }
 
-. tests/milter/postfix.sh
 pf_ports
 pf_start
 db="$T/history.db"

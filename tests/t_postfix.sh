@@ -18,17 +18,9 @@
 #      it: every message still arrives at A (milter_default_action).
 # Uses random free ports and a temporary directory, removed on exit.
 BUILD=${BUILD:-build}
-if [ "$(id -u)" != 0 ]; then
-	echo "skipped: the Postfix end-to-end test needs root (CI runs it as root)"
-	exit 77
-fi
-for p in /usr/sbin/postfix /usr/sbin/smtp-sink /usr/sbin/smtp-source \
-    /usr/lib/postfix/sbin/master python3; do
-	command -v "$p" >/dev/null 2>&1 ||
-		{ echo "skipped: $p not installed (apt-get install postfix python3)"; exit 77; }
-done
-id postfix >/dev/null 2>&1 || { echo "skipped: no postfix user"; exit 77; }
 ROOT=$(pwd)
+. tests/milter/postfix.sh
+pf_require
 M="$ROOT/$BUILD/bounce-milter"
 [ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
 
@@ -43,7 +35,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-. tests/milter/postfix.sh
 pf_ports
 
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 40 "$T/milter.log";
