@@ -591,12 +591,44 @@ run_add(struct run *r, int c)
  * end a run, with ci set also k and s (caseless UTF matching folds them
  * with non-ASCII characters).
  */
+/*
+ * Where the content of the group p[i] == '(' .. p[j - 1] == ')' starts,
+ * for the groups that match their content once, as it stands: plain,
+ * (?:...) and named ones; 0 for any other kind (lookaround, atomic,
+ * conditional, a verb, an option setting).
+ */
+static size_t
+group_inner(const char *p, size_t i, size_t j)
+{
+	size_t k;
+	char close;
+
+	if (p[i + 1] != '?')
+		return (p[i + 1] == '*' ? 0 : i + 1);
+	if (p[i + 2] == ':')
+		return (i + 3);
+	if (p[i + 2] == '<' && p[i + 3] != '=' && p[i + 3] != '!')
+		k = i + 3, close = '>';
+	else if (p[i + 2] == 'P' && p[i + 3] == '<')
+		k = i + 4, close = '>';
+	else if (p[i + 2] == '\'')
+		k = i + 3, close = '\'';
+	else
+		return (0);
+	for (; k < j - 1; k++)
+		if (p[k] == close)
+			return (k + 1);
+		else if (!is_alnum((unsigned char)p[k]) && p[k] != '_')
+			return (0);
+	return (0);
+}
+
 static size_t
 branch_literal(const char *p, size_t len, int utf, int ci, char *out,
-    size_t outlen)
+    size_t outlen, int depth)
 {
 	struct run r;
-	size_t i = 0, q, k;
+	size_t i = 0, q, k, j, in, m;
 	int c;
 
 	memset(&r, 0, sizeof(r));
@@ -623,9 +655,20 @@ branch_literal(const char *p, size_t len, int utf, int ci, char *out,
 					break;
 				}
 			}
-			if ((i = skip_group(p, len, i)) > len)
+			if ((j = skip_group(p, len, i)) > len)
 				return (0);
 			run_end(&r);
+			/* a group matched once: what it must contain counts */
+			if (depth < 8 && (in = group_inner(p, i, j)) != 0 &&
+			    in < j && !(j < len && (p[j] == '*' ||
+			    p[j] == '?' || p[j] == '{')) &&
+			    (m = branch_literal(p + in, j - 1 - in, utf, ci,
+			    r.cur, sizeof(r.cur), depth + 1)) > r.best &&
+			    m <= r.outlen) {
+				memcpy(r.out, r.cur, m);
+				r.best = m;
+			}
+			i = j;
 			break;
 		case '[':
 			if ((i = skip_class(p, len, i)) > len)
@@ -748,7 +791,7 @@ rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 		if (i > len || out->n == RXLIT_MAX)
 			return (out->n = 0);
 		n = branch_literal(p + start, i - start, utf, ci,
-		    out->s[out->n], sizeof(out->s[0]));
+		    out->s[out->n], sizeof(out->s[0]), 0);
 		if (n == 0)
 			return (out->n = 0);
 		out->len[out->n] = n;

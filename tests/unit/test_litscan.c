@@ -153,6 +153,14 @@ static const struct {
 	{ "x{2,3}yz", 0, "yz" },
 	{ "a{x", 0, "x" },		/* { that is no quantifier */
 	{ "(?:a|b)cde", 0, "cde" },
+	{ "^(?<addr>[^@]+@example\\.com)$", 0, "@example.com" },
+	{ "x(abcd)?ef", 0, "ef" },		/* an optional group */
+	{ "x(abcd)*ef", 0, "ef" },
+	{ "x(abcd){0,2}ef", 0, "ef" },
+	{ "x(?:ab(cdefg))+h", 0, "cdefg" },
+	{ "(?=abcd)x", 0, "x" },		/* lookaround: opaque */
+	{ "(?<!abcd)xy", 0, "xy" },
+	{ "(?P<n>abcd)x", 0, "abcd" },
 	{ "[abc]defg", 0, "defg" },
 	{ "[]x]yz", 0, "yz" },
 	{ "foo|barbaz", 0, "foo|barbaz" },
