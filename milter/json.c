@@ -7,49 +7,98 @@
 #include "json.h"
 #include "utf8.h"
 
+/*
+ * Bytes that are copied as they are: printable ASCII but '"' and '\\'.
+ * The rest (controls, DEL, quote, backslash, and bytes >= 0x80, which
+ * are checked for UTF-8) end a span.
+ */
+static const unsigned char plain[256] = {
+	['\x20'] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* " */
+	['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['@'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['P'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* \ */
+	['`'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['p'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* DEL */
+};
+
+/*
+ * Output is written in place: the room for the worst case (6 bytes per
+ * input byte, "\u00XX") is reserved first, then spans are copied.
+ */
 int
 json_string(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-	int rc = buf_addc(b, '"');
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *q;
+	size_t n = strlen(s), k;
+	char *o;
 
-	while (rc == 0 && *p) {
+	if (n > (SIZE_MAX - 2) / 6 || buf_reserve(b, 6 * n + 2) == -1)
+		return (-1);
+	o = b->p + b->len;
+	*o++ = '"';
+	while (*p) {
+		for (q = p; plain[*q]; q++)
+			;
+		if (q > p) {
+			memcpy(o, p, (size_t)(q - p));
+			o += q - p;
+			p = q;
+			continue;
+		}
 		if (*p >= 0x80) {
-			n = utf8_seqlen(p);
-			if (n == 0) {
-				rc = buf_add(b, "\xef\xbf\xbd", 3);
+			if ((k = utf8_seqlen(p)) == 0) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
 				p++;
 			} else {
-				rc = buf_add(b, p, n);
-				p += n;
+				memcpy(o, p, k);
+				o += k;
+				p += k;
 			}
 			continue;
 		}
+		*o++ = '\\';
 		switch (*p) {
-		case '"':  rc = buf_add(b, "\\\"", 2); break;
-		case '\\': rc = buf_add(b, "\\\\", 2); break;
-		case '\n': rc = buf_add(b, "\\n", 2); break;
-		case '\r': rc = buf_add(b, "\\r", 2); break;
-		case '\t': rc = buf_add(b, "\\t", 2); break;
+		case '"':  *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				rc = buf_printf(b, "\\u%04x", *p);
-			else
-				rc = buf_addc(b, *p);
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xf];
 		}
 		p++;
 	}
-	return (rc == 0 ? buf_addc(b, '"') : -1);
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->p);
+	return (0);
 }
 
+/* ,"key":"val" (keys are plain ASCII: no escaping needed) */
 static int
 kv(struct buf *b, const char *key, const char *val, int comma)
 {
-	if (comma && buf_addc(b, ',') == -1)
+	size_t kl = strlen(key);
+	char *o;
+
+	if (buf_reserve(b, kl + 4) == -1)
 		return (-1);
-	if (json_string(b, key) == -1 || buf_addc(b, ':') == -1)
-		return (-1);
+	o = b->p + b->len;
+	if (comma)
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, key, kl);
+	o += kl;
+	*o++ = '"';
+	*o++ = ':';
+	*o = '\0';
+	b->len = (size_t)(o - b->p);
 	return (json_string(b, val ? val : ""));
 }
 

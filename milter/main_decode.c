@@ -42,13 +42,18 @@
 #define EX_USAGE_	2
 #define EX_CONFIG_	78
 #define DECODE_MAX_INPUT	(64u * 1024 * 1024)	/* bytes read of one input */
+#define DECODE_OUT_CHUNK	(64u * 1024)	/* stdout written in chunks */
+#define DECODE_IN_FIRST		(128u * 1024)	/* first input buffer */
+#define DECODE_IN_KEEP		(8u * 1024 * 1024) /* larger: freed after use */
 
 struct decode_ctx {
 	const struct rules	*rules;
 	struct bounce_opts	 opts;
 	int			 json;
 	int			 status;	/* exit status so far */
-	struct buf		 out;
+	int			 tty;		/* stdout a terminal: no delay */
+	struct buf		 out;		/* output not yet written */
+	struct buf		 in;		/* the input, reused */
 };
 
 static void
@@ -61,9 +66,13 @@ usage(void)
 	exit(EX_USAGE_);
 }
 
+/* Write the output gathered so far (at once with force or on a tty). */
 static void
-emit(struct decode_ctx *d)
+emit(struct decode_ctx *d, int force)
 {
+	if (d->out.len == 0 || (!force && !d->tty &&
+	    d->out.len < DECODE_OUT_CHUNK))
+		return;
 	fwrite(d->out.p, 1, d->out.len, stdout);
 	buf_reset(&d->out);
 }
@@ -113,7 +122,7 @@ fail_input(struct decode_ctx *d, const char *file, const char *why)
 	r->kind = r->format = "";
 	json_report(&d->out, r, file);
 	buf_addc(&d->out, '\n');
-	emit(d);
+	emit(d, 0);
 	report_free(r);
 }
 
@@ -138,7 +147,7 @@ decode_one(struct decode_ctx *d, const char *msg, size_t len,
 		buf_addc(&d->out, '\n');
 	} else
 		print_text(d, r, file);
-	emit(d);
+	emit(d, 0);
 	report_free(r);
 }
 
@@ -187,75 +196,107 @@ decode_mbox(struct decode_ctx *d, const char *p, size_t len,
 	}
 }
 
+/*
+ * Read fd into d->in (reused from input to input), at most
+ * DECODE_MAX_INPUT bytes (*cut set when there was more).  For a regular
+ * file a short read is its end, which saves the read that returns 0.
+ */
 static int
-read_fd(int fd, char **out, size_t *outlen, int *cut)
+read_fd(struct decode_ctx *d, int fd, int regular, int *cut)
 {
-	struct buf b = BUF_INIT;
-	char chunk[65536];
+	struct buf *b = &d->in;
+	size_t want;
 	ssize_t n;
 
 	*cut = 0;
+	if (b->cap > DECODE_IN_KEEP)
+		buf_free(b);
+	buf_reset(b);
+	if (buf_reserve(b, DECODE_IN_FIRST) == -1)
+		return (-1);
 	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			buf_free(&b);
-			return (-1);
-		}
-		if (n == 0)
-			break;
-		if (b.len + (size_t)n > DECODE_MAX_INPUT) {
-			buf_add(&b, chunk, DECODE_MAX_INPUT - b.len);
-			*cut = 1;
-			break;
-		}
-		if (buf_add(&b, chunk, (size_t)n) == -1) {
-			buf_free(&b);
+		if (b->cap - b->len - 1 < DECODE_IN_FIRST / 2 &&
+		    buf_reserve(b, b->cap) == -1) {
 			errno = ENOMEM;
 			return (-1);
 		}
+		want = b->cap - b->len - 1;
+		if (want > DECODE_MAX_INPUT + 1 - b->len)
+			want = DECODE_MAX_INPUT + 1 - b->len;
+		n = read(fd, b->p + b->len, want);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return (-1);
+		b->len += (size_t)n;
+		if (b->len > DECODE_MAX_INPUT) {
+			b->len = DECODE_MAX_INPUT;
+			*cut = 1;
+			break;
+		}
+		if (n == 0 || (regular && (size_t)n < want))
+			break;
 	}
-	if (b.p == NULL && buf_add(&b, "", 0) == -1)
-		return (-1);
-	*out = b.p;
-	*outlen = b.len;
+	b->p[b->len] = '\0';
 	return (0);
 }
 
 static void
-decode_fd(struct decode_ctx *d, int fd, const char *file)
+decode_fd(struct decode_ctx *d, int fd, int regular, const char *file)
 {
-	char *msg;
-	size_t len;
 	int cut;
 	const char *cutmsg = "input larger than 64 MiB; only the start was read";
 
-	if (read_fd(fd, &msg, &len, &cut) == -1) {
+	if (read_fd(d, fd, regular, &cut) == -1) {
 		fail_input(d, file, strerror(errno));
 		return;
 	}
-	if (len > 5 && memcmp(msg, "From ", 5) == 0)
-		decode_mbox(d, msg, len, file, cut ? cutmsg : NULL);
+	if (d->in.len > 5 && memcmp(d->in.p, "From ", 5) == 0)
+		decode_mbox(d, d->in.p, d->in.len, file, cut ? cutmsg : NULL);
 	else
-		decode_one(d, msg, len, file, cut ? cutmsg : NULL);
-	free(msg);
+		decode_one(d, d->in.p, d->in.len, file, cut ? cutmsg : NULL);
+}
+
+/* A regular file (as the directory said) named name in directory dfd. */
+static void
+decode_file_at(struct decode_ctx *d, int dfd, const char *name,
+    const char *path)
+{
+	int fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
+		fail_input(d, path, strerror(errno));
+		return;
+	}
+	decode_fd(d, fd, 1, path);
+	close(fd);
 }
 
 static void decode_path(struct decode_ctx *, const char *);
 
+struct dent {
+	char		*name;
+	unsigned char	 type;		/* d_type */
+};
+
 static int
-namecmp(const void *a, const void *b)
+dentcmp(const void *a, const void *b)
 {
-	return (strcmp(*(char * const *)a, *(char * const *)b));
+	return (strcmp(((const struct dent *)a)->name,
+	    ((const struct dent *)b)->name));
 }
 
+/*
+ * A directory: its files in name order.  Files the directory says are
+ * regular are opened relative to it without a stat of their own.
+ */
 static void
 decode_dir(struct decode_ctx *d, const char *dir)
 {
 	DIR *dp;
 	struct dirent *de;
-	char **names = NULL, **nn, path[4096];
+	struct dent *ents = NULL, *ne;
+	char path[4096];
 	size_t n = 0, cap = 0, i;
 	int maildir = 0;
 	struct stat st;
@@ -269,17 +310,17 @@ decode_dir(struct decode_ctx *d, const char *dir)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			if ((nn = realloc(names, cap * sizeof(*names))) == NULL)
+			if ((ne = realloc(ents, cap * sizeof(*ents))) == NULL)
 				break;
-			names = nn;
+			ents = ne;
 		}
-		if ((names[n] = strdup(de->d_name)) == NULL)
+		if ((ents[n].name = strdup(de->d_name)) == NULL)
 			break;
+		ents[n].type = de->d_type;
 		n++;
 	}
-	closedir(dp);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), namecmp);
+		qsort(ents, n, sizeof(*ents), dentcmp);
 	/* a maildir: cur/, new/ and tmp/ beside each other */
 	snprintf(path, sizeof(path), "%s/cur", dir);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -288,19 +329,21 @@ decode_dir(struct decode_ctx *d, const char *dir)
 	}
 	for (i = 0; i < n; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    names[i]) >= sizeof(path)) {
-			fail_input(d, names[i], "path too long");
-			continue;
-		}
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (maildir && (strcmp(names[i], "cur") == 0 ||
-			    strcmp(names[i], "new") == 0))
+		    ents[i].name) >= sizeof(path)) {
+			fail_input(d, ents[i].name, "path too long");
+		} else if (ents[i].type == DT_REG) {
+			decode_file_at(d, dirfd(dp), ents[i].name, path);
+		} else if (ents[i].type == DT_DIR || (stat(path, &st) == 0 &&
+		    S_ISDIR(st.st_mode))) {
+			if (maildir && (strcmp(ents[i].name, "cur") == 0 ||
+			    strcmp(ents[i].name, "new") == 0))
 				decode_path(d, path);
 		} else
 			decode_path(d, path);
-		free(names[i]);
+		free(ents[i].name);
 	}
-	free(names);
+	free(ents);
+	closedir(dp);
 }
 
 static void
@@ -310,7 +353,7 @@ decode_path(struct decode_ctx *d, const char *path)
 	int fd;
 
 	if (strcmp(path, "-") == 0) {
-		decode_fd(d, 0, "-");
+		decode_fd(d, 0, 0, "-");
 		return;
 	}
 	if (stat(path, &st) == -1) {
@@ -329,7 +372,7 @@ decode_path(struct decode_ctx *d, const char *path)
 		fail_input(d, path, strerror(errno));
 		return;
 	}
-	decode_fd(d, fd, path);
+	decode_fd(d, fd, 1, path);
 	close(fd);
 }
 
@@ -443,10 +486,13 @@ main(int argc, char *argv[])
 	d.opts.outbound_relay = conf.outbound_relay;
 	if (conf_path != NULL)	/* the milter's time limit, when asked */
 		d.opts.max_ms = conf.max_classify_ms;
+	d.tty = isatty(STDOUT_FILENO);
 	for (i = 0; i < argc; i++)
 		decode_path(&d, argv[i]);
+	emit(&d, 1);
 	fflush(stdout);
 	buf_free(&d.out);
+	buf_free(&d.in);
 	evidence_free(ev);
 	rules_free(rules);
 	config_free(&conf);

@@ -144,6 +144,60 @@ line_end(const char *b, size_t s, size_t e)
 }
 
 /*
+ * Length of the leading run of s[0, n) that is plain ASCII: no byte
+ * >= 0x80, no NUL and, when cr is set, no CR.  Eight bytes at a time.
+ */
+static size_t
+ascii_run(const unsigned char *s, size_t n, int cr)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t w, x, z;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		z = (w - ones) & ~w;			/* a NUL byte */
+		if (cr) {
+			x = w ^ (ones * '\r');
+			z |= (x - ones) & ~x;		/* a CR byte */
+		}
+		if ((w | z) & highs)
+			break;
+	}
+	for (; i < n; i++)
+		if (s[i] >= 0x80 || s[i] == '\0' || (cr && s[i] == '\r'))
+			break;
+	return (i);
+}
+
+/*
+ * Length of the leading run of s[0, n) without NUL, CR or LF (header
+ * text to copy as it is).  Eight bytes at a time.
+ */
+static size_t
+hdr_run(const unsigned char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
+	uint64_t w, x, y;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		x = w ^ (ones * '\r');
+		y = w ^ (ones * '\n');
+		if ((((w - ones) & ~w) | ((x - ones) & ~x) |
+		    ((y - ones) & ~y)) & highs)
+			break;
+	}
+	for (; i < n; i++)
+		if (s[i] == '\0' || s[i] == '\r' || s[i] == '\n')
+			break;
+	return (i);
+}
+
+/*
  * Transfer decodings.  Both are lenient and write at most n bytes.
  */
 
@@ -213,6 +267,16 @@ qp_decode(const char *s, size_t n, char *out, int underscore)
 	int h, l;
 
 	for (i = 0; i < n; i++) {
+		if (!underscore) {
+			/* copy up to the next '=' in one go */
+			const char *eq = memchr(s + i, '=', n - i);
+
+			j = eq != NULL ? (size_t)(eq - s) : n;
+			memcpy(out + o, s + i, j - i);
+			o += j - i;
+			if ((i = j) == n)
+				break;
+		}
 		if (underscore && s[i] == '_') {
 			out[o++] = ' ';
 			continue;
@@ -258,6 +322,11 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
 	char *out, *o;
 
 	for (i = 0; i < n; i += k) {
+		k = ascii_run(u + i, n - i, crlf);
+		len += k;
+		if ((i += k) >= n)
+			break;
+		k = 1;
 		if (u[i] >= 0x80) {
 			if ((k = u8len(u + i, n - i)) == 0) {
 				k = 1;
@@ -265,14 +334,11 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
 				change = 1;
 			} else
 				len += k;
-			continue;
-		}
-		k = 1;
-		if (u[i] == '\0') {
+		} else if (u[i] == '\0') {
 			len += 3;
 			change = 1;
-		} else if (crlf && u[i] == '\r' && i + 1 < n && u[i + 1] == '\n')
-			change = 1;
+		} else if (i + 1 < n && u[i + 1] == '\n')
+			change = 1;		/* CR LF: the CR goes */
 		else
 			len++;
 	}
@@ -281,9 +347,14 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
 		return ((char *)(uintptr_t)s);
 	if (!change)
 		return (arena_strndup(a, s, n));
-	if ((out = arena_alloc(a, len + 1)) == NULL)
+	if ((out = arena_alloc_raw(a, len + 1)) == NULL)
 		return (NULL);
 	for (o = out, i = 0; i < n; i += k) {
+		k = ascii_run(u + i, n - i, crlf);
+		memcpy(o, s + i, k);
+		o += k;
+		if ((i += k) >= n)
+			break;
 		k = 1;
 		if (u[i] >= 0x80) {
 			if ((k = u8len(u + i, n - i)) == 0) {
@@ -297,8 +368,7 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
 		} else if (u[i] == '\0') {
 			memcpy(o, utf8_repl, 3);
 			o += 3;
-		} else if (!(crlf && u[i] == '\r' && i + 1 < n &&
-		    u[i + 1] == '\n'))
+		} else if (!(i + 1 < n && u[i + 1] == '\n'))
 			*o++ = s[i];
 	}
 	*o = '\0';
@@ -465,17 +535,24 @@ mime_to_utf8(struct arena *a, const char *charset, const char *s, size_t n,
  * Header block.
  */
 
+/* Characters of a field name: printable ASCII but ':' (RFC 5322 ftext) */
+static const unsigned char name_char[256] = {
+	['!'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* ! to / */
+	['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1,	/* no ':' */
+	['@'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['P'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['`'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['p'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* to ~ */
+};
+
 /* Length of the field name at the start of the line, 0 if not a field. */
 static size_t
 field_name(const char *s, size_t n, size_t *colon)
 {
 	size_t i, nl;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= 32 || c >= 127 || c == ':')
-			break;
-	}
+	for (i = 0; i < n && name_char[(unsigned char)s[i]]; i++)
+		;
 	nl = i;
 	while (i < n && is_wsp(s[i]))
 		i++;
@@ -498,9 +575,9 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
     size_t e, size_t nl, size_t colon)
 {
 	char *d, *v, *o;
-	size_t i;
+	size_t i, j;
 
-	if ((d = arena_alloc(a, nl + 1 + (e - s) + 1)) == NULL)
+	if ((d = arena_alloc_raw(a, nl + 1 + (e - s) + 1)) == NULL)
 		return (-1);
 	memcpy(d, b + s, nl);
 	d[nl] = '\0';
@@ -509,6 +586,15 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
 		;
 	for (; i < e; i++) {
 		unsigned char c = (unsigned char)b[i];
+		if (o > v) {
+			/* copy the run up to the next CR, LF or NUL at once */
+			j = i + hdr_run((const unsigned char *)b + i, e - i);
+			memcpy(o, b + i, j - i);
+			o += j - i;
+			if ((i = j) == e)
+				break;
+			c = (unsigned char)b[i];
+		}
 		if (c == '\r' && i + 1 < e && b[i + 1] == '\n')
 			continue;
 		if (c == '\n') {
@@ -643,10 +729,15 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 const char *
 mime_hdr_next(const struct mime_part *p, const char *name, size_t *iter)
 {
+	int c;
+
 	if (p == NULL || name == NULL || iter == NULL)
 		return (NULL);
+	/* the first letter decides most misses without a call */
+	c = lower((unsigned char)*name);
 	for (; *iter < p->nhdrs; (*iter)++)
-		if (strcasecmp(p->hdrs[*iter].name, name) == 0)
+		if (lower((unsigned char)p->hdrs[*iter].name[0]) == c &&
+		    strcasecmp(p->hdrs[*iter].name, name) == 0)
 			return (p->hdrs[(*iter)++].value);
 	return (NULL);
 }
@@ -936,7 +1027,7 @@ transfer_decode(struct arena *a, enum cte cte, const char *b, size_t n,
 		*fresh = term;
 		return (0);
 	}
-	if ((d = arena_alloc(a, n + 1)) == NULL)
+	if ((d = arena_alloc_raw(a, n + 1)) == NULL)
 		return (-1);
 	*outlen = cte == CTE_BASE64 ? b64_decode(b, n, d) :
 	    qp_decode(b, n, d, 0);
