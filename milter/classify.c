@@ -139,6 +139,8 @@ find_status(const char *s, int nth, char out[16])
 	return (0);
 }
 
+static const char *find_ci(const char *, size_t, const char *);
+
 /* A reply code: three digits standing alone, not part of a status. */
 static int
 reply_at(const char *p, const char *s, char out[4])
@@ -165,6 +167,7 @@ find_reply(const char *s, const char *status, char out[4])
 	static const char *const lead[] = { "said: ", "said:", "<<< ",
 	    "reply: ", "error: ", NULL };
 	const char *const *l;
+	size_t n;
 
 	if (s == NULL || *s == '\0')
 		return (0);
@@ -173,8 +176,10 @@ find_reply(const char *s, const char *status, char out[4])
 		;
 	if (reply_at(p, s, out) && (*status == '\0' || *status == out[0]))
 		return (1);
+	n = strlen(s);
 	for (l = lead; *l != NULL; l++)
-		for (p = s; (p = strcasestr(p, *l)) != NULL; p++) {
+		for (p = s; (p = find_ci(p, n - (size_t)(p - s), *l)) != NULL;
+		    p++) {
 			const char *q = p + strlen(*l);
 
 			while (*q == ' ')
@@ -233,7 +238,7 @@ implied_detail(const char *reason)
 static int
 is(const char *a, const char *b)
 {
-	return (a != NULL && b != NULL && strcmp(a, b) == 0);
+	return (a != NULL && b != NULL && a[0] == b[0] && strcmp(a, b) == 0);
 }
 
 static char

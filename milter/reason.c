@@ -577,14 +577,14 @@ reason_set_match(const struct rules *rules, const char *name,
 static int
 is(const char *a, const char *b)
 {
-	return (a != NULL && b != NULL && strcmp(a, b) == 0);
+	return (a != NULL && b != NULL && a[0] == b[0] && strcmp(a, b) == 0);
 }
 
 static int
 in_list(const char *s, const char *const *v)
 {
 	for (; s != NULL && *v != NULL; v++)
-		if (strcmp(s, *v) == 0)
+		if (s[0] == (*v)[0] && strcmp(s, *v) == 0)
 			return (1);
 	return (0);
 }
