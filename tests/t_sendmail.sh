@@ -23,7 +23,10 @@
 #   c. forged X-Bounce-* headers are gone, from an ordinary message and
 #      from a bounce (which keeps exactly our own);
 #   d. a bounce Sendmail generates itself (its DSN for reject.example)
-#      arrives; whether it passed the milter is reported (see README);
+#      arrives; it does not pass the milter (reported; see README), but
+#      bounce-decode classifies it, and passed back in over SMTP (as a
+#      next hop gets it) the milter annotates it and ties it to the
+#      message sent (history store: X-Bounce-Original);
 #   e. the milter hangs (SIGSTOP): Sendmail gives up on it after the
 #      T=R:10s of the documented line and accepts and delivers the
 #      message unannotated;
@@ -186,7 +189,10 @@ socket = "inet:$PMILTER@127.0.0.1";
 rules = "$ROOT/${BM_RULES:-rules}";
 authserv_id = "mx.test.example";
 dns = { spf = false; dkim = false; mx = false; };
+history = { path = "$T/hist/history.db"; };
 EOF
+mkdir -p "$T/hist"
+chown nobody "$T/hist"
 start_milter() {
 	: >"$T/milter.start"
 	# -v -v -v: the macros seen at MAIL go to the log
@@ -351,6 +357,23 @@ sed '1,/^Received: from mx.test.example/d' "$f" | sed '1,2d' >"$T/own-dsn.eml"
 grep -q 'user@reject.example 5.4.1 550 userunknown recipient-not-in-directory address' "$T/own-dsn.out" ||
 	{ cat "$T/own-dsn.out"; fail "d: bounce-decode does not classify Sendmail's own DSN"; }
 echo "ok: d. bounce-decode reads Sendmail's DSN: $(cut -d' ' -f2-7 "$T/own-dsn.out")"
+# ... and the milter, when the DSN comes back in over SMTP (a next hop
+# running bounce-milter gets it so): annotated and, by the history store,
+# tied to the message Sendmail took from us in the first place
+grep -q ": $qd: outgoing from=<sender@origin.example> msgid=<own.1@origin.example> rcpts=1" "$T/milter.log" ||
+	fail "d: no outgoing line for the message sent ($qd)"
+n=$(count_a)
+qr=$(smtp_send "" sender@origin.example "$T/own-dsn.eml") || fail "d: SMTP send of the DSN failed"
+wait_for 20 has_n $((n + 1)) || fail "d: the DSN passed back in did not arrive"
+f=$(grep -l "with ESMTP id $qr\$" "$T"/sinka/* | head -n 1)
+[ -n "$f" ] || fail "d: the DSN passed back in ($qr) is not at the sink"
+grep -q '^X-Bounce-Class: mx.test.example; rcpt=user@reject.example;' "$f" &&
+    grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
+	{ show_headers "$f"; fail "d: Sendmail's DSN passed back in: no or wrong X-Bounce-Class"; }
+grep -q '^X-Bounce-Original: message-id=<own.1@origin.example>;' "$f" ||
+	{ show_headers "$f"; fail "d: Sendmail's DSN not tied to the message sent (X-Bounce-Original)"; }
+echo "ok: d. Sendmail's DSN passed back in over SMTP ($qr): annotated and tied to the message sent:"
+show_headers "$f"
 
 # --- e. a hung milter (SIGSTOP): Sendmail waits T=R:10s, then goes on
 sed 's/5AbCdEfGh1@/5AbCdEfGh5@/' "$A" >"$T/hung.eml"
