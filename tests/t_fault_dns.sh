@@ -25,16 +25,12 @@
 BUILD=${BUILD:-build}
 ROOT=$(pwd)
 . tests/milter/postfix.sh
-pf_require
-M="$ROOT/$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
+pf_init t_fault_dns
 SECS=${DNSF_SECONDS:-3}
 CONC=${DNSF_CONC:-4}
 SLACK=${DNSF_SLACK_MS:-800}
 TMO=1000 MAXC=200
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_fault_dns.XXXXXX") || exit 1
-chmod 755 "$T"
 mpid="" spid=""
 stop_milter() {
 	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
@@ -104,10 +100,10 @@ EOF
 	pf_drain 60 || fail "$name: the queue is not empty after 60 s"
 	echo "$(date +%T) $name: drained" >>"$T/times"
 	i=0
-	while ! python3 tests/fault/inject.py check "$T/$name.jsonl" "$T/sinka" >"$T/check.out" &&
-	    [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
-	python3 tests/fault/inject.py check "$T/$name.jsonl" "$T/sinka" >"$T/check.out" ||
-		{ cat "$T/check.out"; fail "$name: mail lost or a bounce not annotated"; }
+	until python3 tests/fault/inject.py check "$T/$name.jsonl" "$T/sinka" >"$T/check.out"; do
+		[ $i -lt 20 ] || { cat "$T/check.out"; fail "$name: mail lost or a bounce not annotated"; }
+		sleep 1; i=$((i + 1))
+	done
 	kill -0 "$mpid" 2>/dev/null || fail "$name: the milter died"
 	python3 tests/fault/inject.py stats "$T/$name.jsonl" >"$T/$name.stats"
 	set -- $(sed -n 's/^remote: .* p50=\([0-9]*\) p95=\([0-9]*\) p99=[0-9]* max=\([0-9]*\) ms/\1 \2 \3/p' "$T/$name.stats")

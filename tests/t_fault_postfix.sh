@@ -30,14 +30,10 @@
 BUILD=${BUILD:-build}
 ROOT=$(pwd)
 . tests/milter/postfix.sh
-pf_require
-M="$ROOT/$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
+pf_init t_fault_pf
 SECS=${FAULT_SECONDS:-16}
 CONC=${FAULT_CONC:-8}
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_fault_pf.XXXXXX") || exit 1
-chmod 755 "$T"
 mpid="" ipid=""
 cleanup() {
 	[ -n "$ipid" ] && kill "$ipid" 2>/dev/null
@@ -93,13 +89,11 @@ kill -0 "$mpid" 2>/dev/null || fail "the milter died"
 python3 tests/fault/inject.py stats "$T/inj.jsonl" | sed 's/^/    /'
 # Postfix's own bounces reach the sink after the queue drained
 i=0
-while [ $i -lt 30 ]; do
-	python3 tests/fault/inject.py check "$T/inj.jsonl" "$T/sinka" >"$T/check.out" && break
+until python3 tests/fault/inject.py check "$T/inj.jsonl" "$T/sinka" >"$T/check.out"; do
+	[ $i -lt 30 ] || { cut -c1-200 "$T/check.out"; fail "mail lost or a bounce not annotated"; }
 	sleep 1; i=$((i + 1))
 done
 sed 's/^/    /' "$T/check.out" | cut -c1-200
-python3 tests/fault/inject.py check "$T/inj.jsonl" "$T/sinka" >/dev/null ||
-	fail "mail lost or a bounce not annotated"
 echo "    milter still running (pid $mpid); its log lines by kind:"
 # "bounce-milter[PID]: QID: WORD ..." -> WORD (the last ':' free word)
 sed -n 's/^bounce-milter\[[0-9]*\]: [^ ]*: \([a-z][a-z-]*\).*/\1/p' "$T/milter.log" |

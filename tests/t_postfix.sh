@@ -20,12 +20,8 @@
 BUILD=${BUILD:-build}
 ROOT=$(pwd)
 . tests/milter/postfix.sh
-pf_require
-M="$ROOT/$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
+pf_init t_postfix
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_postfix.XXXXXX") || exit 1
-chmod 755 "$T"
 mpid=""
 cleanup() {
 	pf_stop

@@ -16,8 +16,10 @@
 #			sinks keep running
 #	pf_drain SECONDS	postfix flush until the queue is empty; 1 when
 #			it is not empty after SECONDS
-#	pf_require	exits 77 with a reason unless root, Postfix,
-#			smtp-sink, smtp-source and python3 are there
+#	pf_require [CMD...]	exits 77 with a reason unless root, Postfix,
+#			smtp-sink, smtp-source, python3 (and CMD) are there
+#	pf_init NAME	pf_require, then M (the built bounce-milter, or
+#			exit 1) and T (a new temporary directory NAME.XXXXXX)
 #	smtp_send FROM TO FILE	one message through smtpd
 #	wait_for SECONDS CMD...	poll until CMD succeeds
 # Needs root, postfix, smtp-sink and python3 (pf_require checks).
@@ -135,6 +137,14 @@ pf_require() {
 			{ echo "skipped: $_p not installed (apt-get install postfix python3)"; exit 77; }
 	done
 	id postfix >/dev/null 2>&1 || { echo "skipped: no postfix user"; exit 77; }
+}
+
+pf_init() {
+	pf_require
+	M="$ROOT/${BUILD:-build}/bounce-milter"
+	[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
+	T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+	chmod 755 "$T"
 }
 
 pf_reload() {
