@@ -37,6 +37,9 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bounce.h"
 #include "classify.h"
@@ -419,6 +422,35 @@ fold_find(const char *s, size_t n, const char *ph)
 	return (0);
 }
 
+#ifdef __SSE2__
+/*
+ * Of the 16 positions at p, those where a phrase of cmd_in() may start (a
+ * bit each): first byte one of i a r w >, second one of n f e h >, case
+ * ignored (a superset: cmd_in() checks each).  Reads p[0..17).
+ */
+static unsigned
+cmd_candidates(const char *p)
+{
+	const __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+	const __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)
+	    (p + 1));
+	const __m128i lc = _mm_set1_epi8(0x20);
+	__m128i l0 = _mm_or_si128(x0, lc), l1 = _mm_or_si128(x1, lc), m0, m1;
+
+	m0 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8('i')),
+	    _mm_cmpeq_epi8(l0, _mm_set1_epi8('a'))),
+	    _mm_or_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8('r')),
+	    _mm_or_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8('w')),
+	    _mm_cmpeq_epi8(x0, _mm_set1_epi8('>')))));
+	m1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(l1, _mm_set1_epi8('n')),
+	    _mm_cmpeq_epi8(l1, _mm_set1_epi8('f'))),
+	    _mm_or_si128(_mm_cmpeq_epi8(l1, _mm_set1_epi8('e')),
+	    _mm_or_si128(_mm_cmpeq_epi8(l1, _mm_set1_epi8('h')),
+	    _mm_cmpeq_epi8(x1, _mm_set1_epi8('>')))));
+	return ((unsigned)_mm_movemask_epi8(_mm_and_si128(m0, m1)));
+}
+#endif
+
 /*
  * The SMTP command the first n bytes of s name ("in reply to RCPT TO
  * command", ">>> DATA", "after MAIL FROM"), the earliest mention first;
@@ -446,7 +478,7 @@ cmd_in(const char *s, size_t n)
 		{ "in reply to ", in_reply }, { ">>> ", sent },
 		{ "after ", after }, { "refused to talk to me", refused },
 	};
-	size_t i, j, k, g;
+	size_t i, j, g;
 	const char *const *r;
 	unsigned char c;
 	int talk = 0;
@@ -456,6 +488,17 @@ cmd_in(const char *s, size_t n)
 	n = strnlen(s, n);
 	/* Scan once: the first position where a phrase starts wins. */
 	for (i = 0; i + 1 < n; i++) {
+#ifdef __SSE2__
+		if (i + 17 <= n) {	/* 16 positions at a time */
+			unsigned m = cmd_candidates(s + i);
+
+			if (m == 0) {
+				i += 15;
+				continue;
+			}
+			i += (size_t)__builtin_ctz(m);
+		}
+#endif
 		c = (unsigned char)s[i];
 		/* every phrase starts with two bytes of in af re wh >> */
 		switch (s[i + 1] | 0x20) {
@@ -498,7 +541,7 @@ cmd_in(const char *s, size_t n)
 		for (r = groups[g].rest; *r != NULL; r += 2) {
 			if (*r[0] == '\0')
 				return (r[1]);
-			if ((k = fold_at(s, n, j, r[0])) != 0)
+			if (fold_at(s, n, j, r[0]) != 0)
 				return (r[1]);
 		}
 	}
