@@ -33,7 +33,9 @@
 #   f. the milter is killed (SIGKILL) while smtp-source sends messages
 #      through Sendmail: every message arrives (no F= flag), the queue is
 #      empty, Sendmail logs the unreachable milter; restarted, it
-#      annotates again.
+#      annotates again;
+#   g. SIGTERM stops the milter cleanly (exit 0; no sanitizer report
+#      when built with SANITIZE=1).
 # Uses random free ports and a temporary directory, removed on exit
 # (BM_KEEP=1 keeps it).
 BUILD=${BUILD:-build}
@@ -437,5 +439,15 @@ f=$(sink_file "5AbCdEfGh4@mail.contoso.example.com")
 grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
 	{ cat "$f"; fail "f: not annotated after the milter restarted"; }
 echo "ok: f. restarted, the milter annotates the next bounce again"
+# --- g. SIGTERM: a clean stop (with SANITIZE=1: no sanitizer report)
+kill -TERM "$mpid"
+wait "$mpid"
+rc=$?
+mpid=""
+[ $rc = 0 ] || fail "g: the milter exited $rc on SIGTERM"
+grep -q 'bounce-milter stopped' "$T/milter.log" || fail "g: no 'stopped' line"
+grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$T/milter.log" &&
+	fail "g: sanitizer report in the milter's log"
+echo "ok: g. SIGTERM: the milter stopped cleanly (exit 0, no sanitizer report)"
 echo "summary: Sendmail $SMVER; a-c pass; own DSN $own; $N messages through a SIGKILL, none lost"
 exit 0
