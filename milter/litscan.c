@@ -570,9 +570,11 @@ struct run {
 static void
 run_end(struct run *r)
 {
-	if (r->n > r->best && r->n <= r->outlen) {
-		memcpy(r->out, r->cur, r->n);
-		r->best = r->n;
+	size_t m = r->n < r->outlen ? r->n : r->outlen;	/* a part will do */
+
+	if (m > r->best) {
+		memcpy(r->out, r->cur, m);
+		r->best = m;
 	}
 	r->n = 0;
 }
@@ -663,8 +665,7 @@ branch_literal(const char *p, size_t len, int utf, int ci, char *out,
 			    in < j && !(j < len && (p[j] == '*' ||
 			    p[j] == '?' || p[j] == '{')) &&
 			    (m = branch_literal(p + in, j - 1 - in, utf, ci,
-			    r.cur, sizeof(r.cur), depth + 1)) > r.best &&
-			    m <= r.outlen) {
+			    r.cur, r.outlen, depth + 1)) > r.best) {
 				memcpy(r.out, r.cur, m);
 				r.best = m;
 			}
