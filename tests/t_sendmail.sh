@@ -35,7 +35,11 @@
 #      empty, Sendmail logs the unreachable milter; restarted, it
 #      annotates again;
 #   g. SIGTERM stops the milter cleanly (exit 0; no sanitizer report
-#      when built with SANITIZE=1).
+#      when built with SANITIZE=1);
+#   h. the unix socket line of conf/sendmail.mc works (the socket in a
+#      directory under $BUILD owned by the milter's user, mode 750), and
+#      a socket below a world-writable directory stops Sendmail from
+#      starting at all.
 # Uses random free ports and a temporary directory, removed on exit
 # (BM_KEEP=1 keeps it).
 BUILD=${BUILD:-build}
@@ -93,13 +97,14 @@ unshare --fork --pid --kill-child --mount --uts true 2>/dev/null ||
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/t_sendmail.XXXXXX") || exit 1
 chmod 755 "$T"
-mpid="" smpid="" logpid="" apid="" bpid="" spid=""
+mpid="" smpid="" logpid="" apid="" bpid="" spid="" RUN=""
 cleanup() {
 	# unshare ignores SIGTERM; SIGKILL takes the namespace with it.  The
 	# milter may be stopped (step e): SIGKILL too.
 	for p in $smpid $mpid; do kill -KILL "$p" 2>/dev/null; done
 	for p in $spid $apid $bpid $logpid; do kill "$p" 2>/dev/null; done
 	for p in $smpid $mpid $spid $apid $bpid $logpid; do wait "$p" 2>/dev/null; done
+	[ -n "$RUN" ] && rm -rf "$RUN"
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -175,9 +180,14 @@ grep -q "^INPUT_MAIL_FILTER(\`bounce-milter', \`S=inet:$PMILTER@127.0.0.1," "$T/
 mkdir -p "$T/q" "$T/dev" "$T/sinka"
 chmod 700 "$T/q"
 printf 'hosts files\naliases files\n' >"$T/service.switch"
-"$M4" -DSM_DIR="$T" -DSM_PORT="$PSM" -DSM_SINK="$PSINK" -D_CF_DIR_="$CFDIR/" \
-    "$CFDIR/m4/cf.m4" tests/sendmail/private.mc >"$T/sendmail.cf" 2>"$T/m4.err" ||
-	{ cat "$T/m4.err"; fail "m4 failed"; }
+# mk_cf MILTER_M4 CF: a sendmail.cf with those milter lines
+mk_cf() {
+	"$M4" -DSM_DIR="$T" -DSM_PORT="$PSM" -DSM_SINK="$PSINK" \
+	    -DSM_MILTER="$1" -D_CF_DIR_="$CFDIR/" \
+	    "$CFDIR/m4/cf.m4" tests/sendmail/private.mc >"$2" 2>"$T/m4.err" ||
+		{ cat "$T/m4.err"; fail "m4 failed"; }
+}
+mk_cf "$T/milter.m4" "$T/sendmail.cf"
 grep -q "^Xbounce-milter, S=inet:$PMILTER@127.0.0.1, T=S:10s;R:10s;E:5m" "$T/sendmail.cf" ||
 	fail "sendmail.cf has no Xbounce-milter line"
 printf 'reject.example\trelay:[127.0.0.2]\n' | env LD_LIBRARY_PATH="$SMLIB" "$SMR/usr/libexec/sendmail/makemap" -C "$T/sendmail.cf" hash "$T/mailertable" 2>"$T/makemap.err" ||
@@ -218,19 +228,30 @@ bpid=$!
 $PY tests/sendmail/syslogd.py "$T/log" "$T/maillog" &
 logpid=$!
 wait_for 5 test -S "$T/log" || fail "syslogd.py did not start"
-unshare --fork --pid --kill-child --mount --uts sh -c '
-	T=$1; shift
-	mount --make-rprivate / &&
-	mount -t tmpfs -o mode=755 none "$T/dev" &&
-	for d in null zero random urandom; do
-		: >"$T/dev/$d" && mount --bind "/dev/$d" "$T/dev/$d" || exit 1
-	done &&
-	: >"$T/dev/log" && mount --bind "$T/log" "$T/dev/log" &&
-	mount --rbind "$T/dev" /dev || { echo "private /dev failed"; exit 1; }
-	hostname mx.test.example || exit 1
-	exec "$@"' sh "$T" env LD_LIBRARY_PATH="$SMLIB" "$SMBIN" -C "$T/sendmail.cf" -bD -q5s \
-    >"$T/sendmail.out" 2>&1 &
-smpid=$!
+# sm_start CF: Sendmail as a daemon in its own namespaces (SIGKILL to
+# $smpid ends all of it); sm_stop
+sm_start() {
+	unshare --fork --pid --kill-child --mount --uts sh -c '
+		T=$1; shift
+		mount --make-rprivate / &&
+		mount -t tmpfs -o mode=755 none "$T/dev" &&
+		for d in null zero random urandom; do
+			: >"$T/dev/$d" && mount --bind "/dev/$d" "$T/dev/$d" || exit 1
+		done &&
+		: >"$T/dev/log" && mount --bind "$T/log" "$T/dev/log" &&
+		mount --rbind "$T/dev" /dev || { echo "private /dev failed"; exit 1; }
+		hostname mx.test.example || exit 1
+		exec "$@"' sh "$T" env LD_LIBRARY_PATH="$SMLIB" "$SMBIN" -C "$1" -bD -q5s \
+	    >"$T/sendmail.out" 2>&1 &
+	smpid=$!
+}
+sm_stop() {
+	kill -KILL "$smpid"
+	wait "$smpid" 2>/dev/null
+	smpid=""
+	wait_for 5 sh -c "! ss -Hltn 'src 127.0.0.1:$PSM' | grep -q ."
+}
+sm_start "$T/sendmail.cf"
 wait_for 20 listening 127.0.0.1:$PSM ||
 	{ cat "$T/sendmail.out"; fail "Sendmail is not listening on $PSM"; }
 wait_for 5 listening 127.0.0.1:$PSINK && wait_for 5 listening 127.0.0.2:$PSINK ||
@@ -395,7 +416,7 @@ grep 'Milter (bounce-milter): timeout' "$T/maillog" | sed 's/^<[0-9]*>/    /' | 
 
 # --- f. SIGKILL the milter while smtp-source sends through Sendmail
 n=$(count_a)
-N=40
+N=30
 seen() { grep -c 'null sender but not a delivery report' "$T/milter.log"; }
 s0=$(seen)
 smtp-source -l 2000 -m $N -s 4 -f "" -t sender@origin.example \
@@ -449,5 +470,50 @@ grep -q 'bounce-milter stopped' "$T/milter.log" || fail "g: no 'stopped' line"
 grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$T/milter.log" &&
 	fail "g: sanitizer report in the milter's log"
 echo "ok: g. SIGTERM: the milter stopped cleanly (exit 0, no sanitizer report)"
+# --- h. the unix socket line of conf/sendmail.mc
+sm_stop
+# Sendmail refuses a socket below a world-writable directory such as /tmp:
+# the socket lives in the build tree, as /run/bounce-milter would
+RUN="$ROOT/$BUILD/sendmail/run.$$"
+mkdir -p "$RUN"
+chown nobody "$RUN"
+chmod 750 "$RUN"
+sed -n "s|^dnl \(INPUT_MAIL_FILTER(.bounce-milter', .S=unix:\)/run/bounce-milter/bounce-milter.sock,|\1$RUN/bounce-milter.sock,|p" \
+    conf/sendmail.mc >"$T/milter-unix.m4"
+grep -q "S=unix:$RUN/bounce-milter.sock, T=S:10s;R:10s;E:5m" "$T/milter-unix.m4" ||
+	fail "h: conf/sendmail.mc has no unix:/run/bounce-milter/bounce-milter.sock line"
+mk_cf "$T/milter-unix.m4" "$T/sendmail-unix.cf"
+sed -e "s|^socket = .*|socket = \"unix:$RUN/bounce-milter.sock\"; umask = \"007\";|" \
+    "$T/bm.conf" >"$T/bm-unix.conf"
+"$M" -f -e -u nobody -c "$T/bm-unix.conf" 2>>"$T/milter.log" &
+mpid=$!
+wait_for 5 sh -c "grep -c 'listening on' '$T/milter.log' | grep -qx 3" ||
+	fail "h: milter did not start on the unix socket"
+sm_start "$T/sendmail-unix.cf"
+wait_for 20 listening 127.0.0.1:$PSM ||
+	{ cat "$T/sendmail.out"; fail "h: Sendmail did not start with the unix socket line"; }
+sed 's/5AbCdEfGh1@/5AbCdEfGh6@/' "$A" >"$T/unix.eml"
+n=$(count_a)
+qh=$(smtp_send "" bob@contoso.example.com "$T/unix.eml") || fail "h: SMTP send failed"
+wait_for 20 has_n $((n + 1)) || fail "h: the bounce did not arrive"
+f=$(sink_file "5AbCdEfGh6@mail.contoso.example.com")
+grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
+	{ cat "$f"; fail "h: not annotated through the unix socket"; }
+echo "ok: h. the unix socket line (socket $(stat -c '%A %U:%G' "$RUN/bounce-milter.sock"), directory $(stat -c '%A %U' "$RUN")): annotated ($qh)"
+# and below a world-writable directory Sendmail does not start at all
+case $(stat -c %A "${T%/*}") in
+????????w?)
+	sm_stop
+	sed "s|$RUN|$T|" "$T/milter-unix.m4" >"$T/milter-tmp.m4"
+	mk_cf "$T/milter-tmp.m4" "$T/sendmail-tmp.cf"
+	sm_start "$T/sendmail-tmp.cf"
+	wait "$smpid"
+	smpid=""
+	grep -q 'Xbounce-milter: local socket name .* unsafe: World writable directory' "$T/sendmail.out" ||
+		{ cat "$T/sendmail.out"; fail "h: no 'unsafe' error for a socket below ${T%/*}"; }
+	echo "ok: h. a socket below ${T%/*} (world-writable): Sendmail does not start:"
+	sed 's/^/    /' "$T/sendmail.out" ;;
+esac
+
 echo "summary: Sendmail $SMVER; a-c pass; own DSN $own; $N messages through a SIGKILL, none lost"
 exit 0
