@@ -416,10 +416,10 @@ grep 'Milter (bounce-milter): timeout' "$T/maillog" | sed 's/^<[0-9]*>/    /' | 
 
 # --- f. SIGKILL the milter while smtp-source sends through Sendmail
 n=$(count_a)
-N=30
+N=30	# 6 sessions, 1 s between messages: about 5 s, killed after 10
 seen() { grep -c 'null sender but not a delivery report' "$T/milter.log"; }
 s0=$(seen)
-smtp-source -l 2000 -m $N -s 4 -f "" -t sender@origin.example \
+smtp-source -l 2000 -m $N -s 6 -w 1 -f "" -t sender@origin.example \
     127.0.0.1:$PSM >"$T/source.out" 2>&1 &
 spid=$!
 wait_for 20 sh -c "[ \$(grep -c 'null sender but not' '$T/milter.log') -ge $((s0 + 10)) ]" ||
