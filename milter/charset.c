@@ -10,6 +10,11 @@
  *	write it (NEC/IBM extensions, half-width katakana): rewritten as
  *	Shift_JIS and decoded as CP932, unless it designates JIS X 0212 or
  *	0213, which go to glibc's ISO-2022-JP-2/-3.
+ *
+ *	Text that is plain ASCII (no ESC) in a charset that keeps ASCII as
+ *	it is (tried once per descriptor) is not converted: the result is
+ *	1, as for UTF-8, and the caller keeps the bytes, which is what the
+ *	conversion would have given.
  */
 #include <errno.h>
 #include <iconv.h>
@@ -28,6 +33,8 @@ struct cd_slot {
 	char		 name[NAME_MAX_LEN];	/* iconv name; "" = free */
 	iconv_t		 cd;			/* (iconv_t)-1: unknown */
 	unsigned long	 used;
+	int		 ascii;			/* ASCII kept as is: 1 yes,
+						   -1 no, 0 not tried */
 };
 
 struct cd_cache {
@@ -156,8 +163,11 @@ label_iconv(const char *name, char *norm, size_t normsz)
 		return (NULL);
 	if (!label_norm(name, norm, normsz))
 		return ("");
+	if (norm[0] == '\0')
+		return (NULL);		/* no label: as UTF-8 */
 	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (strcmp(aliases[i].label, norm) == 0)
+		if (aliases[i].label[0] == norm[0] &&
+		    strcmp(aliases[i].label, norm) == 0)
 			return (aliases[i].iconv);
 	return (norm);
 }
@@ -170,16 +180,16 @@ charset_utf8_like(const char *name)
 	return (label_iconv(name, norm, sizeof(norm)) == NULL);
 }
 
-/* A reset descriptor for the iconv name, or (iconv_t)-1. */
-static iconv_t
-cd_get(const char *iname)
+/* The cache slot with a reset descriptor for the iconv name, or NULL. */
+static struct cd_slot *
+slot_get(const char *iname)
 {
 	struct cd_cache *c;
 	struct cd_slot *s, *victim;
 	int i;
 
 	if ((c = cache_get()) == NULL)
-		return ((iconv_t)-1);
+		return (NULL);
 	c->tick++;
 	victim = &c->slot[0];
 	for (i = 0; i < CACHE_SLOTS; i++) {
@@ -188,7 +198,7 @@ cd_get(const char *iname)
 			s->used = c->tick;
 			if (s->cd != (iconv_t)-1)
 				iconv(s->cd, NULL, NULL, NULL, NULL);
-			return (s->cd);
+			return (s);
 		}
 		if (victim->name[0] == '\0')
 			continue;		/* keep the first free slot */
@@ -201,7 +211,55 @@ cd_get(const char *iname)
 	victim->name[sizeof(victim->name) - 1] = '\0';
 	victim->cd = iconv_open("UTF-8", iname);
 	victim->used = c->tick;
-	return (victim->cd);
+	victim->ascii = 0;
+	return (victim);
+}
+
+/* A reset descriptor for the iconv name, or (iconv_t)-1. */
+static iconv_t
+cd_get(const char *iname)
+{
+	struct cd_slot *s = slot_get(iname);
+
+	return (s != NULL ? s->cd : (iconv_t)-1);
+}
+
+/*
+ * Does the slot's charset turn every ASCII byte (ESC and the other
+ * controls included) into itself?  Tried once per descriptor by
+ * converting all of them; the descriptor is reset afterwards.
+ */
+static int
+slot_ascii(struct cd_slot *s)
+{
+	char in[128], out[512], *ip = in, *op = out;
+	size_t ileft = sizeof(in), oleft = sizeof(out), i, r;
+
+	if (s->ascii != 0)
+		return (s->ascii > 0);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (char)i;
+	r = iconv(s->cd, &ip, &ileft, &op, &oleft);
+	if (r != (size_t)-1)
+		r = iconv(s->cd, NULL, NULL, &op, &oleft);
+	s->ascii = r != (size_t)-1 && ileft == 0 &&
+	    (size_t)(op - out) == sizeof(in) &&
+	    memcmp(in, out, sizeof(in)) == 0 ? 1 : -1;
+	iconv(s->cd, NULL, NULL, NULL, NULL);
+	return (s->ascii > 0);
+}
+
+/* Is s[0, n) ASCII without ESC (what no ASCII-keeping charset changes)? */
+static int
+plain_ascii(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (u[i] >= 0x80 || u[i] == 0x1b)
+			return (0);
+	return (1);
 }
 
 /* Room for need more bytes (and the NUL) in b. */
@@ -306,6 +364,7 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 {
 	char norm[NAME_MAX_LEN], *sj;
 	const char *iname;
+	struct cd_slot *sl;
 	size_t sjlen;
 	iconv_t cd;
 	int r;
@@ -326,9 +385,14 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 	if (strcmp(iname, "ISO-2022-JP-3") == 0 &&
 	    memmem(s, n, "\x1b$(D", 4) != NULL)
 		iname = "ISO-2022-JP-2";	/* JIS X 0212 */
-	if ((cd = cd_get(iname)) == (iconv_t)-1)
+	if ((sl = slot_get(iname)) == NULL || sl->cd == (iconv_t)-1)
 		return (1);
-	return (conv_cd(cd, s, n, out, nbad));
+	if (plain_ascii(s, n) && slot_ascii(sl)) {
+		if (nbad != NULL)
+			*nbad = 0;
+		return (1);	/* the bytes are their own UTF-8 */
+	}
+	return (conv_cd(sl->cd, s, n, out, nbad));
 }
 
 static int

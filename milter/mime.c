@@ -44,6 +44,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "charset.h"
@@ -145,15 +148,28 @@ line_end(const char *b, size_t s, size_t e)
 
 /*
  * Length of the leading run of s[0, n) that is plain ASCII: no byte
- * >= 0x80, no NUL and, when cr is set, no CR.  Eight bytes at a time.
+ * >= 0x80, no NUL and, when cr is set, no CR.  Sixteen bytes at a time
+ * with SSE2, else eight.
  */
 static size_t
 ascii_run(const unsigned char *s, size_t n, int cr)
 {
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i crs = _mm_set1_epi8(cr ? '\r' : 0);
+	__m128i v;
+
+	for (; n - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
+		    _mm_cmpeq_epi8(v, zero)), _mm_cmpeq_epi8(v, crs))) != 0)
+			break;
+	}
+#else
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
 	uint64_t w, x, z;
-	size_t i = 0;
 
 	for (; n - i >= 8; i += 8) {
 		memcpy(&w, s + i, 8);
@@ -165,6 +181,7 @@ ascii_run(const unsigned char *s, size_t n, int cr)
 		if ((w | z) & highs)
 			break;
 	}
+#endif
 	for (; i < n; i++)
 		if (s[i] >= 0x80 || s[i] == '\0' || (cr && s[i] == '\r'))
 			break;
@@ -173,15 +190,28 @@ ascii_run(const unsigned char *s, size_t n, int cr)
 
 /*
  * Length of the leading run of s[0, n) without NUL, CR or LF (header
- * text to copy as it is).  Eight bytes at a time.
+ * text to copy as it is).  As ascii_run().
  */
 static size_t
 hdr_run(const unsigned char *s, size_t n)
 {
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i crs = _mm_set1_epi8('\r'), lfs = _mm_set1_epi8('\n');
+	__m128i v;
+
+	for (; n - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(v, zero), _mm_cmpeq_epi8(v, crs)),
+		    _mm_cmpeq_epi8(v, lfs))) != 0)
+			break;
+	}
+#else
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
 	uint64_t w, x, y;
-	size_t i = 0;
 
 	for (; n - i >= 8; i += 8) {
 		memcpy(&w, s + i, 8);
@@ -191,6 +221,7 @@ hdr_run(const unsigned char *s, size_t n)
 		    ((y - ones) & ~y)) & highs)
 			break;
 	}
+#endif
 	for (; i < n; i++)
 		if (s[i] == '\0' || s[i] == '\r' || s[i] == '\n')
 			break;
@@ -228,6 +259,23 @@ b64_decode(const char *s, size_t n, char *out)
 	int k = 0, v;
 
 	for (i = 0; i < n; i++) {
+		/* four clean characters at a quantum start: one step */
+		while (k == 0 && n - i >= 4 && (v = map[(unsigned char)s[i]] |
+		    map[(unsigned char)s[i + 1]] |
+		    map[(unsigned char)s[i + 2]] |
+		    map[(unsigned char)s[i + 3]]) >= 0) {
+			acc = (unsigned long)map[(unsigned char)s[i]] << 18 |
+			    (unsigned long)map[(unsigned char)s[i + 1]] << 12 |
+			    (unsigned long)map[(unsigned char)s[i + 2]] << 6 |
+			    (unsigned long)map[(unsigned char)s[i + 3]];
+			out[o++] = (char)(acc >> 16);
+			out[o++] = (char)(acc >> 8);
+			out[o++] = (char)acc;
+			acc = 0;
+			i += 4;
+		}
+		if (i >= n)
+			break;
 		if (s[i] == '=') {
 			if (k == 2)
 				out[o++] = (char)(acc >> 4);
@@ -551,7 +599,30 @@ field_name(const char *s, size_t n, size_t *colon)
 {
 	size_t i, nl;
 
-	for (i = 0; i < n && name_char[(unsigned char)s[i]]; i++)
+	i = 0;
+#ifdef __SSE2__
+	{
+		/* signed: "<= 32" also catches the bytes >= 0x80 */
+		const __m128i sp = _mm_set1_epi8(33), del = _mm_set1_epi8(127);
+		const __m128i col = _mm_set1_epi8(':');
+		__m128i v;
+		int m;
+
+		for (; n - i >= 16; i += 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)
+			    (s + i));
+			m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+			    _mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, del)),
+			    _mm_cmpeq_epi8(v, col)));
+			if (m != 0) {
+				i += (size_t)__builtin_ctz((unsigned)m);
+				break;
+			}
+		}
+	}
+	if (n - i < 16)
+#endif
+	for (; i < n && name_char[(unsigned char)s[i]]; i++)
 		;
 	nl = i;
 	while (i < n && is_wsp(s[i]))
@@ -656,7 +727,8 @@ static int
 headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
     int embedded, size_t *bodyp)
 {
-	size_t pos = 0, le, nl, colon, colon2, count = 0, body, start, i;
+	size_t pos = 0, le, nl, colon, colon2 = 0, count = 0, body, start, i;
+	size_t nl2;
 	size_t blank = SIZE_MAX;	/* first blank line, found lazily */
 	int infield = 0;
 
@@ -703,17 +775,22 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	if ((p->hdrs = arena_alloc(wk->a, count * sizeof(*p->hdrs))) == NULL)
 		return (-1);
 	pos = start;
+	nl2 = 0;
 	while (pos < body && p->nhdrs < count) {
 		le = line_end(b, pos, n);
-		if ((nl = field_name(b + pos, le - pos, &colon)) == 0)
+		if (nl2 != 0)		/* the line that ended the last field */
+			nl = nl2, colon = colon2;
+		else if ((nl = field_name(b + pos, le - pos, &colon)) == 0)
 			break;
 		/* its continuation lines: indented, or not fields (pass 1
 		 * took those for folds that lost their indentation) */
 		i = le;
+		nl2 = 0;
 		while (i + 1 < body && i + 1 < n) {
 			le = line_end(b, i + 1, n);
 			if (line_blank(b, i + 1, le) || (!is_wsp(b[i + 1]) &&
-			    field_name(b + i + 1, le - i - 1, &colon2) != 0))
+			    (nl2 = field_name(b + i + 1, le - i - 1,
+			    &colon2)) != 0))
 				break;
 			i = le;
 		}
