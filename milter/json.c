@@ -3,6 +3,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "json.h"
 #include "utf8.h"
@@ -21,6 +24,32 @@ static const unsigned char plain[256] = {
 	['p'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,	/* DEL */
 };
 
+#ifdef __SSE2__
+/* How many of the n bytes at p are plain, sixteen at a time (a lower
+ * bound: the rest is for the byte loop). */
+static size_t
+plain_run(const unsigned char *p, size_t n)
+{
+	/* signed: "< 0x20" also catches the bytes >= 0x80 */
+	const __m128i sp = _mm_set1_epi8(0x20), quo = _mm_set1_epi8('"');
+	const __m128i bsl = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+	__m128i v;
+	size_t i;
+	int m;
+
+	for (i = 0; n - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		    _mm_cmplt_epi8(v, sp), _mm_cmpeq_epi8(v, quo)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, bsl),
+		    _mm_cmpeq_epi8(v, del))));
+		if (m != 0)
+			return (i + (size_t)__builtin_ctz((unsigned)m));
+	}
+	return (i);
+}
+#endif
+
 /*
  * Output is written in place: the room for the worst case (6 bytes per
  * input byte, "\u00XX") is reserved first, then spans are copied.
@@ -38,7 +67,11 @@ json_string(struct buf *b, const char *s)
 	o = b->p + b->len;
 	*o++ = '"';
 	while (*p) {
-		for (q = p; plain[*q]; q++)
+		q = p;
+#ifdef __SSE2__
+		q += plain_run(p, n - (size_t)(p - (const unsigned char *)s));
+#endif
+		for (; plain[*q]; q++)
 			;
 		if (q > p) {
 			memcpy(o, p, (size_t)(q - p));
@@ -114,7 +147,7 @@ json_rcpt(struct buf *b, const struct rcpt *rc)
 	e |= kv(b, "status", rc->status, 1);
 	e |= kv(b, "reply_code", rc->reply, 1);
 	e |= kv(b, "reason", rc->reason, 1);
-	e |= buf_printf(b, ",\"hard\":%s", rc->hard ? "true" : "false");
+	e |= buf_adds(b, rc->hard ? ",\"hard\":true" : ",\"hard\":false");
 	e |= kv(b, "cause", rc->cause, 1);
 	e |= kv(b, "side", rc->side, 1);
 	e |= kv(b, "hint", rc->hint, 1);
@@ -141,7 +174,7 @@ json_report(struct buf *b, const struct report *r, const char *file)
 
 	e |= buf_addc(b, '{');
 	e |= kv(b, "file", file, 0);
-	e |= buf_printf(b, ",\"bounce\":%s", r->bounce ? "true" : "false");
+	e |= buf_adds(b, r->bounce ? ",\"bounce\":true" : ",\"bounce\":false");
 	e |= kv(b, "kind", r->bounce ? r->kind : "", 1);
 	e |= kv(b, "format", r->bounce ? r->format : "", 1);
 	e |= kv(b, "reporting_mta", r->reporting_mta, 1);
