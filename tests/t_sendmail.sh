@@ -206,7 +206,6 @@ EOF
 mkdir -p "$T/hist"
 chown nobody "$T/hist"
 start_milter() {
-	: >"$T/milter.start"
 	# -v -v -v: the macros seen at MAIL go to the log
 	"$M" -f -e -v -v -v -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
 	mpid=$!
@@ -224,7 +223,11 @@ smtp-sink -u postfix -f RCPT \
     127.0.0.2:$PSINK 64 &
 bpid=$!
 
-# --- Sendmail: its own syslog, a host name with a dot, /dev/log private
+# --- Sendmail.  It logs only to syslog: a tiny one here gets /dev/log of
+# its mount namespace.  A host name without a dot that no file or DNS
+# server qualifies makes it sleep 60 s at start ("My unqualified host name
+# (vm) unknown; sleeping for retry"): its UTS namespace names it
+# mx.test.example.
 $PY tests/sendmail/syslogd.py "$T/log" "$T/maillog" &
 logpid=$!
 wait_for 5 test -S "$T/log" || fail "syslogd.py did not start"
