@@ -92,7 +92,7 @@ fold(struct arena *a, const char *s, size_t max, size_t *outlen)
 
 	if (n > max)
 		n = max;
-	if ((d = arena_alloc_raw(a, n + 1)) == NULL) {
+	if ((d = arena_alloc(a, n + 1)) == NULL) {
 		*outlen = 0;
 		return (NULL);
 	}

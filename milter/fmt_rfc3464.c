@@ -328,7 +328,7 @@ unquote(struct fmt_ctx *c, size_t *outlen)
 	char *d, *o;
 	size_t len, nl = 0, quoted = 0;
 
-	if ((d = arena_alloc_raw(c->a, c->textlen + 1)) == NULL)
+	if ((d = arena_alloc(c->a, c->textlen + 1)) == NULL)
 		return (NULL);
 	o = d;
 	while (nl++ < DSN_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {

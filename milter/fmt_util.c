@@ -357,7 +357,7 @@ fmt_oneline(struct arena *a, const char *s, size_t n)
 
 	if (s == NULL)
 		return (NULL);
-	if ((d = arena_alloc_raw(a, n + 1)) == NULL)
+	if ((d = arena_alloc(a, n + 1)) == NULL)
 		return (NULL);
 	collapse(d, s, n, 0);
 	return (d);
@@ -375,14 +375,14 @@ fmt_append(struct arena *a, const char *prev, const char *s, size_t n)
 	pl = strlen(prev);
 	if (is_oneline(prev, pl)) {
 		/* prev is as fmt_oneline() leaves it: only s to collapse */
-		if ((t = arena_alloc_raw(a, pl + n + 2)) == NULL)
+		if ((t = arena_alloc(a, pl + n + 2)) == NULL)
 			return ((char *)prev);
 		memcpy(t, prev, pl);
 		d = t + pl;
 		collapse(d, s, n, 1);
 		return (t);
 	}
-	if ((t = arena_alloc_raw(a, pl + n + 2)) == NULL)
+	if ((t = arena_alloc(a, pl + n + 2)) == NULL)
 		return ((char *)prev);
 	memcpy(t, prev, pl);
 	t[pl] = ' ';
