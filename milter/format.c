@@ -806,7 +806,7 @@ tb_add_html(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
 	char *d, *o;
 	size_t i;
 
-	if ((d = arena_alloc(c->a, n + 1)) == NULL) {
+	if ((d = arena_alloc_raw(c->a, n + 1)) == NULL) {
 		c->limit = 1;
 		return;
 	}
@@ -912,16 +912,18 @@ ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r)
 	c->a = r->a;
 	c->root = r->mime.root;
 	walk(c, c->root, &t, 0, 0);
-	/* one buffer for the whole text, not one per doubling (zeroed:
-	 * PCRE2's JIT reads a little past a subject's end) */
+	/* one buffer for the whole text, not one per doubling */
 	if (t.need > 0) {
 		t.cap = t.need + 2 < FMT_MAX_TEXT ? t.need + 2 : FMT_MAX_TEXT;
-		if ((t.p = arena_alloc(c->a, t.cap)) == NULL)
+		if ((t.p = arena_alloc_raw(c->a, t.cap)) == NULL)
 			t.cap = 0;
 		else
 			t.p[0] = '\0';
 	}
 	walk(c, c->root, &t, 1, 0);
+	/* PCRE2's JIT reads a little past a subject's end: defined bytes */
+	if (t.p != NULL && t.cap > t.len)
+		memset(t.p + t.len, 0, t.cap - t.len);
 	c->text = t.len > 0 ? t.p : "";
 	c->textlen = t.len;
 	s = fmt_header_decoded(c, c->root, "Subject");
