@@ -2,7 +2,10 @@
  * fmt_util.c - helpers shared by the bounce-format parsers; see fmt.h
  *
  *	fmt_rx_compile()/fmt_rx_match(): PCRE2 patterns (UTF, JIT when
- *	available, invalid UTF-8 tolerated) with the engine's named groups.
+ *	available, invalid UTF-8 tolerated) with the engine's named groups;
+ *	on a line or a header, the literals a match must contain
+ *	(rx_literals(), litscan.h) are looked for first, and most patterns
+ *	end there without a PCRE2 call.
  *	fmt_next_line(): bounded line iteration over a buffer.
  *	fmt_addr(): a bare address from "rfc822; <a@b>" and similar.
  *	fmt_oneline(): white space collapsed, trimmed, one line.

@@ -14,7 +14,10 @@
  *
  *	format_parse() finds the parts of a walked message that matter, the
  *	report's human-readable text, the family, and runs the parsers in
- *	the order fmt.h gives.  It returns 1 for a report of some kind, 0
+ *	the order fmt.h gives.  For detection the headers the families test
+ *	are indexed once per message (one list per name), and the Subject
+ *	and From are scanned once for the literals of all their patterns,
+ *	so a pattern that cannot match is not run.  It returns 1 for a report of some kind, 0
  *	for anything else, -1 when a limit stopped the work.
  */
 #include <ctype.h>

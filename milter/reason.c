@@ -22,9 +22,11 @@
  *		= PHRASE	a phrase that starts with '~', '!' or '='
  *
  *	White space inside a line is kept as written; the text matched is
- *	the diagnostic with runs of white space folded to one space.  All
- *	lines of a set are compiled once into one alternation (one JIT run
- *	per set and recipient), the vetoes into another.
+ *	the diagnostic with runs of white space folded to one space.  Every
+ *	phrase of every set and table, and the literal each pattern cannot
+ *	match without (litscan.h), go into one Aho-Corasick automaton: one
+ *	pass over a recipient's diagnostic tells which phrases occur, and a
+ *	pattern runs (PCRE2, JIT) only when its literal does.
  *
  *	"[rhost NAME]" starts the table of one remote host family, whose
  *	own wording decides before the generic sets (as Sisimai's Rhost
