@@ -63,8 +63,8 @@ void	 litscan_run(const struct litscan *, const char *, size_t,
 	    unsigned char *);
 void	 litscan_free(struct litscan *);
 
-#define RXLIT_MAX	8	/* top-level branches */
-#define RXLIT_LEN	64	/* longest literal kept */
+#define RXLIT_MAX	16	/* top-level branches */
+#define RXLIT_LEN	32	/* longest literal kept */
 #define RXL_UTF		0x01
 #define RXL_CASELESS	0x02
 
