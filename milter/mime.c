@@ -777,10 +777,10 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	pos = start;
 	nl2 = 0;
 	while (pos < body && p->nhdrs < count) {
-		le = line_end(b, pos, n);
 		if (nl2 != 0)		/* the line that ended the last field */
 			nl = nl2, colon = colon2;
-		else if ((nl = field_name(b + pos, le - pos, &colon)) == 0)
+		else if ((nl = field_name(b + pos, (le = line_end(b, pos, n)) -
+		    pos, &colon)) == 0)
 			break;
 		/* its continuation lines: indented, or not fields (pass 1
 		 * took those for folds that lost their indentation) */
@@ -1347,6 +1347,28 @@ is_delim(const char *b, size_t s, size_t le, const char *bd, size_t bl)
 	return (1);
 }
 
+/*
+ * The start of the first line at or after pos (itself a line start)
+ * that holds "--boundary" (nd, ndl) after optional white space: the
+ * only lines is_delim() can take.  n when there is none.
+ */
+static size_t
+delim_next(const char *b, size_t pos, size_t n, const char *nd, size_t ndl)
+{
+	const char *q;
+	size_t at, ls, start = pos;
+
+	while (pos < n && (q = memmem(b + pos, n - pos, nd, ndl)) != NULL) {
+		at = (size_t)(q - b);
+		for (ls = at; ls > start && is_wsp(b[ls - 1]); ls--)
+			;
+		if (ls == start || b[ls - 1] == '\n')
+			return (ls);
+		pos = at + 1;
+	}
+	return (n);
+}
+
 /* Walk a multipart body b[0, n) (b[n] a NUL to rely on when term). */
 static int
 multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n,
@@ -1355,6 +1377,7 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	const char *bd = p->boundary, *dflt;
 	struct mime_part *c, *tail = NULL;
 	size_t bl, pos = 0, le, cs = 0, ce;
+	char needle[MIME_MAX_BOUNDARY + 2];
 	int d, open = 0, r;
 
 	dflt = strcmp(p->type, "multipart/digest") == 0 ?
@@ -1364,7 +1387,9 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		wk->m->flags |= MIME_NO_END;
 		return (no_boundary(wk, p, b, n));
 	}
-	while (pos < n) {
+	needle[0] = needle[1] = '-';
+	memcpy(needle + 2, bd, bl);
+	while ((pos = delim_next(b, pos, n, needle, bl + 2)) < n) {
 		le = line_end(b, pos, n);
 		if ((d = is_delim(b, pos, le, bd, bl)) != 0) {
 			if (open) {
