@@ -316,19 +316,24 @@ collapse(char *d, const char *s, size_t n, int more)
 	size_t i;
 	int sp = more;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '\0')
 			break;
 		if (c <= ' ' || c == 127) {
 			sp = 1;
+			i++;
 			continue;
 		}
 		if (sp && (o > d || more))
 			*o++ = ' ';
 		sp = 0;
-		*o++ = (char)c;
+		/* the rest of the word at once */
+		do
+			*o++ = s[i++];
+		while (i < n && (unsigned char)s[i] > ' ' &&
+		    (unsigned char)s[i] != 127);
 	}
 	*o = '\0';
 }
