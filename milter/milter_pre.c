@@ -37,7 +37,8 @@
  *	the lookups at most that long; out (may be NULL) gets the result
  *	as it stands, IPs not judged yet "skipped".  The "outgoing" line
  *	and, when the evidence predicts rejections, the "preflight"
- *	warning (preflight.c) are logged, and the record with its spf and
+ *	warning (preflight.c; the same warning for a domain at most once
+ *	per WARN_EVERY seconds) are logged, and the record with its spf and
  *	dkim words is put in the history store h (when not NULL), once per
  *	message: by pre_end() when the lookups are done, else by the
  *	worker when it finishes them (at most dns.timeout_ms later).  pre_abort() drops a job whose message was not sent: nothing
@@ -151,8 +152,53 @@ job_store(const struct pre_job *j)
 }
 
 /*
- * The history record, the outgoing line and, when it warns, the
- * preflight line.
+ * Preflight warnings repeat for every message of a domain until its
+ * records are fixed (or, when a signing milter runs after this one,
+ * dkim=none for every message): one line per sender domain and verdict
+ * every WARN_EVERY seconds says it; the outgoing line of every message
+ * still carries its spf= and dkim= words.  A small table, a slot per
+ * hash: a collision only means an extra line.
+ */
+#define WARN_SLOTS	256
+#define WARN_EVERY	600
+static pthread_mutex_t warn_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	unsigned long	 key;
+	time_t		 last;
+} warned[WARN_SLOTS];
+
+static int
+warn_due(const struct pf_result *r)
+{
+	const char *parts[3];
+	unsigned long h = 5381;
+	const char *p;
+	time_t now = time(NULL);
+	int i, due;
+
+	parts[0] = r->domain;
+	parts[1] = pf_spf_summary(r);
+	parts[2] = r->dkim;
+	for (i = 0; i < 3; i++) {
+		for (p = parts[i] != NULL ? parts[i] : ""; *p != '\0'; p++)
+			h = h * 33 + (unsigned char)*p;
+		h = h * 33 + '|';
+	}
+	pthread_mutex_lock(&warn_mu);
+	i = (int)(h % WARN_SLOTS);
+	due = warned[i].key != h || now - warned[i].last >= WARN_EVERY ||
+	    now < warned[i].last;
+	if (due) {
+		warned[i].key = h;
+		warned[i].last = now;
+	}
+	pthread_mutex_unlock(&warn_mu);
+	return (due);
+}
+
+/*
+ * The history record, the outgoing line and, when it warns (and has not
+ * said the same for the domain lately), the preflight line.
  */
 static void
 job_log(const struct pre_job *j)
@@ -172,7 +218,7 @@ job_log(const struct pre_job *j)
 	if ((nl = strchr(b.p, '\n')) != NULL)
 		*nl++ = '\0';
 	mlog_lines(LOG_INFO, b.p);
-	if (nl != NULL && *nl != '\0')
+	if (nl != NULL && *nl != '\0' && warn_due(&j->r))
 		mlog_lines(LOG_WARNING, nl);
 	buf_free(&b);
 }
