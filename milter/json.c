@@ -113,11 +113,13 @@ json_string(struct buf *b, const char *s)
 	return (0);
 }
 
-/* ,"key":"val" (keys are plain ASCII: no escaping needed) */
+/* ,"key":"val" (keys are plain ASCII literals: no escaping needed) */
+#define kv(b, key, val, comma)	kvn((b), (key), sizeof(key) - 1, (val), \
+				    (comma))
+
 static int
-kv(struct buf *b, const char *key, const char *val, int comma)
+kvn(struct buf *b, const char *key, size_t kl, const char *val, int comma)
 {
-	size_t kl = strlen(key);
 	char *o;
 
 	if (buf_reserve(b, kl + 4) == -1)
