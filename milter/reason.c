@@ -63,6 +63,7 @@
 #include "litscan.h"
 
 #define NAME_MAX_LEN	24
+#define HOST_SCAN_MAX	256	/* host tables one scan serves */
 
 /* One pattern line of a set: run only when its literal was seen. */
 struct rrx {
@@ -110,6 +111,8 @@ struct reason_rules {
 	size_t		 nhosts;
 	struct litscan	*scan;		/* every phrase and literal */
 	unsigned	 ntags;
+	struct litscan	*hostscan;	/* literals of the host patterns,
+					   tagged with the host's index */
 };
 
 static const char *const vocabulary[] = {
@@ -411,6 +414,27 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 	return (0);
 }
 
+/* One scan for the literals of every host pattern (tag: the host). */
+static int
+host_scan(struct reason_rules *t)
+{
+	size_t i;
+	unsigned j;
+
+	if (t->nhosts == 0 || t->nhosts > HOST_SCAN_MAX)
+		return (0);
+	if ((t->hostscan = litscan_new()) == NULL)
+		return (-1);
+	for (i = 0; i < t->nhosts; i++)
+		for (j = 0; t->hosts[i].host != NULL &&
+		    j < t->hosts[i].host_lits.n; j++)
+			if (litscan_add(t->hostscan, t->hosts[i].host_lits.s[j],
+			    t->hosts[i].host_lits.len[j], (unsigned)i) == -1)
+				return (-1);
+	/* the tags run to the last host with literals, at most nhosts */
+	return (litscan_build(t->hostscan));
+}
+
 int
 reason_rules_load(struct rules *r, char *err, size_t errlen)
 {
@@ -453,6 +477,8 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 		    "line too long" : "read error");
 	if (rc == 0 && litscan_build(t->scan) == -1)
 		rc = rf_error(&f, err, errlen, "out of memory");
+	if (rc == 0 && host_scan(t) == -1)
+		rc = rf_error(&f, err, errlen, "out of memory");
 	for (i = 0; rc == 0 && i < t->nhosts; i++)
 		if (t->hosts[i].host == NULL && t->hosts[i].domains == NULL &&
 		    !t->hosts[i].lhost)
@@ -487,6 +513,7 @@ reason_rules_free(struct reason_rules *t)
 	free(t->sets);
 	free(t->hosts);
 	litscan_free(t->scan);
+	litscan_free(t->hostscan);
 	free(t);
 }
 
@@ -811,13 +838,20 @@ rrow_ok(const struct rrow *w, const struct facts *f)
 	return ((int)n >= w->lo && (int)n <= w->hi);
 }
 
+/*
+ * Does the host pattern of h match name?  seen: which host patterns'
+ * literals the name holds (NULL: look for them here).
+ */
 static int
-host_is(const struct rhost *h, const char *name, size_t n,
-    struct rx_scratch *sc)
+host_is(const struct rhost *h, size_t i, const char *name, size_t n,
+    const unsigned char *seen, struct rx_scratch *sc)
 {
-	return (n > 0 && h->host != NULL &&
-	    rxlit_find(&h->host_lits, name, n) &&
-	    rx_match(h->host, name, n, sc));
+	if (n == 0 || h->host == NULL)
+		return (0);
+	if (seen != NULL ? h->host_lits.n > 0 && !seen[i] :
+	    !rxlit_find(&h->host_lits, name, n))
+		return (0);
+	return (rx_match(h->host, name, n, sc));
 }
 
 /* Is domain one of the family's own recipient domains (exact)? */
@@ -850,6 +884,7 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 	const unsigned char *hv;
 	const char *names[3];
 	size_t i, j, k, lens[2];
+	unsigned char seen[2][HOST_SCAN_MAX];
 
 	if (t == NULL || f->diaglen == 0)
 		return (NULL);
@@ -862,11 +897,17 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 		if (!t->hosts[i].lhost && domain_is(&t->hosts[i],
 		    f->rcpt_domain))
 			hit = &t->hosts[i];
-	for (k = 0; k < 2 && hit == NULL; k++)
+	for (k = 0; k < 2 && hit == NULL; k++) {
+		if (t->hostscan != NULL) {
+			memset(seen[k], 0, t->nhosts);
+			litscan_run(t->hostscan, names[k], lens[k], seen[k]);
+		}
 		for (i = 0; i < t->nhosts && hit == NULL; i++)
-			if (!t->hosts[i].lhost && host_is(&t->hosts[i],
-			    names[k], lens[k], sc))
+			if (!t->hosts[i].lhost && host_is(&t->hosts[i], i,
+			    names[k], lens[k], t->hostscan != NULL ? seen[k] :
+			    NULL, sc))
 				hit = &t->hosts[i];
+	}
 	for (j = 0; hit != NULL && j < hit->nrows; j++)
 		if (rrow_ok(&hit->rows[j], f) && rrow_text(&hit->rows[j], hv,
 		    f, sc))
