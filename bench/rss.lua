@@ -18,7 +18,8 @@ local n = tonumber(os.getenv("BM_N") or "200")
 local file = os.getenv("BM_FILE")
 local pid = os.getenv("BM_PID")
 
-local msg = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") ..
+-- miltertest names the chunk by its path, without Lua's "@"
+local msg = dofile((debug.getinfo(1, "S").source:match("^@?(.*/)") or "./") ..
     "msg.lua")
 local f = assert(io.open(file, "rb"))
 local raw = f:read("a")

@@ -15,7 +15,8 @@ local sock = os.getenv("BM_SOCK")
 local secs = tonumber(os.getenv("BM_SECS") or "600")
 local seed = tonumber(os.getenv("BM_SEED") or "1")
 
-local msg = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") ..
+-- miltertest names the chunk by its path, without Lua's "@"
+local msg = dofile((debug.getinfo(1, "S").source:match("^@?(.*/)") or "./") ..
     "msg.lua")
 local msgs = {}
 for path in io.lines(os.getenv("BM_LIST")) do
