@@ -720,6 +720,16 @@ lost_fold(const char *b, size_t q, size_t n, size_t *blank)
 	return (0);
 }
 
+/* A field as the first pass over a header block found it. */
+struct fseen {
+	size_t		 pos;		/* its first line */
+	size_t		 nl;		/* name length */
+	size_t		 colon;		/* the colon, from pos */
+	size_t		 end;		/* LF (or end) of its last line */
+};
+
+#define HDRS_SEEN	64	/* fields remembered by the first pass */
+
 /*
  * Parse the header block of b[0, n); *bodyp gets where the body starts.
  * A line that is neither a field nor a continuation ends the block (it
@@ -732,6 +742,7 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	size_t pos = 0, le, nl, colon, colon2 = 0, count = 0, body, start, i;
 	size_t nl2;
 	size_t blank = SIZE_MAX;	/* first blank line, found lazily */
+	struct fseen seen[HDRS_SEEN];
 	int infield = 0;
 
 	if (embedded || p->depth == 0) {	/* blank lines before headers */
@@ -756,15 +767,24 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 			break;
 		}
 		if (is_wsp(b[pos]) && infield) {
+			if (count <= HDRS_SEEN)
+				seen[count - 1].end = le;
 			pos = le + 1;
 			continue;
 		}
-		if (field_name(b + pos, le - pos, &colon) != 0)
+		if ((nl = field_name(b + pos, le - pos, &colon)) != 0) {
+			if (count < HDRS_SEEN) {
+				seen[count].pos = pos;
+				seen[count].nl = nl;
+				seen[count].colon = colon;
+			}
 			count++;
-		else if (!infield || !lost_fold(b, le + 1, n, &blank)) {
+		} else if (!infield || !lost_fold(b, le + 1, n, &blank)) {
 			body = pos;
 			break;
 		}
+		if (count <= HDRS_SEEN)
+			seen[count - 1].end = le;
 		infield = 1;
 		pos = le + 1;
 	}
@@ -776,6 +796,15 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		return (0);
 	if ((p->hdrs = arena_alloc(wk->a, count * sizeof(*p->hdrs))) == NULL)
 		return (-1);
+	if (count <= HDRS_SEEN) {
+		/* pass 1 saw where each field is: no second scan */
+		for (i = 0; i < count; i++)
+			if (field_copy(wk->a, &p->hdrs[i], b, seen[i].pos,
+			    seen[i].end, seen[i].nl, seen[i].colon) == -1)
+				return (-1);
+		p->nhdrs = count;
+		return (0);
+	}
 	pos = start;
 	nl2 = 0;
 	while (pos < body && p->nhdrs < count) {
