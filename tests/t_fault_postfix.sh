@@ -27,6 +27,7 @@
 # patterns run in PCRE2's interpreter: memcheck cannot follow JIT code
 # (no symbols, and its SIMD reads past the subject, inside the arena,
 # are reported as "conditional jump depends on uninitialised value").
+# FAULT_VG_JIT=1 leaves the JIT on.
 BUILD=${BUILD:-build}
 ROOT=$(pwd)
 . tests/milter/postfix.sh
@@ -61,9 +62,11 @@ if [ -n "$FAULT_VALGRIND" ]; then
 	    --num-callers=20 --suppressions=$ROOT/tests/valgrind.supp $FAULT_VGOPTS
 	    --log-file=$FAULT_VALGRIND"
 	echo 'max_classify_ms = 60000;	# memcheck is ~30x slower' >>"$T/bm.conf"
-	printf '#include <stdint.h>\nint pcre2_jit_compile_8(void *, uint32_t);\nint pcre2_jit_compile_8(void *c, uint32_t o) { (void)c; (void)o; return -45; }\n' >"$T/nojit.c"
-	${CC:-cc} -shared -fPIC -o "$T/nojit.so" "$T/nojit.c" || fail "cannot build the no-JIT shim"
-	VG="env LD_PRELOAD=$T/nojit.so $VG"
+	if [ -z "$FAULT_VG_JIT" ]; then
+		printf '#include <stdint.h>\nint pcre2_jit_compile_8(void *, uint32_t);\nint pcre2_jit_compile_8(void *c, uint32_t o) { (void)c; (void)o; return -45; }\n' >"$T/nojit.c"
+		${CC:-cc} -shared -fPIC -o "$T/nojit.so" "$T/nojit.c" || fail "cannot build the no-JIT shim"
+		VG="env LD_PRELOAD=$T/nojit.so $VG"
+	fi
 fi
 $VG "$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
 mpid=$!
@@ -98,7 +101,11 @@ echo "    milter still running (pid $mpid); its log lines by kind:"
 # "bounce-milter[PID]: QID: WORD ..." -> WORD (the last ':' free word)
 sed -n 's/^bounce-milter\[[0-9]*\]: [^ ]*: \([a-z][a-z-]*\).*/\1/p' "$T/milter.log" |
     sort | uniq -c | sort -rn | awk '{ printf "      %6d %s\n", $1, $2 }'
-bad='out of memory\|spool:\|could not\|Sanitizer\|runtime error\|Assertion\|fatal'
+# a session Postfix cut at end of message: smfi_addheader() fails, one
+# line (the message goes on, unannotated only if Postfix had not kept it)
+cut=$(grep -c 'could not add X-Bounce-[A-Za-z]* header' "$T/milter.log")
+echo "    milter lines for sessions cut while it added headers: $cut"
+bad='out of memory\|spool:\|could not delete\|Sanitizer\|runtime error\|Assertion\|fatal'
 grep -q "$bad" "$T/milter.log" &&
 	{ grep "$bad" "$T/milter.log" | head -n 5
 	  fail "the milter logged an error"; }
