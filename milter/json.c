@@ -53,23 +53,21 @@ plain_run(const unsigned char *p, size_t n)
 /*
  * Output is written in place: the room for the worst case (6 bytes per
  * input byte, "\u00XX") is reserved first, then spans are copied.
+ * str_at() writes the quoted s[0, n) at o and returns the end.
  */
-int
-json_string(struct buf *b, const char *s)
+static char *
+str_at(char *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s, *q;
-	size_t n = strlen(s), k;
-	char *o;
+	const unsigned char *e = p + n;
+	size_t k;
 
-	if (n > (SIZE_MAX - 2) / 6 || buf_reserve(b, 6 * n + 2) == -1)
-		return (-1);
-	o = b->p + b->len;
 	*o++ = '"';
-	while (*p) {
+	while (p < e) {
 		q = p;
 #ifdef __SSE2__
-		q += plain_run(p, n - (size_t)(p - (const unsigned char *)s));
+		q += plain_run(p, (size_t)(e - p));
 #endif
 		for (; plain[*q]; q++)
 			;
@@ -109,7 +107,17 @@ json_string(struct buf *b, const char *s)
 	}
 	*o++ = '"';
 	*o = '\0';
-	b->len = (size_t)(o - b->p);
+	return (o);
+}
+
+int
+json_string(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > (SIZE_MAX - 2) / 6 || buf_reserve(b, 6 * n + 2) == -1)
+		return (-1);
+	b->len = (size_t)(str_at(b->p + b->len, s, n) - b->p);
 	return (0);
 }
 
@@ -117,12 +125,17 @@ json_string(struct buf *b, const char *s)
 #define kv(b, key, val, comma)	kvn((b), (key), sizeof(key) - 1, (val), \
 				    (comma))
 
+/* One reservation for the key and the worst case of the value. */
 static int
 kvn(struct buf *b, const char *key, size_t kl, const char *val, int comma)
 {
+	size_t n = val != NULL ? strlen(val) : 0;
 	char *o;
 
-	if (buf_reserve(b, kl + 4) == -1)
+	if (n > (SIZE_MAX - 2) / 6 - kl - 4)
+		return (-1);
+	if (b->cap - b->len <= kl + 4 + 6 * n + 2 &&
+	    buf_reserve(b, kl + 4 + 6 * n + 2) == -1)
 		return (-1);
 	o = b->p + b->len;
 	if (comma)
@@ -132,9 +145,14 @@ kvn(struct buf *b, const char *key, size_t kl, const char *val, int comma)
 	o += kl;
 	*o++ = '"';
 	*o++ = ':';
-	*o = '\0';
+	if (n == 0) {
+		*o++ = '"';
+		*o++ = '"';
+		*o = '\0';
+	} else
+		o = str_at(o, val, n);
 	b->len = (size_t)(o - b->p);
-	return (json_string(b, val ? val : ""));
+	return (0);
 }
 
 static int
