@@ -158,6 +158,10 @@ pf_restart() {
 	    kill -0 "$(cat "$T/spool/pid/master.pid" 2>/dev/null)" 2>/dev/null; do
 		sleep 0.1; _i=$((_i + 1))
 	done
+	# "postfix start" runs postsuper (as the mail owner), which logs a
+	# file the stop cut short ("bogus file name: incoming/...") to
+	# maillog_file, and fails the start when it cannot open it
+	[ -f "$T/maillog" ] && chown postfix "$T/maillog"
 	script -qec "postfix -c $T/etc start" /dev/null >>"$T/start.out" 2>&1 ||
 		{ cat "$T/start.out"; fail "postfix did not start again"; }
 }
