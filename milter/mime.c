@@ -161,12 +161,13 @@ ascii_run(const unsigned char *s, size_t n, int cr)
 	const __m128i zero = _mm_setzero_si128();
 	const __m128i crs = _mm_set1_epi8(cr ? '\r' : 0);
 	__m128i v;
+	int m;
 
 	for (; n - i >= 16; i += 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
-		    _mm_cmpeq_epi8(v, zero)), _mm_cmpeq_epi8(v, crs))) != 0)
-			break;
+		if ((m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
+		    _mm_cmpeq_epi8(v, zero)), _mm_cmpeq_epi8(v, crs)))) != 0)
+			return (i + (size_t)__builtin_ctz((unsigned)m));
 	}
 #else
 	const uint64_t ones = 0x0101010101010101ULL;
@@ -191,6 +192,36 @@ ascii_run(const unsigned char *s, size_t n, int cr)
 }
 
 /*
+ * Length of the leading run of s[0, n) that no charset conversion or
+ * clean-up changes: ASCII without NUL and ESC (and CR when cr is set).
+ */
+static size_t
+plain7_run(const unsigned char *s, size_t n, int cr)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i crs = _mm_set1_epi8(cr ? '\r' : 0);
+	const __m128i esc = _mm_set1_epi8(0x1b);
+	__m128i v;
+	int m;
+
+	for (; n - i >= 16; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if ((m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
+		    _mm_cmpeq_epi8(v, zero)), _mm_or_si128(
+		    _mm_cmpeq_epi8(v, crs), _mm_cmpeq_epi8(v, esc))))) != 0)
+			return (i + (size_t)__builtin_ctz((unsigned)m));
+	}
+#endif
+	for (; i < n; i++)
+		if (s[i] >= 0x80 || s[i] == '\0' || s[i] == 0x1b ||
+		    (cr && s[i] == '\r'))
+			break;
+	return (i);
+}
+
+/*
  * Length of the leading run of s[0, n) without NUL, CR or LF (header
  * text to copy as it is).  As ascii_run().
  */
@@ -202,13 +233,14 @@ hdr_run(const unsigned char *s, size_t n)
 	const __m128i zero = _mm_setzero_si128();
 	const __m128i crs = _mm_set1_epi8('\r'), lfs = _mm_set1_epi8('\n');
 	__m128i v;
+	int m;
 
 	for (; n - i >= 16; i += 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+		if ((m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
 		    _mm_cmpeq_epi8(v, zero), _mm_cmpeq_epi8(v, crs)),
-		    _mm_cmpeq_epi8(v, lfs))) != 0)
-			break;
+		    _mm_cmpeq_epi8(v, lfs)))) != 0)
+			return (i + (size_t)__builtin_ctz((unsigned)m));
 	}
 #else
 	const uint64_t ones = 0x0101010101010101ULL;
@@ -552,6 +584,12 @@ text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
 
 	if (cs == NULL)
 		cs = "";
+	if ((*cs == '\0' || charset_utf8_like(cs)) &&
+	    plain7_run((const unsigned char *)s, n, crlf) == n) {
+		/* plain text in an ASCII-compatible label: kept as it is */
+		*outlen = n;
+		return (reuse ? (char *)(uintptr_t)s : arena_strndup(a, s, n));
+	}
 	jis = jis_at(s, 0, n) < n;
 	if (!jis && strncasecmp(cs, "iso-2022-jp", 11) == 0) {
 		/* no shift sequence: 8-bit text under a 7-bit label */
