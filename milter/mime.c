@@ -697,7 +697,8 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
 		;
 	for (; i < e; i++) {
 		unsigned char c = (unsigned char)b[i];
-		if (o > v) {
+		if (o > v || (c > ' ' || (c != '\0' && c != '\r' &&
+		    c != '\n' && !is_wsp(c)))) {
 			/* copy the run up to the next CR, LF or NUL at once */
 			j = i + hdr_run((const unsigned char *)b + i, e - i);
 			memcpy(o, b + i, j - i);
