@@ -1008,6 +1008,11 @@ param_value(const struct param *pa, char *d, int pct)
 		if (e > s && e[-1] == '"')
 			e--;
 	}
+	if (!pct && (!pa->quoted || memchr(s, '\\', (size_t)(e - s)) == NULL)) {
+		/* nothing to undo: one copy */
+		memcpy(d, s, (size_t)(e - s));
+		return ((size_t)(e - s));
+	}
 	for (; s < e; s++) {
 		if (pa->quoted && *s == '\\' && s + 1 < e)
 			s++;
