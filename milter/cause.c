@@ -71,7 +71,10 @@
 struct cause {
 	char		 id[48];
 	int		 is_reason;	/* a "reason" block */
-	char		 st[MAXST][16];	/* statuses; "C.S.*", "none", "inner" */
+	char		 st[MAXST][16];	/* statuses; "C.S." (of "C.S.*"),
+					   "none", "inner" */
+	unsigned char	 stk[MAXST];	/* ST_* of each */
+	unsigned char	 stn[MAXST];	/* its length */
 	int		 nst;
 	char		*yes_src, *no_src;
 	size_t		 yes_len, no_len;
@@ -141,6 +144,18 @@ set_word(char *dst, size_t n, const char *v, struct rf *f, char *err,
 	return (0);
 }
 
+/* What a status word of a cause asks of the status (status_ok()). */
+enum { ST_EXACT, ST_NONE, ST_INNER, ST_PREFIX };
+
+static void
+status_add(struct cause *c, const char *w, int n, int kind)
+{
+	snprintf(c->st[c->nst], 16, "%.*s", n, w);
+	c->stk[c->nst] = (unsigned char)kind;
+	c->stn[c->nst] = (unsigned char)strlen(c->st[c->nst]);
+	c->nst++;
+}
+
 static int
 status_word(struct cause *c, const char *w, struct rf *f, char *err,
     size_t errlen)
@@ -152,7 +167,7 @@ status_word(struct cause *c, const char *w, struct rf *f, char *err,
 	if (c->nst == MAXST)
 		return (rf_error(f, err, errlen, "too many statuses"));
 	if (strcmp(w, "none") == 0 || strcmp(w, "inner") == 0) {
-		snprintf(c->st[c->nst++], 16, "%s", w);
+		status_add(c, w, (int)n, *w == 'n' ? ST_NONE : ST_INNER);
 		return (0);
 	}
 	if (n > 2 && n < sizeof(buf) && strcmp(w + n - 2, ".*") == 0) {
@@ -160,12 +175,13 @@ status_word(struct cause *c, const char *w, struct rf *f, char *err,
 		if (!status_parse(buf, out, &end) || *end != '\0')
 			return (rf_error(f, err, errlen, "bad status \"%s\"",
 			    w));
-		snprintf(c->st[c->nst++], 16, "%.*s", (int)(n - 1), w);
+		/* "C.S.": then a digit */
+		status_add(c, w, (int)(n - 1), ST_PREFIX);
 		return (0);
 	}
 	if (!status_parse(w, out, &end) || *end != '\0')
 		return (rf_error(f, err, errlen, "bad status \"%s\"", w));
-	snprintf(c->st[c->nst++], 16, "%s", out);
+	status_add(c, out, (int)sizeof(out), ST_EXACT);
 	return (0);
 }
 
@@ -426,18 +442,26 @@ status_ok(const struct cause *c, const char *status, int nested)
 	for (i = 0; i < c->nst; i++) {
 		const char *w = c->st[i];
 
-		if (strcmp(w, "none") == 0) {
+		switch (c->stk[i]) {
+		case ST_NONE:
 			if (*status == '\0')
 				return (1);
-		} else if (strcmp(w, "inner") == 0) {
+			break;
+		case ST_INNER:
 			if (nested && *status == '\0')
 				return (1);
-		} else if ((n = strlen(w)) > 0 && w[n - 1] == '*') {
-			if (strncmp(w, status, n - 1) == 0 &&
-			    isdigit((unsigned char)status[n - 1]))
+			break;
+		case ST_PREFIX:
+			n = c->stn[i];
+			if (strncmp(w, status, n) == 0 &&
+			    isdigit((unsigned char)status[n]))
 				return (1);
-		} else if (strcmp(w, status) == 0)
-			return (1);
+			break;
+		default:
+			if (*w == *status && strcmp(w, status) == 0)
+				return (1);
+			break;
+		}
 	}
 	return (0);
 }

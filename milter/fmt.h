@@ -231,6 +231,8 @@ struct fmt_match {
 /* fmt_util.c */
 int	 fmt_rx_match(const struct fmt_rx *, const char *, size_t,
 	    struct fmt_match *);
+int	 fmt_rx_match_raw(const struct fmt_rx *, const char *, size_t,
+	    struct fmt_match *);
 struct fmt_rx *fmt_rx_compile(const char *, char *, size_t);
 void	 fmt_rx_free(struct fmt_rx *);
 const struct rxlit *fmt_rx_lits(const struct fmt_rx *);

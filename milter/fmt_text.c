@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "litscan.h"
 
 #define TEXT_MAX_LINES	100000
 #define TEXT_MAX_DIAG	8192	/* bytes of diagnostic kept per recipient */
@@ -168,6 +169,81 @@ empty_diag(const char *d)
 	return (*d == '\0');
 }
 
+/*
+ * A list of line patterns with, for each of their literals (litscan.h),
+ * where in the text it occurs next: a pattern is tried on a line only
+ * when one of its literals lies inside the line.  A literal's search
+ * starts again only once the line passed its last occurrence, so each
+ * costs about one pass over the text instead of one search per line.
+ */
+struct tlits {
+	const struct fmt_rxv *l;
+	size_t		*next;		/* [i * TL_SLOTS + j]: offset + 1 of
+					   the next occurrence, 0 not known */
+};
+
+#define TL_SLOTS	(RXLIT_MAX + 1)
+
+enum { TL_ORIG, TL_BEGIN, TL_END, TL_SKIP, TL_RCPT, TL_TRANS, TL_PRE,
+	TL_DIAG, TL_SHARED, TL_N };
+
+static void
+tl_init(struct tstate *t, struct tlits *tl, const struct fmt_rxv *l)
+{
+	tl->l = l;
+	tl->next = l->n == 0 ? NULL :
+	    arena_alloc(t->c->a, l->n * TL_SLOTS * sizeof(size_t));
+}
+
+/*
+ * Whether the i-th pattern's literals allow a match in line[0..len).
+ * The slot past its literals' keeps the earliest of their occurrences
+ * (offset + 1), which rules out the lines before it at once.
+ */
+static int
+tl_maybe(struct tstate *t, struct tlits *tl, size_t i, const char *line,
+    size_t len)
+{
+	const struct rxlit *lits = fmt_rx_lits(tl->l->v[i]);
+	size_t tlen = t->c->textlen, ls = (size_t)(line - t->c->text), j, pos;
+	size_t *nx = &tl->next[i * TL_SLOTS], low = tlen + 1;
+	int ok = 0;
+
+	if (lits == NULL || lits->n == 0)
+		return (1);
+	if (nx[RXLIT_MAX] != 0 && nx[RXLIT_MAX] - 1 >= ls + len)
+		return (0);	/* none before the line's end */
+	for (j = 0; j < lits->n; j++) {
+		if (nx[j] == 0 || nx[j] - 1 < ls) {
+			pos = lit_pos_ci(line, tlen - ls, lits->s[j],
+			    lits->len[j], lits->anchor[j]);
+			nx[j] = pos == LIT_NONE ? tlen + 1 : ls + pos + 1;
+		}
+		if (nx[j] - 1 + lits->len[j] <= ls + len)
+			ok = 1;
+		if (nx[j] < low)
+			low = nx[j];
+	}
+	nx[RXLIT_MAX] = low;
+	return (ok);
+}
+
+/* fmt_rxv_any() for a line of the text, with the prefilter above. */
+static int
+tl_any(struct tstate *t, struct tlits *tl, const char *line, size_t len,
+    struct fmt_match *m)
+{
+	size_t i;
+
+	if (tl->next == NULL)
+		return (fmt_rxv_any(tl->l, line, len, m, NULL));
+	for (i = 0; i < tl->l->n; i++)
+		if (tl_maybe(t, tl, i, line, len) &&
+		    fmt_rx_match_raw(tl->l->v[i], line, len, m))
+			return (1);
+	return (0);
+}
+
 /* Scan the text; fills t. */
 static void
 scan(struct tstate *t)
@@ -179,12 +255,23 @@ scan(struct tstate *t)
 	char *pending = NULL;
 	size_t len, nl = 0;
 	int started = f->begin.n == 0, ended = 0, open = 0, gotdiag = 0;
+	struct tlits tl[TL_N];
+
+	tl_init(t, &tl[TL_ORIG], &f->original);
+	tl_init(t, &tl[TL_BEGIN], &f->begin);
+	tl_init(t, &tl[TL_END], &f->end);
+	tl_init(t, &tl[TL_SKIP], &f->skip);
+	tl_init(t, &tl[TL_RCPT], &f->rcpt);
+	tl_init(t, &tl[TL_TRANS], &f->transcript);
+	tl_init(t, &tl[TL_PRE], &f->pre);
+	tl_init(t, &tl[TL_DIAG], &f->diag);
+	tl_init(t, &tl[TL_SHARED], &f->shared);
 
 	while (nl++ < TEXT_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
 		if (len > TEXT_MAX_LINE)
 			len = TEXT_MAX_LINE;
 		if (f->original.n > 0 &&
-		    fmt_rxv_any(&f->original, line, len, NULL, NULL)) {
+		    tl_any(t, &tl[TL_ORIG], line, len, NULL)) {
 			t->orig = p;
 			t->origlen = (size_t)(end - p);
 			break;
@@ -192,22 +279,20 @@ scan(struct tstate *t)
 		if (ended)
 			continue;
 		if (!started) {
-			if (!fmt_rxv_any(&f->begin, line, len, NULL, NULL))
+			if (!tl_any(t, &tl[TL_BEGIN], line, len, NULL))
 				continue;
 			started = 1;
 		}
 		t->started = 1;
-		if (f->end.n > 0 && fmt_rxv_any(&f->end, line, len, NULL,
-		    NULL)) {
+		if (f->end.n > 0 && tl_any(t, &tl[TL_END], line, len, NULL)) {
 			ended = 1;
 			if (f->original.n == 0)
 				break;
 			continue;
 		}
-		if (f->skip.n > 0 && fmt_rxv_any(&f->skip, line, len, NULL,
-		    NULL))
+		if (f->skip.n > 0 && tl_any(t, &tl[TL_SKIP], line, len, NULL))
 			continue;
-		if (fmt_rxv_any(&f->rcpt, line, len, &m, NULL) &&
+		if (tl_any(t, &tl[TL_RCPT], line, len, &m) &&
 		    m.s[FG_ADDR] != NULL && m.n[FG_ADDR] <= TEXT_MAX_ADDR) {
 			if ((cur = trec_new(t)) == NULL)
 				return;
@@ -224,7 +309,7 @@ scan(struct tstate *t)
 			continue;
 		}
 		if (f->transcript.n > 0 &&
-		    fmt_rxv_any(&f->transcript, line, len, &m, NULL)) {
+		    tl_any(t, &tl[TL_TRANS], line, len, &m)) {
 			if (m.s[FG_DIAG] == NULL) {
 				m.s[FG_DIAG] = line;
 				m.n[FG_DIAG] = len;
@@ -232,7 +317,7 @@ scan(struct tstate *t)
 			add_transcript(t, m.s[FG_DIAG], m.n[FG_DIAG]);
 			continue;
 		}
-		if (f->pre.n > 0 && fmt_rxv_any(&f->pre, line, len, &m, NULL)) {
+		if (f->pre.n > 0 && tl_any(t, &tl[TL_PRE], line, len, &m)) {
 			if (m.s[FG_DIAG] == NULL) {
 				m.s[FG_DIAG] = line;
 				m.n[FG_DIAG] = len;
@@ -242,7 +327,7 @@ scan(struct tstate *t)
 			open = 0;
 			continue;
 		}
-		if (fmt_rxv_any(&f->diag, line, len, &m, NULL)) {
+		if (tl_any(t, &tl[TL_DIAG], line, len, &m)) {
 			if (m.s[FG_DIAG] == NULL) {
 				m.s[FG_DIAG] = line;
 				m.n[FG_DIAG] = len;
@@ -257,7 +342,7 @@ scan(struct tstate *t)
 			continue;
 		}
 		if ((cur == NULL || !open) &&
-		    fmt_rxv_any(&f->shared, line, len, &m, NULL)) {
+		    tl_any(t, &tl[TL_SHARED], line, len, &m)) {
 			if (m.s[FG_DIAG] != NULL)
 				t->shared = add_diag(t, t->shared,
 				    m.s[FG_DIAG], m.n[FG_DIAG]);

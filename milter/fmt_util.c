@@ -149,13 +149,26 @@ int
 fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
     struct fmt_match *m)
 {
+	if (rx == NULL || s == NULL)
+		return (0);
+	if (rx->lits.n > 0 && n <= FMT_LIT_MAX && !rxlit_find(&rx->lits, s, n))
+		return (0);
+	return (fmt_rx_match_raw(rx, s, n, m));
+}
+
+/*
+ * fmt_rx_match() without the literal prefilter: for a caller that knows
+ * already that s holds one of the pattern's literals (fmt_rx_lits()).
+ */
+int
+fmt_rx_match_raw(const struct fmt_rx *rx, const char *s, size_t n,
+    struct fmt_match *m)
+{
 	pcre2_match_data *md;
 	PCRE2_SIZE *ov;
 	int rc, i, g;
 
 	if (rx == NULL || s == NULL)
-		return (0);
-	if (rx->lits.n > 0 && n <= FMT_LIT_MAX && !rxlit_find(&rx->lits, s, n))
 		return (0);
 	if ((md = md_get()) == NULL)
 		return (0);
@@ -442,7 +455,8 @@ fmt_status_find(const char *s, char out[16])
 	char alt[16] = "";
 	size_t i, k;
 
-	out[0] = '\0';
+	/* all of out defined: callers copy the 16 bytes into the report */
+	memset(out, 0, 16);
 	if (s == NULL)
 		return (0);
 	for (i = 0; s[i] != '\0' && i < 65536; i++) {

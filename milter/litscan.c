@@ -476,8 +476,8 @@ lit_at(const unsigned char *fold, const char *s, const char *lit,
 	return (1);
 }
 
-int
-lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
+size_t
+lit_pos_ci(const char *s, size_t n, const char *lit, size_t litlen,
     size_t anchor)
 {
 	const unsigned char *fold = fold_table();
@@ -485,9 +485,9 @@ lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
 	int c, cu;
 
 	if (litlen == 0)
-		return (1);
-	if (litlen > n || anchor >= litlen)
 		return (0);
+	if (litlen > n || anchor >= litlen)
+		return (LIT_NONE);
 	/* the anchor byte can only be at [anchor, n - litlen + anchor] */
 	p = s + anchor;
 	end = s + (n - litlen) + anchor + 1;
@@ -497,17 +497,24 @@ lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
 		while (p < end && (p = memchr(p, c, (size_t)(end - p))) !=
 		    NULL) {
 			if (lit_at(fold, p - anchor, lit, litlen))
-				return (1);
+				return ((size_t)(p - anchor - s));
 			p++;
 		}
-		return (0);
+		return (LIT_NONE);
 	}
 	while (p < end && (p = memchr2(p, c, cu, (size_t)(end - p))) != NULL) {
 		if (lit_at(fold, p - anchor, lit, litlen))
-			return (1);
+			return ((size_t)(p - anchor - s));
 		p++;
 	}
-	return (0);
+	return (LIT_NONE);
+}
+
+int
+lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
+    size_t anchor)
+{
+	return (lit_pos_ci(s, n, lit, litlen, anchor) != LIT_NONE);
 }
 
 /* ---- required literal of a pattern ---------------------------------- */

@@ -17,6 +17,8 @@
  *	size_t	lit_anchor(const char *lit, size_t litlen);
  *	int	lit_find_ci(const char *s, size_t n, const char *lit,
  *		    size_t litlen, size_t anchor);
+ *	size_t	lit_pos_ci(const char *s, size_t n, const char *lit,
+ *		    size_t litlen, size_t anchor);
  *
  * DESCRIPTION
  *	A litscan holds literal phrases, each with a tag (a small number;
@@ -47,6 +49,8 @@
  *	lit_find_ci() tells whether lit occurs in s[0..n), ASCII case
  *	ignored (lit in lower case).  It looks for the byte at anchor
  *	first (memchr), best the rarest one: lit_anchor() picks it.
+ *	lit_pos_ci() is the same search, returning the offset of the first
+ *	occurrence, or LIT_NONE.
  */
 #ifndef LITSCAN_H
 #define LITSCAN_H
@@ -78,5 +82,7 @@ int	 rx_literals(const char *, size_t, int, struct rxlit *);
 int	 rxlit_find(const struct rxlit *, const char *, size_t);
 size_t	 lit_anchor(const char *, size_t);
 int	 lit_find_ci(const char *, size_t, const char *, size_t, size_t);
+#define LIT_NONE	((size_t)-1)
+size_t	 lit_pos_ci(const char *, size_t, const char *, size_t, size_t);
 
 #endif
