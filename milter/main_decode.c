@@ -297,7 +297,7 @@ decode_dir(struct decode_ctx *d, const char *dir)
 	struct dirent *de;
 	struct dent *ents = NULL, *ne;
 	char path[4096];
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0, i, dl, nl;
 	int maildir = 0;
 	struct stat st;
 
@@ -327,11 +327,20 @@ decode_dir(struct decode_ctx *d, const char *dir)
 		snprintf(path, sizeof(path), "%s/new", dir);
 		maildir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 	}
+	/* DIR/ once; each name is copied after it */
+	if ((dl = strlen(dir)) < sizeof(path) - 1) {
+		memcpy(path, dir, dl);
+		path[dl] = '/';
+	}
 	for (i = 0; i < n; i++) {
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
-		    ents[i].name) >= sizeof(path)) {
+		nl = strlen(ents[i].name);
+		if (dl + 1 + nl >= sizeof(path)) {
 			fail_input(d, ents[i].name, "path too long");
-		} else if (ents[i].type == DT_REG) {
+			free(ents[i].name);
+			continue;
+		}
+		memcpy(path + dl + 1, ents[i].name, nl + 1);
+		if (ents[i].type == DT_REG) {
 			decode_file_at(d, dirfd(dp), ents[i].name, path);
 		} else if (ents[i].type == DT_DIR || (stat(path, &st) == 0 &&
 		    S_ISDIR(st.st_mode))) {
