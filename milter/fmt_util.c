@@ -31,14 +31,6 @@ struct fmt_rx {
 	struct rxlit	 lits;		/* every match contains one */
 };
 
-/*
- * Subjects up to this long are searched for the pattern's literal before
- * PCRE2 runs (a line, a header): most patterns do not match most lines,
- * and the search costs less than a match call.  Longer texts are left to
- * the JIT's own start-of-match optimisations.
- */
-#define FMT_LIT_MAX	1024
-
 static const char *const group_names[FG_NGROUPS] = {
 	"addr", "diag", "status", "reply", "rhost", "cmd"
 };
@@ -151,7 +143,13 @@ fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
 {
 	if (rx == NULL || s == NULL)
 		return (0);
-	if (rx->lits.n > 0 && n <= FMT_LIT_MAX && !rxlit_find(&rx->lits, s, n))
+	/*
+	 * The subject is searched for one of the pattern's literals first:
+	 * most patterns do not match most texts, and the search (memchr on
+	 * the literal's rarest byte) costs less than a match call, also on
+	 * a whole body.
+	 */
+	if (rx->lits.n > 0 && !rxlit_find(&rx->lits, s, n))
 		return (0);
 	return (fmt_rx_match_raw(rx, s, n, m));
 }
