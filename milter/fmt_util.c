@@ -21,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "fmt.h"
 #include "litscan.h"
@@ -359,7 +362,30 @@ is_oneline(const char *s, size_t n)
 		return (1);
 	if ((unsigned char)s[0] <= ' ' || (unsigned char)s[n - 1] <= ' ')
 		return (0);
-	for (i = 0; i < n; i++) {
+	i = 0;
+#ifdef __SSE2__
+	{
+		const __m128i lo = _mm_set1_epi8(' '), del = _mm_set1_epi8(127);
+
+		/* 16 bytes a step; s[i + 16] is at most s[n], the NUL */
+		for (; i + 16 <= n; i += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+			    (s + i));
+			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)
+			    (s + i + 1));
+			__m128i bad = _mm_or_si128(_mm_or_si128(
+			    /* x < ' ': max(x, ' ') differs from x */
+			    _mm_andnot_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, lo),
+			    x), _mm_set1_epi8(-1)), _mm_cmpeq_epi8(x, del)),
+			    _mm_and_si128(_mm_cmpeq_epi8(x, lo),
+			    _mm_cmpeq_epi8(y, lo)));
+
+			if (_mm_movemask_epi8(bad) != 0)
+				return (0);
+		}
+	}
+#endif
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < ' ' || c == 127 || (c == ' ' && s[i + 1] == ' '))
