@@ -19,8 +19,9 @@
  *		   counted for the size, never kept; no SKIP.
  *	eom	   deletes every X-Bounce-Class/-Hint/-Original (highest
  *		   index first), classifies a candidate (at most two parses
- *		   per CPU at once, so many large bounces ending together do
- *		   not all hold their parse memory at the same time), adds
+ *		   of large, spooled messages per CPU at once, so many large
+ *		   bounces ending together do not all hold their parse
+ *		   memory at the same time), adds
  *		   its own headers, logs one line per failed recipient.
  *		   Ours: the outgoing line and the history record
  *		   (milter_pre.c); with outgoing_headers X-Bounce-Preflight.
@@ -551,30 +552,46 @@ annotate(SMFICTX *ctx, struct mmsg *m, const struct report *r,
 }
 
 /*
- * At most this many messages are parsed at once: each parse maps its
- * message and fills an arena of a few times its size, and with hundreds
- * of connections reaching end of message together, an unbounded number
- * of parses would hold all of that at once.  More parses than CPUs gain
- * nothing.
+ * At most this many large (spooled) messages are parsed at once: each
+ * parse maps its message and fills an arena of a few times its size, and
+ * with hundreds of large bounces reaching end of message together an
+ * unbounded number of parses would hold all of that at once.  Small
+ * messages (kept in memory, at most SPOOL_MEM) never wait here: their
+ * parse memory is small, and a gate in front of them would make them
+ * queue behind each other's DNS lookups.  A large message waits at most
+ * max_classify_ms for its turn; then it passes unchanged, logged.
  */
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
 static int gate_busy, gate_max;
 
-static void
-gate_enter(void)
+static int
+gate_enter(long wait_ms)
 {
+	struct timespec until;
 	long n;
+	int rc = 0;
 
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&gate_mu);
 	if (gate_max == 0) {
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 		gate_max = n < 1 ? 2 : n > 8 ? 16 : (int)n * 2;
 	}
-	while (gate_busy >= gate_max)
-		pthread_cond_wait(&gate_cv, &gate_mu);
-	gate_busy++;
+	while (gate_busy >= gate_max && rc == 0)
+		rc = pthread_cond_timedwait(&gate_cv, &gate_mu, &until);
+	if (gate_busy < gate_max) {
+		gate_busy++;
+		rc = 0;
+	}
 	pthread_mutex_unlock(&gate_mu);
+	return (rc == 0 ? 0 : -1);
 }
 
 static void
@@ -595,6 +612,7 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 	const char *msg;
 	size_t len;
 	long ms, limit;
+	int gated;
 
 	memset(&bo, 0, sizeof(bo));
 	bo.evidence = m->set->ev;
@@ -602,14 +620,25 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 	bo.arena_cap = 2 * m->sp.cap + 8u * 1024 * 1024;
 	bo.outbound_relay = m->set->conf.outbound_relay;
 	bo.max_ms = m->set->conf.max_classify_ms;	/* + DNS: bounce.h */
-	gate_enter();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	gated = m->sp.fd != -1;
+	if (gated && gate_enter(bo.max_ms) == -1) {
+		mlog(LOG_WARNING, "%s: %d large messages already being "
+		    "classified; waited %ld ms (max_classify_ms); message "
+		    "passed unchanged", q, gate_max, ms_since(&t0));
+		return;
+	}
+	if (gated && bo.max_ms > 0) {	/* the wait counts against it */
+		ms = ms_since(&t0);
+		bo.max_ms = ms < bo.max_ms ? bo.max_ms - (int)ms : 1;
+	}
 	if ((msg = spool_view(&m->sp, &len)) == NULL && *m->sp.err != '\0')
 		mlog(LOG_ERR, "%s: spool: %s; classified nothing", q,
 		    m->sp.err);
 	r = bounce_decode(m->set->rules, msg != NULL ? msg : "", len, &bo);
 	spool_unview(&m->sp);
-	gate_leave();
+	if (gated)
+		gate_leave();
 	ms = ms_since(&t0);
 	if (r == NULL) {
 		mlog(LOG_ERR, "%s: out of memory; message passed unchanged", q);
