@@ -179,15 +179,16 @@ decode_mbox(struct decode_ctx *d, const char *p, size_t len,
 {
 	const char *end = p + len, *start, *q, *body;
 	char name[4096];
-	size_t n = 0, count = 0;
+	size_t n = 0;
+	int single = -1;	/* one message only: known at the first end */
 
-	for (start = p; start < end; start = mbox_next(start, end))
-		count++;
 	for (start = p; start < end; start = q) {
 		q = mbox_next(start, end);
+		if (single == -1)
+			single = q == end;
 		body = memchr(start, '\n', (size_t)(q - start));
 		body = body ? body + 1 : q;
-		if (count == 1)
+		if (single)
 			snprintf(name, sizeof(name), "%s", file);
 		else
 			snprintf(name, sizeof(name), "%s#%zu", file, ++n);
