@@ -584,7 +584,8 @@ text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
 
 	if (cs == NULL)
 		cs = "";
-	if ((*cs == '\0' || charset_utf8_like(cs)) &&
+	if ((*cs == '\0' || strcmp(cs, "us-ascii") == 0 ||
+	    strcmp(cs, "utf-8") == 0 || charset_utf8_like(cs)) &&
 	    plain7_run((const unsigned char *)s, n, crlf) == n) {
 		/* plain text in an ASCII-compatible label: kept as it is */
 		*outlen = n;
