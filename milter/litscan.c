@@ -62,7 +62,15 @@ struct litscan {
 	uint32_t	 root[256];
 	unsigned	 ntags;
 	int		 built;
+	/* run: every transition at once (dfa_build()), or NULL */
+	uint32_t	*delta;		/* [node * ncls + class] */
+	unsigned char	*emits;		/* [node]: nd[node].emit */
+	unsigned	 ncls;
+	unsigned char	 cls[256];	/* byte -> class, 0: in no phrase */
 };
+
+/* Transition tables bigger than this are not made (litscan_run walks). */
+#define LS_DFA_MAX	(8u << 20)
 
 /* ASCII upper case to lower case, every other byte as it is. */
 static const unsigned char fold_tab[256] = {
@@ -182,6 +190,8 @@ litscan_free(struct litscan *ls)
 	free(ls->ec);
 	free(ls->et);
 	free(ls->t);
+	free(ls->delta);
+	free(ls->emits);
 	free(ls);
 }
 
@@ -256,6 +266,8 @@ step(const struct litscan *ls, uint32_t n, unsigned char c)
 			return (ls->et[i]);
 	return (LS_NONE);
 }
+
+static void dfa_build(struct litscan *);
 
 int
 litscan_build(struct litscan *ls)
@@ -353,6 +365,7 @@ litscan_build(struct litscan *ls)
 	free(ls->tags);
 	ls->first = ls->nedge = ls->fail = ls->olink = ls->tags = NULL;
 	ls->built = 1;
+	dfa_build(ls);
 	return (0);
 }
 
@@ -382,6 +395,69 @@ next(const struct litscan *ls, const struct ls_node *d, unsigned char c)
 	return (LS_NONE);
 }
 
+/*
+ * After the build: the automaton's move on every byte class from every
+ * node, failure links folded in (a node's move is its child's, else its
+ * failure node's move, which breadth-first order made already), so that
+ * litscan_run() takes one table look-up a byte.  Nothing is made when
+ * memory is short or the table would be big: litscan_run() then follows
+ * the links.
+ */
+static void
+dfa_build(struct litscan *ls)
+{
+	const unsigned char *fold = fold_table();
+	unsigned char rep[256];
+	uint32_t *queue, n, nx, k, qh = 0, qt = 0, i;
+	unsigned ncls = 1, b;
+	size_t ne = 0;
+
+	memset(ls->cls, 0, sizeof(ls->cls));
+	for (n = 0; n < ls->nnode; n++)
+		ne += ls->nd[n].nedge;
+	for (i = 0; i < ne; i++)
+		if (ls->cls[ls->ec[i]] == 0) {
+			rep[ncls] = ls->ec[i];
+			ls->cls[ls->ec[i]] = (unsigned char)ncls++;
+		}
+	for (b = 0; b < 256; b++)
+		ls->cls[b] = ls->cls[fold[b]];
+	if (ls->nnode == 0 || ncls > 255 ||
+	    (size_t)ls->nnode > LS_DFA_MAX / sizeof(uint32_t) / ncls)
+		return;
+	ls->delta = calloc((size_t)ls->nnode * ncls, sizeof(uint32_t));
+	ls->emits = malloc(ls->nnode);
+	queue = malloc(ls->nnode * sizeof(*queue));
+	if (ls->delta == NULL || ls->emits == NULL || queue == NULL) {
+		free(ls->delta);
+		free(ls->emits);
+		free(queue);
+		ls->delta = NULL;
+		ls->emits = NULL;
+		return;
+	}
+	ls->ncls = ncls;
+	for (n = 0; n < ls->nnode; n++)
+		ls->emits[n] = ls->nd[n].emit;
+	/* class 0 moves to the root from everywhere: calloc did it */
+	for (k = 1; k < ncls; k++)
+		ls->delta[k] = ls->root[rep[k]];
+	for (i = ls->nd[0].edge; i < ls->nd[0].edge + ls->nd[0].nedge; i++)
+		queue[qt++] = ls->et[i];
+	while (qh < qt) {
+		n = queue[qh++];
+		for (k = 1; k < ncls; k++) {
+			nx = next(ls, &ls->nd[n], rep[k]);
+			ls->delta[(size_t)n * ncls + k] = nx != LS_NONE ? nx :
+			    ls->delta[(size_t)ls->nd[n].fail * ncls + k];
+		}
+		for (i = ls->nd[n].edge; i < ls->nd[n].edge + ls->nd[n].nedge;
+		    i++)
+			queue[qt++] = ls->et[i];
+	}
+	free(queue);
+}
+
 void
 litscan_run(const struct litscan *ls, const char *s, size_t n,
     unsigned char *hit)
@@ -392,6 +468,18 @@ litscan_run(const struct litscan *ls, const char *s, size_t n,
 
 	if (ls == NULL || !ls->built || s == NULL)
 		return;
+	if (ls->delta != NULL) {
+		const uint32_t *delta = ls->delta;
+		const unsigned char *cls = ls->cls, *emits = ls->emits;
+		size_t ncls = ls->ncls;
+
+		for (i = 0; i < n; i++) {
+			cur = delta[cur * ncls + cls[(unsigned char)s[i]]];
+			if (emits[cur])
+				emit(ls, cur, hit);
+		}
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		unsigned char c = fold[(unsigned char)s[i]];
 
