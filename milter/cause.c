@@ -412,7 +412,7 @@ find(const struct cause_table *t, const char *id, int is_reason)
 
 	for (i = 0; t != NULL && i < t->n; i++)
 		if (t->v[i].is_reason == is_reason &&
-		    strcmp(t->v[i].id, id) == 0)
+		    t->v[i].id[0] == id[0] && strcmp(t->v[i].id, id) == 0)
 			return (&t->v[i]);
 	return (NULL);
 }
@@ -488,7 +488,8 @@ replaces(const struct cause *c, const char *id)
 	int i;
 
 	for (i = 0; i < c->nreplaces; i++)
-		if (strcmp(c->replaces[i], id) == 0)
+		if (c->replaces[i][0] == id[0] &&
+		    strcmp(c->replaces[i], id) == 0)
 			return (1);
 	return (0);
 }
