@@ -61,11 +61,23 @@
 
 enum cte { CTE_IDENTITY, CTE_BASE64, CTE_QP };
 
+/* A field as the first pass over a header block found it. */
+struct fseen {
+	size_t		 pos;		/* its first line */
+	size_t		 nl;		/* name length */
+	size_t		 colon;		/* the colon, from pos */
+	size_t		 end;		/* LF (or end) of its last line */
+};
+
+#define HDRS_SEEN	64	/* fields remembered by the first pass */
+
 struct walk {
 	struct arena	*a;
 	struct mime_msg	*m;
 	int		 max_depth;
 	size_t		 max_parts;
+	struct fseen	 seen[HDRS_SEEN];	/* headers_parse() scratch,
+						   not kept across calls */
 };
 
 static int	entity_parse(struct walk *, struct mime_part *, const char *,
@@ -760,16 +772,6 @@ lost_fold(const char *b, size_t q, size_t n, size_t *blank)
 	return (0);
 }
 
-/* A field as the first pass over a header block found it. */
-struct fseen {
-	size_t		 pos;		/* its first line */
-	size_t		 nl;		/* name length */
-	size_t		 colon;		/* the colon, from pos */
-	size_t		 end;		/* LF (or end) of its last line */
-};
-
-#define HDRS_SEEN	64	/* fields remembered by the first pass */
-
 /*
  * Parse the header block of b[0, n); *bodyp gets where the body starts.
  * A line that is neither a field nor a continuation ends the block (it
@@ -782,7 +784,7 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	size_t pos = 0, le, nl, colon, colon2 = 0, count = 0, body, start, i;
 	size_t nl2;
 	size_t blank = SIZE_MAX;	/* first blank line, found lazily */
-	struct fseen seen[HDRS_SEEN];
+	struct fseen *seen = wk->seen;
 	int infield = 0;
 
 	if (embedded || p->depth == 0) {	/* blank lines before headers */
