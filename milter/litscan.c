@@ -446,14 +446,16 @@ dfa_build(struct litscan *ls)
 		queue[qt++] = ls->et[i];
 	while (qh < qt) {
 		n = queue[qh++];
-		for (k = 1; k < ncls; k++) {
-			nx = next(ls, &ls->nd[n], rep[k]);
-			ls->delta[(size_t)n * ncls + k] = nx != LS_NONE ? nx :
-			    ls->delta[(size_t)ls->nd[n].fail * ncls + k];
-		}
+		/* the failure node's moves, then the node's own edges */
+		memcpy(&ls->delta[(size_t)n * ncls],
+		    &ls->delta[(size_t)ls->nd[n].fail * ncls],
+		    ncls * sizeof(uint32_t));
 		for (i = ls->nd[n].edge; i < ls->nd[n].edge + ls->nd[n].nedge;
-		    i++)
-			queue[qt++] = ls->et[i];
+		    i++) {
+			nx = ls->et[i];
+			ls->delta[(size_t)n * ncls + ls->cls[ls->ec[i]]] = nx;
+			queue[qt++] = nx;
+		}
 	}
 	free(queue);
 }
