@@ -69,8 +69,12 @@ struct litscan {
 	unsigned char	 cls[256];	/* byte -> class, 0: in no phrase */
 };
 
-/* Transition tables bigger than this are not made (litscan_run walks). */
-#define LS_DFA_MAX	(8u << 20)
+/*
+ * Transition tables bigger than this are not made (litscan_run() follows
+ * the links): the reason phrases' table (22k nodes, 5 MB) took fewer
+ * instructions but more CPU time, its rows out of cache.
+ */
+#define LS_DFA_MAX	(256u << 10)
 
 /* ASCII upper case to lower case, every other byte as it is. */
 static const unsigned char fold_tab[256] = {
