@@ -135,8 +135,24 @@ after_received() {
 	    r && /^[ \t]/ { next } r { found = 1; print }' |
 	    sed -e '$ { /^$/ d; }'	# smtp-sink ends its file with an empty line
 }
-# sink_file PATTERN: the message at sink A that contains PATTERN
-sink_file() { grep -l -e "$1" "$T"/sinka/* 2>/dev/null | head -n 1; }
+# sink_file PATTERN: the message at sink A that contains PATTERN, once
+# smtp-sink has finished writing it (it writes a file as DATA comes in:
+# a file can be there before its content is; wait up to 5 s for the
+# pattern, then for the size to hold still)
+sink_file() {
+	_i=50 _f=""
+	while [ $_i -gt 0 ]; do
+		_f=$(grep -l -e "$1" "$T"/sinka/* 2>/dev/null | head -n 1)
+		[ -n "$_f" ] && break
+		sleep 0.1; _i=$((_i - 1))
+	done
+	[ -n "$_f" ] || return 0
+	_s=-1
+	while [ $_i -gt 0 ] && [ "$_s" != "$(wc -c <"$_f")" ]; do
+		_s=$(wc -c <"$_f"); sleep 0.2; _i=$((_i - 1))
+	done
+	echo "$_f"
+}
 # smtp_send FROM TO FILE: one message through Sendmail; prints its queue id
 smtp_send() {
 	$PY - "$PSM" "$1" "$2" "$3" <<'PY'
