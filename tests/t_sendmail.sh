@@ -407,7 +407,7 @@ grep -q ": $qd: outgoing from=<sender@origin.example> msgid=<own.1@origin.exampl
 n=$(count_a)
 qr=$(smtp_send "" sender@origin.example "$T/own-dsn.eml") || fail "d: SMTP send of the DSN failed"
 wait_for 20 has_n $((n + 1)) || fail "d: the DSN passed back in did not arrive"
-f=$(grep -l "with ESMTP id $qr\$" "$T"/sinka/* | head -n 1)
+f=$(sink_file "with ESMTP id $qr\$")
 [ -n "$f" ] || fail "d: the DSN passed back in ($qr) is not at the sink"
 grep -q '^X-Bounce-Class: mx.test.example; rcpt=user@reject.example;' "$f" &&
     grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
@@ -491,9 +491,11 @@ grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$T/milt
 echo "ok: g. SIGTERM: the milter stopped cleanly (exit 0, no sanitizer report)"
 # --- h. the unix socket line of conf/sendmail.mc
 sm_stop
-# Sendmail refuses a socket below a world-writable directory such as /tmp:
-# the socket lives in the build tree, as /run/bounce-milter would
-RUN="$ROOT/$BUILD/sendmail/run.$$"
+# Sendmail refuses a socket with a world-writable directory anywhere on
+# its path, such as /tmp (and a checkout may well live below /tmp): the
+# socket lives in /run (root's, mode 755; we are root here), as
+# /run/bounce-milter does when installed
+RUN=/run/t_sendmail.$$
 mkdir -p "$RUN"
 chown nobody "$RUN"
 chmod 750 "$RUN"
