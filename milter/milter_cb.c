@@ -623,9 +623,9 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	gated = m->sp.fd != -1;
 	if (gated && gate_enter(bo.max_ms) == -1) {
-		mlog(LOG_WARNING, "%s: %d large messages already being "
-		    "classified; waited %ld ms (max_classify_ms); message "
-		    "passed unchanged", q, gate_max, ms_since(&t0));
+		mlog(LOG_WARNING, "%s: no turn among the large messages "
+		    "being classified within %ld ms (max_classify_ms); "
+		    "message passed unchanged", q, ms_since(&t0));
 		return;
 	}
 	if (gated && bo.max_ms > 0) {	/* the wait counts against it */

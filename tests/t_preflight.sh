@@ -54,6 +54,14 @@ if [ $rc -eq 77 ]; then tail -n 1 "$T/bh.out"; exit 77; fi
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# stop_milter NAME: SIGTERM the milter ($pid); it must exit 0
+stop_milter() {
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	pid=""
+	[ $rc -eq 0 ] || bad "$1: the milter exited $rc on SIGTERM"
+}
 
 # run MODE RESOLVER TIMEOUT_MS HEADERS: one milter, one miltertest run;
 # leaves the run's time in $T/MODE.ms, the log in $T/MODE.log
@@ -93,11 +101,7 @@ CONF
 		[ "$got" -ge "$n" ] && break
 		sleep 0.1; i=$((i + 1))
 	done
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	pid=""
-	[ $rc -eq 0 ] || bad "$mode: the milter exited $rc on SIGTERM"
+	stop_milter "$mode"
 	grep '^EXPECT-LOG: ' "$T/$mode.out" | sed 's/^EXPECT-LOG: //' > "$T/want"
 	while IFS= read -r l; do
 		grep -qF -- "$l" "$T/$mode.log" || bad "$mode: not logged: $l"
@@ -187,11 +191,7 @@ burst() {
 		[ "$c" -ge 1500 ] && break
 		sleep 0.1; i=$((i + 1))
 	done
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	pid=""
-	[ $rc -eq 0 ] || bad "burst: the milter exited $rc on SIGTERM"
+	stop_milter burst
 	c=$(grep -c ': outgoing from=' "$T/burst.log")
 	u=$(grep ': outgoing from=' "$T/burst.log" | sed 's/.*: outgoing //' | sort -u | wc -l)
 	[ "$c" = 1500 ] && [ "$u" = 1500 ] || bad "burst: $c outgoing lines ($u distinct), want 1500"
