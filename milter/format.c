@@ -669,6 +669,27 @@ scan_subject_from(struct fmt_ctx *c)
 	}
 }
 
+/*
+ * Can l->v[i] match at all?  0 when it certainly cannot: none of its
+ * literals is in the Subject or From it tests (scan_subject_from()), or
+ * the bounce has no header of the name it tests (header_index()).  1:
+ * maybe, only the pattern can tell.
+ */
+static int
+header_maybe(const struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
+{
+	int w;
+
+	if (l->hid == NULL)
+		return (1);
+	if (l->hid[i] == FMT_HID_SUBJECT || l->hid[i] == FMT_HID_FROM) {
+		w = l->hid[i] == FMT_HID_SUBJECT ? 0 : 1;
+		return (l->ltag[i] < 0 || c->hit[w] == NULL ||
+		    c->hit[w][l->ltag[i]]);
+	}
+	return (c->hdr_id == NULL || c->hdr_first[l->hid[i]] >= 0);
+}
+
 /* Does any header NAME of the bounce match l->v[i]? */
 static int
 header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
@@ -680,17 +701,18 @@ header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 	if (l->hid != NULL && (l->hid[i] == FMT_HID_SUBJECT ||
 	    l->hid[i] == FMT_HID_FROM)) {
 		int w = l->hid[i] == FMT_HID_SUBJECT ? 0 : 1;
+		const char *s = w == 0 ? c->subject : c->from;
+		size_t n = w == 0 ? c->subjectlen : c->fromlen;
 
-		/* none of the pattern's literals in it: no match */
-		if (l->ltag[i] >= 0 && c->hit[w] != NULL &&
-		    !c->hit[w][l->ltag[i]])
-			return (0);
-		if (w == 0)
-			return (fmt_rx_match(l->v[i], c->subject,
-			    c->subjectlen ? c->subjectlen :
-			    strlen(c->subject), NULL));
-		return (fmt_rx_match(l->v[i], c->from, c->fromlen ?
-		    c->fromlen : strlen(c->from), NULL));
+		if (n == 0)
+			n = strlen(s);
+		if (l->ltag[i] >= 0 && c->hit[w] != NULL) {
+			/* the scan has seen one of its literals, or none */
+			if (!c->hit[w][l->ltag[i]])
+				return (0);
+			return (fmt_rx_match_raw(l->v[i], s, n, NULL));
+		}
+		return (fmt_rx_match(l->v[i], s, n, NULL));
 	}
 	if (l->hid != NULL && c->hdr_id != NULL) {
 		/* the first 64 headers NAME, as below */
@@ -713,31 +735,57 @@ header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 	return (0);
 }
 
+/*
+ * Is the bounce of family f?  Its header and body patterns must match
+ * need times (or its hook's detect says so), and no veto pattern may.
+ * The patterns are costly and most families are not the one: first count
+ * the patterns that can match at all (header_maybe(), the body ones
+ * always); when they cannot make the need, no pattern is run.
+ */
 static int
 family_detect(struct fmt_ctx *c, const struct fmt_family *f)
 {
 	size_t i;
-	int score = 0;
+	int score = 0, left, can;
 
 	if ((f->scope == FS_TEXT && c->dsn != NULL) ||
 	    (f->scope == FS_DSN && c->dsn == NULL))
 		return (0);
+	left = (int)f->body.n;
+	for (i = 0; i < f->header.n; i++)
+		left += header_maybe(c, &f->header, i);
+	can = f->header.n + f->body.n > 0 && left >= f->need;
+	if (!can && (f->hook == NULL || f->hook->detect == NULL))
+		return (0);
 	for (i = 0; i < f->veto_header.n; i++)
-		if (header_match(c, &f->veto_header, i))
+		if (header_maybe(c, &f->veto_header, i) &&
+		    header_match(c, &f->veto_header, i))
 			return (0);
 	for (i = 0; i < f->veto_body.n; i++)
 		if (fmt_rx_match(f->veto_body.v[i], c->text, c->textlen, NULL))
 			return (0);
-	for (i = 0; i < f->header.n && score < f->need; i++)
+	if (!can)
+		goto hook;
+	/* left: the patterns not tried yet that may match */
+	left -= (int)f->body.n;
+	for (i = 0; i < f->header.n && score < f->need; i++) {
+		if (!header_maybe(c, &f->header, i))
+			continue;
+		left--;
 		if (header_match(c, &f->header, i))
 			score++;
+		else if (score + left + (int)f->body.n < f->need)
+			goto hook;
+	}
 	/* the body patterns cost most: only when they can make the need */
 	if (score + (int)f->body.n < f->need)
 		goto hook;
 	for (i = 0; i < f->body.n && score < f->need; i++)
 		if (fmt_rx_match(f->body.v[i], c->text, c->textlen, NULL))
 			score++;
-	if (f->header.n + f->body.n > 0 && score >= f->need)
+		else if (score + (int)(f->body.n - i - 1) < f->need)
+			break;
+	if (score >= f->need)
 		return (1);
 hook:
 	if (f->hook != NULL && f->hook->detect != NULL)
