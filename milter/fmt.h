@@ -129,6 +129,8 @@
 
 #define FMT_MAX_DSN	16	/* delivery-status parts read per message */
 
+#define FMT_HBUCKETS	64	/* header name hash (format_table) */
+
 struct fmt_rx;				/* a compiled PCRE2 pattern */
 struct litscan;
 struct rxlit;
@@ -179,6 +181,9 @@ struct format_table {
 	struct litscan	*scan[2];	/* literals of the Subject and From
 					   patterns (litscan.h) */
 	unsigned	 ntag[2];
+	/* hname as a hash table: a bucket's first name, the next */
+	int		 hbucket[FMT_HBUCKETS];
+	int		*hchain;
 };
 
 struct fmt_ctx {

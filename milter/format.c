@@ -129,6 +129,7 @@ format_table_free(struct format_table *t)
 		free(t->hname[i]);
 	free(t->hname);
 	free(t->hnamelen);
+	free(t->hchain);
 	litscan_free(t->scan[0]);
 	litscan_free(t->scan[1]);
 	free(t->fam);
@@ -407,6 +408,51 @@ family_cmp(const void *a, const void *b)
 	return (strcmp(x->id, y->id));
 }
 
+/* The bucket of a header name s[0..n), n > 0, in t->hbucket. */
+static unsigned
+hname_hash(const char *s, size_t n)
+{
+	unsigned a = (unsigned char)s[0] | 0x20, z = (unsigned char)s[n - 1] |
+	    0x20;
+
+	return ((a * 31 + z * 7 + (unsigned)n) % FMT_HBUCKETS);
+}
+
+/* Hash the names of t->hname (all known): -1 when memory ran out. */
+static int
+hname_hash_build(struct format_table *t)
+{
+	size_t i;
+	unsigned h;
+
+	for (h = 0; h < FMT_HBUCKETS; h++)
+		t->hbucket[h] = -1;
+	if (t->nhname == 0)
+		return (0);
+	if ((t->hchain = calloc(t->nhname, sizeof(*t->hchain))) == NULL)
+		return (-1);
+	for (i = t->nhname; i-- > 0; ) {
+		h = hname_hash(t->hname[i], t->hnamelen[i]);
+		t->hchain[i] = t->hbucket[h];
+		t->hbucket[h] = (int)i;
+	}
+	return (0);
+}
+
+/* The index of header name s[0..n) in t->hname, or -1. */
+static int
+hname_find(const struct format_table *t, const char *s, size_t n)
+{
+	int j;
+
+	if (n == 0 || t->hchain == NULL)
+		return (-1);
+	for (j = t->hbucket[hname_hash(s, n)]; j >= 0; j = t->hchain[j])
+		if (t->hnamelen[j] == n && strncasecmp(t->hname[j], s, n) == 0)
+			return (j);
+	return (-1);
+}
+
 /* The index of header name s in t->hname, added when new; -1 no memory. */
 static int
 hname_id(struct format_table *t, const char *s)
@@ -543,6 +589,11 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 			format_table_free(t);
 			goto fail;
 		}
+	if (hname_hash_build(t) == -1) {
+		snprintf(err, errlen, "%s:0: out of memory", dir);
+		format_table_free(t);
+		goto fail;
+	}
 	for (i = 0; i < 2; i++)
 		if (t->scan[i] != NULL && litscan_build(t->scan[i]) == -1) {
 			snprintf(err, errlen, "%s:0: out of memory", dir);
@@ -608,9 +659,8 @@ header_index(struct fmt_ctx *c)
 	const struct format_table *t = c->rules != NULL ?
 	    c->rules->formats : NULL;
 	const struct mime_part *p = c->root;
-	size_t k, j, n;
-
-	int *last;
+	size_t k, j;
+	int *last, id;
 
 	if (t == NULL || p == NULL || p->nhdrs == 0 || p->nhdrs > INT_MAX ||
 	    (c->hdr_id = arena_alloc_raw(c->a, p->nhdrs * sizeof(int))) ==
@@ -634,20 +684,17 @@ header_index(struct fmt_ctx *c)
 		c->hdr_next[k] = -1;
 		if (p->hdrs[k].name == NULL || p->hdrs[k].value == NULL)
 			continue;
-		n = strlen(p->hdrs[k].name);
-		for (j = 0; j < t->nhname; j++)
-			if (t->hnamelen[j] == n &&
-			    strcasecmp(t->hname[j], p->hdrs[k].name) == 0) {
-				c->hdr_id[k] = (int)j;
-				c->hdr_len[k] = strlen(p->hdrs[k].value);
-				/* the headers of one name, in order */
-				if (last[j] == -1)
-					c->hdr_first[j] = (int)k;
-				else
-					c->hdr_next[last[j]] = (int)k;
-				last[j] = (int)k;
-				break;
-			}
+		if ((id = hname_find(t, p->hdrs[k].name,
+		    strlen(p->hdrs[k].name))) < 0)
+			continue;
+		c->hdr_id[k] = id;
+		c->hdr_len[k] = strlen(p->hdrs[k].value);
+		/* the headers of one name, in order */
+		if (last[id] == -1)
+			c->hdr_first[id] = (int)k;
+		else
+			c->hdr_next[last[id]] = (int)k;
+		last[id] = (int)k;
 	}
 }
 
