@@ -34,7 +34,6 @@
  *	Strings come from the rules (read-only) or from r->a.  Nothing here
  *	fails: on any trouble the fields keep their safe defaults.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -46,6 +45,35 @@
 #include "classify_int.h"
 
 #define DIAG_SCAN_MAX	8192	/* bytes of diagnostic text looked at */
+
+/*
+ * ASCII classes, as <ctype.h> gives them in the "C" locale (the programs
+ * never call setlocale()), without a call and a table look-up per byte:
+ * the folding and scanning loops below run over every diagnostic byte.
+ */
+static inline int
+a_space(int c)
+{
+	return (c == ' ' || (c >= '\t' && c <= '\r'));
+}
+
+static inline int
+a_digit(int c)
+{
+	return (c >= '0' && c <= '9');
+}
+
+static inline int
+a_alpha(int c)
+{
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static inline int
+a_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
 
 /*
  * A multi-line SMTP reply folded into one line reads "550-5.2.1 The user
@@ -60,9 +88,9 @@ unfold_replies(char *d)
 	const char *end;
 
 	for (r = w = d; *r != '\0';) {
-		if ((r == d || r[-1] == ' ') && isdigit((unsigned char)r[0]) &&
-		    isdigit((unsigned char)r[1]) &&
-		    isdigit((unsigned char)r[2]) && r[3] == '-' &&
+		if ((r == d || r[-1] == ' ') && a_digit((unsigned char)r[0]) &&
+		    a_digit((unsigned char)r[1]) &&
+		    a_digit((unsigned char)r[2]) && r[3] == '-' &&
 		    (r[0] == '4' || r[0] == '5' || r[0] == '2')) {
 			if (r == d) {
 				memmove(w, r, 3);
@@ -97,7 +125,7 @@ fold(struct arena *a, const char *s, size_t max, size_t *outlen)
 		return (NULL);
 	}
 	for (o = d; n > 0 && *s != '\0'; s++, n--) {
-		if (isspace((unsigned char)*s)) {
+		if (a_space((unsigned char)*s)) {
 			if (!sp)
 				*o++ = ' ';
 			sp = 1;
@@ -116,7 +144,7 @@ fold(struct arena *a, const char *s, size_t max, size_t *outlen)
 static int
 token_char(int c)
 {
-	return (isalnum(c) || c == '.' || c == '_' || c == '-');
+	return (a_alpha(c) || a_digit(c) || c == '.' || c == '_' || c == '-');
 }
 
 /* The n-th (0-based) enhanced status code standing alone in s. */
@@ -131,7 +159,7 @@ find_status(const char *s, int nth, char out[16])
 		/* "550-5.7.1" is a status after a continuation mark. */
 		if (p > s && token_char((unsigned char)p[-1]) &&
 		    !(p[-1] == '-' && p - s >= 4 &&
-		    isdigit((unsigned char)p[-2])))
+		    a_digit((unsigned char)p[-2])))
 			continue;
 		if (status_parse(p, out, &end)) {
 			if (nth-- == 0)
@@ -149,7 +177,7 @@ static int
 reply_at(const char *p, const char *s, char out[4])
 {
 	if (!(p[0] == '4' || p[0] == '5' || p[0] == '2') ||
-	    !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+	    !a_digit((unsigned char)p[1]) || !a_digit((unsigned char)p[2]))
 		return (0);
 	if (p > s && token_char((unsigned char)p[-1]))
 		return (0);
@@ -207,15 +235,21 @@ find_reply(const char *s, const char *status, char out[4])
 static int
 reply_valid(const char *r)
 {
-	static const char *const codes = " 211 214 220 221 250 251 252 354 541 "
-	    "421 450 451 452 453 454 455 458 459 500 501 502 503 504 521 523 "
-	    "524 525 530 534 535 538 550 551 552 553 554 555 556 557 ";
-	char key[6];
-
-	if (strlen(r) != 3)
+	if (!a_digit((unsigned char)r[0]) || !a_digit((unsigned char)r[1]) ||
+	    !a_digit((unsigned char)r[2]) || r[3] != '\0')
 		return (0);
-	snprintf(key, sizeof(key), " %s ", r);
-	return (strstr(codes, key) != NULL);
+	switch ((r[0] - '0') * 100 + (r[1] - '0') * 10 + (r[2] - '0')) {
+	case 211: case 214: case 220: case 221: case 250: case 251: case 252:
+	case 354: case 541:
+	case 421: case 450: case 451: case 452: case 453: case 454: case 455:
+	case 458: case 459: case 500: case 501: case 502: case 503: case 504:
+	case 521: case 523: case 524: case 525: case 530: case 534: case 535:
+	case 538: case 550: case 551: case 552: case 553: case 554: case 555:
+	case 556: case 557:
+		return (1);
+	default:
+		return (0);
+	}
 }
 
 /* Status a reason clearly implies, for a bounce that states none. */
@@ -273,7 +307,7 @@ lower_dup(struct arena *a, const char *s)
 	if ((d = arena_strdup(a, s != NULL ? s : "")) == NULL)
 		return (NULL);
 	for (p = d; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+		*p = (char)a_lower((unsigned char)*p);
 	return (d);
 }
 
@@ -326,7 +360,7 @@ expand(struct arena *a, const char *hint, const struct report *r,
 		if (*o == '.')
 			*o = '-';
 	for (o = sdd; *o; o++)
-		*o = *o == '.' ? '-' : (char)tolower((unsigned char)*o);
+		*o = *o == '.' ? '-' : (char)a_lower((unsigned char)*o);
 	vals[1] = *dd ? dd : "<domain-with-dashes>";
 	vals[2] = *sdd ? sdd : "<your-domain-with-dashes>";
 	vals[3] = rc->remote_mta != NULL && *rc->remote_mta ?
@@ -381,13 +415,13 @@ fold_at(const char *s, size_t n, size_t i, const char *ph)
 		if (i >= n)
 			return (0);
 		if (*ph == ' ') {
-			if (!isspace((unsigned char)s[i]))
+			if (!a_space((unsigned char)s[i]))
 				return (0);
-			while (i < n && isspace((unsigned char)s[i]))
+			while (i < n && a_space((unsigned char)s[i]))
 				i++;
 			continue;
 		}
-		if (tolower((unsigned char)s[i]) != *ph)
+		if (a_lower((unsigned char)s[i]) != *ph)
 			return (0);
 		i++;
 	}
@@ -407,7 +441,7 @@ fold_find(const char *s, size_t n, const char *ph)
 
 	n = strnlen(s, n);
 	for (a = 0; ph[a] != '\0' && ph[a] != ' ' &&
-	    isalpha((unsigned char)ph[a]); a++)
+	    a_alpha((unsigned char)ph[a]); a++)
 		;
 	if (ph[a] != '\0' && ph[a] != ' ') {
 		for (p = s + a, end = s + n; p < end && (p = memchr(p, ph[a],
@@ -425,8 +459,10 @@ fold_find(const char *s, size_t n, const char *ph)
 #ifdef __SSE2__
 /*
  * Of the 16 positions at p, those where a phrase of cmd_in() may start (a
- * bit each): first byte one of i a r w >, second one of n f e h >, case
- * ignored (a superset: cmd_in() checks each).  Reads p[0..17).
+ * bit each): the first two bytes one of in af re wh >>, case ignored (a
+ * superset: cmd_in() checks each).  Pairs, not two sets of bytes: "he",
+ * "an" and the like would start too many false candidates.  Reads
+ * p[0..17).
  */
 static unsigned
 cmd_candidates(const char *p)
@@ -435,19 +471,16 @@ cmd_candidates(const char *p)
 	const __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)
 	    (p + 1));
 	const __m128i lc = _mm_set1_epi8(0x20);
-	__m128i l0 = _mm_or_si128(x0, lc), l1 = _mm_or_si128(x1, lc), m0, m1;
+	__m128i l0 = _mm_or_si128(x0, lc), l1 = _mm_or_si128(x1, lc), m;
 
-	m0 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8('i')),
-	    _mm_cmpeq_epi8(l0, _mm_set1_epi8('a'))),
-	    _mm_or_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8('r')),
-	    _mm_or_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8('w')),
-	    _mm_cmpeq_epi8(x0, _mm_set1_epi8('>')))));
-	m1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(l1, _mm_set1_epi8('n')),
-	    _mm_cmpeq_epi8(l1, _mm_set1_epi8('f'))),
-	    _mm_or_si128(_mm_cmpeq_epi8(l1, _mm_set1_epi8('e')),
-	    _mm_or_si128(_mm_cmpeq_epi8(l1, _mm_set1_epi8('h')),
-	    _mm_cmpeq_epi8(x1, _mm_set1_epi8('>')))));
-	return ((unsigned)_mm_movemask_epi8(_mm_and_si128(m0, m1)));
+#define PAIR(a, b) _mm_and_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8(a)), \
+	    _mm_cmpeq_epi8(l1, _mm_set1_epi8(b)))
+	/* '>' | 0x20 is '>' */
+	m = _mm_or_si128(_mm_or_si128(PAIR('i', 'n'), PAIR('a', 'f')),
+	    _mm_or_si128(_mm_or_si128(PAIR('r', 'e'), PAIR('w', 'h')),
+	    PAIR('>', '>')));
+#undef PAIR
+	return ((unsigned)_mm_movemask_epi8(m));
 }
 #endif
 
@@ -500,34 +533,38 @@ cmd_in(const char *s, size_t n)
 		}
 #endif
 		c = (unsigned char)s[i];
-		/* every phrase starts with two bytes of in af re wh >> */
-		switch (s[i + 1] | 0x20) {
-		case 'n': case 'f': case 'e': case 'h': case '>' | 0x20:
-			break;
-		default:
-			continue;
-		}
-		switch (c) {
-		case 'i': case 'I':
+		/* every phrase starts with one of in af re wh >> */
+		switch (c | 0x20) {
+		case 'i':
+			if ((s[i + 1] | 0x20) != 'n')
+				continue;
 			g = 0;
 			break;
 		case '>':
+			if (s[i + 1] != '>')
+				continue;
 			g = 1;
 			break;
-		case 'a': case 'A':
+		case 'a':
+			if ((s[i + 1] | 0x20) != 'f')
+				continue;
 			g = 2;
 			break;
-		case 'r': case 'R':
+		case 'r':
+			if ((s[i + 1] | 0x20) != 'e')
+				continue;
 			g = 3;
 			break;
-		case 'w': case 'W':
+		case 'w':
+			if ((s[i + 1] | 0x20) != 'h')
+				continue;
 			/* Sendmail: "... while talking to host.: <<< 554 ..."
 			 * with no command sent: the greeting itself was
 			 * refused.  Only the first "while talking to" counts. */
 			if (!talk &&
 			    (j = fold_at(s, n, i, "while talking to ")) != 0) {
 				talk = 1;
-				while (j < n && !isspace((unsigned char)s[j]))
+				while (j < n && !a_space((unsigned char)s[j]))
 					j++;
 				if (fold_at(s, n, j, " <<<") != 0)
 					return ("CONN");
@@ -598,7 +635,7 @@ find_ci(const char *h, size_t n, const char *needle)
 
 	if (m == 0 || m > n)
 		return (NULL);
-	for (a = 0; a < m && isalpha((unsigned char)needle[a]); a++)
+	for (a = 0; a < m && a_alpha((unsigned char)needle[a]); a++)
 		;
 	if (a < m) {
 		end = h + (n - m) + a + 1;
@@ -608,9 +645,9 @@ find_ci(const char *h, size_t n, const char *needle)
 				return (p - a);
 		return (NULL);
 	}
-	c0 = tolower((unsigned char)needle[0]);
+	c0 = a_lower((unsigned char)needle[0]);
 	for (i = 0; i + m <= n; i++)
-		if (tolower((unsigned char)h[i]) == c0 &&
+		if (a_lower((unsigned char)h[i]) == c0 &&
 		    strncasecmp(h + i, needle, m) == 0)
 			return (h + i);
 	return (NULL);
