@@ -97,19 +97,32 @@ lower(int c)
 	return (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 }
 
+/* A field name's look-up key: its length and first letter, any case. */
+static unsigned char
+hdr_key(const char *name, size_t len)
+{
+	return ((unsigned char)(lower((unsigned char)name[0]) + len * 37));
+}
+
 static int
 is_wsp(int c)
 {
 	return (c == ' ' || c == '\t');
 }
 
-/* RFC 2045 token character. */
+/* RFC 2045 token character (a switch, not strchr(): called per byte). */
 static int
 is_token(int c)
 {
 	if (c <= 32 || c >= 127)
 		return (0);
-	return (strchr("()<>@,;:\\\"/[]?=", c) == NULL);
+	switch (c) {
+	case '(': case ')': case '<': case '>': case '@': case ',': case ';':
+	case ':': case '\\': case '"': case '/': case '[': case ']': case '?':
+	case '=':
+		return (0);
+	}
+	return (1);
 }
 
 static int
@@ -785,6 +798,7 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	size_t nl2;
 	size_t blank = SIZE_MAX;	/* first blank line, found lazily */
 	struct fseen *seen = wk->seen;
+	unsigned char *hkey;
 	int infield = 0;
 
 	if (embedded || p->depth == 0) {	/* blank lines before headers */
@@ -836,14 +850,18 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	p->nhdrs = 0;
 	if (count == 0)
 		return (0);
-	if ((p->hdrs = arena_alloc(wk->a, count * sizeof(*p->hdrs))) == NULL)
+	if ((p->hdrs = arena_alloc(wk->a, count * sizeof(*p->hdrs))) == NULL ||
+	    (hkey = arena_alloc_raw(wk->a, count)) == NULL)
 		return (-1);
+	p->hkey = hkey;
 	if (count <= HDRS_SEEN) {
 		/* pass 1 saw where each field is: no second scan */
-		for (i = 0; i < count; i++)
+		for (i = 0; i < count; i++) {
 			if (field_copy(wk->a, &p->hdrs[i], b, seen[i].pos,
 			    seen[i].end, seen[i].nl, seen[i].colon) == -1)
 				return (-1);
+			hkey[i] = hdr_key(b + seen[i].pos, seen[i].nl);
+		}
 		p->nhdrs = count;
 		return (0);
 	}
@@ -870,7 +888,7 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		if (field_copy(wk->a, &p->hdrs[p->nhdrs], b, pos, i, nl,
 		    colon) == -1)
 			return (-1);
-		p->nhdrs++;
+		hkey[p->nhdrs++] = hdr_key(b + pos, nl);
 		pos = i + 1;
 	}
 	return (0);
@@ -879,10 +897,25 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 const char *
 mime_hdr_next(const struct mime_part *p, const char *name, size_t *iter)
 {
+	const unsigned char *k;
+	unsigned char key;
 	int c;
 
 	if (p == NULL || name == NULL || iter == NULL)
 		return (NULL);
+	if (p->hkey != NULL) {
+		/* the key byte rules out nearly every other field at once */
+		key = hdr_key(name, strlen(name));
+		while (*iter < p->nhdrs && (k = memchr(p->hkey + *iter, key,
+		    p->nhdrs - *iter)) != NULL) {
+			*iter = (size_t)(k - p->hkey);
+			if (strcasecmp(p->hdrs[*iter].name, name) == 0)
+				return (p->hdrs[(*iter)++].value);
+			(*iter)++;
+		}
+		*iter = p->nhdrs;
+		return (NULL);
+	}
 	/* the first letter decides most misses without a call */
 	c = lower((unsigned char)*name);
 	for (; *iter < p->nhdrs; (*iter)++)
@@ -1547,6 +1580,7 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		/* a message pasted into a multipart without part headers */
 		p->type = "message/rfc822";
 		p->hdrs = NULL;
+		p->hkey = NULL;
 		p->nhdrs = 0;
 		return (embed(wk, p, b, n, term, 1));
 	}

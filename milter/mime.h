@@ -70,6 +70,10 @@ struct mime_part {
 	struct mime_part *parent;
 	struct mime_part *child;	/* first child */
 	struct mime_part *next;		/* next sibling */
+	const unsigned char *hkey;	/* private to mime.c: one byte per
+					   field (name length and first
+					   letter) to skip most fields in a
+					   look-up; NULL: not made */
 };
 
 #define MIME_LIMIT_DEPTH	0x01	/* deeper nesting was not walked */
