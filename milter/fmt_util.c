@@ -32,6 +32,12 @@ struct fmt_rx {
 	pcre2_code	*re;
 	int		 grp[FG_NGROUPS];	/* group number, 0 when absent */
 	struct rxlit	 lits;		/* every match contains one */
+	size_t		 minlen;	/* no match in a shorter subject */
+	int		 atline;	/* every match starts a line */
+	int		 empty;		/* when atline: "" matches */
+	int		 jit;		/* JIT-compiled */
+	unsigned char	 first[256 / 8];	/* when atline: bytes that
+					   may start a match */
 };
 
 static const char *const group_names[FG_NGROUPS] = {
@@ -56,12 +62,21 @@ md_init(void)
 	md_ok = pthread_key_create(&md_key, md_free) == 0;
 }
 
+/*
+ * This thread's match data (the key frees it when the thread ends), and
+ * a thread-local copy of the pointer: pthread_once() and
+ * pthread_getspecific() on every match cost more than the test.
+ */
+static _Thread_local pcre2_match_data *md_this;
+
 /* This thread's match data, made once and freed when the thread ends. */
 static pcre2_match_data *
 md_get(void)
 {
 	pcre2_match_data *md;
 
+	if (md_this != NULL)
+		return (md_this);
 	(void)pthread_once(&md_once, md_init);
 	if (!md_ok)
 		return (NULL);
@@ -73,6 +88,7 @@ md_get(void)
 		pcre2_match_data_free(md);
 		return (NULL);
 	}
+	md_this = md;
 	return (md);
 }
 
@@ -85,6 +101,80 @@ fmt_thread_done(void)
 	if (md_ok && (md = pthread_getspecific(md_key)) != NULL) {
 		pcre2_match_data_free(md);
 		(void)pthread_setspecific(md_key, NULL);
+	}
+	md_this = NULL;
+}
+
+/*
+ * What the compiled pattern says about where its matches start, for
+ * rx_may().  Most line patterns begin with ^ (multi-line mode): PCRE2
+ * then reports that every match starts the subject or follows a LF,
+ * and the first byte there decides much.  Which bytes may start a match
+ * is asked of PCRE2 itself: a one-byte subject, matched at its start
+ * with hard partial matching, fails only when no match can begin with
+ * that byte.  Bytes past ASCII (UTF-8 sequences, caseless folds such as
+ * the Kelvin sign) are all allowed.  A lookbehind could look past the
+ * line's start, a newline convention other than LF would add line
+ * starts: then nothing is assumed.
+ */
+static void
+rx_starts(struct fmt_rx *rx)
+{
+	pcre2_match_data *md;
+	uint32_t ml = 0, fct = 0, lb = 1, nl = 0;
+	unsigned char b;
+	int rc, c;
+
+	if (pcre2_pattern_info(rx->re, PCRE2_INFO_MINLENGTH, &ml) == 0)
+		rx->minlen = ml;
+	if (pcre2_pattern_info(rx->re, PCRE2_INFO_FIRSTCODETYPE, &fct) != 0 ||
+	    pcre2_pattern_info(rx->re, PCRE2_INFO_MAXLOOKBEHIND, &lb) != 0 ||
+	    pcre2_pattern_info(rx->re, PCRE2_INFO_NEWLINE, &nl) != 0 ||
+	    fct != 2 || lb != 0 || nl != PCRE2_NEWLINE_LF)
+		return;
+	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
+		return;
+	memset(rx->first, 0xff, sizeof(rx->first));
+	for (c = 0; c < 128; c++) {
+		b = (unsigned char)c;
+		rc = pcre2_match(rx->re, &b, 1, 0, PCRE2_ANCHORED |
+		    PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, md, NULL);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			rx->first[c >> 3] &= (unsigned char)~(1u << (c & 7));
+	}
+	rc = pcre2_match(rx->re, (PCRE2_SPTR)"", 0, 0, PCRE2_ANCHORED |
+	    PCRE2_NO_JIT, md, NULL);
+	rx->empty = rc != PCRE2_ERROR_NOMATCH;
+	pcre2_match_data_free(md);
+	rx->atline = 1;
+}
+
+/*
+ * Can rx match s[0..n)?  No when s is shorter than any match, or when
+ * every match starts a line and no line of s starts with a byte that
+ * may begin one: a test that costs far less than a pcre2_match() call
+ * on the many lines a line pattern does not fit.
+ */
+static int
+rx_may(const struct fmt_rx *rx, const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+	unsigned char b;
+
+	if (n < rx->minlen)
+		return (0);
+	if (!rx->atline)
+		return (1);
+	if (n == 0)
+		return (rx->empty);
+	for (;;) {
+		b = (unsigned char)*p;
+		if (rx->first[b >> 3] & (1u << (b & 7)))
+			return (1);
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return (0);
+		if (++p == end)		/* after a final LF */
+			return (rx->empty);
 	}
 }
 
@@ -110,8 +200,9 @@ fmt_rx_compile(const char *pat, char *err, size_t errlen)
 		free(rx);
 		return (NULL);
 	}
-	(void)pcre2_jit_compile(rx->re, PCRE2_JIT_COMPLETE);
+	rx->jit = pcre2_jit_compile(rx->re, PCRE2_JIT_COMPLETE) == 0;
 	(void)rx_literals(pat, strlen(pat), RXL_UTF, &rx->lits);
+	rx_starts(rx);
 	for (i = 0; i < FG_NGROUPS; i++) {
 		n = pcre2_substring_number_from_name(rx->re,
 		    (PCRE2_SPTR)group_names[i]);
@@ -169,11 +260,15 @@ fmt_rx_match_raw(const struct fmt_rx *rx, const char *s, size_t n,
 	PCRE2_SIZE *ov;
 	int rc, i, g;
 
-	if (rx == NULL || s == NULL)
+	if (rx == NULL || s == NULL || !rx_may(rx, s, n))
 		return (0);
 	if ((md = md_get()) == NULL)
 		return (0);
-	rc = pcre2_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+	/* the JIT entry itself skips pcre2_match()'s checks of the call */
+	if (rx->jit)
+		rc = pcre2_jit_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+	else
+		rc = pcre2_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
 	if (rc < 0)
 		return (0);
 	if (rc == 0)		/* ovector too small: groups past it unset */
