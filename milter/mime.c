@@ -35,8 +35,8 @@
  *
  *	Bodies are always fresh, NUL-terminated arena copies; the input is
  *	never written.  Every scan is linear in the entity's length (lines
- *	are found with memchr, multipart delimiters with memmem of
- *	"--boundary", runs of plain bytes 16 at a time with SSE2 or 8 with
+ *	are found with memchr, multipart delimiters with a Horspool search
+ *	of "--boundary", runs of plain bytes 16 at a time with SSE2 or 8 with
  *	word tricks, look-aheads are bounded), so the whole walk is
  *	O(depth * length).  Recursion is bounded by the depth limit
  *	(itself capped at MIME_HARD_DEPTH).  Charset conversion goes through
@@ -1459,17 +1459,60 @@ is_delim(const char *b, size_t s, size_t le, const char *bd, size_t bl)
 }
 
 /*
+ * Search for "--boundary": Horspool with its skip table made once per
+ * multipart body (memmem() rebuilds its own on every call, and a body
+ * is searched once per part).  A mismatch skips by how far the window's
+ * last byte is from the needle's end; bytes the needle lacks skip it
+ * whole.
+ */
+struct bfind {
+	const char	*nd;
+	size_t		 ndl;		/* 3 to MIME_MAX_BOUNDARY + 2 */
+	unsigned char	 skip[256];
+};
+
+static void
+bfind_init(struct bfind *bs, const char *nd, size_t ndl)
+{
+	size_t i, k;
+
+	bs->nd = nd;
+	bs->ndl = ndl;
+	k = ndl < 255 ? ndl : 255;
+	memset(bs->skip, (int)k, sizeof(bs->skip));
+	for (i = 0; i + 1 < ndl; i++)
+		bs->skip[(unsigned char)nd[i]] =
+		    (unsigned char)(ndl - 1 - i < k ? ndl - 1 - i : k);
+}
+
+static const char *
+bfind_next(const struct bfind *bs, const char *h, size_t hl)
+{
+	const unsigned char *u = (const unsigned char *)h;
+	unsigned char last = (unsigned char)bs->nd[bs->ndl - 1], c;
+	size_t i = 0, ndl = bs->ndl;
+
+	while (hl - i >= ndl) {
+		c = u[i + ndl - 1];
+		if (c == last && memcmp(h + i, bs->nd, ndl - 1) == 0)
+			return (h + i);
+		i += bs->skip[c];
+	}
+	return (NULL);
+}
+
+/*
  * The start of the first line at or after pos (itself a line start)
- * that holds "--boundary" (nd, ndl) after optional white space: the
- * only lines is_delim() can take.  n when there is none.
+ * that holds "--boundary" after optional white space: the only lines
+ * is_delim() can take.  n when there is none.
  */
 static size_t
-delim_next(const char *b, size_t pos, size_t n, const char *nd, size_t ndl)
+delim_next(const char *b, size_t pos, size_t n, const struct bfind *bs)
 {
 	const char *q;
 	size_t at, ls, start = pos;
 
-	while (pos < n && (q = memmem(b + pos, n - pos, nd, ndl)) != NULL) {
+	while (pos < n && (q = bfind_next(bs, b + pos, n - pos)) != NULL) {
 		at = (size_t)(q - b);
 		for (ls = at; ls > start && is_wsp(b[ls - 1]); ls--)
 			;
@@ -1489,6 +1532,7 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	struct mime_part *c, *tail = NULL;
 	size_t bl, pos = 0, le, cs = 0, ce;
 	char needle[MIME_MAX_BOUNDARY + 2];
+	struct bfind bs;
 	int d, open = 0, r;
 
 	dflt = strcmp(p->type, "multipart/digest") == 0 ?
@@ -1500,7 +1544,8 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	}
 	needle[0] = needle[1] = '-';
 	memcpy(needle + 2, bd, bl);
-	while ((pos = delim_next(b, pos, n, needle, bl + 2)) < n) {
+	bfind_init(&bs, needle, bl + 2);
+	while ((pos = delim_next(b, pos, n, &bs)) < n) {
 		le = line_end(b, pos, n);
 		if ((d = is_delim(b, pos, le, bd, bl)) != 0) {
 			if (open) {
