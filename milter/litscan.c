@@ -62,19 +62,31 @@ struct litscan {
 	uint32_t	 root[256];
 	unsigned	 ntags;
 	int		 built;
-	/* run: every transition at once (dfa_build()), or NULL */
-	uint32_t	*delta;		/* [node * ncls + class] */
-	unsigned char	*emits;		/* [node]: nd[node].emit */
+	/*
+	 * run: every move at once (dfa_build()) for the nrow shallowest
+	 * nodes, or NULL.  A state is a row number, or a node number with
+	 * LS_SLOW set for the deeper nodes, whose moves follow the links.
+	 */
+	uint32_t	*delta;		/* [row * ncls + class]: state */
+	uint32_t	*row;		/* [node]: its row, or LS_NONE */
+	uint32_t	*rownode;	/* [row]: its node */
+	unsigned char	*emits;		/* [row]: nd[node].emit */
+	uint32_t	 nrow;
 	unsigned	 ncls;
 	unsigned char	 cls[256];	/* byte -> class, 0: in no phrase */
 };
 
+#define LS_SLOW		0x80000000u
+
 /*
- * Transition tables bigger than this are not made (litscan_run() follows
- * the links): the reason phrases' table (22k nodes, 5 MB) took fewer
- * instructions but more CPU time, its rows out of cache.
+ * An automaton whose move table fits LS_DFA_MAX gets rows for all its
+ * nodes; a bigger one rows for its shallowest nodes only, LS_DFA_PART
+ * worth: text keeps the automaton near the root most of the time, and a
+ * table for every node of the reason phrases (22k nodes, 5 MB) took
+ * fewer instructions but more CPU time, its rows out of cache.
  */
 #define LS_DFA_MAX	(256u << 10)
+#define LS_DFA_PART	(64u << 10)
 
 /* ASCII upper case to lower case, every other byte as it is. */
 static const unsigned char fold_tab[256] = {
@@ -195,6 +207,8 @@ litscan_free(struct litscan *ls)
 	free(ls->et);
 	free(ls->t);
 	free(ls->delta);
+	free(ls->row);
+	free(ls->rownode);
 	free(ls->emits);
 	free(ls);
 }
@@ -399,20 +413,28 @@ next(const struct litscan *ls, const struct ls_node *d, unsigned char c)
 	return (LS_NONE);
 }
 
+/* The state for node n: its row, or the node marked slow. */
+static inline uint32_t
+state_of(const struct litscan *ls, uint32_t n)
+{
+	return (ls->row[n] != LS_NONE ? ls->row[n] : n | LS_SLOW);
+}
+
 /*
- * After the build: the automaton's move on every byte class from every
- * node, failure links folded in (a node's move is its child's, else its
- * failure node's move, which breadth-first order made already), so that
- * litscan_run() takes one table look-up a byte.  Nothing is made when
- * memory is short or the table would be big: litscan_run() then follows
- * the links.
+ * After the build: the automaton's move on every byte class from the
+ * nrow nodes nearest the root (breadth first), failure links folded in: a
+ * node's move is its child's, else its failure node's move, which is
+ * nearer the root and so made already.  litscan_run() takes one table
+ * look-up a byte there, and follows the links from deeper nodes.  Nothing
+ * is made when memory is short: litscan_run() then follows the links
+ * everywhere.
  */
 static void
 dfa_build(struct litscan *ls)
 {
 	const unsigned char *fold = fold_table();
 	unsigned char rep[256];
-	uint32_t *queue, n, nx, k, qh = 0, qt = 0, i;
+	uint32_t *queue = NULL, n, k, qh = 0, qt = 0, i, r, *d;
 	unsigned ncls = 1, b;
 	size_t ne = 0;
 
@@ -426,42 +448,79 @@ dfa_build(struct litscan *ls)
 		}
 	for (b = 0; b < 256; b++)
 		ls->cls[b] = ls->cls[fold[b]];
-	if (ls->nnode == 0 || ncls > 255 ||
-	    (size_t)ls->nnode > LS_DFA_MAX / sizeof(uint32_t) / ncls)
+	if (ls->nnode == 0 || ncls > 255 || ls->nnode >= LS_SLOW)
 		return;
-	ls->delta = calloc((size_t)ls->nnode * ncls, sizeof(uint32_t));
-	ls->emits = malloc(ls->nnode);
+	if ((size_t)ls->nnode <= LS_DFA_MAX / sizeof(uint32_t) / ncls)
+		ls->nrow = (uint32_t)ls->nnode;
+	else
+		ls->nrow = LS_DFA_PART / sizeof(uint32_t) / ncls;
+	ls->delta = calloc((size_t)ls->nrow * ncls, sizeof(uint32_t));
+	ls->row = malloc(ls->nnode * sizeof(*ls->row));
+	ls->rownode = malloc(ls->nrow * sizeof(*ls->rownode));
+	ls->emits = malloc(ls->nrow);
 	queue = malloc(ls->nnode * sizeof(*queue));
-	if (ls->delta == NULL || ls->emits == NULL || queue == NULL) {
-		free(ls->delta);
-		free(ls->emits);
-		free(queue);
-		ls->delta = NULL;
-		ls->emits = NULL;
-		return;
-	}
+	if (ls->delta == NULL || ls->row == NULL || ls->rownode == NULL ||
+	    ls->emits == NULL || queue == NULL)
+		goto fail;
 	ls->ncls = ncls;
-	for (n = 0; n < ls->nnode; n++)
-		ls->emits[n] = ls->nd[n].emit;
-	/* class 0 moves to the root from everywhere: calloc did it */
-	for (k = 1; k < ncls; k++)
-		ls->delta[k] = ls->root[rep[k]];
-	for (i = ls->nd[0].edge; i < ls->nd[0].edge + ls->nd[0].nedge; i++)
-		queue[qt++] = ls->et[i];
+	/* the nodes breadth first; the first nrow get rows, root row 0 */
+	queue[qt++] = 0;
 	while (qh < qt) {
 		n = queue[qh++];
+		for (i = ls->nd[n].edge; i < ls->nd[n].edge + ls->nd[n].nedge;
+		    i++)
+			queue[qt++] = ls->et[i];
+	}
+	if (qt != ls->nnode)
+		goto fail;
+	for (n = 0; n < ls->nnode; n++)
+		ls->row[n] = LS_NONE;
+	for (r = 0; r < ls->nrow; r++) {
+		ls->row[queue[r]] = r;
+		ls->rownode[r] = queue[r];
+		ls->emits[r] = ls->nd[queue[r]].emit;
+	}
+	/* class 0 moves to the root from everywhere: calloc did it */
+	for (k = 1; k < ncls; k++)
+		ls->delta[k] = state_of(ls, ls->root[rep[k]]);
+	for (r = 1; r < ls->nrow; r++) {
+		n = ls->rownode[r];
+		d = &ls->delta[(size_t)r * ncls];
 		/* the failure node's moves, then the node's own edges */
-		memcpy(&ls->delta[(size_t)n * ncls],
-		    &ls->delta[(size_t)ls->nd[n].fail * ncls],
+		memcpy(d, &ls->delta[(size_t)ls->row[ls->nd[n].fail] * ncls],
 		    ncls * sizeof(uint32_t));
 		for (i = ls->nd[n].edge; i < ls->nd[n].edge + ls->nd[n].nedge;
-		    i++) {
-			nx = ls->et[i];
-			ls->delta[(size_t)n * ncls + ls->cls[ls->ec[i]]] = nx;
-			queue[qt++] = nx;
-		}
+		    i++)
+			d[ls->cls[ls->ec[i]]] = state_of(ls, ls->et[i]);
 	}
 	free(queue);
+	return;
+fail:
+	free(queue);
+	free(ls->delta);
+	free(ls->row);
+	free(ls->rownode);
+	free(ls->emits);
+	ls->delta = NULL;
+	ls->row = ls->rownode = NULL;
+	ls->emits = NULL;
+	ls->nrow = 0;
+}
+
+/* The move from node n (no row) on folded byte c: along the links. */
+static uint32_t
+slow_move(const struct litscan *ls, uint32_t n, unsigned char c)
+{
+	uint32_t nx;
+
+	for (;;) {
+		if ((nx = next(ls, &ls->nd[n], c)) != LS_NONE)
+			return (state_of(ls, nx));
+		n = ls->nd[n].fail;
+		if (ls->row[n] != LS_NONE)
+			return (ls->delta[(size_t)ls->row[n] * ls->ncls +
+			    ls->cls[c]]);
+	}
 }
 
 void
@@ -480,9 +539,20 @@ litscan_run(const struct litscan *ls, const char *s, size_t n,
 		size_t ncls = ls->ncls;
 
 		for (i = 0; i < n; i++) {
-			cur = delta[cur * ncls + cls[(unsigned char)s[i]]];
-			if (emits[cur])
-				emit(ls, cur, hit);
+			if (!(cur & LS_SLOW)) {
+				cur = delta[cur * ncls + cls[(unsigned char)s[i]]];
+				if (!(cur & LS_SLOW)) {
+					if (emits[cur])
+						emit(ls, ls->rownode[cur], hit);
+					continue;
+				}
+			} else
+				cur = slow_move(ls, cur & ~LS_SLOW,
+				    fold[(unsigned char)s[i]]);
+			if (cur & LS_SLOW ? ls->nd[cur & ~LS_SLOW].emit :
+			    emits[cur])
+				emit(ls, cur & LS_SLOW ? cur & ~LS_SLOW :
+				    ls->rownode[cur], hit);
 		}
 		return;
 	}

@@ -133,6 +133,58 @@ t_scan_random(void **state)
 	litscan_free(ls);
 }
 
+/*
+ * An automaton too big for a whole move table (litscan.c: LS_DFA_MAX):
+ * rows for the shallow nodes only, the links from the deeper ones.  Many
+ * phrases over a wide alphabet, random texts with some of them planted.
+ */
+#define BIG_N	3000
+
+static void
+t_scan_big(void **state)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789 .-";
+	static char big[BIG_N][20];
+	static unsigned char hit[BIG_N];
+	struct litscan *ls;
+	char s[400];
+	size_t i, j, n, k, len;
+
+	(void)state;
+	srandom(17);
+	assert_non_null(ls = litscan_new());
+	for (i = 0; i < BIG_N; i++) {
+		len = 4 + (size_t)random() % 12;
+		for (k = 0; k < len; k++)
+			big[i][k] = alpha[random() % 12];  /* shared prefixes */
+		big[i][len] = '\0';
+		/* the tail from the whole alphabet: a wide, deep trie */
+		for (k = len / 2; k < len; k++)
+			big[i][k] = alpha[random() % (sizeof(alpha) - 1)];
+		assert_int_equal(litscan_add(ls, big[i], len, (unsigned)i), 0);
+	}
+	assert_int_equal(litscan_build(ls), 0);
+	for (j = 0; j < 300; j++) {
+		n = (size_t)random() % sizeof(s);
+		for (k = 0; k < n; k++)
+			s[k] = alpha[random() % (j % 2 ? 12 : sizeof(alpha) - 1)];
+		for (k = 0; k < 3 && n > 20; k++) {	/* plant some */
+			const char *p = big[random() % BIG_N];
+
+			memcpy(s + random() % (n - strlen(p) + 1), p,
+			    strlen(p));
+		}
+		memset(hit, 0, sizeof(hit));
+		litscan_run(ls, s, n, hit);
+		for (i = 0; i < BIG_N; i++)
+			if (hit[i] != naive(s, n, big[i]))
+				fail_msg("\"%.*s\": phrase \"%s\" %d, want %d",
+				    (int)n, s, big[i], hit[i],
+				    naive(s, n, big[i]));
+	}
+	litscan_free(ls);
+}
+
 /* ---- rx_literals ------------------------------------------------------ */
 
 static const struct {
@@ -370,6 +422,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_scan_table),
 		cmocka_unit_test(t_scan_random),
+		cmocka_unit_test(t_scan_big),
 		cmocka_unit_test(t_literals_table),
 		cmocka_unit_test(t_literals_sound),
 		cmocka_unit_test(t_literals_fold),
