@@ -137,7 +137,7 @@ hexval(int c)
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
+static inline size_t
 u8len(const unsigned char *p, size_t n)
 {
 	unsigned c = p[0];
@@ -419,15 +419,69 @@ qp_decode(const char *s, size_t n, char *out, int underscore)
  * CRLF becomes LF when crlf is set.  Returns a NUL-terminated arena
  * string (s itself when it needs no change and reuse is set).
  */
+/*
+ * The common case of utf8_clean(): valid UTF-8 without NUL, where at
+ * most CR LF pairs change.  One validation pass with a call per run of
+ * ASCII (a run of multi-byte characters needs none), then CRs found by
+ * memchr(), instead of a call per CR and per character.  Returns 1
+ * (not that case: nothing done), 0 done, -1 no memory.
+ */
+static int
+utf8_clean_fast(struct arena *a, const char *s, size_t n, int crlf,
+    int reuse, char **outp, size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	const char *q;
+	size_t i, j, k, ncr = 0;
+	char *out, *o;
+
+	for (i = 0; i < n; ) {
+		i += ascii_run(u + i, n - i, 0);
+		while (i < n && u[i] >= 0x80) {
+			if ((k = u8len(u + i, n - i)) == 0)
+				return (1);
+			i += k;
+		}
+		if (i < n && u[i] == '\0')
+			return (1);
+	}
+	for (i = 0; crlf && i < n &&
+	    (q = memchr(s + i, '\r', n - i)) != NULL; i = j + 1) {
+		j = (size_t)(q - s);
+		if (j + 1 < n && s[j + 1] == '\n')
+			ncr++;
+	}
+	*outlen = n - ncr;
+	if (ncr == 0) {
+		*outp = reuse ? (char *)(uintptr_t)s : arena_strndup(a, s, n);
+		return (*outp == NULL ? -1 : 0);
+	}
+	if ((out = arena_alloc_raw(a, n - ncr + 1)) == NULL)
+		return (-1);
+	for (o = out, i = 0; (q = memchr(s + i, '\r', n - i)) != NULL;
+	    i = j + 1) {
+		j = (size_t)(q - s);
+		k = j + 1 < n && s[j + 1] == '\n' ? j : j + 1;
+		memcpy(o, s + i, k - i);
+		o += k - i;
+	}
+	memcpy(o, s + i, n - i);
+	o[n - i] = '\0';
+	*outp = out;
+	return (0);
+}
+
 static char *
 utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
     size_t *outlen)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, k, len = 0;
-	int change = 0;
+	int change = 0, r;
 	char *out, *o;
 
+	if ((r = utf8_clean_fast(a, s, n, crlf, reuse, &out, outlen)) != 1)
+		return (r == 0 ? out : NULL);
 	for (i = 0; i < n; i += k) {
 		k = ascii_run(u + i, n - i, crlf);
 		len += k;
@@ -605,13 +659,13 @@ text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
 {
 	char *conv, *out;
 	size_t convlen;
-	int r, high, jis;
+	int r, high, jis, like;
 
 	if (cs == NULL)
 		cs = "";
-	if ((*cs == '\0' || strcmp(cs, "us-ascii") == 0 ||
-	    strcmp(cs, "utf-8") == 0 || charset_utf8_like(cs)) &&
-	    plain7_run((const unsigned char *)s, n, crlf) == n) {
+	like = *cs == '\0' || strcmp(cs, "us-ascii") == 0 ||
+	    strcmp(cs, "utf-8") == 0 || charset_utf8_like(cs);
+	if (like && plain7_run((const unsigned char *)s, n, crlf) == n) {
 		/* plain text in an ASCII-compatible label: kept as it is */
 		*outlen = n;
 		return (reuse ? (char *)(uintptr_t)s : arena_strndup(a, s, n));
@@ -623,7 +677,9 @@ text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
 			r = 1;
 		else
 			r = jp_guess(s, n, &conv, &convlen);
-	} else if ((r = charset_conv(cs, s, n, &conv, &convlen,
+	} else if (like && !jis)
+		r = 1;		/* what charset_conv() says for such labels */
+	else if ((r = charset_conv(cs, s, n, &conv, &convlen,
 	    NULL)) == 1 && jis)
 		r = jis_mixed(s, n, &conv, &convlen);
 	if (r == 1)
