@@ -60,11 +60,13 @@
  *	names.  A "reason" block exists once per reason.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
 #include "classify_int.h"
+#include "litscan.h"
 
 #define MAXST	16
 
@@ -75,8 +77,14 @@ struct cause {
 					   "none", "inner" */
 	unsigned char	 stk[MAXST];	/* ST_* of each */
 	unsigned char	 stn[MAXST];	/* its length */
+	long		 stv[MAXST];	/* st_value() of each, -1 none */
 	int		 nst;
+	uint64_t	 csmask;	/* cs_bit() of each class.subject */
+	int		 st_odd;	/* a code without a st_value() */
 	char		*yes_src, *no_src;
+	struct rxlit	 yes_lits;	/* every match of yes holds one */
+	int		 yes_any;	/* a yes line without such literals */
+	int		 yes_tag;	/* of yes_lits in the reason scan, or -1 */
 	size_t		 yes_len, no_len;
 	pcre2_code	*yes, *no, *host;
 	char		 reason[24], reason_retried[24];
@@ -88,9 +96,14 @@ struct cause {
 	char		*hint;
 };
 
+#define CT_SLOTS	256	/* of the id index; a power of two */
+
 struct cause_table {
 	struct cause	*v;
 	size_t		 n;
+	int		 indexed;	/* slot[] is built */
+	unsigned short	 slot[CT_SLOTS];	/* 1 + index in v of the first
+					   block of each kind and id; 0 empty */
 };
 
 static const char *const sides[] = {
@@ -147,13 +160,117 @@ set_word(char *dst, size_t n, const char *v, struct rf *f, char *err,
 /* What a status word of a cause asks of the status (status_ok()). */
 enum { ST_EXACT, ST_NONE, ST_INNER, ST_PREFIX };
 
+/* 1-3 digits at *pp without a leading zero (but "0"); value or -1. */
+static long
+st_number(const char **pp)
+{
+	const char *p = *pp;
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 3 && p[i] >= '0' && p[i] <= '9'; i++)
+		v = v * 10 + (p[i] - '0');
+	if (i == 0 || (i > 1 && p[0] == '0'))
+		return (-1);
+	*pp = p + i;
+	return (v);
+}
+
+/*
+ * A status "C.S.D" as the number C * 1000000 + S * 1000 + D, or a prefix
+ * "C.S." as C * 1000 + S (prefix set), so that status_ok() compares
+ * numbers, not strings, for every status word of every block.  -1 for
+ * what is not in the one form status_parse() writes (no leading zeros),
+ * where equal numbers would not mean equal strings: those compare as
+ * strings.
+ */
+static long
+st_value(const char *s, int prefix)
+{
+	long c, sub, det;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return (-1);
+	c = s[0] - '0';
+	s += 2;
+	if ((sub = st_number(&s)) < 0 || *s++ != '.')
+		return (-1);
+	if (prefix)
+		return (*s == '\0' ? c * 1000 + sub : -1);
+	if ((det = st_number(&s)) < 0 || *s != '\0')
+		return (-1);
+	return (c * 1000000 + sub * 1000 + det);
+}
+
+/*
+ * A bit for class and subject C * 1000 + S: a block whose mask lacks the
+ * status's bit has no word that can match it (most blocks, most of the
+ * time), so status_ok() need not look at its words one by one.
+ */
+static uint64_t
+cs_bit(long cs)
+{
+	return ((uint64_t)1 << (cs & 63));
+}
+
 static void
 status_add(struct cause *c, const char *w, int n, int kind)
 {
+	long v = -1;
+
 	snprintf(c->st[c->nst], 16, "%.*s", n, w);
 	c->stk[c->nst] = (unsigned char)kind;
 	c->stn[c->nst] = (unsigned char)strlen(c->st[c->nst]);
+	if (kind == ST_EXACT || kind == ST_PREFIX) {
+		v = st_value(c->st[c->nst], kind == ST_PREFIX);
+		if (v < 0)
+			c->st_odd = 1;
+		else
+			c->csmask |= cs_bit(kind == ST_PREFIX ? v : v / 1000);
+	}
+	c->stv[c->nst] = v;
 	c->nst++;
+}
+
+/*
+ * Literals one of which every match of a yes line holds (litscan.h), so
+ * that cause_decide() runs the block's pattern only when one occurs: the
+ * phrase itself (a prefix of it when long) for a text line, what
+ * rx_literals() finds for a regex.  A line with none, or too many in all,
+ * and the pattern always runs.
+ */
+static void
+yes_literals(struct cause *c, const char *v, int literal)
+{
+	struct rxlit l, *y = &c->yes_lits;
+	size_t i, n;
+
+	if (c->yes_any)
+		return;
+	if (literal) {
+		n = strlen(v);
+		if (n >= RXLIT_LEN)
+			n = RXLIT_LEN - 1;
+		for (i = 0; i < n; i++)
+			l.s[0][i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ?
+			    v[i] - 'A' + 'a' : v[i]);
+		l.s[0][n] = '\0';
+		l.len[0] = n;
+		l.anchor[0] = lit_anchor(l.s[0], n);
+		l.n = n > 0 ? 1 : 0;
+	} else if (rx_literals(v, strlen(v), 0, &l) == 0)
+		l.n = 0;
+	if (l.n == 0 || y->n + l.n > RXLIT_MAX) {
+		c->yes_any = 1;
+		y->n = 0;
+		return;
+	}
+	for (i = 0; i < l.n; i++) {
+		memcpy(y->s[y->n], l.s[i], sizeof(y->s[0]));
+		y->len[y->n] = l.len[i];
+		y->anchor[y->n] = l.anchor[i];
+		y->n++;
+	}
 }
 
 static int
@@ -217,6 +334,8 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 				return (-1);
 			pcre2_code_free(t);
 		}
+		if (!veto)
+			yes_literals(c, v, lit);
 		rc = veto ? append(&c->no_src, &c->no_len, v, lit) :
 		    append(&c->yes_src, &c->yes_len, v, lit);
 		return (rc == -1 ? rf_error(f, err, errlen, "out of memory") :
@@ -343,12 +462,53 @@ block_finish(struct cause *c, struct rf *f, char *err, size_t errlen)
 	return (0);
 }
 
+/* The slot of id's hash (FNV-1a), the kind of block mixed in. */
+static size_t
+id_hash(const char *id, int is_reason)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)is_reason;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return (h & (CT_SLOTS - 1));
+}
+
+/*
+ * The index find() looks ids up in: one probe instead of a walk over
+ * every block per recipient.  Past half full (a file of hundreds of
+ * blocks) there is none and find() walks.
+ */
+static void
+index_build(struct cause_table *t)
+{
+	size_t i, h;
+	const struct cause *o;
+
+	memset(t->slot, 0, sizeof(t->slot));
+	t->indexed = 0;
+	if (t->n > CT_SLOTS / 2)
+		return;
+	for (i = 0; i < t->n; i++) {
+		for (h = id_hash(t->v[i].id, t->v[i].is_reason); t->slot[h] != 0;
+		    h = (h + 1) & (CT_SLOTS - 1)) {
+			o = &t->v[t->slot[h] - 1];
+			if (o->is_reason == t->v[i].is_reason &&
+			    strcmp(o->id, t->v[i].id) == 0)
+				break;	/* the first block of an id wins */
+		}
+		if (t->slot[h] == 0)
+			t->slot[h] = (unsigned short)(i + 1);
+	}
+	t->indexed = 1;
+}
+
 int
 cause_table_load(struct rules *r, char *err, size_t errlen)
 {
 	struct cause_table *t;
 	struct rf f;
 	char *line;
+	size_t i;
 	int rc = 0;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
@@ -380,6 +540,12 @@ cause_table_load(struct rules *r, char *err, size_t errlen)
 		    "line too long" : "read error");
 	if (rc == 0 && t->n > 0)
 		rc = block_finish(&t->v[t->n - 1], &f, err, errlen);
+	if (rc == 0)
+		index_build(t);
+	/* The literals go into the scan reason.c makes of the diagnostic. */
+	for (i = 0; rc == 0 && i < t->n; i++)
+		t->v[i].yes_tag = t->v[i].yes != NULL && !t->v[i].yes_any ?
+		    reason_scan_add(r, &t->v[i].yes_lits) : -1;
 	rf_close(&f);
 	return (rc);
 }
@@ -408,8 +574,19 @@ cause_table_free(struct cause_table *t)
 static const struct cause *
 find(const struct cause_table *t, const char *id, int is_reason)
 {
-	size_t i;
+	const struct cause *c;
+	size_t i, h;
 
+	if (t != NULL && t->indexed) {
+		for (h = id_hash(id, is_reason); t->slot[h] != 0;
+		    h = (h + 1) & (CT_SLOTS - 1)) {
+			c = &t->v[t->slot[h] - 1];
+			if (c->is_reason == is_reason && c->id[0] == id[0] &&
+			    strcmp(c->id, id) == 0)
+				return (c);
+		}
+		return (NULL);
+	}
 	for (i = 0; t != NULL && i < t->n; i++)
 		if (t->v[i].is_reason == is_reason &&
 		    t->v[i].id[0] == id[0] && strcmp(t->v[i].id, id) == 0)
@@ -433,15 +610,25 @@ cause_reason_hint(const struct rules *rules, const char *reason)
 	return (c != NULL ? c->hint : NULL);
 }
 
+/* sv: st_value() of status. */
 static int
-status_ok(const struct cause *c, const char *status, int nested)
+status_ok(const struct cause *c, const char *status, long sv, int nested)
 {
 	int i;
 	size_t n;
 
+	/* "none" and "inner" want no status: only the mask can match. */
+	if (sv >= 0 && !c->st_odd && !(c->csmask & cs_bit(sv / 1000)))
+		return (0);
 	for (i = 0; i < c->nst; i++) {
 		const char *w = c->st[i];
 
+		if (sv >= 0 && c->stv[i] >= 0) {
+			if (c->stk[i] == ST_PREFIX ? sv / 1000 == c->stv[i] :
+			    sv == c->stv[i])
+				return (1);
+			continue;
+		}
 		switch (c->stk[i]) {
 		case ST_NONE:
 			if (*status == '\0')
@@ -466,15 +653,20 @@ status_ok(const struct cause *c, const char *status, int nested)
 	return (0);
 }
 
+/* seen: reason_scan_seen() of the diagnostic, or NULL. */
 static int
 wording_ok(const struct cause *c, const struct cause_input *in,
-    struct rx_scratch *sc)
+    const unsigned char *seen, struct rx_scratch *sc)
 {
 	const struct facts *f = in->f;
 
 	if (c->host != NULL && !(f->rhost[0] != '\0' && rx_match(c->host,
 	    f->rhost, strlen(f->rhost), sc)))
 		return (0);
+	if (c->yes != NULL && !c->yes_any && (seen != NULL && c->yes_tag >= 0 ?
+	    !seen[c->yes_tag] : !rxlit_find(&c->yes_lits, f->diag,
+	    f->diaglen)))
+		return (0);	/* none of its literals: it cannot match */
 	if (c->yes != NULL && !rx_match(c->yes, f->diag, f->diaglen, sc))
 		return (0);
 	if (c->no != NULL && rx_match(c->no, f->diag, f->diaglen, sc))
@@ -824,20 +1016,24 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 {
 	const struct cause_table *t = rules->causes;
 	const struct cause *c, *hit = NULL;
+	const unsigned char *seen;
 	char note[640], *h;
 	size_t i;
+	long sv;
 
 	memset(out, 0, sizeof(*out));
 	note[0] = '\0';
 	if (t == NULL)
 		return;
+	sv = st_value(in->f->status, 0);
+	seen = reason_scan_seen(rules, in->f, sc);
 	for (i = 0; i < t->n && hit == NULL; i++) {
 		c = &t->v[i];
 		if (c->is_reason || c->evidence[0] != '\0' ||
 		    (in->nested && c->inner))
 			continue;
-		if (status_ok(c, in->f->status, in->nested) &&
-		    wording_ok(c, in, sc))
+		if (status_ok(c, in->f->status, sv, in->nested) &&
+		    wording_ok(c, in, seen, sc))
 			hit = c;
 	}
 	for (i = 0; hit != NULL && i < t->n; i++) {

@@ -98,6 +98,10 @@ struct facts {
 
 const char *reason_decide(const struct rules *, const struct facts *,
 	    struct rx_scratch *);
+struct rxlit;
+int	 reason_scan_add(struct rules *, const struct rxlit *);
+const unsigned char *reason_scan_seen(const struct rules *,
+	    const struct facts *, const struct rx_scratch *);
 int	 reason_set_match(const struct rules *, const char *,
 	    const struct facts *, struct rx_scratch *);
 

@@ -111,6 +111,7 @@ struct reason_rules {
 	size_t		 nhosts;
 	struct litscan	*scan;		/* every phrase and literal */
 	unsigned	 ntags;
+	int		 built;		/* reason_scan_build() done */
 	struct litscan	*hostscan;	/* literals of the host patterns,
 					   tagged with the host's index */
 };
@@ -475,10 +476,6 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 	if (rc == 0 && f.failed)
 		rc = rf_error(&f, err, errlen, f.failed == 1 ?
 		    "line too long" : "read error");
-	if (rc == 0 && litscan_build(t->scan) == -1)
-		rc = rf_error(&f, err, errlen, "out of memory");
-	if (rc == 0 && host_scan(t) == -1)
-		rc = rf_error(&f, err, errlen, "out of memory");
 	for (i = 0; rc == 0 && i < t->nhosts; i++)
 		if (t->hosts[i].host == NULL && t->hosts[i].domains == NULL &&
 		    !t->hosts[i].lhost)
@@ -486,6 +483,46 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 			    "[rhost %s] has no host line", t->hosts[i].name);
 	rf_close(&f);
 	return (rc);
+}
+
+/*
+ * Literals of another module (cause.c) into the scan, under a new tag,
+ * so that the one pass over a diagnostic serves it too.  Before
+ * reason_scan_build() only.  Returns the tag, or -1 (then the caller
+ * looks for its literals itself).
+ */
+int
+reason_scan_add(struct rules *rules, const struct rxlit *l)
+{
+	struct reason_rules *t = rules->reasons;
+	unsigned i;
+
+	if (t == NULL || t->built || l->n == 0)
+		return (-1);
+	for (i = 0; i < l->n; i++)
+		if (litscan_add(t->scan, l->s[i], l->len[i], t->ntags) == -1)
+			return (-1);
+	return ((int)t->ntags++);
+}
+
+/*
+ * Build the scans, once every module has added its literals: rules_load()
+ * calls it after the cause table.  Without it no phrase is ever seen.
+ */
+int
+reason_scan_build(struct rules *rules, char *err, size_t errlen)
+{
+	struct reason_rules *t = rules->reasons;
+
+	if (t == NULL || t->built)
+		return (0);
+	if (litscan_build(t->scan) == -1 || host_scan(t) == -1) {
+		snprintf(err, errlen, "%s/reasons.rules:0: out of memory",
+		    rules->dir);
+		return (-1);
+	}
+	t->built = 1;
+	return (0);
 }
 
 void
@@ -527,6 +564,8 @@ scan_hits(const struct reason_rules *t, const struct facts *f,
 {
 	unsigned char *h;
 
+	if (!t->built)
+		return (NULL);
 	if (sc->hit_valid && sc->hit_for == f->diag &&
 	    sc->hit_len == f->diaglen)
 		return (sc->hit);
@@ -542,6 +581,21 @@ scan_hits(const struct reason_rules *t, const struct facts *f,
 	sc->hit_len = f->diaglen;
 	sc->hit_valid = 1;
 	return (sc->hit);
+}
+
+/*
+ * The scan of f's diagnostic when reason_decide() has made it already (for
+ * cause.c, whose literals it holds), else NULL: no second pass for them.
+ */
+const unsigned char *
+reason_scan_seen(const struct rules *rules, const struct facts *f,
+    const struct rx_scratch *sc)
+{
+	if (rules->reasons != NULL && rules->reasons->built &&
+	    sc->hit_valid && sc->hit_for == f->diag &&
+	    sc->hit_len == f->diaglen)
+		return (sc->hit);
+	return (NULL);
 }
 
 /* Does one of the patterns of v match (those whose literal occurs)? */

@@ -34,6 +34,7 @@ rules_load(const char *dir, char *err, size_t errlen)
 	if (status_table_load(r, err, errlen) == -1 ||
 	    reason_rules_load(r, err, errlen) == -1 ||
 	    cause_table_load(r, err, errlen) == -1 ||
+	    reason_scan_build(r, err, errlen) == -1 ||
 	    format_table_load(r, err, errlen) == -1) {
 		rules_free(r);
 		return (NULL);

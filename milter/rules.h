@@ -49,6 +49,8 @@ const char *rules_find_dir(const char *, const char *, const char *, char *,
 int	 status_table_load(struct rules *, char *, size_t);
 void	 status_table_free(struct status_table *);
 int	 reason_rules_load(struct rules *, char *, size_t);
+int	 reason_scan_build(struct rules *, char *, size_t);	/* after
+						   cause_table_load() */
 void	 reason_rules_free(struct reason_rules *);
 int	 cause_table_load(struct rules *, char *, size_t);
 void	 cause_table_free(struct cause_table *);
