@@ -418,11 +418,55 @@ trim:
  * already in d when more is set (then a space goes before the first
  * word).  d has room for n + 2 bytes.
  */
+#ifdef __SSE2__
+/*
+ * For collapse(): copy to o the longest prefix of s[0..n) that it leaves
+ * as it is (no control character, NUL or DEL, no space before white
+ * space), 16 bytes a step, and return its length.  A step reads s[k..k+16]
+ * and writes o[k..k+16) whole: collapse() never writes more than one byte
+ * past the input it consumed, so that stays inside its room.
+ */
+static size_t
+clean_run(char *o, const char *s, size_t n)
+{
+	const __m128i sp = _mm_set1_epi8(' '), ctl = _mm_set1_epi8(' ' - 1);
+	const __m128i del = _mm_set1_epi8(127);
+	__m128i x, y, wsy, bad;
+	size_t k;
+	int m;
+
+	for (k = 0; k + 17 <= n; k += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(s + k));
+		y = _mm_loadu_si128((const __m128i *)(const void *)(s + k + 1));
+		/* white space: <= ' ' (unsigned min), or DEL */
+		wsy = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(y, sp), y),
+		    _mm_cmpeq_epi8(y, del));
+		bad = _mm_or_si128(_mm_or_si128(
+		    _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x),
+		    _mm_cmpeq_epi8(x, del)),
+		    _mm_and_si128(_mm_cmpeq_epi8(x, sp), wsy));
+		_mm_storeu_si128((__m128i *)(void *)(o + k), x);
+		if ((m = _mm_movemask_epi8(bad)) != 0)
+			return (k + (size_t)__builtin_ctz((unsigned)m));
+	}
+	return (k);
+}
+#else
+static size_t
+clean_run(char *o, const char *s, size_t n)
+{
+	(void)o;
+	(void)s;
+	(void)n;
+	return (0);
+}
+#endif
+
 static void
 collapse(char *d, const char *s, size_t n, int more)
 {
 	char *o = d;
-	size_t i;
+	size_t i, k;
 	int sp = more;
 
 	for (i = 0; i < n;) {
@@ -438,11 +482,13 @@ collapse(char *d, const char *s, size_t n, int more)
 		if (sp && (o > d || more))
 			*o++ = ' ';
 		sp = 0;
+		k = clean_run(o, s + i, n - i);
+		o += k;
+		i += k;
 		/* the rest of the word at once */
-		do
-			*o++ = s[i++];
 		while (i < n && (unsigned char)s[i] > ' ' &&
-		    (unsigned char)s[i] != 127);
+		    (unsigned char)s[i] != 127)
+			*o++ = s[i++];
 	}
 	*o = '\0';
 }

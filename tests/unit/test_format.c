@@ -24,6 +24,9 @@
 
 #include <cmocka.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "fmt.h"
 #include "format.h"
 #include "mime.h"
@@ -601,6 +604,141 @@ test_addr(void **state)
 	arena_free(a);
 }
 
+/* White space collapsed as the plain byte loop does it. */
+static void
+ref_collapse(char *d, const char *prev, const char *s, size_t n)
+{
+	char *o = d;
+	size_t i;
+	int sp = 0;
+
+	if (prev != NULL && *prev != '\0') {
+		o = stpcpy(d, prev);
+		sp = 1;
+	}
+	for (i = 0; i < n && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == 127) {
+			sp = 1;
+			continue;
+		}
+		if (sp && o > d)
+			*o++ = ' ';
+		sp = 0;
+		*o++ = (char)c;
+	}
+	*o = '\0';
+}
+
+/*
+ * fmt_oneline() and fmt_append() (16 bytes a step where they can) against
+ * the byte loop, on random text of blanks, line ends, NUL, DEL and words,
+ * at every length around the step.
+ */
+static void
+test_oneline(void **state)
+{
+	static const char alpha[] = "ab  \t\n\r\0\177\200xyz";
+	struct arena *a = arena_new(0);
+	char s[200], want[500], prev[64];
+	const char *got;
+	unsigned long seed = 12345;
+	size_t n, i, round;
+
+	(void)state;
+	assert_non_null(a);
+	for (round = 0; round < 4000; round++) {
+		n = round % 90;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			s[i] = alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		s[n] = 'q';	/* past the end: must not be read as text */
+		ref_collapse(want, NULL, s, n);
+		assert_string_equal(fmt_oneline(a, s, n), want);
+		snprintf(prev, sizeof(prev), "word%zu", round % 3 ? round : 0);
+		ref_collapse(want, round % 5 ? prev : "", s, n);
+		got = fmt_append(a, round % 5 ? prev : "", s, n);
+		assert_string_equal(got, want);
+	}
+	arena_free(a);
+}
+
+/*
+ * fmt_rx_match() rules subjects out before PCRE2 runs (the bytes a line
+ * pattern can start with, the shortest match): it must agree with PCRE2
+ * itself on every subject, multi-line ones, empty lines, a last LF,
+ * caseless letters that UTF folds with non-ASCII ones (Kelvin sign).
+ */
+static void
+test_rx_prefilter(void **state)
+{
+	static const char *const pats[] = {
+		"^\\s+(?:In:\\s++(?!RCPT)|Out:\\s+[23]\\d\\d[ -])",
+		"(?i)^k\\w",
+		"^(?<diag>.+)$",
+		"^$",
+		"^\\s*$",
+		".*ab",
+		"^[ \\t]{2}(?<addr>[^\\s@:<>]+)$",
+		"(?i)^\\W*ab",
+		"^(?=a)",
+		"^x|^$",
+		"^(?!a)",
+		"^\\bk",
+		"ab$",
+	};
+	static const char *const bits[] = {
+		"a", "b", "k", "K", "x", " ", "\t", "\n", "\r",
+		"\xe2\x84\xaa", "\xff", "In:", "Out: 250 ", "RCPT",
+	};
+	pcre2_match_data *md = pcre2_match_data_create(8, NULL);
+	char s[64], err[128];
+	unsigned long seed = 777;
+	size_t p, round, n, k;
+	struct fmt_rx *rx;
+	pcre2_code *re;
+	PCRE2_SIZE eo;
+	int ec, want;
+
+	(void)state;
+	assert_non_null(md);
+	for (p = 0; p < sizeof(pats) / sizeof(pats[0]); p++) {
+		rx = fmt_rx_compile(pats[p], err, sizeof(err));
+		assert_non_null(rx);
+		re = pcre2_compile((PCRE2_SPTR)pats[p], PCRE2_ZERO_TERMINATED,
+		    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_MULTILINE,
+		    &ec, &eo, NULL);
+		assert_non_null(re);
+		/* as fmt_util.c does (JIT and interpreter differ at times) */
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+		for (round = 0; round < 3000; round++) {
+			n = 0;
+			for (k = round % 7; k > 0; k--) {
+				const char *b;
+
+				seed = seed * 1103515245 + 12345;
+				b = bits[(seed >> 16) % (sizeof(bits) /
+				    sizeof(bits[0]))];
+				if (n + strlen(b) >= sizeof(s))
+					break;
+				memcpy(s + n, b, strlen(b));
+				n += strlen(b);
+			}
+			want = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md,
+			    NULL) >= 0;
+			if (fmt_rx_match(rx, s, n, NULL) != want)
+				fail_msg("pattern %s, subject \"%.*s\": %d",
+				    pats[p], (int)n, s, want);
+		}
+		pcre2_code_free(re);
+		fmt_rx_free(rx);
+	}
+	pcre2_match_data_free(md);
+	fmt_thread_done();
+}
+
 /* The loader reports FILE:LINE: message for broken family files. */
 static void
 test_load_errors(void **state)
@@ -744,6 +882,8 @@ main(void)
 		cmocka_unit_test(test_status_find),
 		cmocka_unit_test(test_reply_find),
 		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_oneline),
+		cmocka_unit_test(test_rx_prefilter),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_engine),
 	};
