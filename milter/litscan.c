@@ -64,19 +64,22 @@ struct litscan {
 	int		 built;
 	/*
 	 * run: every move at once (dfa_build()) for the nrow shallowest
-	 * nodes, or NULL.  A state is a row number, or a node number with
-	 * LS_SLOW set for the deeper nodes, whose moves follow the links.
+	 * nodes, or NULL.  A state is where its row starts in delta (row *
+	 * ncls), or for the deeper nodes, whose moves follow the links, the
+	 * node number with LS_SLOW set; LS_EMIT on a state in delta says
+	 * the node has tags, its own or on its failure chain.
 	 */
 	uint32_t	*delta;		/* [row * ncls + class]: state */
 	uint32_t	*row;		/* [node]: its row, or LS_NONE */
 	uint32_t	*rownode;	/* [row]: its node */
-	unsigned char	*emits;		/* [row]: nd[node].emit */
 	uint32_t	 nrow;
 	unsigned	 ncls;
 	unsigned char	 cls[256];	/* byte -> class, 0: in no phrase */
 };
 
 #define LS_SLOW		0x80000000u
+#define LS_EMIT		0x40000000u
+#define LS_NODE		0x3fffffffu
 
 /*
  * An automaton whose move table fits LS_DFA_MAX gets rows for all its
@@ -209,7 +212,6 @@ litscan_free(struct litscan *ls)
 	free(ls->delta);
 	free(ls->row);
 	free(ls->rownode);
-	free(ls->emits);
 	free(ls);
 }
 
@@ -413,11 +415,12 @@ next(const struct litscan *ls, const struct ls_node *d, unsigned char c)
 	return (LS_NONE);
 }
 
-/* The state for node n: its row, or the node marked slow. */
+/* The state for node n (see struct litscan), LS_EMIT included. */
 static inline uint32_t
 state_of(const struct litscan *ls, uint32_t n)
 {
-	return (ls->row[n] != LS_NONE ? ls->row[n] : n | LS_SLOW);
+	return ((ls->row[n] != LS_NONE ? ls->row[n] * ls->ncls : n | LS_SLOW) |
+	    (ls->nd[n].emit ? LS_EMIT : 0));
 }
 
 /*
@@ -448,21 +451,20 @@ dfa_build(struct litscan *ls)
 		}
 	for (b = 0; b < 256; b++)
 		ls->cls[b] = ls->cls[fold[b]];
-	if (ls->nnode == 0 || ncls > 255 || ls->nnode >= LS_SLOW)
+	if (ls->nnode == 0 || ncls > 255 || ls->nnode > LS_NODE)
 		return;
 	if ((size_t)ls->nnode <= LS_DFA_MAX / sizeof(uint32_t) / ncls)
 		ls->nrow = (uint32_t)ls->nnode;
 	else
 		ls->nrow = LS_DFA_PART / sizeof(uint32_t) / ncls;
+	ls->ncls = ncls;
 	ls->delta = calloc((size_t)ls->nrow * ncls, sizeof(uint32_t));
 	ls->row = malloc(ls->nnode * sizeof(*ls->row));
 	ls->rownode = malloc(ls->nrow * sizeof(*ls->rownode));
-	ls->emits = malloc(ls->nrow);
 	queue = malloc(ls->nnode * sizeof(*queue));
 	if (ls->delta == NULL || ls->row == NULL || ls->rownode == NULL ||
-	    ls->emits == NULL || queue == NULL)
+	    queue == NULL)
 		goto fail;
-	ls->ncls = ncls;
 	/* the nodes breadth first; the first nrow get rows, root row 0 */
 	queue[qt++] = 0;
 	while (qh < qt) {
@@ -478,7 +480,6 @@ dfa_build(struct litscan *ls)
 	for (r = 0; r < ls->nrow; r++) {
 		ls->row[queue[r]] = r;
 		ls->rownode[r] = queue[r];
-		ls->emits[r] = ls->nd[queue[r]].emit;
 	}
 	/* class 0 moves to the root from everywhere: calloc did it */
 	for (k = 1; k < ncls; k++)
@@ -500,10 +501,8 @@ fail:
 	free(ls->delta);
 	free(ls->row);
 	free(ls->rownode);
-	free(ls->emits);
 	ls->delta = NULL;
 	ls->row = ls->rownode = NULL;
-	ls->emits = NULL;
 	ls->nrow = 0;
 }
 
@@ -535,24 +534,19 @@ litscan_run(const struct litscan *ls, const char *s, size_t n,
 		return;
 	if (ls->delta != NULL) {
 		const uint32_t *delta = ls->delta;
-		const unsigned char *cls = ls->cls, *emits = ls->emits;
-		size_t ncls = ls->ncls;
+		const unsigned char *cls = ls->cls;
 
 		for (i = 0; i < n; i++) {
-			if (!(cur & LS_SLOW)) {
-				cur = delta[cur * ncls + cls[(unsigned char)s[i]]];
-				if (!(cur & LS_SLOW)) {
-					if (emits[cur])
-						emit(ls, ls->rownode[cur], hit);
-					continue;
-				}
-			} else
-				cur = slow_move(ls, cur & ~LS_SLOW,
+			if (!(cur & LS_SLOW))
+				cur = delta[cur + cls[(unsigned char)s[i]]];
+			else
+				cur = slow_move(ls, cur & LS_NODE,
 				    fold[(unsigned char)s[i]]);
-			if (cur & LS_SLOW ? ls->nd[cur & ~LS_SLOW].emit :
-			    emits[cur])
-				emit(ls, cur & LS_SLOW ? cur & ~LS_SLOW :
-				    ls->rownode[cur], hit);
+			if (cur & LS_EMIT) {
+				cur &= ~LS_EMIT;
+				emit(ls, cur & LS_SLOW ? cur & LS_NODE :
+				    ls->rownode[cur / ls->ncls], hit);
+			}
 		}
 		return;
 	}
