@@ -7,7 +7,9 @@
  *	blocks are recycled: arena_free() hands standard-size blocks to a
  *	small process-wide cache (at most ARENA_CACHE_BLOCKS, under a
  *	mutex, so milter threads share it) that the next arena_new() and
- *	block allocations take from before calling malloc().  Recycled
+ *	block allocations take from before calling malloc(); big blocks
+ *	(up to ARENA_BIG_MAX) have a cache of their own, ARENA_CACHE_BIG
+ *	deep, reused for requests of half their size or more.  Recycled
  *	memory is not zero; arena_alloc() zeroes what it hands out,
  *	arena_alloc_raw() does not.  See arena.h for the interface.
  */
@@ -23,6 +25,8 @@
 #define BLOCK_SIZE		(32u * 1024)
 #define ALIGN			16u
 #define ARENA_CACHE_BLOCKS	16	/* standard blocks kept for reuse */
+#define ARENA_CACHE_BIG		4	/* and big ones (one-off requests) */
+#define ARENA_BIG_MAX		(256u * 1024)	/* the largest one kept */
 
 struct block {
 	struct block	*next;
@@ -43,6 +47,7 @@ struct arena {
 static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct block	*cache;		/* free standard-size blocks */
 static size_t		 ncache;
+static struct block	*bigs[ARENA_CACHE_BIG];	/* free big blocks, or NULL */
 
 /* A standard block from the cache or malloc(), or NULL. */
 static struct block *
@@ -70,10 +75,44 @@ block_std(void)
 	return (b);
 }
 
-/* Give a block back: standard ones to the cache while it has room. */
+/*
+ * A cached big block of at least size bytes (and at most twice that,
+ * so the memory held stays near what the cap counts), or NULL.  Like
+ * standard blocks, big ones are zeroed only when first made: a message
+ * with a large decoded part would otherwise pay a memset() each time.
+ */
+static struct block *
+block_big(size_t size)
+{
+	struct block *b = NULL;
+	size_t i, best = ARENA_CACHE_BIG;
+
+	pthread_mutex_lock(&cache_lock);
+	for (i = 0; i < ARENA_CACHE_BIG; i++)
+		if (bigs[i] != NULL && bigs[i]->size >= size &&
+		    bigs[i]->size / 2 <= size && (best == ARENA_CACHE_BIG ||
+		    bigs[i]->size < bigs[best]->size))
+			best = i;
+	if (best < ARENA_CACHE_BIG) {
+		b = bigs[best];
+		bigs[best] = NULL;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (b != NULL)
+		b->used = 0;
+	return (b);
+}
+
+/*
+ * Give a block back: standard ones to the cache while it has room, big
+ * ones up to ARENA_BIG_MAX in place of an empty or a smaller slot.
+ */
 static void
 block_release(struct block *b)
 {
+	struct block *old;
+	size_t i, low;
+
 	if (b->size == BLOCK_SIZE) {
 		pthread_mutex_lock(&cache_lock);
 		if (ncache < ARENA_CACHE_BLOCKS) {
@@ -81,6 +120,18 @@ block_release(struct block *b)
 			cache = b;
 			ncache++;
 			b = NULL;
+		}
+		pthread_mutex_unlock(&cache_lock);
+	} else if (b->size <= ARENA_BIG_MAX) {
+		pthread_mutex_lock(&cache_lock);
+		for (low = 0, i = 1; i < ARENA_CACHE_BIG; i++)
+			if (bigs[low] != NULL && (bigs[i] == NULL ||
+			    bigs[i]->size < bigs[low]->size))
+				low = i;
+		old = bigs[low];
+		if (old == NULL || old->size < b->size) {
+			bigs[low] = b;
+			b = old;
 		}
 		pthread_mutex_unlock(&cache_lock);
 	}
@@ -116,8 +167,11 @@ block_new(struct arena *a, size_t need)
 		a->exhausted = 1;
 		return (NULL);
 	}
+	/* the cap counts size even when a cached block is a little larger */
 	if (size == BLOCK_SIZE)
 		b = block_std();
+	else if ((b = block_big(size)) != NULL)
+		;
 	else if ((b = calloc(1, sizeof(*b) + size)) != NULL) {
 		b->size = size;
 		b->used = 0;
