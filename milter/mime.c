@@ -762,16 +762,21 @@ line_blank(const char *b, size_t s, size_t le)
 	return (le == s || (le == s + 1 && b[s] == '\r'));
 }
 
-/* Copy one field (its lines span [s, e)) unfolded into the arena. */
-static int
-field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
+/* Bytes field_copy() may write for a field whose lines span [s, e). */
+#define FIELD_ROOM(nl, s, e)	((nl) + 1 + ((e) - (s)) + 1)
+
+/*
+ * Copy one field (its lines span [s, e) of b[0, lim); b[e] is a LF
+ * when e < lim) unfolded to d, which has FIELD_ROOM() bytes.  Returns
+ * the end of what it wrote.
+ */
+static char *
+field_copy(char *d, struct mime_hdr *h, const char *b, size_t lim, size_t s,
     size_t e, size_t nl, size_t colon)
 {
-	char *d, *v, *o;
+	char *v, *o;
 	size_t i, j;
 
-	if ((d = arena_alloc_raw(a, nl + 1 + (e - s) + 1)) == NULL)
-		return (-1);
 	memcpy(d, b + s, nl);
 	d[nl] = '\0';
 	v = o = d + nl + 1;
@@ -781,8 +786,14 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
 		unsigned char c = (unsigned char)b[i];
 		if (o > v || (c > ' ' || (c != '\0' && c != '\r' &&
 		    c != '\n' && !is_wsp(c)))) {
-			/* copy the run up to the next CR, LF or NUL at once */
-			j = i + hdr_run((const unsigned char *)b + i, e - i);
+			/*
+			 * copy the run up to the next CR, LF or NUL at once;
+			 * scanned up to lim, not e: the LF at e stops it as
+			 * well, and the last bytes need no byte-wise loop
+			 */
+			j = i + hdr_run((const unsigned char *)b + i, lim - i);
+			if (j > e)
+				j = e;
 			memcpy(o, b + i, j - i);
 			o += j - i;
 			if ((i = j) == e)
@@ -805,7 +816,7 @@ field_copy(struct arena *a, struct mime_hdr *h, const char *b, size_t s,
 	*o = '\0';
 	h->name = d;
 	h->value = v;
-	return (0);
+	return (o + 1);
 }
 
 /*
@@ -855,6 +866,8 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	size_t blank = SIZE_MAX;	/* first blank line, found lazily */
 	struct fseen *seen = wk->seen;
 	unsigned char *hkey;
+	size_t room;
+	char *d;
 	int infield = 0;
 
 	if (embedded || p->depth == 0) {	/* blank lines before headers */
@@ -911,11 +924,16 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 		return (-1);
 	p->hkey = hkey;
 	if (count <= HDRS_SEEN) {
-		/* pass 1 saw where each field is: no second scan */
+		/* pass 1 saw where each field is: no second scan, and one
+		 * allocation for all of them */
+		for (room = 0, i = 0; i < count; i++)
+			room += FIELD_ROOM(seen[i].nl, seen[i].pos,
+			    seen[i].end);
+		if ((d = arena_alloc_raw(wk->a, room)) == NULL)
+			return (-1);
 		for (i = 0; i < count; i++) {
-			if (field_copy(wk->a, &p->hdrs[i], b, seen[i].pos,
-			    seen[i].end, seen[i].nl, seen[i].colon) == -1)
-				return (-1);
+			d = field_copy(d, &p->hdrs[i], b, n, seen[i].pos,
+			    seen[i].end, seen[i].nl, seen[i].colon);
 			hkey[i] = hdr_key(b + seen[i].pos, seen[i].nl);
 		}
 		p->nhdrs = count;
@@ -941,9 +959,11 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 				break;
 			i = le;
 		}
-		if (field_copy(wk->a, &p->hdrs[p->nhdrs], b, pos, i, nl,
-		    colon) == -1)
+		if ((d = arena_alloc_raw(wk->a, FIELD_ROOM(nl, pos, i))) ==
+		    NULL)
 			return (-1);
+		(void)field_copy(d, &p->hdrs[p->nhdrs], b, n, pos, i, nl,
+		    colon);
 		hkey[p->nhdrs++] = hdr_key(b + pos, nl);
 		pos = i + 1;
 	}
