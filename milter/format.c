@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -722,7 +723,7 @@ scan_subject_from(struct fmt_ctx *c)
  * the bounce has no header of the name it tests (header_index()).  1:
  * maybe, only the pattern can tell.
  */
-static int
+static inline int
 header_maybe(const struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 {
 	int w;
@@ -792,6 +793,7 @@ header_match(struct fmt_ctx *c, const struct fmt_rxv *l, size_t i)
 static int
 family_detect(struct fmt_ctx *c, const struct fmt_family *f)
 {
+	uint64_t may = 0;	/* header_maybe() of the first 64 */
 	size_t i;
 	int score = 0, left, can;
 
@@ -800,7 +802,11 @@ family_detect(struct fmt_ctx *c, const struct fmt_family *f)
 		return (0);
 	left = (int)f->body.n;
 	for (i = 0; i < f->header.n; i++)
-		left += header_maybe(c, &f->header, i);
+		if (header_maybe(c, &f->header, i)) {
+			left++;
+			if (i < 64)
+				may |= (uint64_t)1 << i;
+		}
 	can = f->header.n + f->body.n > 0 && left >= f->need;
 	if (!can && (f->hook == NULL || f->hook->detect == NULL))
 		return (0);
@@ -816,7 +822,8 @@ family_detect(struct fmt_ctx *c, const struct fmt_family *f)
 	/* left: the patterns not tried yet that may match */
 	left -= (int)f->body.n;
 	for (i = 0; i < f->header.n && score < f->need; i++) {
-		if (!header_maybe(c, &f->header, i))
+		if (i < 64 ? !(may & (uint64_t)1 << i) :
+		    !header_maybe(c, &f->header, i))
 			continue;
 		left--;
 		if (header_match(c, &f->header, i))
