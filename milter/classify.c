@@ -459,10 +459,9 @@ fold_find(const char *s, size_t n, const char *ph)
 #ifdef __SSE2__
 /*
  * Of the 16 positions at p, those where a phrase of cmd_in() may start (a
- * bit each): the first two bytes one of in af re wh >>, case ignored (a
- * superset: cmd_in() checks each).  Pairs, not two sets of bytes: "he",
- * "an" and the like would start too many false candidates.  Reads
- * p[0..17).
+ * bit each): the first two bytes in af re wh >>, case ignored (a superset:
+ * cmd_in() checks each).  Pairs, not two sets of bytes: "he", "an" and
+ * the like would start too many false candidates.  Reads p[0..17).
  */
 static unsigned
 cmd_candidates(const char *p)
@@ -532,31 +531,34 @@ cmd_in(const char *s, size_t n)
 			i += (size_t)__builtin_ctz(m);
 		}
 #endif
+		/* every phrase starts with one of "in ", aft ref whi >>> */
+		if (i + 2 >= n)
+			break;
 		c = (unsigned char)s[i];
-		/* every phrase starts with one of in af re wh >> */
 		switch (c | 0x20) {
 		case 'i':
-			if ((s[i + 1] | 0x20) != 'n')
+			if ((s[i + 1] | 0x20) != 'n' ||
+			    !a_space((unsigned char)s[i + 2]))
 				continue;
 			g = 0;
 			break;
 		case '>':
-			if (s[i + 1] != '>')
+			if (s[i + 1] != '>' || s[i + 2] != '>')
 				continue;
 			g = 1;
 			break;
 		case 'a':
-			if ((s[i + 1] | 0x20) != 'f')
+			if ((s[i + 1] | 0x20) != 'f' || (s[i + 2] | 0x20) != 't')
 				continue;
 			g = 2;
 			break;
 		case 'r':
-			if ((s[i + 1] | 0x20) != 'e')
+			if ((s[i + 1] | 0x20) != 'e' || (s[i + 2] | 0x20) != 'f')
 				continue;
 			g = 3;
 			break;
 		case 'w':
-			if ((s[i + 1] | 0x20) != 'h')
+			if ((s[i + 1] | 0x20) != 'h' || (s[i + 2] | 0x20) != 'i')
 				continue;
 			/* Sendmail: "... while talking to host.: <<< 554 ..."
 			 * with no command sent: the greeting itself was

@@ -55,6 +55,7 @@
  *	the words live in the rules file.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,7 @@
 
 #define NAME_MAX_LEN	24
 #define HOST_SCAN_MAX	256	/* host tables one scan serves */
+#define SET_SLOTS	64	/* of the set index: more than the reasons */
 
 /* One pattern line of a set: run only when its literal was seen. */
 struct rrx {
@@ -104,11 +106,21 @@ struct rhost {
 	size_t		 nrows;
 };
 
+/* One recipient domain of an [rhost] table, for a binary search. */
+struct rdom {
+	const char	*name;
+	size_t		 host;		/* index in hosts */
+};
+
 struct reason_rules {
 	struct rset	*sets;
 	size_t		 nsets;
+	unsigned char	 set_slot[SET_SLOTS];	/* 1 + index in sets, 0 empty */
 	struct rhost	*hosts;
 	size_t		 nhosts;
+	struct rdom	*doms;		/* every domain line's names, sorted */
+	size_t		 ndoms;		/* (by name, then host) */
+	char		*dombuf;	/* the names */
 	struct litscan	*scan;		/* every phrase and literal */
 	unsigned	 ntags;
 	int		 built;		/* reason_scan_build() done */
@@ -175,16 +187,51 @@ rrx_add(struct reason_rules *t, struct rrx **v, size_t *n, pcre2_code *c,
 	(*n)++;
 	return (0);
 }
+/*
+ * The slot of a set name's hash: of its first four bytes, enough to tell
+ * most reasons apart (the rest collide in a probe or two) at a fraction
+ * of the cost of hashing the whole name.
+ */
+static size_t
+set_hash(const char *name)
+{
+	size_t h = 0, i;
+
+	for (i = 0; i < 4 && name[i] != '\0'; i++)
+		h = h * 31 + (unsigned char)name[i];
+	return (h & (SET_SLOTS - 1));
+}
+
+/*
+ * The set of a reason by name: the probes of reason_decide() ask for one
+ * thousands of times a corpus, so by hash rather than by a walk with
+ * strcmp() (sets are known reasons, fewer than SET_SLOTS).
+ */
 static struct rset *
 set_find(const struct reason_rules *t, const char *name)
 {
-	size_t i;
+	struct rset *s;
+	size_t h;
 
-	for (i = 0; i < t->nsets; i++)
-		if (t->sets[i].name[0] == name[0] &&
-		    strcmp(t->sets[i].name, name) == 0)
-			return (&t->sets[i]);
+	for (h = set_hash(name); t->set_slot[h] != 0;
+	    h = (h + 1) & (SET_SLOTS - 1)) {
+		s = &t->sets[t->set_slot[h] - 1];
+		if (s->name[0] == name[0] && strcmp(s->name, name) == 0)
+			return (s);
+	}
 	return (NULL);
+}
+
+/* Enter the last set made into the index. */
+static void
+set_index(struct reason_rules *t)
+{
+	size_t h;
+
+	for (h = set_hash(t->sets[t->nsets - 1].name); t->set_slot[h] != 0;
+	    h = (h + 1) & (SET_SLOTS - 1))
+		;
+	t->set_slot[h] = (unsigned char)t->nsets;
 }
 
 /*
@@ -404,14 +451,64 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 	if (set_find(t, name) != NULL)
 		return (rf_error(f, err, errlen, "section [%s] seen before",
 		    name));
+	if (t->nsets + 1 >= SET_SLOTS)	/* cannot be: known reasons only */
+		return (rf_error(f, err, errlen, "too many sections"));
 	if ((sets = realloc(t->sets, (t->nsets + 1) * sizeof(*sets))) == NULL)
 		return (rf_error(f, err, errlen, "out of memory"));
 	t->sets = sets;
 	*cs = &sets[t->nsets++];
 	memset(*cs, 0, sizeof(**cs));
 	snprintf((*cs)->name, sizeof((*cs)->name), "%s", name);
+	set_index(t);
 	(*cs)->yes_tag = (int)t->ntags++;
 	(*cs)->no_tag = (int)t->ntags++;
+	return (0);
+}
+
+static int
+rdom_cmp(const void *a, const void *b)
+{
+	const struct rdom *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return (c);
+	return (x->host < y->host ? -1 : x->host > y->host);
+}
+
+/*
+ * The recipient domains of every [rhost] table in one sorted array: one
+ * binary search per recipient instead of a strstr() over each table's
+ * list.  0, or -1 when memory ran out.
+ */
+static int
+domain_index(struct reason_rules *t)
+{
+	size_t i, len = 0, n = 0;
+	char *p, *tok, *save;
+
+	for (i = 0; i < t->nhosts; i++)
+		if (!t->hosts[i].lhost && t->hosts[i].domains != NULL)
+			len += strlen(t->hosts[i].domains) + 1;
+	if (len == 0)
+		return (0);
+	/* at most a name per two bytes ("a b c") */
+	if ((t->dombuf = malloc(len)) == NULL ||
+	    (t->doms = calloc(len / 2 + 1, sizeof(*t->doms))) == NULL)
+		return (-1);
+	for (p = t->dombuf, i = 0; i < t->nhosts; i++) {
+		if (t->hosts[i].lhost || t->hosts[i].domains == NULL)
+			continue;
+		memcpy(p, t->hosts[i].domains, strlen(t->hosts[i].domains) + 1);
+		for (tok = strtok_r(p, " ", &save); tok != NULL;
+		    tok = strtok_r(NULL, " ", &save)) {
+			t->doms[n].name = tok;
+			t->doms[n++].host = i;
+		}
+		p += strlen(t->hosts[i].domains) + 1;
+	}
+	t->ndoms = n;
+	qsort(t->doms, n, sizeof(*t->doms), rdom_cmp);
 	return (0);
 }
 
@@ -481,6 +578,8 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 		    !t->hosts[i].lhost)
 			rc = rf_error(&f, err, errlen,
 			    "[rhost %s] has no host line", t->hosts[i].name);
+	if (rc == 0 && domain_index(t) == -1)
+		rc = rf_error(&f, err, errlen, "out of memory");
 	rf_close(&f);
 	return (rc);
 }
@@ -549,6 +648,8 @@ reason_rules_free(struct reason_rules *t)
 	}
 	free(t->sets);
 	free(t->hosts);
+	free(t->doms);
+	free(t->dombuf);
 	litscan_free(t->scan);
 	litscan_free(t->hostscan);
 	free(t);
@@ -924,6 +1025,48 @@ domain_is(const struct rhost *h, const char *domain)
 }
 
 /*
+ * The first [rhost] table that lists domain, or NULL.  A name with a
+ * blank (hostile input) is looked for as domain_is() does, which could
+ * find it across two names of a list.
+ */
+static const struct rhost *
+domain_host(const struct reason_rules *t, const char *domain)
+{
+	size_t lo = 0, hi = t->ndoms, mid, i;
+
+	if (*domain == '\0')
+		return (NULL);
+	if (strchr(domain, ' ') != NULL) {
+		for (i = 0; i < t->nhosts; i++)
+			if (!t->hosts[i].lhost && domain_is(&t->hosts[i],
+			    domain))
+				return (&t->hosts[i]);
+		return (NULL);
+	}
+	/* the first entry not below domain: the lowest host of that name */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(t->doms[mid].name, domain) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < t->ndoms && strcmp(t->doms[lo].name, domain) == 0)
+		return (&t->hosts[t->doms[lo].host]);
+	return (NULL);
+}
+
+/* The cheap test first: most rows' wording is not in the text. */
+static int
+rrow_match(const struct rrow *w, const unsigned char *hit,
+    const struct facts *f, struct rx_scratch *sc)
+{
+	if (hit != NULL && w->tag >= 0 && !hit[w->tag])
+		return (0);
+	return (rrow_ok(w, f) && rrow_text(w, hit, f, sc));
+}
+
+/*
  * The remote host's own tables, when the host is one we know: the
  * recipient domain, then the remote MTA, then the reporting MTA decide
  * which family (as Sisimai looks them up).  Then the tables of the bounce
@@ -947,10 +1090,7 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 	names[1] = f->lhost;
 	lens[0] = names[0] != NULL ? strlen(names[0]) : 0;
 	lens[1] = names[1] != NULL ? strlen(names[1]) : 0;
-	for (i = 0; i < t->nhosts && hit == NULL; i++)
-		if (!t->hosts[i].lhost && domain_is(&t->hosts[i],
-		    f->rcpt_domain))
-			hit = &t->hosts[i];
+	hit = domain_host(t, f->rcpt_domain);
 	for (k = 0; k < 2 && hit == NULL; k++) {
 		if (t->hostscan != NULL) {
 			memset(seen[k], 0, t->nhosts);
@@ -963,8 +1103,7 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 				hit = &t->hosts[i];
 	}
 	for (j = 0; hit != NULL && j < hit->nrows; j++)
-		if (rrow_ok(&hit->rows[j], f) && rrow_text(&hit->rows[j], hv,
-		    f, sc))
+		if (rrow_match(&hit->rows[j], hv, f, sc))
 			return (hit->rows[j].reason);
 	for (i = 0; i < t->nhosts; i++) {
 		h = &t->hosts[i];
@@ -972,8 +1111,7 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 		    is(h->name, f->format)))
 			continue;
 		for (j = 0; j < h->nrows; j++)
-			if (rrow_ok(&h->rows[j], f) && rrow_text(&h->rows[j],
-			    hv, f, sc))
+			if (rrow_match(&h->rows[j], hv, f, sc))
 				return (h->rows[j].reason);
 	}
 	return (NULL);

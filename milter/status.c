@@ -280,11 +280,14 @@ status_lookup(const struct rules *rules, const char *status)
 {
 	struct status_info key;
 	const struct status_table *t;
+	size_t n;
 
 	if (rules == NULL || (t = rules->status) == NULL || status == NULL ||
 	    t->n == 0)
 		return (NULL);
-	memset(&key, 0, sizeof(key));
-	snprintf(key.code, sizeof(key.code), "%s", status);
+	/* What snprintf("%s") would make of it, without its cost. */
+	n = strnlen(status, sizeof(key.code) - 1);
+	memcpy(key.code, status, n);
+	key.code[n] = '\0';
 	return (bsearch(&key, t->v, t->n, sizeof(*t->v), cmp_info));
 }
