@@ -904,12 +904,43 @@ tb_add(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
 	t->p[t->len] = '\0';
 }
 
+/*
+ * Does the HTML tag tag[0..len) (after '<', before '>') end a line of
+ * text: <br>, </p>, </div>, </tr>, </hN>, <li>, in any case?
+ */
+static int
+tag_breaks(const char *tag, size_t len)
+{
+	int a, b;
+
+	if (len < 2)
+		return (0);
+	a = tolower((unsigned char)tag[0]);
+	b = tolower((unsigned char)tag[1]);
+	if (a == 'b')
+		return (b == 'r');
+	if (a == 'l')
+		return (b == 'i');
+	if (a != '/')
+		return (0);
+	if (b == 'p' || b == 'h')
+		return (1);
+	if (b == 't')
+		return (len >= 3 && tolower((unsigned char)tag[2]) == 'r');
+	return (b == 'd' && len >= 4 && strncasecmp(tag + 2, "iv", 2) == 0);
+}
+
+/* Bytes tb_add_html() looks at: the rest are copied in runs. */
+static const unsigned char html_special[256] = {
+	['<'] = 1, ['&'] = 1, ['\r'] = 1,
+};
+
 /* HTML to text: tags dropped (<br>, </p>, </div>, </tr> become LF). */
 static void
 tb_add_html(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
 {
 	char *d, *o;
-	size_t i;
+	size_t i, j;
 
 	if ((d = arena_alloc_raw(c->a, n + 1)) == NULL) {
 		c->limit = 1;
@@ -917,18 +948,20 @@ tb_add_html(struct fmt_ctx *c, struct textbuf *t, const char *s, size_t n)
 	}
 	o = d;
 	for (i = 0; i < n; i++) {
+		for (j = i; j < n && !html_special[(unsigned char)s[j]]; j++)
+			;
+		if (j > i) {
+			memcpy(o, s + i, j - i);
+			o += j - i;
+			if ((i = j) == n)
+				break;
+		}
 		if (s[i] == '<') {
-			const char *tag = s + i + 1;
 			const char *gt = memchr(s + i, '>', n - i);
 
 			if (gt == NULL)
 				break;
-			if (strncasecmp(tag, "br", 2) == 0 ||
-			    strncasecmp(tag, "/p", 2) == 0 ||
-			    strncasecmp(tag, "/div", 4) == 0 ||
-			    strncasecmp(tag, "/tr", 3) == 0 ||
-			    strncasecmp(tag, "/h", 2) == 0 ||
-			    strncasecmp(tag, "li", 2) == 0)
+			if (tag_breaks(s + i + 1, (size_t)(gt - s - i - 1)))
 				*o++ = '\n';
 			i = (size_t)(gt - s);
 			continue;
