@@ -614,17 +614,62 @@ status_at(const char *base, size_t i)
  * neither x.0.0 nor 4.4.7, else the first of those.  Returns 1 and sets
  * out, or 0.
  */
+#ifdef __SSE2__
+/*
+ * Bit j set where s[j] is 2, 4 or 5 and s[j + 1] a '.', for j < 16 (reads
+ * s[0..16]).
+ */
+static int
+status_starts(const char *s)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+	__m128i cls = _mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('2')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('4'))),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('5')));
+
+	return (_mm_movemask_epi8(_mm_and_si128(cls,
+	    _mm_cmpeq_epi8(y, _mm_set1_epi8('.')))));
+}
+
+/* Bit j set where s[j] is a digit, for j < 16. */
+static int
+digits16(const char *s)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+
+	/* x - '0' <= 9, unsigned: min(x - '0', 9) == x - '0' */
+	x = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	return (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x,
+	    _mm_set1_epi8(9)), x)));
+}
+#endif
+
 int
 fmt_status_find(const char *s, char out[16])
 {
 	char alt[16] = "";
-	size_t i, k;
+	size_t i, k, n;
 
 	/* all of out defined: callers copy the 16 bytes into the report */
 	memset(out, 0, 16);
 	if (s == NULL)
 		return (0);
-	for (i = 0; s[i] != '\0' && i < 65536; i++) {
+	n = strnlen(s, 65536);
+	for (i = 0; i < n; i++) {
+#ifdef __SSE2__
+		/* a code starts "2." "4." or "5.": skip 16 bytes without one */
+		if (i + 16 <= n) {
+			int m = status_starts(s + i);
+
+			if (m == 0) {
+				i += 15;
+				continue;
+			}
+			i += (size_t)__builtin_ctz((unsigned)m);
+		}
+#endif
 		if ((k = status_at(s, i)) == 0)
 			continue;
 		if ((k == 5 && s[i + 2] == '0' && s[i + 4] == '0') ||
@@ -700,9 +745,24 @@ fmt_reply_find(const char *s, int cls, char out[4])
 	/* One pass: every three digits standing alone ... */
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i + 3 <= n; i++) {
-		unsigned d0 = (unsigned char)s[i] - '0', d1, d2;
+		unsigned d0, d1, d2;
 		unsigned char b, a;
 
+#ifdef __SSE2__
+		/* to the next digit, 16 bytes a step */
+		if (i + 16 <= n) {
+			int m = digits16(s + i);
+
+			if (m == 0) {
+				i += 15;
+				continue;
+			}
+			i += (size_t)__builtin_ctz((unsigned)m);
+			if (i + 3 > n)
+				break;
+		}
+#endif
+		d0 = (unsigned char)s[i] - '0';
 		if (d0 > 9)
 			continue;
 		d1 = (unsigned char)s[i + 1] - '0';
@@ -732,44 +792,62 @@ fmt_reply_find(const char *s, int cls, char out[4])
 	return (0);
 }
 
-/* The SMTP command a diagnostic names as the failed step, or NULL. */
+/*
+ * The SMTP command a diagnostic names as the failed step, or NULL: the
+ * first phrase of the table found in the first 1023 bytes, case ignored.
+ * Every phrase is one of four lead-ins and a rest; each lead-in is looked
+ * for once (memchr on a rare byte, litscan.h) and the rests are compared
+ * where it occurs, instead of a search of the text per phrase.
+ */
 const char *
 fmt_command_find(const char *s)
 {
-	static const struct { const char *pat, *cmd; } t[] = {
-		{ "after end of data", "DATA" },
-		{ "after data", "DATA" },
-		{ "did not like our final data", "DATA" },
-		{ "in reply to end of data", "DATA" },
-		{ "after rcpt to", "RCPT" },
-		{ "in reply to rcpt to", "RCPT" },
-		{ "did not like our rcpt to", "RCPT" },
-		{ "most progress was rcpt to", "RCPT" },
-		{ "after mail from", "MAIL" },
-		{ "in reply to mail from", "MAIL" },
-		{ "did not like our mail from", "MAIL" },
-		{ "after helo", "HELO" },
-		{ "after ehlo", "HELO" },
-		{ "in reply to ehlo", "HELO" },
-		{ "in reply to helo", "HELO" },
-		{ "after initial connection", "CONN" },
-		{ "while talking to", NULL },
+	static const struct { const char *lead; size_t len, anchor; } lead[] = {
+		{ "after ", 6, 1 },			/* f */
+		{ "in reply to ", 12, 5 },		/* p */
+		{ "did not like our ", 17, 10 },	/* k */
+		{ "most progress was ", 18, 8 },	/* g */
 	};
-	char low[1024];
-	size_t i, n;
+	static const struct { int lead; const char *rest, *cmd; } t[] = {
+		{ 0, "end of data", "DATA" },
+		{ 0, "data", "DATA" },
+		{ 2, "final data", "DATA" },
+		{ 1, "end of data", "DATA" },
+		{ 0, "rcpt to", "RCPT" },
+		{ 1, "rcpt to", "RCPT" },
+		{ 2, "rcpt to", "RCPT" },
+		{ 3, "rcpt to", "RCPT" },
+		{ 0, "mail from", "MAIL" },
+		{ 1, "mail from", "MAIL" },
+		{ 2, "mail from", "MAIL" },
+		{ 0, "helo", "HELO" },
+		{ 0, "ehlo", "HELO" },
+		{ 1, "ehlo", "HELO" },
+		{ 1, "helo", "HELO" },
+		{ 0, "initial connection", "CONN" },
+	};
+	size_t best = sizeof(t) / sizeof(t[0]), n, l, i, off, pos, at, k;
 
 	if (s == NULL)
 		return (NULL);
-	for (n = 0; s[n] != '\0' && n < sizeof(low) - 1; n++)
-		low[n] = (char)tolower((unsigned char)s[n]);
-	low[n] = '\0';
-	if (strstr(low, "after") == NULL && strstr(low, "reply to") == NULL &&
-	    strstr(low, "our") == NULL && strstr(low, "progress") == NULL)
-		return (NULL);
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].cmd != NULL && strstr(low, t[i].pat) != NULL)
-			return (t[i].cmd);
-	return (NULL);
+	n = strnlen(s, 1023);
+	for (l = 0; l < sizeof(lead) / sizeof(lead[0]); l++)
+		for (off = 0; off < n && (pos = lit_pos_ci(s + off, n - off,
+		    lead[l].lead, lead[l].len, lead[l].anchor)) != LIT_NONE;
+		    off += pos + 1) {
+			at = off + pos + lead[l].len;
+			for (i = 0; i < best; i++) {
+				if (t[i].lead != (int)l)
+					continue;
+				k = strlen(t[i].rest);
+				if (k <= n - at &&
+				    strncasecmp(s + at, t[i].rest, k) == 0) {
+					best = i;
+					break;
+				}
+			}
+		}
+	return (best < sizeof(t) / sizeof(t[0]) ? t[best].cmd : NULL);
 }
 
 struct rcpt *

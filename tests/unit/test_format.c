@@ -583,6 +583,49 @@ test_reply_find(void **state)
 }
 
 static void
+test_command_find(void **state)
+{
+	static const struct { const char *in, *out; } t[] = {
+		{ "550 5.1.1 unknown user (in reply to RCPT TO command)",
+		    "RCPT" },
+		{ "host x said: 554 rejected (in reply to end of DATA command)",
+		    "DATA" },
+		{ "conversation failed AFTER  DATA", NULL },
+		{ "after Data", "DATA" },
+		{ "after MAIL FROM, later after RCPT TO", "RCPT" },
+		{ "in reply to HELO; then after ehlo", "HELO" },
+		{ "lost connection after initial connection", "CONN" },
+		{ "The most progress was RCPT TO", "RCPT" },
+		{ "Remote host did not like our final DATA", "DATA" },
+		{ "did not like our mail from", "MAIL" },
+		{ "your mail; our reply to you after all", NULL },
+		{ "", NULL },
+		{ "after", NULL },
+		{ "afte", NULL },
+	};
+	char big[1100];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *got = fmt_command_find(t[i].in);
+
+		if (t[i].out == NULL)
+			assert_null(got);
+		else
+			assert_string_equal(got, t[i].out);
+	}
+	/* only the first 1023 bytes are read */
+	memset(big, 'x', sizeof(big));
+	memcpy(big + 1023 - 10, "after data", 10);
+	big[1023] = '\0';
+	assert_string_equal(fmt_command_find(big), "DATA");
+	memcpy(big + 1023 - 9, "after data", 10);
+	big[sizeof(big) - 1] = '\0';
+	assert_null(fmt_command_find(big));
+}
+
+static void
 test_addr(void **state)
 {
 	static const struct { const char *in, *out; } t[] = {
@@ -881,6 +924,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_status_find),
 		cmocka_unit_test(test_reply_find),
+		cmocka_unit_test(test_command_find),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_oneline),
 		cmocka_unit_test(test_rx_prefilter),
