@@ -1058,6 +1058,24 @@ struct param {
 	int		 quoted;
 };
 
+/*
+ * Byte classes for param_next(): its loops test one table entry a byte
+ * instead of three to five comparisons.
+ */
+#define PC_NUL		0x01
+#define PC_SEMI		0x02
+#define PC_QUOTE	0x04
+#define PC_BSL		0x08
+#define PC_EQ		0x10
+#define PC_WSP		0x20
+
+static const unsigned char pclass[256] = {
+	['\0'] = PC_NUL, [';'] = PC_SEMI, ['"'] = PC_QUOTE, ['\\'] = PC_BSL,
+	['='] = PC_EQ, [' '] = PC_WSP, ['\t'] = PC_WSP,
+};
+
+#define PC(c)		(pclass[(unsigned char)(c)])
+
 /* Next parameter after s (a position in a Content-* value), or NULL. */
 static const char *
 param_next(const char *s, struct param *pa)
@@ -1066,7 +1084,12 @@ param_next(const char *s, struct param *pa)
 
 	for (;;) {
 		/* to the next ';' outside quotes */
-		for (inq = 0; *s != '\0' && (inq || *s != ';'); s++) {
+		for (inq = 0;; s++) {
+			while (!(PC(*s) & (PC_NUL | PC_SEMI | PC_QUOTE |
+			    PC_BSL)))
+				s++;
+			if (*s == '\0' || (*s == ';' && !inq))
+				break;
 			if (*s == '\\' && inq && s[1] != '\0')
 				s++;
 			else if (*s == '"')
@@ -1075,10 +1098,10 @@ param_next(const char *s, struct param *pa)
 		if (*s == '\0')
 			return (NULL);
 		s++;
-		while (is_wsp(*s) || *s == ';')
+		while (PC(*s) & (PC_WSP | PC_SEMI))
 			s++;
 		pa->name = s;
-		while (*s != '\0' && *s != '=' && *s != ';' && !is_wsp(*s))
+		while (!(PC(*s) & (PC_NUL | PC_EQ | PC_SEMI | PC_WSP)))
 			s++;
 		pa->namelen = (size_t)(s - pa->name);
 		while (is_wsp(*s))
@@ -1091,14 +1114,19 @@ param_next(const char *s, struct param *pa)
 		pa->val = s;
 		if (*s == '"') {
 			pa->quoted = 1;
-			for (s++; *s != '\0' && *s != '"'; s++)
-				if (*s == '\\' && s[1] != '\0')
+			for (s++;; s++) {
+				while (!(PC(*s) & (PC_NUL | PC_QUOTE | PC_BSL)))
 					s++;
+				if (*s != '\\')
+					break;
+				if (s[1] != '\0')
+					s++;
+			}
 			if (*s == '"')
 				s++;
 		} else {
 			pa->quoted = 0;
-			while (*s != '\0' && *s != ';' && !is_wsp(*s))
+			while (!(PC(*s) & (PC_NUL | PC_SEMI | PC_WSP)))
 				s++;
 		}
 		pa->vallen = (size_t)(s - pa->val);
@@ -1140,66 +1168,85 @@ param_value(const struct param *pa, char *d, int pct)
 	return (o);
 }
 
-/*
- * The parameter name of a Content-Type (or other) value, unquoted,
- * with RFC 2231 continuations (name*0, name*1*) and extended values
- * (name*=charset'lang'%XX) joined; NULL when absent.
- */
-static char *
-param_get(struct arena *a, const char *v, const char *name, int *oom)
+/* One wanted parameter while params_get() walks a value. */
+struct pwant {
+	const char	*name;
+	size_t		 nlen;
+	int		 plain;			/* name= seen: it wins */
+	struct param	 first;			/* that name= */
+	unsigned char	 have[MIME_MAX_SECTIONS];	/* 0 none, 1 plain,
+							   2 extended */
+	struct param	 sec[MIME_MAX_SECTIONS];
+	size_t		 total;
+};
+
+/* Note the parameter pa if it is (a section of) the one w wants. */
+static void
+pwant_see(struct pwant *w, const struct param *pa)
 {
-	struct param pa, sec[MIME_MAX_SECTIONS];
-	unsigned char have[MIME_MAX_SECTIONS];	/* 0 none, 1 plain, 2 ext */
-	size_t nlen = strlen(name), total = 0, o, k, i;
-	const char *s = v, *q, *star;
-	char *d;
+	const char *q, *star;
+	size_t k;
 	long num;
 
-	memset(have, 0, sizeof(have));
-	while ((s = param_next(s, &pa)) != NULL) {
-		if (pa.namelen < nlen || strncasecmp(pa.name, name, nlen) != 0)
-			continue;
-		if (pa.namelen == nlen) {		/* plain: wins */
-			if ((d = arena_alloc(a, pa.vallen + 1)) == NULL) {
-				*oom = 1;
-				return (NULL);
-			}
-			d[param_value(&pa, d, 0)] = '\0';
-			return (d);
-		}
-		if (pa.name[nlen] != '*')
-			continue;
-		star = pa.name + nlen + 1;
-		if (star == pa.name + pa.namelen) {	/* name*= */
-			num = 0;
-			k = 2;
-		} else {
-			for (num = 0, q = star; q < pa.name + pa.namelen &&
-			    *q >= '0' && *q <= '9' && num < 1000; q++)
-				num = num * 10 + (*q - '0');
-			if (q == star)
-				continue;
-			k = 1;
-			if (q < pa.name + pa.namelen && *q == '*')
-				k = 2, q++;
-			if (q != pa.name + pa.namelen)
-				continue;
-		}
-		if (num >= MIME_MAX_SECTIONS || have[num])
-			continue;
-		have[num] = (unsigned char)k;
-		sec[num] = pa;
-		total += pa.vallen;
+	if (w->plain || pa->namelen < w->nlen ||
+	    strncasecmp(pa->name, w->name, w->nlen) != 0)
+		return;
+	if (pa->namelen == w->nlen) {
+		w->plain = 1;
+		w->first = *pa;
+		return;
 	}
-	if (!have[0])
+	if (pa->name[w->nlen] != '*')
+		return;
+	star = pa->name + w->nlen + 1;
+	if (star == pa->name + pa->namelen) {	/* name*= */
+		num = 0;
+		k = 2;
+	} else {
+		for (num = 0, q = star; q < pa->name + pa->namelen &&
+		    *q >= '0' && *q <= '9' && num < 1000; q++)
+			num = num * 10 + (*q - '0');
+		if (q == star)
+			return;
+		k = 1;
+		if (q < pa->name + pa->namelen && *q == '*')
+			k = 2, q++;
+		if (q != pa->name + pa->namelen)
+			return;
+	}
+	if (num >= MIME_MAX_SECTIONS || w->have[num])
+		return;
+	w->have[num] = (unsigned char)k;
+	w->sec[num] = *pa;
+	w->total += pa->vallen;
+}
+
+/* The value w found (NULL when absent); *oom set when memory ran out. */
+static char *
+pwant_value(struct arena *a, const struct pwant *w, int *oom)
+{
+	struct param pa;
+	const char *q, *star;
+	size_t o, i;
+	char *d;
+
+	if (w->plain) {
+		if ((d = arena_alloc(a, w->first.vallen + 1)) == NULL) {
+			*oom = 1;
+			return (NULL);
+		}
+		d[param_value(&w->first, d, 0)] = '\0';
+		return (d);
+	}
+	if (!w->have[0])
 		return (NULL);
-	if ((d = arena_alloc(a, total + 1)) == NULL) {
+	if ((d = arena_alloc(a, w->total + 1)) == NULL) {
 		*oom = 1;
 		return (NULL);
 	}
-	for (o = 0, i = 0; i < MIME_MAX_SECTIONS && have[i]; i++) {
-		pa = sec[i];
-		if (i == 0 && have[i] == 2) {
+	for (o = 0, i = 0; i < MIME_MAX_SECTIONS && w->have[i]; i++) {
+		pa = w->sec[i];
+		if (i == 0 && w->have[i] == 2) {
 			/* skip charset'language' */
 			q = memchr(pa.val, '\'', pa.vallen);
 			if (q != NULL && (star = memchr(q + 1, '\'',
@@ -1208,10 +1255,53 @@ param_get(struct arena *a, const char *v, const char *name, int *oom)
 				pa.val = star + 1;
 			}
 		}
-		o += param_value(&pa, d + o, have[i] == 2);
+		o += param_value(&pa, d + o, w->have[i] == 2);
 	}
 	d[o] = '\0';
 	return (d);
+}
+
+/*
+ * The parameters names[0, cnt) (cnt <= 2) of a Content-Type (or other)
+ * value, unquoted, with RFC 2231 continuations (name*0, name*1*) and
+ * extended values (name*=charset'lang'%XX) joined, into out[] (NULL when
+ * absent).  One walk over the value for all of them.  -1 when memory
+ * ran out.
+ */
+static int
+params_get(struct arena *a, const char *v, const char *const *names,
+    size_t cnt, char **out)
+{
+	struct pwant w[2];
+	struct param pa;
+	const char *s = v;
+	size_t i;
+	int oom = 0;
+
+	for (i = 0; i < cnt; i++) {
+		w[i].name = names[i];
+		w[i].nlen = strlen(names[i]);
+		w[i].plain = 0;
+		w[i].total = 0;
+		memset(w[i].have, 0, sizeof(w[i].have));
+	}
+	while ((s = param_next(s, &pa)) != NULL)
+		for (i = 0; i < cnt; i++)
+			pwant_see(&w[i], &pa);
+	for (i = 0; i < cnt; i++)
+		out[i] = pwant_value(a, &w[i], &oom);
+	return (oom ? -1 : 0);
+}
+
+/* One parameter, as params_get(). */
+static char *
+param_get(struct arena *a, const char *v, const char *name, int *oom)
+{
+	char *out;
+
+	if (params_get(a, v, &name, 1, &out) == -1)
+		*oom = 1;
+	return (out);
 }
 
 static void
@@ -1683,10 +1773,11 @@ static int
 entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
     const char *dflt, int how)
 {
+	static const char *const want[] = { "charset", "boundary" };
 	int embedded = how & ENT_EMBEDDED, term = (how & ENT_TERM) != 0;
 	const char *ct, *t, *src;
 	size_t bs, srclen;
-	char *cs;
+	char *cs, *got[2] = { NULL, NULL };
 	int oom = 0, fresh, emb;
 	enum cte cte;
 
@@ -1708,14 +1799,16 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	if (ct != NULL) {
 		if ((t = ct_type(wk->a, ct, &oom)) != NULL)
 			p->type = t;
-		if ((cs = param_get(wk->a, ct, "charset", &oom)) != NULL) {
+		/* charset, and boundary for a multipart, in one walk */
+		if (params_get(wk->a, ct, want, strncmp(p->type, "multipart/",
+		    10) == 0 ? 2 : 1, got) == -1 || oom)
+			return (-1);
+		if ((cs = got[0]) != NULL) {
 			lower_str(cs);
 			p->charset = cs;
 		}
 		if (strncmp(p->type, "multipart/", 10) == 0)
-			p->boundary = param_get(wk->a, ct, "boundary", &oom);
-		if (oom)
-			return (-1);
+			p->boundary = got[1];
 	}
 	cte = cte_of(p);
 	b += bs;
