@@ -84,28 +84,41 @@ a_lower(int c)
 static size_t
 unfold_replies(char *d)
 {
-	char *r, *w, st[16];
+	char *r, *w, *p, *q, st[16];
 	const char *end;
+	size_t n;
 
-	for (r = w = d; *r != '\0';) {
-		if ((r == d || r[-1] == ' ') && a_digit((unsigned char)r[0]) &&
-		    a_digit((unsigned char)r[1]) &&
-		    a_digit((unsigned char)r[2]) && r[3] == '-' &&
-		    (r[0] == '4' || r[0] == '5' || r[0] == '2')) {
-			if (r == d) {
-				memmove(w, r, 3);
-				w += 3;
-				*w++ = ' ';
-				r += 4;
-				continue;
-			}
+	/*
+	 * Only a word that reads "DDD-" can be such a reply code: look at
+	 * the dashes, and move what lies between only once one is dropped.
+	 */
+	for (r = w = q = d; (q = strchr(q, '-')) != NULL; q++) {
+		p = q - 3;
+		if (q - d < 3 || p < r || !(p == d || p[-1] == ' ') ||
+		    !(p[0] == '4' || p[0] == '5' || p[0] == '2') ||
+		    !a_digit((unsigned char)p[1]) ||
+		    !a_digit((unsigned char)p[2]))
+			continue;
+		n = (size_t)(p - r);
+		if (w != r)
+			memmove(w, r, n);
+		w += n;
+		r = p;
+		if (r == d) {
+			w += 3;
+			*w++ = ' ';
+			r += 4;
+		} else {
 			r += 4;
 			if (status_parse(r, st, &end) && *end == ' ')
 				r = (char *)end + 1;
-			continue;
 		}
-		*w++ = *r++;
+		q = r - 1;
 	}
+	n = strlen(r);
+	if (w != r)
+		memmove(w, r, n);
+	w += n;
 	*w = '\0';
 	return ((size_t)(w - d));
 }
@@ -117,6 +130,11 @@ fold(struct arena *a, const char *s, size_t max, size_t *outlen)
 	char *d, *o;
 	size_t n = strlen(s);
 	int sp = 1;
+#ifdef __SSE2__
+	const __m128i blank = _mm_set1_epi8(' ');
+	__m128i x;
+	unsigned m, k;
+#endif
 
 	if (n > max)
 		n = max;
@@ -124,15 +142,35 @@ fold(struct arena *a, const char *s, size_t max, size_t *outlen)
 		*outlen = 0;
 		return (NULL);
 	}
-	for (o = d; n > 0 && *s != '\0'; s++, n--) {
+	for (o = d; n > 0 && *s != '\0';) {
+#ifdef __SSE2__
+		/* The bytes before the first blank (or NUL, or other byte
+		 * up to ' ') of the next 16 go as they are, at once. */
+		if (n >= 16) {
+			x = _mm_loadu_si128((const __m128i *)(const void *)s);
+			m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			    _mm_min_epu8(x, blank), x));
+			k = m == 0 ? 16 : (unsigned)__builtin_ctz(m);
+			if (k > 0) {
+				_mm_storeu_si128((__m128i *)(void *)o, x);
+				o += k;
+				s += k;
+				n -= k;
+				sp = 0;
+				continue;
+			}
+		}
+#endif
 		if (a_space((unsigned char)*s)) {
 			if (!sp)
 				*o++ = ' ';
 			sp = 1;
-			continue;
+		} else {
+			*o++ = *s;
+			sp = 0;
 		}
-		*o++ = *s;
-		sp = 0;
+		s++;
+		n--;
 	}
 	if (o > d && o[-1] == ' ')
 		o--;
