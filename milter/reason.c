@@ -188,17 +188,18 @@ rrx_add(struct reason_rules *t, struct rrx **v, size_t *n, pcre2_code *c,
 	return (0);
 }
 /*
- * The slot of a set name's hash: of its first four bytes, enough to tell
+ * The slot of a set name's hash: of its first three bytes, enough to tell
  * most reasons apart (the rest collide in a probe or two) at a fraction
  * of the cost of hashing the whole name.
  */
 static size_t
 set_hash(const char *name)
 {
-	size_t h = 0, i;
+	size_t h = (unsigned char)name[0];
 
-	for (i = 0; i < 4 && name[i] != '\0'; i++)
-		h = h * 31 + (unsigned char)name[i];
+	if (name[0] != '\0' && name[1] != '\0')
+		h = h * 31 * 31 + (unsigned char)name[1] * 31 +
+		    (unsigned char)name[2];
 	return (h & (SET_SLOTS - 1));
 }
 
@@ -1056,8 +1057,11 @@ domain_host(const struct reason_rules *t, const char *domain)
 	return (NULL);
 }
 
-/* The cheap test first: most rows' wording is not in the text. */
-static int
+/*
+ * Does row w decide?  The cheap test first, inline in the loops over the
+ * rows: most rows' wording is not in the text.
+ */
+static inline int
 rrow_match(const struct rrow *w, const unsigned char *hit,
     const struct facts *f, struct rx_scratch *sc)
 {
@@ -1092,15 +1096,23 @@ rhost_reason(const struct rules *rules, const struct facts *f,
 	lens[1] = names[1] != NULL ? strlen(names[1]) : 0;
 	hit = domain_host(t, f->rcpt_domain);
 	for (k = 0; k < 2 && hit == NULL; k++) {
+		if (lens[k] == 0)
+			continue;	/* no host matches an empty name */
 		if (t->hostscan != NULL) {
 			memset(seen[k], 0, t->nhosts);
 			litscan_run(t->hostscan, names[k], lens[k], seen[k]);
 		}
-		for (i = 0; i < t->nhosts && hit == NULL; i++)
-			if (!t->hosts[i].lhost && host_is(&t->hosts[i], i,
-			    names[k], lens[k], t->hostscan != NULL ? seen[k] :
-			    NULL, sc))
-				hit = &t->hosts[i];
+		for (i = 0; i < t->nhosts && hit == NULL; i++) {
+			h = &t->hosts[i];
+			/* as host_is() would say, without the call */
+			if (h->lhost || h->host == NULL ||
+			    (t->hostscan != NULL && h->host_lits.n > 0 &&
+			    !seen[k][i]))
+				continue;
+			if (host_is(h, i, names[k], lens[k],
+			    t->hostscan != NULL ? seen[k] : NULL, sc))
+				hit = h;
+		}
 	}
 	for (j = 0; hit != NULL && j < hit->nrows; j++)
 		if (rrow_match(&hit->rows[j], hv, f, sc))
