@@ -215,15 +215,6 @@ slot_get(const char *iname)
 	return (victim);
 }
 
-/* A reset descriptor for the iconv name, or (iconv_t)-1. */
-static iconv_t
-cd_get(const char *iname)
-{
-	struct cd_slot *s = slot_get(iname);
-
-	return (s != NULL ? s->cd : (iconv_t)-1);
-}
-
 /*
  * Does the slot's charset turn every ASCII byte (ESC and the other
  * controls included) into itself?  Tried once per descriptor by
@@ -357,6 +348,8 @@ jis_to_sjis(const char *s, size_t n, char **outp, size_t *outlen)
 
 /* Convert s[0, n) with cd, appending to out (see charset_conv_buf). */
 static int	conv_cd(iconv_t, const char *, size_t, struct buf *, size_t *);
+static int	conv_runs(iconv_t, const char *, size_t, struct buf *,
+		    size_t *);
 
 int
 charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
@@ -366,7 +359,6 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 	const char *iname;
 	struct cd_slot *sl;
 	size_t sjlen;
-	iconv_t cd;
 	int r;
 
 	iname = label_iconv(name, norm, sizeof(norm));
@@ -374,11 +366,12 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 		return (1);
 	if (strcmp(iname, "ISO-2022-JP-3") == 0 &&
 	    memmem(s, n, "\x1b$(", 3) == NULL &&
-	    (cd = cd_get("CP932")) != (iconv_t)-1) {
+	    (sl = slot_get("CP932")) != NULL && sl->cd != (iconv_t)-1) {
 		/* no JIS X 0212/0213: the Windows reading is a superset */
 		if (jis_to_sjis(s, n, &sj, &sjlen) == -1)
 			return (-1);
-		r = conv_cd(cd, sj, sjlen, out, nbad);
+		r = slot_ascii(sl) ? conv_runs(sl->cd, sj, sjlen, out, nbad) :
+		    conv_cd(sl->cd, sj, sjlen, out, nbad);
 		free(sj);
 		return (r);
 	}
@@ -387,12 +380,79 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 		iname = "ISO-2022-JP-2";	/* JIS X 0212 */
 	if ((sl = slot_get(iname)) == NULL || sl->cd == (iconv_t)-1)
 		return (1);
-	if (plain_ascii(s, n) && slot_ascii(sl)) {
-		if (nbad != NULL)
-			*nbad = 0;
-		return (1);	/* the bytes are their own UTF-8 */
+	if (slot_ascii(sl)) {
+		if (plain_ascii(s, n)) {
+			if (nbad != NULL)
+				*nbad = 0;
+			return (1);	/* the bytes are their own UTF-8 */
+		}
+		return (conv_runs(sl->cd, s, n, out, nbad));
 	}
 	return (conv_cd(sl->cd, s, n, out, nbad));
+}
+
+/* Append s[0, n) as it is to out. */
+static int
+raw_add(struct buf *out, const char *s, size_t n)
+{
+	if (room(out, n) == -1)
+		return (-1);
+	memcpy(out->p + out->len, s, n);
+	out->len += n;
+	out->p[out->len] = '\0';
+	return (0);
+}
+
+#define RUN_MIN		16	/* ASCII bytes worth an iconv() call less */
+
+/*
+ * conv_cd() for a charset that keeps ASCII as it is (slot_ascii()):
+ * long ASCII runs are copied, only the text around 8-bit bytes goes
+ * through iconv (tens of instructions a byte).  The output is the same
+ * because every cut is at a character boundary: an ASCII byte starts
+ * no multi-byte sequence (it may end one, as a Shift_JIS, Big5 or
+ * GB18030 trail byte), so after two ASCII bytes in a row a new
+ * character starts.  A piece starts one byte before its first 8-bit
+ * byte (a base letter a combining mark may join, CP1258) and ends
+ * after the first byte of the run that follows (it may be a trail
+ * byte).  The descriptor is left in its initial state after each
+ * piece, as a stateless charset is after any character.
+ */
+static int
+conv_runs(iconv_t cd, const char *s, size_t n, struct buf *out, size_t *nbad)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, j, k, r, bad, total = 0;
+
+	if (nbad != NULL)
+		*nbad = 0;
+	if (out->p == NULL && raw_add(out, "", 0) == -1)
+		return (-1);
+	while (i < n) {
+		for (j = i; j < n && u[j] < 0x80; j++)
+			;
+		if (j == n)
+			return (raw_add(out, s + i, n - i));
+		if (j > i)
+			j--;			/* a base letter, maybe */
+		if (raw_add(out, s + i, j - i) == -1)
+			return (-1);
+		/* the piece ends inside the first ASCII run of RUN_MIN */
+		for (k = j + 1, r = 0; k < n && r < RUN_MIN; k++)
+			r = u[k] < 0x80 ? r + 1 : 0;
+		if (r == RUN_MIN)
+			k -= RUN_MIN - 1;	/* after the run's first byte */
+		else
+			k = n;
+		if (conv_cd(cd, s + j, k - j, out, nbad != NULL ? &bad :
+		    NULL) == -1)
+			return (-1);
+		total += nbad != NULL ? bad : 0;
+		i = k;
+	}
+	if (nbad != NULL)
+		*nbad = total;
+	return (0);
 }
 
 static int
