@@ -102,6 +102,8 @@ struct cause_table {
 	struct cause	*v;
 	size_t		 n;
 	int		 indexed;	/* slot[] is built */
+	size_t		 nword;		/* 1 + the last block with a status
+					   (the reasons come after it) */
 	unsigned short	 slot[CT_SLOTS];	/* 1 + index in v of the first
 					   block of each kind and id; 0 empty */
 };
@@ -542,6 +544,10 @@ cause_table_load(struct rules *r, char *err, size_t errlen)
 		rc = block_finish(&t->v[t->n - 1], &f, err, errlen);
 	if (rc == 0)
 		index_build(t);
+	/* cause_decide() need not walk the reason blocks after the last */
+	for (i = 0; rc == 0 && i < t->n; i++)
+		if (!t->v[i].is_reason && t->v[i].evidence[0] == '\0')
+			t->nword = i + 1;
 	/* The literals go into the scan reason.c makes of the diagnostic. */
 	for (i = 0; rc == 0 && i < t->n; i++)
 		t->v[i].yes_tag = t->v[i].yes != NULL && !t->v[i].yes_any ?
@@ -1027,7 +1033,7 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 		return;
 	sv = st_value(in->f->status, 0);
 	seen = reason_scan_seen(rules, in->f, sc);
-	for (i = 0; i < t->n && hit == NULL; i++) {
+	for (i = 0; i < t->nword && hit == NULL; i++) {
 		c = &t->v[i];
 		if (c->is_reason || c->evidence[0] != '\0' ||
 		    (in->nested && c->inner))

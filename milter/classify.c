@@ -191,9 +191,8 @@ find_status(const char *s, int nth, char out[16])
 {
 	const char *p, *end;
 
-	for (p = s; p != NULL && *p != '\0'; p++) {
-		if (*p != '2' && *p != '4' && *p != '5')
-			continue;
+	/* strpbrk(): the candidates without a test per byte here */
+	for (p = s; (p = strpbrk(p, "245")) != NULL; p++) {
 		/* "550-5.7.1" is a status after a continuation mark. */
 		if (p > s && token_char((unsigned char)p[-1]) &&
 		    !(p[-1] == '-' && p - s >= 4 &&
@@ -412,7 +411,10 @@ expand(struct arena *a, const char *hint, const struct report *r,
 		return (hint);
 	for (p = hint, o = out; *p != '\0';) {
 		if (*p != '{') {
-			*o++ = *p++;
+			k = strcspn(p, "{");	/* up to the next brace */
+			memcpy(o, p, k);
+			o += k;
+			p += k;
 			continue;
 		}
 		for (k = 0; keys[k] != NULL; k++)
