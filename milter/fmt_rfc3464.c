@@ -24,10 +24,10 @@
  *	Final-Recipient line and an Action or Status line are both there.
  */
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "fmt.h"
+#include "litscan.h"
 
 #define DSN_MAX_LINES	200000
 #define DSN_MAX_LINE	16384	/* bytes of a field line kept */
@@ -41,22 +41,23 @@ enum dsn_field {
 
 static const struct {
 	const char	*name;
+	size_t		 len;
 	enum dsn_field	 f;
 } fields[] = {
-	{ "reporting-mta", DF_REPORTING_MTA },
-	{ "arrival-date", DF_ARRIVAL },
-	{ "original-envelope-id", DF_ENVID },
-	{ "x-postfix-queue-id", DF_QUEUEID },
-	{ "x-postfix-sender", DF_PFSENDER },
-	{ "received-from-mta", DF_RECEIVED_FROM },
-	{ "final-recipient", DF_FINAL },
-	{ "original-recipient", DF_ORIGINAL },
-	{ "x-actual-recipient", DF_ACTUAL },
-	{ "action", DF_ACTION },
-	{ "status", DF_STATUS },
-	{ "remote-mta", DF_REMOTE_MTA },
-	{ "diagnostic-code", DF_DIAG },
-	{ "last-attempt-date", DF_LAST_ATTEMPT },
+	{ "reporting-mta", 13, DF_REPORTING_MTA },
+	{ "arrival-date", 12, DF_ARRIVAL },
+	{ "original-envelope-id", 20, DF_ENVID },
+	{ "x-postfix-queue-id", 18, DF_QUEUEID },
+	{ "x-postfix-sender", 16, DF_PFSENDER },
+	{ "received-from-mta", 17, DF_RECEIVED_FROM },
+	{ "final-recipient", 15, DF_FINAL },
+	{ "original-recipient", 18, DF_ORIGINAL },
+	{ "x-actual-recipient", 18, DF_ACTUAL },
+	{ "action", 6, DF_ACTION },
+	{ "status", 6, DF_STATUS },
+	{ "remote-mta", 10, DF_REMOTE_MTA },
+	{ "diagnostic-code", 15, DF_DIAG },
+	{ "last-attempt-date", 17, DF_LAST_ATTEMPT },
 };
 
 /* One recipient group as read, before it becomes a struct rcpt. */
@@ -86,9 +87,10 @@ field_of(const char *s, size_t n, size_t *vpos)
 	*vpos = (size_t)(colon - s) + 1;
 	while (*vpos < n && isspace((unsigned char)s[*vpos]))
 		(*vpos)++;
+	/* the length and the first letter rule out most names at once */
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if (strlen(fields[i].name) == k &&
-		    strncasecmp(fields[i].name, s, k) == 0)
+		if (fields[i].len == k && fields[i].name[0] ==
+		    (s[0] | 0x20) && strncasecmp(fields[i].name, s, k) == 0)
 			return (fields[i].f);
 	return (DF_OTHER);
 }
@@ -350,6 +352,19 @@ unquote(struct fmt_ctx *c, size_t *outlen)
 	return (quoted > 0 ? d : NULL);
 }
 
+/* Does s[0..n) have a line that starts with lit (lower case), case ignored? */
+static int
+line_starts_with(const char *s, size_t n, const char *lit)
+{
+	size_t k = strlen(lit), anchor = lit_anchor(lit, k), off, pos;
+
+	for (off = 0; off < n && (pos = lit_pos_ci(s + off, n - off, lit, k,
+	    anchor)) != LIT_NONE; off += pos + 1)
+		if (off + pos == 0 || s[off + pos - 1] == '\n')
+			return (1);
+	return (0);
+}
+
 /* Does the text hold a Final-Recipient line and an Action or Status line? */
 static int
 has_fields(const char *t, size_t n)
@@ -360,6 +375,15 @@ has_fields(const char *t, size_t n)
 
 	if (t == NULL || n == 0)
 		return (0);
+	/*
+	 * Where the line limit cannot cut the text (fewer bytes than the
+	 * limit of lines), a search for each name (memchr on a rare byte)
+	 * instead of a look at every line.
+	 */
+	if (n < DSN_MAX_LINES)
+		return (line_starts_with(t, n, "final-recipient:") &&
+		    (line_starts_with(t, n, "action:") ||
+		    line_starts_with(t, n, "status:")));
 	while (nl++ < DSN_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
 		if (len < 7)
 			continue;
@@ -403,18 +427,21 @@ fmt_rfc3464_epilogue(struct fmt_ctx *c)
 	const struct mime_part *root = c->root;
 	const char *raw, *end, *p, *q;
 	char close[256];
-	size_t blen;
-	int k;
+	size_t blen, k;
 
 	if (root == NULL || root->boundary == NULL || root->raw == NULL)
 		return (0);
 	blen = strlen(root->boundary);
 	if (blen == 0 || blen > sizeof(close) - 8)
 		return (0);
-	k = snprintf(close, sizeof(close), "--%s--", root->boundary);
+	/* "--" boundary "--" */
+	memcpy(close, "--", 2);
+	memcpy(close + 2, root->boundary, blen);
+	memcpy(close + 2 + blen, "--", 2);
+	k = blen + 4;
 	raw = root->raw;
 	end = raw + root->rawlen;
-	if ((p = memmem(raw, root->rawlen, close, (size_t)k)) == NULL)
+	if ((p = memmem(raw, root->rawlen, close, k)) == NULL)
 		return (0);
 	p += k;
 	/* only a real second report: a delivery-status part after it */

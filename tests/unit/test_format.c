@@ -625,6 +625,43 @@ test_command_find(void **state)
 	assert_null(fmt_command_find(big));
 }
 
+/* DSN fields in plain text: only names at the start of a line count. */
+static void
+test_rfc3464_text(void **state)
+{
+	static const struct { const char *text; int n; } t[] = {
+		{ "Final-Recipient: rfc822; a@b.example\nAction: failed\n", 1 },
+		{ "x Final-Recipient: rfc822; a@b.example\nAction: failed\n",
+		    0 },
+		{ "Final-Recipient: rfc822; a@b.example\nx Status: 5.1.1\n",
+		    0 },
+		{ "intro\nfinal-recipient: rfc822; a@b.example\nSTATUS: 5.1.1\n",
+		    1 },
+		{ "> Final-Recipient: rfc822; a@b.example\n> Action: failed\n",
+		    1 },
+		{ "Final-Recipient: rfc822; a@b.example\r\nAction: failed\r\n",
+		    1 },
+		{ "Action: failed\nFinal-Recipient: rfc822; a@b.example\n", 1 },
+		{ "Final-Recipient: rfc822; a@b.example\n", 0 },
+		{ "", 0 },
+	};
+	struct fmt_ctx c;
+	struct report *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_non_null(r = report_new(0));
+		memset(&c, 0, sizeof(c));
+		c.r = r;
+		c.a = r->a;
+		c.text = t[i].text;
+		c.textlen = strlen(t[i].text);
+		assert_int_equal(fmt_rfc3464_text(&c), t[i].n);
+		report_free(r);
+	}
+}
+
 static void
 test_addr(void **state)
 {
@@ -925,6 +962,7 @@ main(void)
 		cmocka_unit_test(test_status_find),
 		cmocka_unit_test(test_reply_find),
 		cmocka_unit_test(test_command_find),
+		cmocka_unit_test(test_rfc3464_text),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_oneline),
 		cmocka_unit_test(test_rx_prefilter),
