@@ -722,17 +722,17 @@ fmt_status_better(const char *f, const char *d)
 int
 fmt_reply_find(const char *s, int cls, char out[4])
 {
-	static const char *const codes[] = {
-		"550", "552", "553", "551", "521", "525", "523", "524", "530",
-		"533", "534", "535", "538", "555", "556", "554", "500", "501",
-		"502", "503", "504",
-		"421", "450", "451", "452", "422", "430", "432", "453", "454",
-		"455", "458", "459",
-		"211", "214", "220", "221", "235", "250", "251", "252", "253",
+	static const short codes[] = {
+		550, 552, 553, 551, 521, 525, 523, 524, 530,
+		533, 534, 535, 538, 555, 556, 554, 500, 501,
+		502, 503, 504,
+		421, 450, 451, 452, 422, 430, 432, 453, 454,
+		455, 458, 459,
+		211, 214, 220, 221, 235, 250, 251, 252, 253,
 	};
 	unsigned char seen[1000 / 8 + 1];
 	size_t i, n;
-	int v;
+	int v, any = 0;
 
 	out[0] = '\0';
 	if (s == NULL)
@@ -740,7 +740,8 @@ fmt_reply_find(const char *s, int cls, char out[4])
 	n = strlen(s);
 	if (n > 65536)
 		n = 65536;
-	if (fmt_strcasestr(s, n, "x-unix;"))
+	/* "x-unix;" (lower case), looked for by its 'x' first */
+	if (lit_find_ci(s, n, "x-unix;", 7, 0))
 		return (0);
 	/* One pass: every three digits standing alone ... */
 	memset(seen, 0, sizeof(seen));
@@ -775,17 +776,20 @@ fmt_reply_find(const char *s, int cls, char out[4])
 			continue;
 		v = (int)(d0 * 100 + d1 * 10 + d2);
 		seen[v >> 3] |= (unsigned char)(1u << (v & 7));
+		any = 1;
 	}
 	/* ... then the first of the table's codes among them */
-	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-		if (cls > 0 && codes[i][0] != '0' + cls)
+	for (i = 0; any && i < sizeof(codes) / sizeof(codes[0]); i++) {
+		v = codes[i];
+		if (cls > 0 && v / 100 != cls)
 			continue;
-		if (cls < 0 && codes[i][0] == '2')
+		if (cls < 0 && v / 100 == 2)
 			continue;
-		v = (codes[i][0] - '0') * 100 + (codes[i][1] - '0') * 10 +
-		    codes[i][2] - '0';
 		if (seen[v >> 3] & (1u << (v & 7))) {
-			memcpy(out, codes[i], 4);
+			out[0] = (char)('0' + v / 100);
+			out[1] = (char)('0' + v / 10 % 10);
+			out[2] = (char)('0' + v % 10);
+			out[3] = '\0';
 			return (1);
 		}
 	}
