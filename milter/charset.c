@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "charset.h"
@@ -350,6 +351,7 @@ jis_to_sjis(const char *s, size_t n, char **outp, size_t *outlen)
 static int	conv_cd(iconv_t, const char *, size_t, struct buf *, size_t *);
 static int	conv_runs(iconv_t, const char *, size_t, struct buf *,
 		    size_t *);
+static int	runs_ok(const char *, const char *, size_t);
 
 int
 charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
@@ -370,7 +372,8 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 		/* no JIS X 0212/0213: the Windows reading is a superset */
 		if (jis_to_sjis(s, n, &sj, &sjlen) == -1)
 			return (-1);
-		r = slot_ascii(sl) ? conv_runs(sl->cd, sj, sjlen, out, nbad) :
+		r = slot_ascii(sl) && runs_ok("CP932", sj, sjlen) ?
+		    conv_runs(sl->cd, sj, sjlen, out, nbad) :
 		    conv_cd(sl->cd, sj, sjlen, out, nbad);
 		free(sj);
 		return (r);
@@ -386,9 +389,26 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 				*nbad = 0;
 			return (1);	/* the bytes are their own UTF-8 */
 		}
-		return (conv_runs(sl->cd, s, n, out, nbad));
+		if (runs_ok(iname, s, n))
+			return (conv_runs(sl->cd, s, n, out, nbad));
 	}
 	return (conv_cd(sl->cd, s, n, out, nbad));
+}
+
+/*
+ * May conv_runs() cut this text?  Not for charsets that switch state
+ * with ASCII bytes (ISO-2022-*, HZ, UTF-7: all may keep ASCII as it is
+ * in their initial state), nor for text holding ESC, SO or SI.
+ */
+static int
+runs_ok(const char *iname, const char *s, size_t n)
+{
+	if (strstr(iname, "2022") != NULL || strcasestr(iname, "utf-7") !=
+	    NULL || strcasestr(iname, "utf7") != NULL ||
+	    strncasecmp(iname, "hz", 2) == 0)
+		return (0);
+	return (memchr(s, 0x1b, n) == NULL && memchr(s, 0x0e, n) == NULL &&
+	    memchr(s, 0x0f, n) == NULL);
 }
 
 /* Append s[0, n) as it is to out. */
@@ -413,7 +433,7 @@ raw_add(struct buf *out, const char *s, size_t n)
  * no multi-byte sequence (it may end one, as a Shift_JIS, Big5 or
  * GB18030 trail byte), so after two ASCII bytes in a row a new
  * character starts.  A piece starts one byte before its first 8-bit
- * byte (a base letter a combining mark may join, CP1258) and ends
+ * byte (a base letter a following combining mark may join) and ends
  * after the first byte of the run that follows (it may be a trail
  * byte).  The descriptor is left in its initial state after each
  * piece, as a stateless charset is after any character.

@@ -3,8 +3,10 @@
  *
  *	Table-driven: header unfolding, Content-Type parameters, tree shapes
  *	(nested multiparts, missing boundaries, embeddings), transfer
- *	decodings, RFC 2047 words, charsets, limits, hostile input, and a
- *	walk over the shared corpus ($SHARED/corpus, skipped when absent).
+ *	decodings, RFC 2047 words, charsets (and charset_conv() against a
+ *	plain iconv() reference on random text), limits, hostile input,
+ *	arena block reuse, and a walk over the shared corpus
+ *	($SHARED/corpus, skipped when absent).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +21,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+#include <iconv.h>
+
 #include "arena.h"
+#include "buf.h"
+#include "charset.h"
 #include "mime.h"
 
 static const struct mime_limits deflim = { 32, 1000 };
@@ -543,6 +550,92 @@ test_charsets(void **state)
 /*
  * Embedded header blocks and look-ups.
  */
+/*
+ * charset_conv() copies long ASCII runs and converts only the pieces
+ * around 8-bit bytes: it must give what one iconv() over all the text
+ * gives (invalid or cut sequences: U+FFFD, one byte skipped).
+ */
+static char *
+ref_conv(const char *iname, const char *s, size_t n, size_t *outlen)
+{
+	iconv_t cd = iconv_open("UTF-8", iname);
+	size_t cap = n * 4 + 64, ileft = n, oleft = cap, r;
+	char *out = malloc(cap + 1), *ip = (char *)(uintptr_t)s, *op = out;
+
+	assert_true(cd != (iconv_t)-1);
+	assert_non_null(out);
+	while (ileft > 0) {
+		if ((r = iconv(cd, &ip, &ileft, &op, &oleft)) != (size_t)-1)
+			break;
+		assert_true(errno == EILSEQ || errno == EINVAL);
+		assert_true(oleft >= 3);
+		memcpy(op, "\xef\xbf\xbd", 3);
+		op += 3;
+		oleft -= 3;
+		ip++;
+		ileft--;
+	}
+	iconv(cd, NULL, NULL, &op, &oleft);
+	iconv_close(cd);
+	*outlen = (size_t)(op - out);
+	return (out);
+}
+
+static void
+test_charset_runs(void **state)
+{
+	static const struct { const char *label, *iname; } cs[] = {
+		{ "shift_jis", "CP932" }, { "gb2312", "GB18030" },
+		{ "big5", "BIG5-HKSCS" }, { "euc-kr", "CP949" },
+		{ "euc-jp", "EUC-JP-MS" }, { "iso-8859-1", "WINDOWS-1252" },
+		{ "windows-1258", "WINDOWS-1258" }, { "koi8-r", "KOI8-R" },
+		{ "iso-2022-jp-2", "ISO-2022-JP-2" },
+	};
+	static const char pieces[][6] = {
+		"\x81", "\x30", "\x83\x41", "\x81\x30\x81\x30", "\xa4\xa4",
+		"\xc7\xd1", "\xec", "\xd2", "\xff", "\x80", "a", "0", "\x1b$B",
+		"\x1b(B",
+	};
+	unsigned long seed = 12345;
+	char in[400], *got, *want;
+	size_t c, t, n, k, gl, wl;
+	int r;
+
+	(void)state;
+	for (c = 0; c < sizeof(cs) / sizeof(cs[0]); c++) {
+		for (t = 0; t < 300; t++) {
+			/* 8-bit pieces between ASCII runs of 0 to 39 bytes */
+			for (n = 0; n < sizeof(in) - 50; ) {
+				seed = seed * 1103515245 + 12345;
+				for (k = (seed >> 16) % 40; k > 0; k--, n++)
+					in[n] = (char)('a' + (n + t) % 26);
+				seed = seed * 1103515245 + 12345;
+				k = (seed >> 16) % (sizeof(pieces) /
+				    sizeof(pieces[0]));
+				memcpy(in + n, pieces[k], strlen(pieces[k]));
+				n += strlen(pieces[k]);
+				seed = seed * 1103515245 + 12345;
+				if ((seed >> 16) % 8 == 0)
+					break;
+			}
+			r = charset_conv(cs[c].label, in, n, &got, &gl, NULL);
+			assert_int_not_equal(r, -1);
+			want = ref_conv(cs[c].iname, in, n, &wl);
+			if (r == 1) {
+				/* the text needs no conversion */
+				assert_int_equal(wl, n);
+				assert_memory_equal(want, in, n);
+			} else {
+				if (gl != wl || memcmp(got, want, gl) != 0)
+					fail_msg("%s, text %zu differs",
+					    cs[c].label, t);
+				free(got);
+			}
+			free(want);
+		}
+	}
+}
+
 static void
 test_rfc822_headers(void **state)
 {
@@ -925,6 +1018,7 @@ main(void)
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_charsets),
+		cmocka_unit_test(test_charset_runs),
 		cmocka_unit_test(test_rfc822_headers),
 		cmocka_unit_test(test_limit_depth),
 		cmocka_unit_test(test_limit_parts),
