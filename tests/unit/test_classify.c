@@ -676,6 +676,99 @@ test_backtracking_bounded(void **state)
 	tmp_clean();
 }
 
+/*
+ * What the shortcuts must not change: a cause's pattern runs only when one
+ * of its literals is in the text (case ignored; a long phrase by its
+ * prefix), statuses compare as numbers unless written oddly, a recipient
+ * domain picks the first [rhost] table that lists it.
+ */
+static void
+test_shortcuts(void **state)
+{
+	static const struct {
+		const char *status, *rcpt, *diag, *cause, *reason;
+	} c[] = {
+		{ "5.4.1", "u@x.example", "550 5.4.1 ACCESS denied BY policy",
+		    "text-one", NULL },
+		{ "5.4.1", "u@x.example", "550 5.4.1 access refused by policy",
+		    "unclassified", NULL },
+		{ "5.4.14", "u@x.example", "554 5.4.14 FooBarBaz", "regex-any",
+		    NULL },
+		{ "5.4.01", "u@x.example", "554 barbaz", "regex-any", NULL },
+		{ "5.40.1", "u@x.example", "554 barbaz", "onhold", NULL },
+		{ "5.7.1", "u@x.example", "550 5.7.1 THIS PHRASE IS "
+		    "CONSIDERABLY LONGER THAN THIRTY-ONE BYTES, it is",
+		    "long-text", NULL },
+		{ "5.7.1", "u@x.example", "550 5.7.1 this phrase is "
+		    "considerably longer than thirty-one", "securityerror",
+		    NULL },
+		{ "", "u@x.example", "has Expired in the queue",
+		    "with-none", NULL },
+		{ "5.0.0", "u@b.example", "550 mailbox gone", NULL,
+		    "userunknown" },
+		{ "5.0.0", "u@c.example", "550 mailbox gone", NULL,
+		    "mailboxfull" },
+		{ "5.0.0", "u@B.Example", "550 mailbox gone", NULL,
+		    "userunknown" },
+		/* a blank in the domain: found across two names, as ever */
+		{ "5.0.0", "u@a.example b.example", "550 mailbox gone", NULL,
+		    "userunknown" },
+		{ "5.0.0", "u@example", "550 mailbox gone", NULL, NULL },
+	};
+	struct rules *r;
+	struct report *rep;
+	struct rcpt *rc;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	tmp_rules();
+	put("reasons.rules", "[rhost fam]\ndomain a.example b.example\n"
+	    "userunknown mailbox gone\n[rhost fam2]\n"
+	    "domain b.example\tc.example\nmailboxfull mailbox gone\n"
+	    "[userunknown]\nuser unknown\n");
+	put("causes.rules",
+	    "cause text-one\n\tstatus 5.4.1\n\ttext Access Denied By Policy\n"
+	    "\tside sender\n\thint a\n"
+	    "cause regex-any\n\tstatus 5.4.*\n\tregex (foo|bar)baz\n"
+	    "\tside sender\n\thint b\n"
+	    "cause long-text\n\tstatus 5.7.1\n\ttext this phrase is "
+	    "considerably longer than thirty-one bytes\n"
+	    "\tside sender\n\thint c\n"
+	    "cause with-none\n\tstatus none\n\tregex expired\n"
+	    "\tside sender\n\thint d\n"
+	    "cause unclassified\n\tstatus 5.4.1\n\tside sender\n\thint e\n"
+	    "reason onhold\n\tside unknown\n\thint f\n");
+	if ((r = load_dir(tmpdir, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		assert_non_null(rep = report_new(0));
+		rep->bounce = 1;
+		rep->kind = "dsn";
+		rep->format = "rfc3464";
+		assert_non_null(rc = report_add_rcpt(rep));
+		rc->addr = c[i].rcpt;
+		rc->action = "failed";
+		snprintf(rc->status, sizeof(rc->status), "%s", c[i].status);
+		rc->diag = c[i].diag;
+		rc->remote_mta = "";
+		classify_report(r, rep);
+		rc = &rep->rcpt[0];
+		if (c[i].cause != NULL && strcmp(rc->cause, c[i].cause) != 0)
+			fail_msg("case %zu: cause %s, want %s", i, rc->cause,
+			    c[i].cause);
+		if (c[i].reason != NULL && strcmp(rc->reason, c[i].reason) != 0)
+			fail_msg("case %zu: reason %s, want %s", i, rc->reason,
+			    c[i].reason);
+		if (c[i].reason == NULL && c[i].cause == NULL &&
+		    strcmp(rc->reason, "userunknown") == 0)
+			fail_msg("case %zu: a domain of no table", i);
+		report_free(rep);
+	}
+	rules_free(r);
+	tmp_clean();
+}
+
 int
 main(void)
 {
@@ -687,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_speed),
 		cmocka_unit_test(test_rule_errors),
 		cmocka_unit_test(test_backtracking_bounded),
+		cmocka_unit_test(test_shortcuts),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
