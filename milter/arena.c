@@ -184,8 +184,9 @@ block_new(struct arena *a, size_t need)
 	return (b);
 }
 
-void *
-arena_alloc_raw(struct arena *a, size_t n)
+/* arena_alloc_raw() when n does not fit the head block as it is. */
+static __attribute__((noinline)) void *
+alloc_slow(struct arena *a, size_t n)
 {
 	struct block *b;
 	void *p;
@@ -215,6 +216,29 @@ arena_alloc_raw(struct arena *a, size_t n)
 	p = b->data + b->used;
 	b->used += n;
 	return (p);
+}
+
+void *
+arena_alloc_raw(struct arena *a, size_t n)
+{
+	struct block *b;
+	size_t r;
+	void *p;
+
+	/*
+	 * The common case, without a call (nor the register saves the
+	 * slow path needs): 1 to BLOCK_SIZE bytes that fit the head block.
+	 */
+	if (a != NULL && !a->exhausted && n - 1 < BLOCK_SIZE) {
+		r = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+		b = a->head;
+		if (b->size - b->used >= r) {
+			p = b->data + b->used;
+			b->used += r;
+			return (p);
+		}
+	}
+	return (alloc_slow(a, n));
 }
 
 void *
