@@ -34,9 +34,22 @@
 #define TEXT_MAX_LINE	8192	/* bytes of a line the patterns look at */
 #define TEXT_MAX_ADDR	320	/* longer "addresses" are not recipients */
 
+/*
+ * A diagnostic built line by line grows in place in its own buffer (the
+ * room doubled when short) instead of a new copy of the whole text per
+ * line (quadratic in time and in arena).  Only the owner's buffer grows
+ * in place: a diagnostic that points elsewhere (the shared text, another
+ * record's) is copied by fmt_append() first.
+ */
+struct dstr {
+	char		*buf;
+	size_t		 len, cap;
+};
+
 struct trec {
 	char		*addr;
 	char		*diag;
+	struct dstr	 own;		/* diag's buffer, when diag is it */
 	char		 status[16];
 	char		 reply[4];
 	const char	*rhost;
@@ -49,6 +62,7 @@ struct tstate {
 	size_t		 n, cap;
 	char		*shared;
 	char		*transcript;	/* distinct remote replies, joined */
+	struct dstr	 shared_own, transcript_own;
 	const char	*orig;		/* inline original, or NULL */
 	size_t		 origlen;
 	int		 started;	/* the error section was found */
@@ -80,18 +94,52 @@ trec_new(struct tstate *t)
 	return (&t->v[t->n++]);
 }
 
+/* prev + " " + s[0..n), collapsed (as fmt_append()); o owns the buffer. */
 static char *
-add_diag(struct tstate *t, char *prev, const char *s, size_t n)
+add_diag(struct tstate *t, struct dstr *o, char *prev, const char *s,
+    size_t n)
 {
+	char *one, *nb;
+	size_t k, cap;
+
 	while (n > 0 && isspace((unsigned char)*s)) {
 		s++;
 		n--;
 	}
 	if (n == 0)
 		return (prev);
-	if (prev != NULL && strlen(prev) > TEXT_MAX_DIAG)
+	if (prev == NULL || prev != o->buf) {
+		if (prev != NULL && strlen(prev) > TEXT_MAX_DIAG)
+			return (prev);
+		if ((nb = fmt_append(t->c->a, prev, s, n)) == prev)
+			return (prev);		/* out of memory */
+		o->buf = nb;
+		o->len = strlen(nb);
+		o->cap = o->len + 1;
+		return (nb);
+	}
+	/* prev is o's buffer, collapsed already: only s to collapse */
+	if (o->len > TEXT_MAX_DIAG ||
+	    (one = fmt_oneline(t->c->a, s, n)) == NULL)
 		return (prev);
-	return (fmt_append(t->c->a, prev, s, n));
+	if ((k = strlen(one)) == 0)
+		return (prev);
+	if (o->len + 1 + k + 1 > o->cap) {
+		cap = 2 * (o->len + 1 + k + 1);
+		if (cap < 128)
+			cap = 128;
+		/* zeroed: PCRE2's JIT may read past the string's end */
+		if ((nb = arena_alloc(t->c->a, cap)) == NULL)
+			return (prev);
+		memcpy(nb, o->buf, o->len);
+		o->buf = nb;
+		o->cap = cap;
+	}
+	if (o->len > 0)
+		o->buf[o->len++] = ' ';
+	memcpy(o->buf + o->len, one, k + 1);
+	o->len += k;
+	return (o->buf);
 }
 
 static void
@@ -110,7 +158,8 @@ take_groups(struct tstate *t, struct trec *x, const struct fmt_match *m)
 	char *tmp;
 
 	if (m->s[FG_DIAG] != NULL)
-		x->diag = add_diag(t, x->diag, m->s[FG_DIAG], m->n[FG_DIAG]);
+		x->diag = add_diag(t, &x->own, x->diag, m->s[FG_DIAG],
+		    m->n[FG_DIAG]);
 	if (m->s[FG_STATUS] != NULL && x->status[0] == '\0' &&
 	    (tmp = arena_strndup(t->c->a, m->s[FG_STATUS],
 	    m->n[FG_STATUS])) != NULL && fmt_status_find(tmp, st))
@@ -155,7 +204,8 @@ add_transcript(struct tstate *t, const char *s, size_t n)
 		return;
 	if (t->transcript != NULL && strstr(t->transcript, one) != NULL)
 		return;
-	t->transcript = add_diag(t, t->transcript, one, strlen(one));
+	t->transcript = add_diag(t, &t->transcript_own, t->transcript, one,
+	    strlen(one));
 }
 
 /* A diagnostic that says nothing: empty, or only a number (X-Unix; 77). */
@@ -300,8 +350,8 @@ scan(struct tstate *t)
 			    m.n[FG_ADDR]);
 			take_groups(t, cur, &m);
 			if (pending != NULL) {
-				cur->diag = add_diag(t, cur->diag, pending,
-				    strlen(pending));
+				cur->diag = add_diag(t, &cur->own, cur->diag,
+				    pending, strlen(pending));
 				pending = NULL;
 			}
 			open = 1;
@@ -337,17 +387,18 @@ scan(struct tstate *t)
 				open = 1;
 				gotdiag = 1;
 			} else
-				t->shared = add_diag(t, t->shared,
-				    m.s[FG_DIAG], m.n[FG_DIAG]);
+				t->shared = add_diag(t, &t->shared_own,
+				    t->shared, m.s[FG_DIAG], m.n[FG_DIAG]);
 			continue;
 		}
 		if ((cur == NULL || !open) &&
 		    tl_any(t, &tl[TL_SHARED], line, len, &m)) {
 			if (m.s[FG_DIAG] != NULL)
-				t->shared = add_diag(t, t->shared,
-				    m.s[FG_DIAG], m.n[FG_DIAG]);
+				t->shared = add_diag(t, &t->shared_own,
+				    t->shared, m.s[FG_DIAG], m.n[FG_DIAG]);
 			else
-				t->shared = add_diag(t, t->shared, line, len);
+				t->shared = add_diag(t, &t->shared_own,
+				    t->shared, line, len);
 			continue;
 		}
 		if (cur == NULL || !open)
@@ -359,7 +410,8 @@ scan(struct tstate *t)
 			if (blank(line, len))
 				break;
 			if (isspace((unsigned char)line[0])) {
-				cur->diag = add_diag(t, cur->diag, line, len);
+				cur->diag = add_diag(t, &cur->own,
+				    cur->diag, line, len);
 				gotdiag = 1;
 			} else
 				open = 0;
@@ -370,12 +422,14 @@ scan(struct tstate *t)
 					open = 0;
 				break;
 			}
-			cur->diag = add_diag(t, cur->diag, line, len);
+			cur->diag = add_diag(t, &cur->own, cur->diag,
+			    line, len);
 			gotdiag = 1;
 			break;
 		case FC_ALL:
 			if (!blank(line, len)) {
-				cur->diag = add_diag(t, cur->diag, line, len);
+				cur->diag = add_diag(t, &cur->own,
+				    cur->diag, line, len);
 				gotdiag = 1;
 			}
 			break;

@@ -635,8 +635,8 @@ test_rfc3464_text(void **state)
 		    0 },
 		{ "Final-Recipient: rfc822; a@b.example\nx Status: 5.1.1\n",
 		    0 },
-		{ "intro\nfinal-recipient: rfc822; a@b.example\nSTATUS: 5.1.1\n",
-		    1 },
+		{ "intro\nfinal-recipient: rfc822; a@b.example\n"
+		    "STATUS: 5.1.1\n", 1 },
 		{ "> Final-Recipient: rfc822; a@b.example\n> Action: failed\n",
 		    1 },
 		{ "Final-Recipient: rfc822; a@b.example\r\nAction: failed\r\n",
