@@ -245,13 +245,37 @@ slot_ascii(struct cd_slot *s)
 static int
 plain_ascii(const char *s, size_t n)
 {
+	const uint64_t ones = 0x0101010101010101ULL;
+	const uint64_t highs = 0x8080808080808080ULL;
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i;
+	uint64_t w, x;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++)
+	/* eight bytes at a time: a high bit, or a zero byte in w ^ ESCs */
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, u + i, 8);
+		x = w ^ (ones * 0x1b);
+		if ((w | ((x - ones) & ~x)) & highs)
+			return (0);
+	}
+	for (; i < n; i++)
 		if (u[i] >= 0x80 || u[i] == 0x1b)
 			return (0);
 	return (1);
+}
+
+/* Does s[0, n) hold the escape sequence esc (ESC and k more bytes)? */
+static int
+has_esc(const char *s, size_t n, const char *esc, size_t k)
+{
+	const char *p = s, *e = s + n;
+
+	while ((p = memchr(p, 0x1b, (size_t)(e - p))) != NULL) {
+		if ((size_t)(e - p) > k && memcmp(p + 1, esc + 1, k) == 0)
+			return (1);
+		p++;
+	}
+	return (0);
 }
 
 /* Room for need more bytes (and the NUL) in b. */
@@ -293,6 +317,12 @@ jis_to_sjis(const char *s, size_t n, char **outp, size_t *outlen)
 	if ((o = malloc(n + 1)) == NULL)
 		return (-1);
 	for (i = 0; i < n; i++) {
+		/* in ASCII only ESC, SO and SI do more than copy a byte */
+		while (st == ASCII && i < n && u[i] != 0x1b && u[i] != 0x0e &&
+		    u[i] != 0x0f)
+			o[k++] = u[i++];
+		if (i == n)
+			break;
 		if (u[i] == 0x1b && n - i >= 3) {
 			if (u[i + 1] == '$' && (u[i + 2] == 'B' || u[i + 2] == '@')) {
 				st = KANJI;
@@ -367,7 +397,7 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 	if (iname == NULL || *iname == '\0')
 		return (1);
 	if (strcmp(iname, "ISO-2022-JP-3") == 0 &&
-	    memmem(s, n, "\x1b$(", 3) == NULL &&
+	    !has_esc(s, n, "\x1b$(", 2) &&
 	    (sl = slot_get("CP932")) != NULL && sl->cd != (iconv_t)-1) {
 		/* no JIS X 0212/0213: the Windows reading is a superset */
 		if (jis_to_sjis(s, n, &sj, &sjlen) == -1)
@@ -379,7 +409,7 @@ charset_conv_buf(const char *name, const char *s, size_t n, struct buf *out,
 		return (r);
 	}
 	if (strcmp(iname, "ISO-2022-JP-3") == 0 &&
-	    memmem(s, n, "\x1b$(D", 4) != NULL)
+	    has_esc(s, n, "\x1b$(D", 3))
 		iname = "ISO-2022-JP-2";	/* JIS X 0212 */
 	if ((sl = slot_get(iname)) == NULL || sl->cd == (iconv_t)-1)
 		return (1);
