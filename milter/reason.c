@@ -67,6 +67,19 @@
 #define HOST_SCAN_MAX	256	/* host tables one scan serves */
 #define SET_SLOTS	64	/* of the set index: more than the reasons */
 
+/* The reasons by number: the index in vocabulary[] (below). */
+enum {
+	R_AUTHFAILURE, R_BADREPUTATION, R_BLOCKED, R_CONTENTERROR,
+	R_DELIVERED, R_EXCEEDLIMIT, R_EXPIRED, R_FAILEDSTARTTLS, R_FEEDBACK,
+	R_FILTERED, R_HASMOVED, R_HOSTUNKNOWN, R_MAILBOXFULL, R_MAILERERROR,
+	R_MESGTOOBIG, R_NETWORKERROR, R_NORELAYING, R_NOTACCEPT,
+	R_NOTCOMPLIANTRFC, R_ONHOLD, R_POLICYVIOLATION, R_REJECTED,
+	R_REQUIREPTR, R_SECURITYERROR, R_SPAMDETECTED, R_SPEEDING,
+	R_SUPPRESSED, R_SUSPEND, R_SYNTAXERROR, R_SYSTEMERROR, R_SYSTEMFULL,
+	R_TOOMANYCONN, R_UNDEFINED, R_USERUNKNOWN, R_VACATION,
+	R_VIRUSDETECTED, R_NREASONS, R_NONE = -1
+};
+
 /* One pattern line of a set: run only when its literal was seen. */
 struct rrx {
 	pcre2_code	*re;
@@ -116,6 +129,7 @@ struct reason_rules {
 	struct rset	*sets;
 	size_t		 nsets;
 	unsigned char	 set_slot[SET_SLOTS];	/* 1 + index in sets, 0 empty */
+	signed char	 byid[R_NREASONS];	/* index in sets, -1 none */
 	struct rhost	*hosts;
 	size_t		 nhosts;
 	struct rdom	*doms;		/* every domain line's names, sorted */
@@ -140,15 +154,25 @@ static const char *const vocabulary[] = {
 	"virusdetected", NULL
 };
 
+_Static_assert(sizeof(vocabulary) / sizeof(vocabulary[0]) == R_NREASONS + 1,
+    "the enum follows vocabulary[]");
+
+/* The number of reason s, or R_NONE. */
+static int
+reason_id(const char *s)
+{
+	int i;
+
+	for (i = 0; s != NULL && i < R_NREASONS; i++)
+		if (vocabulary[i][0] == s[0] && strcmp(vocabulary[i], s) == 0)
+			return (i);
+	return (R_NONE);
+}
+
 int
 reason_known(const char *s)
 {
-	size_t i;
-
-	for (i = 0; vocabulary[i] != NULL; i++)
-		if (strcmp(vocabulary[i], s) == 0)
-			return (1);
-	return (0);
+	return (reason_id(s) != R_NONE);
 }
 
 /*
@@ -461,6 +485,7 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 	memset(*cs, 0, sizeof(**cs));
 	snprintf((*cs)->name, sizeof((*cs)->name), "%s", name);
 	set_index(t);
+	t->byid[reason_id(name)] = (signed char)(t->nsets - 1);
 	(*cs)->yes_tag = (int)t->ntags++;
 	(*cs)->no_tag = (int)t->ntags++;
 	return (0);
@@ -551,6 +576,7 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 		return (-1);
 	}
 	r->reasons = t;
+	memset(t->byid, -1, sizeof(t->byid));
 	if ((t->scan = litscan_new()) == NULL) {
 		snprintf(err, errlen, "%s/reasons.rules:0: out of memory",
 		    r->dir);
@@ -728,33 +754,44 @@ rrow_text(const struct rrow *w, const unsigned char *hit,
 	    f->diaglen, sc));
 }
 
-int
-reason_set_match(const struct rules *rules, const char *name,
+/* Does set s of t point at its reason (its wording, and no veto)? */
+static int
+set_match(const struct reason_rules *t, const struct rset *s,
     const struct facts *f, struct rx_scratch *sc)
 {
-	const struct rset *s;
 	const unsigned char *hv;
 	size_t i;
 	int hit;
 
-	if (rules == NULL || rules->reasons == NULL || f->diaglen == 0 ||
-	    (s = set_find(rules->reasons, name)) == NULL || !s->has_yes)
+	if (f->diaglen == 0 || !s->has_yes)
 		return (0);
 	/* The probes ask about the same sets again and again: remember. */
 	if (sc->memo_for != f) {
 		memset(sc->memo, -1, sizeof(sc->memo));
 		sc->memo_for = f;
 	}
-	i = (size_t)(s - rules->reasons->sets);
+	i = (size_t)(s - t->sets);
 	if (i < sizeof(sc->memo) && sc->memo[i] != -1)
 		return (sc->memo[i]);
-	if ((hv = scan_hits(rules->reasons, f, sc)) == NULL)
+	if ((hv = scan_hits(t, f, sc)) == NULL)
 		return (0);	/* out of memory: as no match */
 	hit = (hv[s->yes_tag] || rrx_any(s->yes, s->nyes, hv, f, sc)) &&
 	    !(hv[s->no_tag] || rrx_any(s->no, s->nno, hv, f, sc));
 	if (i < sizeof(sc->memo))
 		sc->memo[i] = (signed char)hit;
 	return (hit);
+}
+
+int
+reason_set_match(const struct rules *rules, const char *name,
+    const struct facts *f, struct rx_scratch *sc)
+{
+	const struct rset *s;
+
+	if (rules == NULL || rules->reasons == NULL ||
+	    (s = set_find(rules->reasons, name)) == NULL)
+		return (0);
+	return (set_match(rules->reasons, s, f, sc));
 }
 
 /* --- the order of checks ------------------------------------------------ */
@@ -801,12 +838,19 @@ struct probe {
 	const struct facts	*f;
 	struct rx_scratch	*sc;
 	const char		*sr;	/* reason the status points at */
+	int			 srid;	/* its number, or R_NONE */
+	int			 hintid; /* the number of f->hint, or R_NONE */
 };
 
+/* Does the wording point at reason id (its set in reasons.rules)? */
 static int
-inc(struct probe *p, const char *name)
+inc(struct probe *p, int id)
 {
-	return (reason_set_match(p->rules, name, p->f, p->sc));
+	const struct reason_rules *t = p->rules->reasons;
+
+	if (t == NULL || t->byid[id] < 0)
+		return (0);
+	return (set_match(t, &t->sets[t->byid[id]], p->f, p->sc));
 }
 
 static int
@@ -820,105 +864,105 @@ reply_in(const struct facts *f, int lo, int hi)
 	return (v >= lo && v <= hi);
 }
 
-/* Does the status-plus-text evidence point at reason `name`? */
+/*
+ * Does the status-plus-text evidence point at reason id?  By number, not
+ * name: the probes run some twenty times a recipient.
+ */
 static int
-probe(struct probe *p, const char *name)
+probe(struct probe *p, int id)
 {
+	static const int other[] = { R_NORELAYING, R_BLOCKED, R_MAILBOXFULL,
+	    R_HASMOVED, R_REJECTED, R_NOTACCEPT, R_NONE };
 	const struct facts *f = p->f;
 	const char *sr = p->sr;
+	const int *o;
+	int srid = p->srid;
 
-	if (is(f->hint, name))
+	if (p->hintid == id)
 		return (1);
-	if (is(name, "mesgtoobig")) {
-		if (is(sr, name))
+	switch (id) {
+	case R_MESGTOOBIG:
+		if (srid == id)
 			return (1);
-		if (is(sr, "exceedlimit") || is(f->status, "5.2.3"))
+		if (srid == R_EXCEEDLIMIT || is(f->status, "5.2.3"))
 			return (0);
-		return (inc(p, name));
-	}
-	if (is(name, "suspend"))
-		return (is(f->reply, "525") || inc(p, name));
-	if (is(name, "hasmoved") || is(name, "notcompliantrfc") ||
-	    is(name, "badreputation") || is(name, "speeding"))
-		return (inc(p, name));
-	if (is(name, "norelaying")) {
-		if (is(f->hint, "securityerror") || is(f->hint, "systemerror"))
+		return (inc(p, id));
+	case R_SUSPEND:
+		return (is(f->reply, "525") || inc(p, id));
+	case R_HASMOVED:
+	case R_NOTCOMPLIANTRFC:
+	case R_BADREPUTATION:
+	case R_SPEEDING:
+		return (inc(p, id));
+	case R_NORELAYING:
+		if (p->hintid == R_SECURITYERROR || p->hintid == R_SYSTEMERROR)
 			return (0);
 		if (is(f->command, "CONN") || is(f->command, "EHLO") ||
 		    is(f->command, "HELO"))
 			return (0);
-		return (inc(p, name));
-	}
-	if (is(name, "userunknown")) {
-		if (is(sr, name)) {
-			static const char *const other[] = { "norelaying",
-			    "blocked", "mailboxfull", "hasmoved", "rejected",
-			    "notaccept", NULL };
-			const char *const *o;
-
-			for (o = other; *o != NULL; o++)
+		return (inc(p, id));
+	case R_USERUNKNOWN:
+		if (srid == id) {
+			for (o = other; *o != R_NONE; o++)
 				if (inc(p, *o))
 					return (0);
 			return (1);
 		}
-		return (is(f->command, "RCPT") && inc(p, name));
-	}
-	if (is(name, "filtered")) {
-		if (is(sr, name))
-			return (inc(p, "userunknown") || inc(p, name));
+		return (is(f->command, "RCPT") && inc(p, id));
+	case R_FILTERED:
+		if (srid == id)
+			return (inc(p, R_USERUNKNOWN) || inc(p, id));
 		if (in_list(f->command, before_data))
 			return (0);
-		return (inc(p, name) || inc(p, "userunknown"));
-	}
-	if (is(name, "contenterror")) {
-		if (probe(p, "spamdetected"))
+		return (inc(p, id) || inc(p, R_USERUNKNOWN));
+	case R_CONTENTERROR:
+		if (probe(p, R_SPAMDETECTED))
 			return (0);
-		return (is(sr, name) || inc(p, name));
-	}
-	if (is(name, "rejected")) {
-		if (is(sr, name))
+		return (srid == id || inc(p, id));
+	case R_REJECTED:
+		if (srid == id)
 			return (1);
 		if (is(f->command, "MAIL"))
-			return (inc(p, name));
-		if (is(f->command, "DATA") && !is(sr, "userunknown"))
-			return (inc(p, name));
-		if (*sr == '\0' || is(sr, "onhold") || is(sr, "undefined") ||
-		    is(sr, "securityerror") || is(sr, "systemerror"))
-			return (inc(p, name));
+			return (inc(p, id));
+		if (is(f->command, "DATA") && srid != R_USERUNKNOWN)
+			return (inc(p, id));
+		if (*sr == '\0' || srid == R_ONHOLD || srid == R_UNDEFINED ||
+		    srid == R_SECURITYERROR || srid == R_SYSTEMERROR)
+			return (inc(p, id));
 		return (0);
-	}
-	if (is(name, "hostunknown")) {
-		if (is(sr, name))
-			return (!inc(p, "networkerror"));
-		return (inc(p, name));
-	}
-	if (is(name, "spamdetected")) {
+	case R_HOSTUNKNOWN:
+		if (srid == id)
+			return (!inc(p, R_NETWORKERROR));
+		return (inc(p, id));
+	case R_SPAMDETECTED:
 		if (f->status == NULL || *f->status == '\0')
 			return (0);
-		if (is(sr, name))
+		if (srid == id)
 			return (1);
 		if (in_list(f->command, before_data))
 			return (0);
-		return (inc(p, name));
+		return (inc(p, id));
+	default:
+		/* mailboxfull exceedlimit authfailure requireptr toomanyconn
+		 * blocked */
+		return (srid == id || inc(p, id));
 	}
-	/* mailboxfull exceedlimit authfailure requireptr toomanyconn blocked */
-	return (is(sr, name) || inc(p, name));
 }
 
-static const char *const order_status[] = {
-	"mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "hasmoved",
-	"norelaying", "authfailure", "userunknown", "filtered", "requireptr",
-	"notcompliantrfc", "badreputation", "contenterror", "rejected",
-	"hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked",
-	NULL
+static const int order_status[] = {
+	R_MAILBOXFULL, R_MESGTOOBIG, R_EXCEEDLIMIT, R_SUSPEND, R_HASMOVED,
+	R_NORELAYING, R_AUTHFAILURE, R_USERUNKNOWN, R_FILTERED, R_REQUIREPTR,
+	R_NOTCOMPLIANTRFC, R_BADREPUTATION, R_CONTENTERROR, R_REJECTED,
+	R_HOSTUNKNOWN, R_SPAMDETECTED, R_SPEEDING, R_TOOMANYCONN, R_BLOCKED,
+	R_NONE
 };
 
-static const char *const order_text[] = {
-	"mailboxfull", "authfailure", "badreputation", "speeding",
-	"spamdetected", "virusdetected", "policyviolation", "norelaying",
-	"systemerror", "networkerror", "suspend", "contenterror",
-	"systemfull", "notaccept", "expired", "failedstarttls",
-	"securityerror", "suppressed", "mailererror", NULL
+static const int order_text[] = {
+	R_MAILBOXFULL, R_AUTHFAILURE, R_BADREPUTATION, R_SPEEDING,
+	R_SPAMDETECTED, R_VIRUSDETECTED, R_POLICYVIOLATION, R_NORELAYING,
+	R_SYSTEMERROR, R_NETWORKERROR, R_SUSPEND, R_CONTENTERROR,
+	R_SYSTEMFULL, R_NOTACCEPT, R_EXPIRED, R_FAILEDSTARTTLS,
+	R_SECURITYERROR, R_SUPPRESSED, R_MAILERERROR, R_NONE
 };
 
 static int
@@ -933,15 +977,16 @@ static const char *
 another(struct probe *p)
 {
 	const struct facts *f = p->f;
-	const char *sr = p->sr, *const *o;
+	const char *sr = p->sr;
+	const int *o;
 
 	if (explicit_reason(f->hint))
 		return (f->hint);
 	if (!in_list(sr, retry) && !f->xunix)
 		return (sr);
-	for (o = order_text; *o != NULL; o++)
+	for (o = order_text; *o != R_NONE; o++)
 		if (inc(p, *o))
-			return (*o);
+			return (vocabulary[*o]);
 	if (*sr != '\0')
 		return (sr);
 	if (f->status != NULL && strlen(f->status) > 3) {
@@ -1134,7 +1179,8 @@ reason_decide(const struct rules *rules, const struct facts *f,
     struct rx_scratch *sc)
 {
 	struct probe p;
-	const char *r, *const *o;
+	const char *r;
+	const int *o;
 
 	sc->memo_for = NULL;	/* a new recipient: forget the last one */
 	sc->hit_valid = 0;
@@ -1148,16 +1194,18 @@ reason_decide(const struct rules *rules, const struct facts *f,
 	p.f = f;
 	p.sc = sc;
 	p.sr = status_reason(rules, f->status);
+	p.srid = reason_id(p.sr);
+	p.hintid = reason_id(f->hint);
 	if (!f->xunix)
-		for (o = order_status; *o != NULL; o++)
+		for (o = order_status; *o != R_NONE; o++)
 			if (probe(&p, *o))
-				return (*o);
+				return (vocabulary[*o]);
 	r = another(&p);
 	if (*r != '\0' && !is(r, "undefined"))
 		return (r);
 	if (is(f->action, "delayed"))
 		return ("expired");
-	if (inc(&p, "vacation"))
+	if (inc(&p, R_VACATION))
 		return ("vacation");
 	if (f->diaglen > 0)
 		return ("onhold");
