@@ -230,6 +230,8 @@ struct tlits {
 	const struct fmt_rxv *l;
 	size_t		*next;		/* [i * TL_SLOTS + j]: offset + 1 of
 					   the next occurrence, 0 not known */
+	size_t		 low;		/* not 0: no pattern of the list has
+					   a literal before offset low - 1 */
 };
 
 #define TL_SLOTS	(RXLIT_MAX + 1)
@@ -237,12 +239,15 @@ struct tlits {
 enum { TL_ORIG, TL_BEGIN, TL_END, TL_SKIP, TL_RCPT, TL_TRANS, TL_PRE,
 	TL_DIAG, TL_SHARED, TL_N };
 
+/* tl for the list l, its slots taken from *slots (NULL: none). */
 static void
-tl_init(struct tstate *t, struct tlits *tl, const struct fmt_rxv *l)
+tl_init(struct tlits *tl, const struct fmt_rxv *l, size_t **slots)
 {
 	tl->l = l;
-	tl->next = l->n == 0 ? NULL :
-	    arena_alloc(t->c->a, l->n * TL_SLOTS * sizeof(size_t));
+	tl->low = 0;
+	tl->next = l->n == 0 || *slots == NULL ? NULL : *slots;
+	if (tl->next != NULL)
+		*slots += l->n * TL_SLOTS;
 }
 
 /*
@@ -283,14 +288,25 @@ static int
 tl_any(struct tstate *t, struct tlits *tl, const char *line, size_t len,
     struct fmt_match *m)
 {
-	size_t i;
+	size_t i, low = (size_t)-1, ls = (size_t)(line - t->c->text);
 
 	if (tl->next == NULL)
 		return (fmt_rxv_any(tl->l, line, len, m, NULL));
-	for (i = 0; i < tl->l->n; i++)
+	/*
+	 * The whole list at once: the earliest literal of all its patterns
+	 * lies past the line (the lines come in order, and the positions
+	 * only grow).  A pattern without literals keeps it 0: no shortcut.
+	 */
+	if (tl->low != 0 && tl->low - 1 >= ls + len)
+		return (0);
+	for (i = 0; i < tl->l->n; i++) {
 		if (tl_maybe(t, tl, i, line, len) &&
 		    fmt_rx_match_raw(tl->l->v[i], line, len, m))
 			return (1);
+		if (tl->next[i * TL_SLOTS + RXLIT_MAX] < low)
+			low = tl->next[i * TL_SLOTS + RXLIT_MAX];
+	}
+	tl->low = low;
 	return (0);
 }
 
@@ -306,16 +322,18 @@ scan(struct tstate *t)
 	size_t len, nl = 0;
 	int started = f->begin.n == 0, ended = 0, open = 0, gotdiag = 0;
 	struct tlits tl[TL_N];
+	const struct fmt_rxv *lists[TL_N] = { &f->original, &f->begin,
+	    &f->end, &f->skip, &f->rcpt, &f->transcript, &f->pre, &f->diag,
+	    &f->shared };
+	size_t *slots, nslots = 0, i;
 
-	tl_init(t, &tl[TL_ORIG], &f->original);
-	tl_init(t, &tl[TL_BEGIN], &f->begin);
-	tl_init(t, &tl[TL_END], &f->end);
-	tl_init(t, &tl[TL_SKIP], &f->skip);
-	tl_init(t, &tl[TL_RCPT], &f->rcpt);
-	tl_init(t, &tl[TL_TRANS], &f->transcript);
-	tl_init(t, &tl[TL_PRE], &f->pre);
-	tl_init(t, &tl[TL_DIAG], &f->diag);
-	tl_init(t, &tl[TL_SHARED], &f->shared);
+	/* one block of slots for all the lists */
+	for (i = 0; i < TL_N; i++)
+		nslots += lists[i]->n * TL_SLOTS;
+	slots = nslots == 0 ? NULL :
+	    arena_alloc(t->c->a, nslots * sizeof(size_t));
+	for (i = 0; i < TL_N; i++)
+		tl_init(&tl[i], lists[i], &slots);
 
 	while (nl++ < TEXT_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
 		if (len > TEXT_MAX_LINE)
