@@ -101,7 +101,9 @@ lower(int c)
 static unsigned char
 hdr_key(const char *name, size_t len)
 {
-	return ((unsigned char)(lower((unsigned char)name[0]) + len * 37));
+	/* "| 0x20" lower-cases letters (and moves a few other bytes,
+	 * which only costs a strcasecmp() more) */
+	return ((unsigned char)(((unsigned char)name[0] | 0x20) + len * 37));
 }
 
 static int
@@ -313,24 +315,26 @@ b64_decode(const char *s, size_t n, char *out)
 	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 	};
-	unsigned long acc = 0;
+	unsigned long acc = 0, q;
 	size_t i, o = 0;
-	int k = 0, v;
+	int k = 0, v, c0, c1, c2, c3;
 
 	for (i = 0; i < n; i++) {
-		/* four clean characters at a quantum start: one step */
-		while (k == 0 && n - i >= 4 && (v = map[(unsigned char)s[i]] |
-		    map[(unsigned char)s[i + 1]] |
-		    map[(unsigned char)s[i + 2]] |
-		    map[(unsigned char)s[i + 3]]) >= 0) {
-			acc = (unsigned long)map[(unsigned char)s[i]] << 18 |
-			    (unsigned long)map[(unsigned char)s[i + 1]] << 12 |
-			    (unsigned long)map[(unsigned char)s[i + 2]] << 6 |
-			    (unsigned long)map[(unsigned char)s[i + 3]];
-			out[o++] = (char)(acc >> 16);
-			out[o++] = (char)(acc >> 8);
-			out[o++] = (char)acc;
-			acc = 0;
+		/* four clean characters at a quantum start: one step (the
+		 * values are read once: stores to out may alias s) */
+		while (k == 0 && n - i >= 4) {
+			c0 = map[(unsigned char)s[i]];
+			c1 = map[(unsigned char)s[i + 1]];
+			c2 = map[(unsigned char)s[i + 2]];
+			c3 = map[(unsigned char)s[i + 3]];
+			if ((c0 | c1 | c2 | c3) < 0)
+				break;
+			q = (unsigned long)c0 << 18 | (unsigned long)c1 << 12 |
+			    (unsigned long)c2 << 6 | (unsigned long)c3;
+			out[o] = (char)(q >> 16);
+			out[o + 1] = (char)(q >> 8);
+			out[o + 2] = (char)q;
+			o += 3;
 			i += 4;
 		}
 		if (i >= n)
@@ -560,6 +564,9 @@ utf8_valid(const char *s, size_t n, int *high)
 
 	*high = 0;
 	for (i = 0; i < n; i += k) {
+		/* ASCII runs at once (NUL stops the run: it is ASCII too) */
+		if ((i += ascii_run(u + i, n - i, 0)) >= n)
+			break;
 		if (u[i] < 0x80) {
 			k = 1;
 			continue;
