@@ -13,6 +13,7 @@
  *	zero takes back the character before it, and anything it does not
  *	know makes it give up.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,32 +570,49 @@ litscan_run(const struct litscan *ls, const char *s, size_t n,
 	}
 }
 
-/* How rare a byte is in mail text, roughly: the search anchors there. */
-static int
-rarity(int c)
-{
-	if (c == ' ')
-		return (0);
-	if (c >= 'a' && c <= 'z')
-		return (strchr("etaoinsrhldcu", c) != NULL ? 1 : 2);
-	if (c >= '0' && c <= '9')
-		return (3);
-	if (c == '.' || c == '-' || c == ',')
-		return (3);
-	return (4);
-}
+/*
+ * How often a byte occurs in mail text, per mille, roughly (ASCII letters
+ * in lower case; the bounces of the shared corpus, with the letters that
+ * base64 makes common set down to their frequency in English prose).  A
+ * search anchors on the literal's rarest byte: each occurrence of it in
+ * the text costs a stop.  Bytes not listed are rarer still.  A letter
+ * counts 10 more: it is searched for in both cases (memchr2()), at
+ * about a third of memchr()'s speed, which is worth ten stops a
+ * kilobyte.
+ */
+static const unsigned char freq[128] = {
+	[' '] = 80,
+	['e'] = 64, ['a'] = 49, ['t'] = 46, ['o'] = 41, ['i'] = 37,
+	['r'] = 34, ['n'] = 34, ['s'] = 34, ['m'] = 30, ['l'] = 27,
+	['p'] = 26, ['d'] = 26, ['c'] = 25, ['f'] = 18, ['u'] = 16,
+	['g'] = 16, ['h'] = 15, ['b'] = 15, ['y'] = 13, ['v'] = 10,
+	['w'] = 9, ['k'] = 6, ['x'] = 3, ['j'] = 2, ['q'] = 2, ['z'] = 2,
+	['0'] = 34, ['1'] = 17, ['2'] = 21, ['3'] = 12, ['4'] = 11,
+	['5'] = 11, ['6'] = 8, ['7'] = 7, ['8'] = 8, ['9'] = 9,
+	['.'] = 22, ['-'] = 22, [':'] = 18, ['='] = 8, [';'] = 7,
+	['/'] = 6, [','] = 5, ['"'] = 4, ['<'] = 4, ['>'] = 4, ['('] = 4,
+	[')'] = 4, ['+'] = 3, ['@'] = 3, ['_'] = 1, ['['] = 1, [']'] = 1,
+	['\''] = 1, ['#'] = 1, ['?'] = 1,
+};
 
 size_t
 lit_anchor(const char *lit, size_t litlen)
 {
 	size_t i, best = 0;
-	int r, br = -1;
+	int f, bf = INT_MAX;
 
-	for (i = 0; i < litlen; i++)
-		if ((r = rarity((unsigned char)lit[i])) > br) {
-			br = r;
+	for (i = 0; i < litlen; i++) {
+		unsigned char c = (unsigned char)lit[i];
+
+		f = c < 128 ? freq[c >= 'A' && c <= 'Z' ? c + 32 : c] : 0;
+		/* a letter is looked for in both cases, a slower search */
+		if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+			f += 10;
+		if (f < bf) {
+			bf = f;
 			best = i;
 		}
+	}
 	return (best);
 }
 
@@ -606,6 +624,25 @@ memchr2(const char *s, int a, int b, size_t n)
 #ifdef __SSE2__
 	const __m128i va = _mm_set1_epi8((char)a), vb = _mm_set1_epi8((char)b);
 
+	/* 32 bytes a step while there are: one test for both halves */
+	for (; i + 32 <= n; i += 32) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
+		    (s + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)
+		    (s + i + 16));
+		__m128i mx = _mm_or_si128(_mm_cmpeq_epi8(x, va),
+		    _mm_cmpeq_epi8(x, vb));
+		__m128i my = _mm_or_si128(_mm_cmpeq_epi8(y, va),
+		    _mm_cmpeq_epi8(y, vb));
+		int m;
+
+		if (_mm_movemask_epi8(_mm_or_si128(mx, my)) == 0)
+			continue;
+		if ((m = _mm_movemask_epi8(mx)) != 0)
+			return (s + i + (size_t)__builtin_ctz((unsigned)m));
+		m = _mm_movemask_epi8(my);
+		return (s + i + 16 + (size_t)__builtin_ctz((unsigned)m));
+	}
 	for (; i + 16 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)
 		    (s + i));
