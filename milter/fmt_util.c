@@ -339,13 +339,18 @@ fmt_strcasestr(const char *s, size_t n, const char *needle)
 	return (0);
 }
 
-static int
-addr_char(int c)
-{
-	return (c > ' ' && c != '<' && c != '>' && c != '(' && c != ')' &&
-	    c != ',' && c != ';' && c != '"' && c != '\'' && c != '[' &&
-	    c != ']' && c != 127);
-}
+/*
+ * Bit c set: byte c may be part of an address: above ' ', not DEL, not
+ * one of < > ( ) , ; " ' [ ]  (a table: fmt_addr() asks for every byte).
+ */
+static const unsigned char addr_ok[32] = {
+	0x00, 0x00, 0x00, 0x00, 0x7a, 0xec, 0xff, 0xa7,
+	0xff, 0xff, 0xff, 0xd7, 0xff, 0xff, 0xff, 0x7f,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+#define addr_char(c)	(addr_ok[(c) >> 3] & (1u << ((c) & 7)))
 
 /*
  * A bare address from s[0..n): drops an "rfc822;" style type, angle
