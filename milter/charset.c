@@ -47,46 +47,51 @@ static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static int cache_ok;
 
+/* Sorted by label in strcmp() order: label_iconv() searches by halves. */
 static const struct alias {
 	const char	*label;
 	const char	*iconv;		/* NULL: UTF-8 compatible */
 } aliases[] = {
-	{ "utf-8", NULL }, { "utf8", NULL }, { "us-ascii", NULL },
-	{ "ascii", NULL }, { "ansi_x3.4-1968", NULL }, { "iso646-us", NULL },
-	{ "us", NULL }, { "csascii", NULL }, { "7bit", NULL }, { "8bit", NULL },
-	{ "x-unknown", NULL }, { "unknown", NULL }, { "unknown-8bit", NULL },
-	{ "default", NULL }, { "x-user-defined", NULL }, { "", NULL },
-	{ "shift_jis", "CP932" }, { "shift-jis", "CP932" },
-	{ "sjis", "CP932" }, { "x-sjis", "CP932" }, { "ms_kanji", "CP932" },
-	{ "csshiftjis", "CP932" }, { "windows-31j", "CP932" },
-	{ "cp932", "CP932" }, { "x-ms-cp932", "CP932" },
-	{ "x-shift_jis", "CP932" }, { "shift_jisx0213", "CP932" },
-	{ "iso-2022-jp", "ISO-2022-JP-3" }, { "csiso2022jp", "ISO-2022-JP-3" },
-	{ "iso-2022-jp-1", "ISO-2022-JP-3" }, { "iso-2022-jp-2", "ISO-2022-JP-2" },
-	{ "iso-2022-jp-3", "ISO-2022-JP-3" }, { "jis", "ISO-2022-JP-3" },
-	{ "euc-jp", "EUC-JP-MS" }, { "x-euc-jp", "EUC-JP-MS" },
-	{ "eucjp", "EUC-JP-MS" }, { "x-eucjp", "EUC-JP-MS" },
-	{ "cseucpkdfmtjapanese", "EUC-JP-MS" }, { "euc-jp-ms", "EUC-JP-MS" },
-	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "x-gbk", "GB18030" },
-	{ "cp936", "GB18030" }, { "euc-cn", "GB18030" }, { "csgb2312", "GB18030" },
-	{ "gb_2312-80", "GB18030" }, { "x-gb2312", "GB18030" },
-	{ "chinese", "GB18030" }, { "gb18030", "GB18030" },
-	{ "windows-936", "GB18030" },
-	{ "big5", "BIG5-HKSCS" }, { "x-big5", "BIG5-HKSCS" },
-	{ "csbig5", "BIG5-HKSCS" }, { "cn-big5", "BIG5-HKSCS" },
-	{ "big5-hkscs", "BIG5-HKSCS" }, { "cp950", "CP950" },
-	{ "ks_c_5601-1987", "CP949" }, { "ks_c_5601", "CP949" },
+	{ "", NULL }, { "7bit", NULL }, { "8bit", NULL },
+	{ "ansi_x3.4-1968", NULL }, { "ascii", NULL },
+	{ "big5", "BIG5-HKSCS" }, { "big5-hkscs", "BIG5-HKSCS" },
+	{ "chinese", "GB18030" }, { "cn-big5", "BIG5-HKSCS" },
+	{ "cp1252", "WINDOWS-1252" }, { "cp819", "WINDOWS-1252" },
+	{ "cp932", "CP932" }, { "cp936", "GB18030" }, { "cp949", "CP949" },
+	{ "cp950", "CP950" }, { "csascii", NULL }, { "csbig5", "BIG5-HKSCS" },
+	{ "cseucpkdfmtjapanese", "EUC-JP-MS" }, { "csgb2312", "GB18030" },
+	{ "csiso2022jp", "ISO-2022-JP-3" }, { "csksc56011987", "CP949" },
+	{ "csshiftjis", "CP932" }, { "default", NULL },
+	{ "euc-cn", "GB18030" }, { "euc-jp", "EUC-JP-MS" },
+	{ "euc-jp-ms", "EUC-JP-MS" }, { "euc-kr", "CP949" },
+	{ "eucjp", "EUC-JP-MS" }, { "gb18030", "GB18030" },
+	{ "gb2312", "GB18030" }, { "gb_2312-80", "GB18030" },
+	{ "gbk", "GB18030" }, { "iso-2022-jp", "ISO-2022-JP-3" },
+	{ "iso-2022-jp-1", "ISO-2022-JP-3" },
+	{ "iso-2022-jp-2", "ISO-2022-JP-2" },
+	{ "iso-2022-jp-3", "ISO-2022-JP-3" }, { "iso-8859-1", "WINDOWS-1252" },
+	{ "iso-ir-100", "WINDOWS-1252" }, { "iso646-us", NULL },
+	{ "iso8859-1", "WINDOWS-1252" }, { "iso_8859-1", "WINDOWS-1252" },
+	{ "jis", "ISO-2022-JP-3" }, { "korean", "CP949" },
+	{ "ks_c_5601", "CP949" }, { "ks_c_5601-1987", "CP949" },
 	{ "ks_c_5601-1989", "CP949" }, { "ksc5601", "CP949" },
-	{ "ksc_5601", "CP949" }, { "euc-kr", "CP949" }, { "korean", "CP949" },
-	{ "csksc56011987", "CP949" }, { "cp949", "CP949" }, { "uhc", "CP949" },
-	{ "x-windows-949", "CP949" }, { "windows-949", "CP949" },
-	{ "iso-8859-1", "WINDOWS-1252" }, { "iso8859-1", "WINDOWS-1252" },
-	{ "iso_8859-1", "WINDOWS-1252" }, { "latin1", "WINDOWS-1252" },
-	{ "l1", "WINDOWS-1252" }, { "cp819", "WINDOWS-1252" },
-	{ "iso-ir-100", "WINDOWS-1252" }, { "x-ascii", NULL },
-	{ "unicode-1-1-utf-7", "UTF-7" }, { "utf-7", "UTF-7" },
-	{ "x-unicode20utf7", "UTF-7" }, { "cp1252", "WINDOWS-1252" },
-	{ "tis-620", "CP874" }, { "windows-874", "CP874" },
+	{ "ksc_5601", "CP949" }, { "l1", "WINDOWS-1252" },
+	{ "latin1", "WINDOWS-1252" }, { "ms_kanji", "CP932" },
+	{ "shift-jis", "CP932" }, { "shift_jis", "CP932" },
+	{ "shift_jisx0213", "CP932" }, { "sjis", "CP932" },
+	{ "tis-620", "CP874" }, { "uhc", "CP949" },
+	{ "unicode-1-1-utf-7", "UTF-7" }, { "unknown", NULL },
+	{ "unknown-8bit", NULL }, { "us", NULL }, { "us-ascii", NULL },
+	{ "utf-7", "UTF-7" }, { "utf-8", NULL }, { "utf8", NULL },
+	{ "windows-31j", "CP932" }, { "windows-874", "CP874" },
+	{ "windows-936", "GB18030" }, { "windows-949", "CP949" },
+	{ "x-ascii", NULL }, { "x-big5", "BIG5-HKSCS" },
+	{ "x-euc-jp", "EUC-JP-MS" }, { "x-eucjp", "EUC-JP-MS" },
+	{ "x-gb2312", "GB18030" }, { "x-gbk", "GB18030" },
+	{ "x-ms-cp932", "CP932" }, { "x-shift_jis", "CP932" },
+	{ "x-sjis", "CP932" }, { "x-unicode20utf7", "UTF-7" },
+	{ "x-unknown", NULL }, { "x-user-defined", NULL },
+	{ "x-windows-949", "CP949" },
 };
 
 static void
@@ -158,7 +163,8 @@ label_norm(const char *name, char *out, size_t outsz)
 static const char *
 label_iconv(const char *name, char *norm, size_t normsz)
 {
-	size_t i;
+	size_t lo, hi, mid;
+	int c;
 
 	if (name == NULL)
 		return (NULL);
@@ -166,10 +172,15 @@ label_iconv(const char *name, char *norm, size_t normsz)
 		return ("");
 	if (norm[0] == '\0')
 		return (NULL);		/* no label: as UTF-8 */
-	for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (aliases[i].label[0] == norm[0] &&
-		    strcmp(aliases[i].label, norm) == 0)
-			return (aliases[i].iconv);
+	for (lo = 0, hi = sizeof(aliases) / sizeof(aliases[0]); lo < hi; ) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(norm, aliases[mid].label)) == 0)
+			return (aliases[mid].iconv);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return (norm);
 }
 

@@ -926,7 +926,9 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	p->nhdrs = 0;
 	if (count == 0)
 		return (0);
-	if ((p->hdrs = arena_alloc(wk->a, count * sizeof(*p->hdrs))) == NULL ||
+	/* raw: every entry up to nhdrs is written below */
+	if ((p->hdrs = arena_alloc_raw(wk->a, count * sizeof(*p->hdrs))) ==
+	    NULL ||
 	    (hkey = arena_alloc_raw(wk->a, count)) == NULL)
 		return (-1);
 	p->hkey = hkey;
@@ -1044,7 +1046,7 @@ ct_type(struct arena *a, const char *v, int *oom)
 		;
 	if (stl == 0)
 		return (NULL);
-	if ((d = arena_alloc(a, tl + stl + 2)) == NULL) {
+	if ((d = arena_alloc_raw(a, tl + stl + 2)) == NULL) {
 		*oom = 1;
 		return (NULL);
 	}
@@ -1238,7 +1240,7 @@ pwant_value(struct arena *a, const struct pwant *w, int *oom)
 	char *d;
 
 	if (w->plain) {
-		if ((d = arena_alloc(a, w->first.vallen + 1)) == NULL) {
+		if ((d = arena_alloc_raw(a, w->first.vallen + 1)) == NULL) {
 			*oom = 1;
 			return (NULL);
 		}
@@ -1247,7 +1249,7 @@ pwant_value(struct arena *a, const struct pwant *w, int *oom)
 	}
 	if (!w->have[0])
 		return (NULL);
-	if ((d = arena_alloc(a, w->total + 1)) == NULL) {
+	if ((d = arena_alloc_raw(a, w->total + 1)) == NULL) {
 		*oom = 1;
 		return (NULL);
 	}
