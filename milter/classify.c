@@ -352,17 +352,22 @@ lower_dup(struct arena *a, const char *s)
 static char *
 host_token(struct arena *a, const char *s)
 {
-	char *d;
+	char *d, *p;
 
 	if (s == NULL)
 		return (NULL);
+	size_t n;
+
 	while (*s == ' ' || *s == '\t')
 		s++;
-	if ((d = lower_dup(a, s)) == NULL)
+	/* only the token is copied (lower case keeps the delimiters) */
+	n = strcspn(s, " \t[](),;");
+	if ((d = arena_strndup(a, s, n)) == NULL)
 		return (NULL);
-	d[strcspn(d, " \t[](),;")] = '\0';
-	if (*d != '\0' && d[strlen(d) - 1] == '.')
-		d[strlen(d) - 1] = '\0';
+	for (p = d; *p != '\0'; p++)
+		*p = (char)a_lower((unsigned char)*p);
+	if (n > 0 && d[n - 1] == '.')
+		d[n - 1] = '\0';
 	return (d);
 }
 
