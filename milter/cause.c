@@ -53,6 +53,10 @@
  *			{domain-dashes}, {sender-domain-dashes} and
  *			{remote-mta} are filled in from the bounce.
  *
+ *	A block's text and regex lines run as one pattern, and only when
+ *	the diagnostic holds one of the literals every match of them needs
+ *	(seen by reason.c's scan of it, or looked for here).
+ *
  *	Blocks are tried in file order and the first match wins, so the
  *	order of the file is the precedence of causes.md; one cause may
  *	have several blocks (say, one per family of statuses).  Evidence

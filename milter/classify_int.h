@@ -31,7 +31,10 @@
  *	that hits a limit counts as no match.
  *
  *	reason_decide() (reason.c) and cause_decide() (cause.c) are the
- *	two halves of classify_rcpt() (classify.c).
+ *	two halves of classify_rcpt() (classify.c).  cause.c puts the
+ *	literals of its wording into reason.c's one pass over a diagnostic
+ *	(reason_scan_add(), at load) and reads what it saw
+ *	(reason_scan_seen()).
  */
 #ifndef CLASSIFY_INT_H
 #define CLASSIFY_INT_H

@@ -10,6 +10,12 @@
  *		    const struct facts *f, struct rx_scratch *sc);
  *	int	reason_known(const char *reason);
  *
+ *	int	reason_scan_add(struct rules *rules, const struct rxlit *l);
+ *	int	reason_scan_build(struct rules *rules, char *err,
+ *		    size_t errlen);
+ *	const unsigned char *reason_scan_seen(const struct rules *rules,
+ *		    const struct facts *f, const struct rx_scratch *sc);
+ *
  * DESCRIPTION
  *	rules/reasons.rules holds the wording that points at each reason,
  *	in sections.  "[NAME]" starts the phrase set of reason NAME; each
@@ -26,7 +32,13 @@
  *	phrase of every set and table, and the literal each pattern cannot
  *	match without (litscan.h), go into one Aho-Corasick automaton: one
  *	pass over a recipient's diagnostic tells which phrases occur, and a
- *	pattern runs (PCRE2, JIT) only when its literal does.
+ *	pattern runs (PCRE2, JIT) only when its literal does.  Other
+ *	modules put their literals in the same automaton with
+ *	reason_scan_add() (cause.c: those of each block's wording), under a
+ *	tag of their own, and read the pass's result with
+ *	reason_scan_seen() (NULL when it has not run for this diagnostic).
+ *	reason_scan_build() builds it once all are in: rules_load() calls
+ *	it after cause_table_load().
  *
  *	"[rhost NAME]" starts the table of one remote host family, whose
  *	own wording decides before the generic sets (as Sisimai's Rhost
