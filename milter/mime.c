@@ -196,6 +196,15 @@ ascii_run(const unsigned char *s, size_t n, int cr)
 		    _mm_cmpeq_epi8(v, zero)), _mm_cmpeq_epi8(v, crs)))) != 0)
 			return (i + (size_t)__builtin_ctz((unsigned)m));
 	}
+	if (i < n && n >= 16) {
+		/* the last 16 bytes, overlapping what was seen clean */
+		v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (s + n - 16));
+		m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
+		    _mm_cmpeq_epi8(v, zero)), _mm_cmpeq_epi8(v, crs)));
+		return (m != 0 ? n - 16 + (size_t)__builtin_ctz((unsigned)m) :
+		    n);
+	}
 #else
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
@@ -239,6 +248,16 @@ plain7_run(const unsigned char *s, size_t n, int cr)
 		    _mm_cmpeq_epi8(v, zero)), _mm_or_si128(
 		    _mm_cmpeq_epi8(v, crs), _mm_cmpeq_epi8(v, esc))))) != 0)
 			return (i + (size_t)__builtin_ctz((unsigned)m));
+	}
+	if (i < n && n >= 16) {
+		/* the last 16 bytes, overlapping what was seen clean */
+		v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (s + n - 16));
+		m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
+		    _mm_cmpeq_epi8(v, zero)), _mm_or_si128(
+		    _mm_cmpeq_epi8(v, crs), _mm_cmpeq_epi8(v, esc))));
+		return (m != 0 ? n - 16 + (size_t)__builtin_ctz((unsigned)m) :
+		    n);
 	}
 #endif
 	for (; i < n; i++)
@@ -1950,8 +1969,17 @@ mime_decode_words(struct arena *a, const char *value)
 
 	if (value == NULL)
 		return (NULL);
-	if (strstr(value, "=?") == NULL)
-		return (text_utf8(a, "", value, strlen(value), 0, 0, &dl));
+	/* no "=?" (found by its rarer '?'): the value made valid UTF-8 */
+	dl = strlen(value);
+	for (q = value; (q = memchr(q, '?', dl - (size_t)(q - value))) !=
+	    NULL; q++)
+		if (q > value && q[-1] == '=')
+			break;
+	if (q == NULL) {
+		if (plain7_run((const unsigned char *)value, dl, 0) == dl)
+			return (arena_strndup(a, value, dl));
+		return (text_utf8(a, "", value, dl, 0, 0, &dl));
+	}
 	cs[0] = '\0';
 	for (p = lit = value; *p != '\0'; ) {
 		if (p[0] != '=' || p[1] != '?' || !eword_parse(p, &w)) {
