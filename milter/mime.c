@@ -442,6 +442,36 @@ qp_decode(const char *s, size_t n, char *out, int underscore)
  * CRLF becomes LF when crlf is set.  Returns a NUL-terminated arena
  * string (s itself when it needs no change and reuse is set).
  */
+/* How many CR LF pairs s[0, n) holds. */
+static size_t
+crlf_count(const char *s, size_t n)
+{
+	const char *q, *e = s + n;
+	size_t c = 0;
+
+	for (; s < e && (q = memchr(s, '\r', (size_t)(e - s))) != NULL;
+	    s = q + 1)
+		if (e - q > 1 && q[1] == '\n')
+			c++;
+	return (c);
+}
+
+/* Copy s[0, n) to o without the CRs of CR LF pairs; the end of the copy. */
+static char *
+crlf_copy(char *o, const char *s, size_t n)
+{
+	const char *q, *e = s + n;
+	size_t k;
+
+	for (; (q = memchr(s, '\r', (size_t)(e - s))) != NULL; s = q + 1) {
+		k = (size_t)(q - s) + (e - q > 1 && q[1] == '\n' ? 0 : 1);
+		memcpy(o, s, k);
+		o += k;
+	}
+	memcpy(o, s, (size_t)(e - s));
+	return (o + (e - s));
+}
+
 /*
  * The common case of utf8_clean(): valid UTF-8 without NUL, where at
  * most CR LF pairs change.  One validation pass with a call per run of
@@ -454,9 +484,8 @@ utf8_clean_fast(struct arena *a, const char *s, size_t n, int crlf,
     int reuse, char **outp, size_t *outlen)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	const char *q;
-	size_t i, j, k, ncr = 0;
-	char *out, *o;
+	size_t i, k, ncr;
+	char *out;
 
 	for (i = 0; i < n; ) {
 		i += ascii_run(u + i, n - i, 0);
@@ -468,12 +497,7 @@ utf8_clean_fast(struct arena *a, const char *s, size_t n, int crlf,
 		if (i < n && u[i] == '\0')
 			return (1);
 	}
-	for (i = 0; crlf && i < n &&
-	    (q = memchr(s + i, '\r', n - i)) != NULL; i = j + 1) {
-		j = (size_t)(q - s);
-		if (j + 1 < n && s[j + 1] == '\n')
-			ncr++;
-	}
+	ncr = crlf ? crlf_count(s, n) : 0;
 	*outlen = n - ncr;
 	if (ncr == 0) {
 		*outp = reuse ? (char *)(uintptr_t)s : arena_strndup(a, s, n);
@@ -481,15 +505,7 @@ utf8_clean_fast(struct arena *a, const char *s, size_t n, int crlf,
 	}
 	if ((out = arena_alloc_raw(a, n - ncr + 1)) == NULL)
 		return (-1);
-	for (o = out, i = 0; (q = memchr(s + i, '\r', n - i)) != NULL;
-	    i = j + 1) {
-		j = (size_t)(q - s);
-		k = j + 1 < n && s[j + 1] == '\n' ? j : j + 1;
-		memcpy(o, s + i, k - i);
-		o += k - i;
-	}
-	memcpy(o, s + i, n - i);
-	o[n - i] = '\0';
+	*crlf_copy(out, s, n) = '\0';
 	*outp = out;
 	return (0);
 }
@@ -499,61 +515,43 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
     size_t *outlen)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i, k, len = 0;
-	int change = 0, r;
+	size_t i, k, len;
 	char *out, *o;
+	int r;
 
 	if ((r = utf8_clean_fast(a, s, n, crlf, reuse, &out, outlen)) != 1)
 		return (r == 0 ? out : NULL);
+	/*
+	 * Some byte is invalid or NUL: it becomes U+FFFD (so the text
+	 * changes).  CRs go as in the fast case, counted and copied by
+	 * memchr() inside the ASCII runs (an LF after a CR is in its run).
+	 */
+	len = crlf ? n - crlf_count(s, n) : n;
 	for (i = 0; i < n; i += k) {
-		k = ascii_run(u + i, n - i, crlf);
-		len += k;
-		if ((i += k) >= n)
+		if ((i += ascii_run(u + i, n - i, 0)) >= n)
 			break;
-		k = 1;
-		if (u[i] >= 0x80) {
-			if ((k = u8len(u + i, n - i)) == 0) {
-				k = 1;
-				len += 3;
-				change = 1;
-			} else
-				len += k;
-		} else if (u[i] == '\0') {
-			len += 3;
-			change = 1;
-		} else if (i + 1 < n && u[i + 1] == '\n')
-			change = 1;		/* CR LF: the CR goes */
-		else
-			len++;
+		if (u[i] < 0x80 || (k = u8len(u + i, n - i)) == 0) {
+			k = 1;
+			len += 2;		/* one byte becomes three */
+		}
 	}
 	*outlen = len;
-	if (!change && reuse)
-		return ((char *)(uintptr_t)s);
-	if (!change)
-		return (arena_strndup(a, s, n));
 	if ((out = arena_alloc_raw(a, len + 1)) == NULL)
 		return (NULL);
 	for (o = out, i = 0; i < n; i += k) {
-		k = ascii_run(u + i, n - i, crlf);
-		memcpy(o, s + i, k);
-		o += k;
+		k = ascii_run(u + i, n - i, 0);
+		o = crlf ? crlf_copy(o, s + i, k) : (char *)memcpy(o, s + i,
+		    k) + k;
 		if ((i += k) >= n)
 			break;
-		k = 1;
-		if (u[i] >= 0x80) {
-			if ((k = u8len(u + i, n - i)) == 0) {
-				k = 1;
-				memcpy(o, utf8_repl, 3);
-				o += 3;
-			} else {
-				memcpy(o, s + i, k);
-				o += k;
-			}
-		} else if (u[i] == '\0') {
+		if (u[i] < 0x80 || (k = u8len(u + i, n - i)) == 0) {
+			k = 1;
 			memcpy(o, utf8_repl, 3);
 			o += 3;
-		} else if (!(i + 1 < n && u[i + 1] == '\n'))
-			*o++ = s[i];
+		} else {
+			memcpy(o, s + i, k);
+			o += k;
+		}
 	}
 	*o = '\0';
 	return (out);
@@ -1409,7 +1407,9 @@ transfer_decode(struct arena *a, enum cte cte, const char *b, size_t n,
 		*fresh = term;
 		return (0);
 	}
-	if ((d = arena_alloc_raw(a, n + 1)) == NULL)
+	/* base64 gives at most three bytes for four characters */
+	if ((d = arena_alloc_raw(a, (cte == CTE_BASE64 ? n / 4 * 3 + 3 : n) +
+	    1)) == NULL)
 		return (-1);
 	*outlen = cte == CTE_BASE64 ? b64_decode(b, n, d) :
 	    qp_decode(b, n, d, 0);

@@ -550,6 +550,52 @@ test_charsets(void **state)
 /*
  * Embedded header blocks and look-ups.
  */
+/* Text clean-up: CR LF to LF, NUL and invalid bytes to U+FFFD. */
+static const struct {
+	const char	*in;
+	size_t		 inlen;
+	const char	*out;
+} clean_cases[] = {
+	{ "a\r\nb", 4, "a\nb" },
+	{ "a\rb\r", 4, "a\rb\r" },
+	{ "\r\n\r\n", 4, "\n\n" },
+	{ "x\0y\r\n", 5, "x\xef\xbf\xbdy\n" },
+	{ "\xff\r\n\xc3\xa9\r\r\n", 8, "\xef\xbf\xbd\n\xc3\xa9\r\n" },
+	{ "0123456789012345678901234567890123456789\xe2\x82", 42,
+	    "0123456789012345678901234567890123456789\xef\xbf\xbd"
+	    "\xef\xbf\xbd" },
+	{ "\xe2\x82\xac\xd0\x9f\r\n\xf0\x9f\x98\x80", 11,
+	    "\xe2\x82\xac\xd0\x9f\n\xf0\x9f\x98\x80" },
+	{ "\r", 1, "\r" },
+	{ "\0\r\n\0", 4, "\xef\xbf\xbd\n\xef\xbf\xbd" },
+	{ "0123456789abcdef\r\n0123456789abcdef\r\n\x80", 37,
+	    "0123456789abcdef\n0123456789abcdef\n\xef\xbf\xbd" },
+};
+
+static void
+test_clean(void **state)
+{
+	static const char head[] =
+	    "Content-Type: text/plain; charset=utf-8\n\n";
+	char msg[256];
+	struct arena *a;
+	struct mime_msg m;
+	size_t i, hl = sizeof(head) - 1;
+
+	(void)state;
+	for (i = 0; i < sizeof(clean_cases) / sizeof(clean_cases[0]); i++) {
+		a = arena_new(0);
+		memcpy(msg, head, hl);
+		memcpy(msg + hl, clean_cases[i].in, clean_cases[i].inlen);
+		assert_int_equal(mime_parse(a, msg, hl + clean_cases[i].inlen,
+		    &deflim, &m), 0);
+		if (m.root->bodylen != strlen(clean_cases[i].out) ||
+		    strcmp(m.root->body, clean_cases[i].out) != 0)
+			fail_msg("case %zu: got [%s]", i, m.root->body);
+		arena_free(a);
+	}
+}
+
 /*
  * charset_conv() copies long ASCII runs and converts only the pieces
  * around 8-bit bytes: it must give what one iconv() over all the text
@@ -1019,6 +1065,7 @@ main(void)
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_charsets),
 		cmocka_unit_test(test_charset_runs),
+		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_rfc822_headers),
 		cmocka_unit_test(test_limit_depth),
 		cmocka_unit_test(test_limit_parts),
