@@ -1458,12 +1458,11 @@ part_new(struct walk *wk, struct mime_part *parent, struct mime_part **tail,
 		wk->m->flags |= MIME_LIMIT_PARTS;
 		return (0);
 	}
-	if ((p = arena_alloc(wk->a, sizeof(*p))) == NULL)
+	if ((p = arena_alloc_raw(wk->a, sizeof(*p))) == NULL)
 		return (-1);
-	p->type = "text/plain";
-	p->charset = "";
-	p->body = "";
-	p->parent = parent;
+	/* every other member zero, without a memset() call */
+	*p = (struct mime_part){ .type = "text/plain", .charset = "",
+	    .body = "", .parent = parent };
 	if (parent != NULL) {
 		p->depth = parent->depth + 1;
 		if (*tail == NULL)
