@@ -285,20 +285,13 @@ tl_maybe(struct tstate *t, struct tlits *tl, size_t i, const char *line,
 
 /* fmt_rxv_any() for a line of the text, with the prefilter above. */
 static int
-tl_any(struct tstate *t, struct tlits *tl, const char *line, size_t len,
+tl_try(struct tstate *t, struct tlits *tl, const char *line, size_t len,
     struct fmt_match *m)
 {
-	size_t i, low = (size_t)-1, ls = (size_t)(line - t->c->text);
+	size_t i, low = (size_t)-1;
 
 	if (tl->next == NULL)
 		return (fmt_rxv_any(tl->l, line, len, m, NULL));
-	/*
-	 * The whole list at once: the earliest literal of all its patterns
-	 * lies past the line (the lines come in order, and the positions
-	 * only grow).  A pattern without literals keeps it 0: no shortcut.
-	 */
-	if (tl->low != 0 && tl->low - 1 >= ls + len)
-		return (0);
 	for (i = 0; i < tl->l->n; i++) {
 		if (tl_maybe(t, tl, i, line, len) &&
 		    fmt_rx_match_raw(tl->l->v[i], line, len, m))
@@ -308,6 +301,22 @@ tl_any(struct tstate *t, struct tlits *tl, const char *line, size_t len,
 	}
 	tl->low = low;
 	return (0);
+}
+
+/*
+ * tl_try() after the tests that settle most lines at once, in line: an
+ * empty list, or one whose earliest literal (of all its patterns) lies
+ * past the line (the lines come in order, and the positions only grow;
+ * a pattern without literals keeps low 0: no shortcut).
+ */
+static inline int
+tl_any(struct tstate *t, struct tlits *tl, const char *line, size_t len,
+    struct fmt_match *m)
+{
+	if (tl->l->n == 0 || (tl->low != 0 &&
+	    tl->low - 1 >= (size_t)(line - t->c->text) + len))
+		return (0);
+	return (tl_try(t, tl, line, len, m));
 }
 
 /* Scan the text; fills t. */
