@@ -801,12 +801,29 @@ fmt_reply_find(const char *s, int cls, char out[4])
 	return (0);
 }
 
+#ifdef __SSE2__
+/* Bit j set where s[j], case folded, is f, p, k or g, for j < 16. */
+static int
+lead_anchors16(const char *s)
+{
+	__m128i x = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)
+	    s), _mm_set1_epi8(0x20));
+
+	return (_mm_movemask_epi8(_mm_or_si128(
+	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('f')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('p'))),
+	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('k')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('g'))))));
+}
+#endif
+
 /*
  * The SMTP command a diagnostic names as the failed step, or NULL: the
  * first phrase of the table found in the first 1023 bytes, case ignored.
- * Every phrase is one of four lead-ins and a rest; each lead-in is looked
- * for once (memchr on a rare byte, litscan.h) and the rests are compared
- * where it occurs, instead of a search of the text per phrase.
+ * Every phrase is one of four lead-ins and a rest.  One pass looks for
+ * the lead-ins' anchor letters (f p k g, each in one lead-in only; 16
+ * bytes a step), compares the lead-in around each and the rests after
+ * it, instead of a search of the text per phrase.
  */
 const char *
 fmt_command_find(const char *s)
@@ -835,27 +852,59 @@ fmt_command_find(const char *s)
 		{ 1, "helo", "HELO" },
 		{ 0, "initial connection", "CONN" },
 	};
-	size_t best = sizeof(t) / sizeof(t[0]), n, l, i, off, pos, at, k;
+	size_t best = sizeof(t) / sizeof(t[0]), n, i, j, at, k;
+	int l;
 
 	if (s == NULL)
 		return (NULL);
 	n = strnlen(s, 1023);
-	for (l = 0; l < sizeof(lead) / sizeof(lead[0]); l++)
-		for (off = 0; off < n && (pos = lit_pos_ci(s + off, n - off,
-		    lead[l].lead, lead[l].len, lead[l].anchor)) != LIT_NONE;
-		    off += pos + 1) {
-			at = off + pos + lead[l].len;
-			for (i = 0; i < best; i++) {
-				if (t[i].lead != (int)l)
-					continue;
-				k = strlen(t[i].rest);
-				if (k <= n - at &&
-				    strncasecmp(s + at, t[i].rest, k) == 0) {
-					best = i;
-					break;
-				}
+	for (i = 0; i < n; i++) {
+#ifdef __SSE2__
+		if (i + 16 <= n) {
+			int m = lead_anchors16(s + i);
+
+			if (m == 0) {
+				i += 15;
+				continue;
+			}
+			i += (size_t)__builtin_ctz((unsigned)m);
+		}
+#endif
+		switch ((unsigned char)s[i] | 0x20) {
+		case 'f':
+			l = 0;
+			break;
+		case 'p':
+			l = 1;
+			break;
+		case 'k':
+			l = 2;
+			break;
+		case 'g':
+			l = 3;
+			break;
+		default:
+			continue;
+		}
+		if (i < lead[l].anchor)
+			continue;
+		at = i - lead[l].anchor;
+		if (at + lead[l].len > n ||
+		    ((unsigned char)s[at] | 0x20) != lead[l].lead[0] ||
+		    strncasecmp(s + at, lead[l].lead, lead[l].len) != 0)
+			continue;
+		at += lead[l].len;
+		for (j = 0; j < best; j++) {
+			if (t[j].lead != l)
+				continue;
+			k = strlen(t[j].rest);
+			if (k <= n - at &&
+			    strncasecmp(s + at, t[j].rest, k) == 0) {
+				best = j;
+				break;
 			}
 		}
+	}
 	return (best < sizeof(t) / sizeof(t[0]) ? t[best].cmd : NULL);
 }
 
