@@ -127,6 +127,12 @@ rx_starts(struct fmt_rx *rx)
 
 	if (pcre2_pattern_info(rx->re, PCRE2_INFO_MINLENGTH, &ml) == 0)
 		rx->minlen = ml;
+	/*
+	 * The 128 matches cost time at load: only for the patterns that
+	 * have no literals (litscan.h) to rule out lines by.
+	 */
+	if (rx->lits.n > 0)
+		return;
 	if (pcre2_pattern_info(rx->re, PCRE2_INFO_FIRSTCODETYPE, &fct) != 0 ||
 	    pcre2_pattern_info(rx->re, PCRE2_INFO_MAXLOOKBEHIND, &lb) != 0 ||
 	    pcre2_pattern_info(rx->re, PCRE2_INFO_NEWLINE, &nl) != 0 ||
