@@ -48,6 +48,7 @@ static pthread_mutex_t	 cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct block	*cache;		/* free standard-size blocks */
 static size_t		 ncache;
 static struct block	*bigs[ARENA_CACHE_BIG];	/* free big blocks, or NULL */
+static size_t		 bignext;	/* the slot a full cache gives up */
 
 /* A standard block from the cache or malloc(), or NULL. */
 static struct block *
@@ -105,13 +106,14 @@ block_big(size_t size)
 
 /*
  * Give a block back: standard ones to the cache while it has room, big
- * ones up to ARENA_BIG_MAX in place of an empty or a smaller slot.
+ * ones up to ARENA_BIG_MAX to an empty slot, else in place of the one
+ * cached longest ago (so the cache follows the sizes messages need).
  */
 static void
 block_release(struct block *b)
 {
 	struct block *old;
-	size_t i, low;
+	size_t i;
 
 	if (b->size == BLOCK_SIZE) {
 		pthread_mutex_lock(&cache_lock);
@@ -124,15 +126,15 @@ block_release(struct block *b)
 		pthread_mutex_unlock(&cache_lock);
 	} else if (b->size <= ARENA_BIG_MAX) {
 		pthread_mutex_lock(&cache_lock);
-		for (low = 0, i = 1; i < ARENA_CACHE_BIG; i++)
-			if (bigs[low] != NULL && (bigs[i] == NULL ||
-			    bigs[i]->size < bigs[low]->size))
-				low = i;
-		old = bigs[low];
-		if (old == NULL || old->size < b->size) {
-			bigs[low] = b;
-			b = old;
+		for (i = 0; i < ARENA_CACHE_BIG && bigs[i] != NULL; i++)
+			;
+		if (i == ARENA_CACHE_BIG) {
+			i = bignext;
+			bignext = (bignext + 1) % ARENA_CACHE_BIG;
 		}
+		old = bigs[i];
+		bigs[i] = b;
+		b = old;
 		pthread_mutex_unlock(&cache_lock);
 	}
 	free(b);

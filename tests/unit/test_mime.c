@@ -148,6 +148,23 @@ test_hdr_next(void **state)
 	assert_int_equal(n, 3);
 	assert_string_equal(m.root->hdrs[0].name, "Received");
 	assert_string_equal(m.root->body, "body\n");
+	/* names with the same length and first letter (one key), names
+	 * that differ in case or only in length; '@' and '`' share a key */
+	m = parse(a, "X-Ab: 1\nx-aB: 2\nX-Ac: 3\nX-A: 4\nX-Abc: 5\n"
+	    "@b: 6\n\n");
+	it = 0;
+	assert_string_equal(mime_hdr_next(m.root, "x-ab", &it), "1");
+	assert_string_equal(mime_hdr_next(m.root, "x-ab", &it), "2");
+	assert_null(mime_hdr_next(m.root, "x-ab", &it));
+	assert_null(mime_hdr_next(m.root, "x-ab", &it));
+	assert_string_equal(mime_hdr_get(m.root, "X-AC"), "3");
+	assert_string_equal(mime_hdr_get(m.root, "x-a"), "4");
+	assert_string_equal(mime_hdr_get(m.root, "X-ABC"), "5");
+	assert_null(mime_hdr_get(m.root, "X-Ad"));
+	assert_null(mime_hdr_get(m.root, "Y-Ab"));
+	assert_null(mime_hdr_get(m.root, ""));
+	assert_string_equal(mime_hdr_get(m.root, "@B"), "6");
+	assert_null(mime_hdr_get(m.root, "`b"));
 	arena_free(a);
 }
 
@@ -244,6 +261,24 @@ static const struct {
 	  "multipart/mixed(text/plain)", MIME_NO_END },
 	/* a longer line that starts with the boundary is not one */
 	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n--bx\n--b--\n",
+	  "multipart/mixed(text/plain)", 0 },
+	/*
+	 * the delimiter search (a skip table per body): a boundary made of
+	 * one repeated byte, one that is a prefix of the inner one, a
+	 * boundary inside a line (not a delimiter), "--b" as the body's
+	 * very first and last bytes
+	 */
+	{ "Content-Type: multipart/mixed; boundary=\"aaaa\"\n\n"
+	  "--aaaa\n\nx --aaaa y\naaaaa--aaaaa\n--aaaa\n\ntwo\n--aaaa--",
+	  "multipart/mixed(text/plain,text/plain)", 0 },
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: multipart/alternative; boundary=b2\n\n"
+	  "--b2\n\none\n--b2\n\ntwo\n--b2--\n--b\n\nthree\n--b--\n",
+	  "multipart/mixed(multipart/alternative(text/plain,text/plain),"
+	  "text/plain)", 0 },
+	{ "Content-Type: multipart/mixed; boundary=\"=_x.y\"\n\n"
+	  "--=_x.y\nContent-Transfer-Encoding: base64\n\n"
+	  "PV94LnktLT1feC55PV94Lnk=\n--=_x.y--\n",
 	  "multipart/mixed(text/plain)", 0 },
 	/* digest: parts default to message/rfc822 */
 	{ "Content-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: x\n\n"
