@@ -220,17 +220,18 @@ alloc_slow(struct arena *a, size_t n)
 	return (p);
 }
 
-void *
-arena_alloc_raw(struct arena *a, size_t n)
+/*
+ * The common case, without a call (nor the register saves the slow
+ * path needs): 1 to BLOCK_SIZE bytes that fit the head block.  Inlined
+ * in the allocating functions below.
+ */
+static inline void *
+alloc_fast(struct arena *a, size_t n)
 {
 	struct block *b;
 	size_t r;
 	void *p;
 
-	/*
-	 * The common case, without a call (nor the register saves the
-	 * slow path needs): 1 to BLOCK_SIZE bytes that fit the head block.
-	 */
 	if (a != NULL && !a->exhausted && n - 1 < BLOCK_SIZE) {
 		r = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 		b = a->head;
@@ -244,11 +245,17 @@ arena_alloc_raw(struct arena *a, size_t n)
 }
 
 void *
+arena_alloc_raw(struct arena *a, size_t n)
+{
+	return (alloc_fast(a, n));
+}
+
+void *
 arena_alloc(struct arena *a, size_t n)
 {
 	void *p;
 
-	if ((p = arena_alloc_raw(a, n)) != NULL)
+	if ((p = alloc_fast(a, n)) != NULL)
 		memset(p, 0, n ? n : 1);
 	return (p);
 }
@@ -258,7 +265,7 @@ arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *p;
 
-	if (n == SIZE_MAX || (p = arena_alloc_raw(a, n + 1)) == NULL)
+	if (n == SIZE_MAX || (p = alloc_fast(a, n + 1)) == NULL)
 		return (NULL);
 	memcpy(p, s, n);
 	p[n] = '\0';
