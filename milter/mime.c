@@ -1357,6 +1357,8 @@ is_textual(const char *t)
 
 	if (strncmp(t, "text/", 5) == 0)
 		return (1);
+	if (strncmp(t, "message/", 8) != 0)
+		return (0);		/* no need to try the list */
 	for (i = 0; i < sizeof(kin) / sizeof(kin[0]); i++)
 		if (strcmp(t, kin[i]) == 0)
 			return (1);
@@ -1367,13 +1369,14 @@ is_textual(const char *t)
 static int
 is_embedding(const char *t)
 {
-	if (strcmp(t, "message/rfc822") == 0 ||
-	    strcmp(t, "message/global") == 0 ||
-	    strcmp(t, "message/news") == 0)
+	if (strncmp(t, "message/", 8) != 0)	/* one test for most types */
+		return (strcmp(t, "text/rfc822-headers") == 0 ? 2 : 0);
+	t += 8;
+	if (strcmp(t, "rfc822") == 0 || strcmp(t, "global") == 0 ||
+	    strcmp(t, "news") == 0)
 		return (1);
-	if (strcmp(t, "text/rfc822-headers") == 0 ||
-	    strcmp(t, "message/global-headers") == 0 ||
-	    strcmp(t, "message/rfc822-headers") == 0)
+	if (strcmp(t, "global-headers") == 0 ||
+	    strcmp(t, "rfc822-headers") == 0)
 		return (2);
 	return (0);
 }
