@@ -121,6 +121,7 @@
 #define FMT_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "format.h"
 #include "mime.h"
@@ -242,7 +243,28 @@ struct fmt_rx *fmt_rx_compile(const char *, char *, size_t);
 void	 fmt_rx_free(struct fmt_rx *);
 const struct rxlit *fmt_rx_lits(const struct fmt_rx *);
 void	 fmt_thread_done(void);
-int	 fmt_next_line(const char **, const char *, const char **, size_t *);
+
+/*
+ * Next line of [*p, end): sets line/len (without LF or CR), advances *p.
+ * Returns 0 at the end.  Inline: every parser's line loop calls it.
+ */
+static inline int
+fmt_next_line(const char **p, const char *end, const char **line,
+    size_t *len)
+{
+	const char *s = *p, *nl;
+
+	if (s == NULL || s >= end)
+		return (0);
+	nl = memchr(s, '\n', (size_t)(end - s));
+	*line = s;
+	*len = (size_t)((nl != NULL ? nl : end) - s);
+	*p = nl != NULL ? nl + 1 : end;
+	if (*len > 0 && s[*len - 1] == '\r')
+		(*len)--;
+	return (1);
+}
+
 char	*fmt_addr(struct arena *, const char *, size_t);
 char	*fmt_oneline(struct arena *, const char *, size_t);
 char	*fmt_append(struct arena *, const char *, const char *, size_t);

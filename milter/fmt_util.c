@@ -6,7 +6,8 @@
  *	on a line or a header, the literals a match must contain
  *	(rx_literals(), litscan.h) are looked for first, and most patterns
  *	end there without a PCRE2 call.
- *	fmt_next_line(): bounded line iteration over a buffer.
+ *	fmt_next_line() (inline, fmt.h): bounded line iteration over a
+ *	buffer.
  *	fmt_addr(): a bare address from "rfc822; <a@b>" and similar.
  *	fmt_oneline(): white space collapsed, trimmed, one line.
  *	fmt_status_find(), fmt_reply_find(), fmt_command_find(): codes in
@@ -292,27 +293,6 @@ fmt_rx_match_raw(const struct fmt_rx *rx, const char *s, size_t n,
 			m->n[i] = ov[2 * g + 1] - ov[2 * g];
 		}
 	}
-	return (1);
-}
-
-/*
- * Next line of [*p, end): sets line/len (without LF or CR), advances *p.
- * Returns 0 at the end.
- */
-int
-fmt_next_line(const char **p, const char *end, const char **line,
-    size_t *len)
-{
-	const char *s = *p, *nl;
-
-	if (s == NULL || s >= end)
-		return (0);
-	nl = memchr(s, '\n', (size_t)(end - s));
-	*line = s;
-	*len = (size_t)((nl != NULL ? nl : end) - s);
-	*p = nl != NULL ? nl + 1 : end;
-	if (*len > 0 && s[*len - 1] == '\r')
-		(*len)--;
 	return (1);
 }
 
