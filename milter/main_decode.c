@@ -44,6 +44,7 @@
 #define DECODE_MAX_INPUT	(64u * 1024 * 1024)	/* bytes read of one input */
 #define DECODE_OUT_CHUNK	(64u * 1024)	/* stdout written in chunks */
 #define DECODE_IN_FIRST		(128u * 1024)	/* first input buffer */
+#define DECODE_FDS		64	/* files read before they are closed */
 #define DECODE_IN_KEEP		(8u * 1024 * 1024) /* larger: freed after use */
 
 struct decode_ctx {
@@ -54,6 +55,8 @@ struct decode_ctx {
 	int			 tty;		/* stdout a terminal: no delay */
 	struct buf		 out;		/* output not yet written */
 	struct buf		 in;		/* the input, reused */
+	int			 fds[DECODE_FDS];	/* read, not closed yet */
+	int			 nfds;
 };
 
 static void
@@ -258,6 +261,40 @@ decode_fd(struct decode_ctx *d, int fd, int regular, const char *file)
 		decode_one(d, d->in.p, d->in.len, file, cut ? cutmsg : NULL);
 }
 
+/*
+ * Close the files read so far.  Files opened one after another get the
+ * lowest free descriptors, so they are mostly runs of consecutive
+ * numbers, each closed with one close_range() instead of a close() a
+ * file: over a directory of small files, entering the kernel is a good
+ * part of the time.  A descriptor opened elsewhere meanwhile (a charset
+ * module, a resolver socket) only splits a run, as the fds are kept in
+ * the order they were opened and a run is what follows on one by one.
+ */
+static void
+fds_flush(struct decode_ctx *d)
+{
+	int i, j;
+
+	for (i = 0; i < d->nfds; i = j) {
+		for (j = i + 1; j < d->nfds && d->fds[j] == d->fds[j - 1] + 1;
+		    j++)
+			;
+		if (j - i == 1 || close_range((unsigned)d->fds[i],
+		    (unsigned)d->fds[j - 1], 0) == -1)
+			for (; i < j; i++)
+				close(d->fds[i]);
+	}
+	d->nfds = 0;
+}
+
+static void
+fds_defer(struct decode_ctx *d, int fd)
+{
+	d->fds[d->nfds++] = fd;
+	if (d->nfds == DECODE_FDS)
+		fds_flush(d);
+}
+
 /* A regular file (as the directory said) named name in directory dfd. */
 static void
 decode_file_at(struct decode_ctx *d, int dfd, const char *name,
@@ -270,7 +307,7 @@ decode_file_at(struct decode_ctx *d, int dfd, const char *name,
 		return;
 	}
 	decode_fd(d, fd, 1, path);
-	close(fd);
+	fds_defer(d, fd);
 }
 
 static void decode_path(struct decode_ctx *, const char *);
@@ -353,6 +390,7 @@ decode_dir(struct decode_ctx *d, const char *dir)
 		free(ents[i].name);
 	}
 	free(ents);
+	fds_flush(d);
 	closedir(dp);
 }
 
