@@ -28,6 +28,10 @@ PKGS	= libpcre2-8 libconfig opendkim libidn2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lconfig -lopendkim -lidn2)
 LIBS	= $(PKG_LIBS) -lspf2 -lsqlite3 -lresolv -lpthread -lm
+# bounce-decode reads a directory's files a batch at a time through
+# io_uring when liburing is there (mk/deps installs it), else one by one
+URING_LIBS := $(shell pkg-config --libs liburing 2>/dev/null)
+URING_DEFS := $(if $(URING_LIBS),-DHAVE_LIBURING)
 
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -63,7 +67,11 @@ $(LIB): $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/bounce-decode: $(BUILD)/obj/main_decode.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(URING_LIBS)
+
+$(BUILD)/obj/main_decode.o: milter/main_decode.c milter/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(URING_DEFS) -c -o $@ $<
 
 $(BUILD)/bounce-milter: $(BUILD)/obj/main_milter.o $(MLT_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ -lmilter $(LIBS)
