@@ -160,6 +160,17 @@ label_norm(const char *name, char *out, size_t outsz)
 }
 
 /* The iconv name for a label, NULL for UTF-8-like, "" for unusable. */
+int
+charset_aliases_sorted(void)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(aliases[i - 1].label, aliases[i].label) >= 0)
+			return (0);
+	return (1);
+}
+
 static const char *
 label_iconv(const char *name, char *norm, size_t normsz)
 {

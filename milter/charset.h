@@ -7,6 +7,7 @@
  *	int	charset_conv_buf(const char *name, const char *s, size_t n,
  *		    struct buf *out, size_t *nbad);
  *	int	charset_utf8_like(const char *name);
+ *	int	charset_aliases_sorted(void);
  *
  * DESCRIPTION
  *	charset_conv() converts the n bytes at s from the charset name
@@ -25,6 +26,9 @@
  *	charset_utf8_like() is true for labels that mean UTF-8, ASCII or
  *	"no charset" (no conversion needed).
  *
+ *	charset_aliases_sorted() is true when the table of labels is in the
+ *	order its binary search needs (for the tests).
+ *
  *	iconv_open() is slow, so every thread keeps a small cache of open
  *	conversion descriptors (also remembering labels iconv does not
  *	know); it is released when the thread ends.
@@ -41,5 +45,6 @@ int	charset_conv(const char *, const char *, size_t, char **, size_t *,
 int	charset_conv_buf(const char *, const char *, size_t, struct buf *,
 	    size_t *);
 int	charset_utf8_like(const char *);
+int	charset_aliases_sorted(void);
 
 #endif

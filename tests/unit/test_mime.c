@@ -1088,6 +1088,14 @@ test_corpus(void **state)
 	    (double)spent * 1000.0 / CLOCKS_PER_SEC);
 }
 
+/* The charset labels are searched by halves: the table must be sorted. */
+static void
+test_aliases_sorted(void **state)
+{
+	(void)state;
+	assert_true(charset_aliases_sorted());
+}
+
 int
 main(void)
 {
@@ -1109,6 +1117,7 @@ main(void)
 		cmocka_unit_test(test_nested_memory),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_aliases_sorted),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
