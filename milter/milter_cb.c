@@ -227,7 +227,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = 0;
 	*pf3 = 0;
 	if (*pf0 & SMFIF_SETSYMLIST) {
-		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, "{mail_addr} "
+		if (smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {mail_addr} "
 		    "{client_addr} {auth_authen} {daemon_name}") != MI_SUCCESS ||
 		    smfi_setsymlist(ctx, SMFIM_EOH, "i") != MI_SUCCESS ||
 		    smfi_setsymlist(ctx, SMFIM_EOM, "i") != MI_SUCCESS)
@@ -274,15 +274,19 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 				}
 		}
 	}
-	if (mlog_verbose > 2)
-		mlog(LOG_DEBUG, "NOQUEUE: mail from %s client=%s auth=%s "
-		    "daemon=%s", a,
+	if (mlog_verbose > 2) {
+		char qb[72];
+
+		/* Sendmail knows the queue id here; Postfix only later */
+		mlog(LOG_DEBUG, "%s: mail from %s client=%s auth=%s "
+		    "daemon=%s", qid(ctx, qb, sizeof(qb)), a,
 		    smfi_getsymval(ctx, "{client_addr}") ?
 		    smfi_getsymval(ctx, "{client_addr}") : "-",
 		    smfi_getsymval(ctx, "{auth_authen}") ?
 		    smfi_getsymval(ctx, "{auth_authen}") : "-",
 		    smfi_getsymval(ctx, "{daemon_name}") ?
 		    smfi_getsymval(ctx, "{daemon_name}") : "-");
+	}
 	return (nr ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
