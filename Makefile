@@ -30,8 +30,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -l
 LIBS	= $(PKG_LIBS) -lspf2 -lsqlite3 -lresolv -lpthread -lm
 # bounce-decode reads a directory's files a batch at a time through
 # io_uring when liburing is there (mk/deps installs it), else one by one
-URING_LIBS := $(shell pkg-config --libs liburing 2>/dev/null)
-URING_DEFS := $(if $(URING_LIBS),-DHAVE_LIBURING)
+URING_LIBS = $(shell pkg-config --libs liburing 2>/dev/null)
+URING_DEFS = $(if $(URING_LIBS),-DHAVE_LIBURING)
 
 ifeq ($(SANITIZE),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
