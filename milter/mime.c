@@ -181,34 +181,40 @@ line_end(const char *b, size_t s, size_t e)
 
 /*
  * Length of the leading run of s[0, n) that is plain ASCII: no byte
- * >= 0x80, no NUL and, when cr is set, no CR.  Sixteen bytes at a time
- * with SSE2, else eight.
+ * >= 0x80, no NUL and, when cr is set, no CR, when esc is set, no ESC
+ * (the run no charset conversion or clean-up changes).  Sixteen bytes at
+ * a time with SSE2, else eight.  Inline: the flags are constants at each
+ * call, and the tests they guard drop out.
  */
-static size_t
-ascii_run(const unsigned char *s, size_t n, int cr)
+static inline size_t
+ascii_run(const unsigned char *s, size_t n, int cr, int esc)
 {
 	size_t i = 0;
 #ifdef __SSE2__
+	/* an unwanted CR or ESC is looked for as NUL, which stops anyway */
 	const __m128i zero = _mm_setzero_si128();
 	const __m128i crs = _mm_set1_epi8(cr ? '\r' : 0);
+	const __m128i escs = _mm_set1_epi8(esc ? 0x1b : 0);
 	__m128i v;
 	int m;
 
+#define STOPS(v)	_mm_movemask_epi8(_mm_or_si128(_mm_or_si128((v), \
+			    _mm_cmpeq_epi8((v), zero)), _mm_or_si128( \
+			    _mm_cmpeq_epi8((v), crs), _mm_cmpeq_epi8((v), escs))))
 	for (; n - i >= 16; i += 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		if ((m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
-		    _mm_cmpeq_epi8(v, zero)), _mm_cmpeq_epi8(v, crs)))) != 0)
+		if ((m = STOPS(v)) != 0)
 			return (i + (size_t)__builtin_ctz((unsigned)m));
 	}
 	if (i < n && n >= 16) {
 		/* the last 16 bytes, overlapping what was seen clean */
 		v = _mm_loadu_si128((const __m128i *)(const void *)
 		    (s + n - 16));
-		m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
-		    _mm_cmpeq_epi8(v, zero)), _mm_cmpeq_epi8(v, crs)));
+		m = STOPS(v);
 		return (m != 0 ? n - 16 + (size_t)__builtin_ctz((unsigned)m) :
 		    n);
 	}
+#undef STOPS
 #else
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t highs = 0x8080808080808080ULL;
@@ -221,52 +227,17 @@ ascii_run(const unsigned char *s, size_t n, int cr)
 			x = w ^ (ones * '\r');
 			z |= (x - ones) & ~x;		/* a CR byte */
 		}
+		if (esc) {
+			x = w ^ (ones * 0x1b);
+			z |= (x - ones) & ~x;		/* an ESC byte */
+		}
 		if ((w | z) & highs)
 			break;
 	}
 #endif
 	for (; i < n; i++)
-		if (s[i] >= 0x80 || s[i] == '\0' || (cr && s[i] == '\r'))
-			break;
-	return (i);
-}
-
-/*
- * Length of the leading run of s[0, n) that no charset conversion or
- * clean-up changes: ASCII without NUL and ESC (and CR when cr is set).
- */
-static size_t
-plain7_run(const unsigned char *s, size_t n, int cr)
-{
-	size_t i = 0;
-#ifdef __SSE2__
-	const __m128i zero = _mm_setzero_si128();
-	const __m128i crs = _mm_set1_epi8(cr ? '\r' : 0);
-	const __m128i esc = _mm_set1_epi8(0x1b);
-	__m128i v;
-	int m;
-
-	for (; n - i >= 16; i += 16) {
-		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		if ((m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
-		    _mm_cmpeq_epi8(v, zero)), _mm_or_si128(
-		    _mm_cmpeq_epi8(v, crs), _mm_cmpeq_epi8(v, esc))))) != 0)
-			return (i + (size_t)__builtin_ctz((unsigned)m));
-	}
-	if (i < n && n >= 16) {
-		/* the last 16 bytes, overlapping what was seen clean */
-		v = _mm_loadu_si128((const __m128i *)(const void *)
-		    (s + n - 16));
-		m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(v,
-		    _mm_cmpeq_epi8(v, zero)), _mm_or_si128(
-		    _mm_cmpeq_epi8(v, crs), _mm_cmpeq_epi8(v, esc))));
-		return (m != 0 ? n - 16 + (size_t)__builtin_ctz((unsigned)m) :
-		    n);
-	}
-#endif
-	for (; i < n; i++)
-		if (s[i] >= 0x80 || s[i] == '\0' || s[i] == 0x1b ||
-		    (cr && s[i] == '\r'))
+		if (s[i] >= 0x80 || s[i] == '\0' || (cr && s[i] == '\r') ||
+		    (esc && s[i] == 0x1b))
 			break;
 	return (i);
 }
@@ -492,7 +463,7 @@ utf8_clean_fast(struct arena *a, const char *s, size_t n, int crlf,
 	char *out;
 
 	for (i = 0; i < n; ) {
-		i += ascii_run(u + i, n - i, 0);
+		i += ascii_run(u + i, n - i, 0, 0);
 		while (i < n && u[i] >= 0x80) {
 			if ((k = u8len(u + i, n - i)) == 0)
 				return (1);
@@ -532,7 +503,7 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
 	 */
 	len = crlf ? n - crlf_count(s, n) : n;
 	for (i = 0; i < n; i += k) {
-		if ((i += ascii_run(u + i, n - i, 0)) >= n)
+		if ((i += ascii_run(u + i, n - i, 0, 0)) >= n)
 			break;
 		if (u[i] < 0x80 || (k = u8len(u + i, n - i)) == 0) {
 			k = 1;
@@ -543,7 +514,7 @@ utf8_clean(struct arena *a, const char *s, size_t n, int crlf, int reuse,
 	if ((out = arena_alloc_raw(a, len + 1)) == NULL)
 		return (NULL);
 	for (o = out, i = 0; i < n; i += k) {
-		k = ascii_run(u + i, n - i, 0);
+		k = ascii_run(u + i, n - i, 0, 0);
 		o = crlf ? crlf_copy(o, s + i, k) : (char *)memcpy(o, s + i,
 		    k) + k;
 		if ((i += k) >= n)
@@ -586,7 +557,7 @@ utf8_valid(const char *s, size_t n, int *high)
 	*high = 0;
 	for (i = 0; i < n; i += k) {
 		/* ASCII runs at once (NUL stops the run: it is ASCII too) */
-		if ((i += ascii_run(u + i, n - i, 0)) >= n)
+		if ((i += ascii_run(u + i, n - i, 0, 0)) >= n)
 			break;
 		if (u[i] < 0x80) {
 			k = 1;
@@ -693,7 +664,7 @@ text_utf8(struct arena *a, const char *cs, const char *s, size_t n,
 		cs = "";
 	like = *cs == '\0' || strcmp(cs, "us-ascii") == 0 ||
 	    strcmp(cs, "utf-8") == 0 || charset_utf8_like(cs);
-	if (like && plain7_run((const unsigned char *)s, n, crlf) == n) {
+	if (like && ascii_run((const unsigned char *)s, n, crlf, 1) == n) {
 		/* plain text in an ASCII-compatible label: kept as it is */
 		*outlen = n;
 		return (reuse ? (char *)(uintptr_t)s : arena_strndup(a, s, n));
@@ -1982,7 +1953,7 @@ mime_decode_words(struct arena *a, const char *value)
 		if (q > value && q[-1] == '=')
 			break;
 	if (q == NULL) {
-		if (plain7_run((const unsigned char *)value, dl, 0) == dl)
+		if (ascii_run((const unsigned char *)value, dl, 0, 1) == dl)
 			return (arena_strndup(a, value, dl));
 		return (text_utf8(a, "", value, dl, 0, 0, &dl));
 	}
