@@ -364,9 +364,10 @@ struct dent {
 
 #ifdef HAVE_LIBURING
 /*
- * The ring, made on first use; NULL when the kernel (or a sandbox, or
- * valgrind) does not offer io_uring with direct descriptors: the files
- * are then read one system call at a time.
+ * The ring, made on first use; NULL when the kernel (or a sandbox) does
+ * not offer io_uring with direct descriptors: the files are then read
+ * one system call at a time.  Under valgrind it works; the buffers the
+ * kernel fills are marked defined (RING_DEFINED).
  */
 static struct ring *
 ring_get(struct decode_ctx *d)
