@@ -25,6 +25,8 @@ STD	= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 DEFS	= -DBM_VERSION=\"$(VERSION)\" -DBM_DATADIR=\"$(DATADIR)\" \
 	  -DBM_SYSCONFDIR=\"$(SYSCONFDIR)\"
 PKGS	= libpcre2-8 libconfig opendkim libidn2
+# read when this make starts: a target that runs mk/deps builds in a
+# second make, which reads them again once the packages are there
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lconfig -lopendkim -lidn2)
 LIBS	= $(PKG_LIBS) -lspf2 -lsqlite3 -lresolv -lpthread -lm
@@ -86,22 +88,30 @@ check: deps
 	@$(MAKE) --no-print-directory -j2 tests
 	@BUILD=$(BUILD) sh tests/run
 
-run: deps all
+# Every target that installs packages first builds in a second make: this
+# make read the pkg-config flags before mk/deps could install the -dev
+# packages they come from, so only a fresh make sees them.
+run: deps
+	@$(MAKE) --no-print-directory all
 	@sh mk/run $(BUILD)
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(BUILD)
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@sh bench/run $(BUILD)
 
-soak: deps all
+soak: deps
+	@$(MAKE) --no-print-directory all
 	@sh bench/soak $(BUILD)
 
 fuzz: deps
 	@sh fuzz/run $(or $(FUZZ_SECONDS),60)
 
-faults: deps all
+faults: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/fault/run
 
 install: all
