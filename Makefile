@@ -5,9 +5,18 @@
 # Variables: BUILD (build directory, default build), CC, CFLAGS, PREFIX,
 # DESTDIR, SANITIZE=1 (ASan+UBSan), FUZZ_SECONDS.
 #
-# Sources: milter/*.c is the classifier library (libbounce.a) except the
-# program mains (main_*.c) and the daemon's own modules (milter_*.c).
-# tests/unit/test_*.c are cmocka programs, each linked with the library.
+# Sources: milter/ holds one folder a layer, each built into its own
+# archive, and each may use only the layers before it in LAYERS:
+#   util      arena, buf, utf8, charset, json, litscan, config, rulefile
+#   decode    the MIME walk, the report records, the format families
+#   classify  status, reason, cause, classify, rules, the bounce pipeline
+#   evidence  the DNS client, SPF, DKIM, MX, preflight
+#   history   the stores, reports, trends
+#   daemon    the libmilter callbacks and the daemon's own modules
+#   cli       bounce-decode's main
+# bounce-decode links util..history; bounce-milter links daemon as well.
+# tests/unit/test_*.c are cmocka programs, each linked with every layer.
+# tests/t_layers.sh checks the layering from the objects' symbols.
 
 BUILD	?= build
 CC	?= cc
@@ -41,46 +50,56 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-ALL_CFLAGS = $(STD) $(DEFS) -Imilter $(PKG_CFLAGS) $(CFLAGS)
+LAYERS	= util decode classify evidence history daemon cli
+LIBLAYERS = util decode classify evidence history
+INCS	= $(LAYERS:%=-Imilter/%)
+HDRS	= $(wildcard milter/*/*.h)
+ALL_CFLAGS = $(STD) $(DEFS) $(INCS) $(PKG_CFLAGS) $(CFLAGS)
 
-LIB_SRCS  := $(filter-out milter/main_%.c milter/milter_%.c,$(wildcard milter/*.c))
-LIB_OBJS  := $(LIB_SRCS:milter/%.c=$(BUILD)/obj/%.o)
-MLT_SRCS  := $(wildcard milter/milter_*.c)
-MLT_OBJS  := $(MLT_SRCS:milter/%.c=$(BUILD)/obj/%.o)
+# the objects of layer L; the archive of layer L: $(BUILD)/lib/libbm-L.a
+layer_objs = $(patsubst milter/$(1)/%.c,$(BUILD)/obj/$(1)/%.o,$(wildcard milter/$(1)/*.c))
+LIBS_CORE := $(foreach l,history evidence classify decode util,$(BUILD)/lib/libbm-$(l).a)
+LIB_DAEMON := $(BUILD)/lib/libbm-daemon.a
+DAEMON_OBJS := $(filter-out %/main_milter.o,$(call layer_objs,daemon))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-LIB	  := $(BUILD)/libbounce.a
 
 PROGS	= $(BUILD)/bounce-decode $(BUILD)/bounce-milter
 
-.PHONY: all deps check run demo bench soak fuzz faults install clean tests
+.PHONY: all libs deps check run demo bench soak fuzz faults install clean tests
 
 all: $(PROGS)
 
 deps:
 	@sh mk/deps
 
-$(BUILD)/obj/%.o: milter/%.c milter/*.h
+$(BUILD)/obj/%.o: milter/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJS)
+$(foreach l,$(LIBLAYERS),$(eval $(BUILD)/lib/libbm-$(l).a: $(call layer_objs,$(l))))
+$(LIB_DAEMON): $(DAEMON_OBJS)
+
+$(BUILD)/lib/libbm-%.a:
+	@mkdir -p $(dir $@)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/bounce-decode: $(BUILD)/obj/main_decode.o $(LIB)
+libs: $(LIBS_CORE) $(LIB_DAEMON)
+
+$(BUILD)/bounce-decode: $(BUILD)/obj/cli/main_decode.o $(LIBS_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(URING_LIBS)
 
-$(BUILD)/obj/main_decode.o: milter/main_decode.c milter/*.h
+$(BUILD)/obj/cli/main_decode.o: milter/cli/main_decode.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(URING_DEFS) -c -o $@ $<
 
-$(BUILD)/bounce-milter: $(BUILD)/obj/main_milter.o $(MLT_OBJS) $(LIB)
+$(BUILD)/bounce-milter: $(BUILD)/obj/daemon/main_milter.o $(LIB_DAEMON) $(LIBS_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ -lmilter $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) milter/*.h tests/unit/*.h
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_DAEMON) $(LIBS_CORE) $(HDRS) tests/unit/*.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) -lcmocka $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_DAEMON) $(LIBS_CORE) $(LDFLAGS) -lcmocka $(LIBS)
 
 tests: $(PROGS) $(TEST_BINS)
 

@@ -10,7 +10,7 @@
  *	the JSON line (to memory), timing each message; repeats the list
  *	until MIN_SECONDS have passed.  Prints one line:
  *	    decbench: msgs=N secs=S cpu=C rate=R cpu_rate=Q p50_ms=X p99_ms=Y
- *	Built and run by bench/run against the build's libbounce.a.
+ *	Built and run by bench/run against the build's layer archives (BUILD/lib/libbm-*.a).
  */
 #include <sys/resource.h>
 

@@ -17,7 +17,7 @@
  *	  setting), and stays relay-access-denied with no relay, a relay
  *	  that is not Exchange Online, a refusal by a host that is not
  *	  Exchange Online, or a refusal by the recipient's own tenant.
- *	- bounce_expired() without a deadline is always 0.
+ *	- report_expired() without a deadline is always 0.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -173,8 +173,8 @@ test_deadline(void **state)
 	/* the stage before the first check is not cut; the rest is */
 	if (full >= 40)
 		assert_true(cut < full);
-	/* bounce_expired() keeps saying so */
-	assert_int_equal(bounce_expired(r), 1);
+	/* report_expired() keeps saying so */
+	assert_int_equal(report_expired(r), 1);
 	report_free(r);
 
 	/* the classifier's loop itself: decoded in full, classified again
@@ -204,8 +204,8 @@ test_deadline(void **state)
 
 	/* no deadline: never expired */
 	assert_non_null(r = report_new(0));
-	assert_int_equal(bounce_expired(r), 0);
-	assert_int_equal(bounce_expired(NULL), 0);
+	assert_int_equal(report_expired(r), 0);
+	assert_int_equal(report_expired(NULL), 0);
 	report_free(r);
 }
 

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	struct evidence_ctx *evidence_new(const struct config *c);
  *	void	evidence_run(struct evidence_ctx *e, struct report *r);
+ *	void	evidence_hook(void *e, struct report *r);
  *	void	evidence_free(struct evidence_ctx *e);
  *
  * DESCRIPTION
@@ -14,6 +15,9 @@
  *	one message together take at most dns.timeout_ms; what did not run
  *	(DNS off, out of time) is "skipped".  With e == NULL every value is
  *	"skipped".  A context is safe to share between threads.
+ *
+ *	evidence_hook() is evidence_run() in the shape of bounce_opts'
+ *	evidence stage (the classifier knows no evidence module).
  */
 #ifndef EVIDENCE_H
 #define EVIDENCE_H
@@ -25,6 +29,7 @@ struct evidence_ctx;
 
 struct evidence_ctx *evidence_new(const struct config *);
 void	evidence_run(struct evidence_ctx *, struct report *);
+void	evidence_hook(void *, struct report *);
 void	evidence_free(struct evidence_ctx *);
 
 #endif

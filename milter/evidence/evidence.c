@@ -6,6 +6,7 @@
  *
  *	struct evidence_ctx *evidence_new(const struct config *c);
  *	void	evidence_run(struct evidence_ctx *e, struct report *r);
+ *	void	evidence_hook(void *e, struct report *r);
  *	void	evidence_free(struct evidence_ctx *e);
  *
  * DESCRIPTION
@@ -881,4 +882,10 @@ evidence_run(struct evidence_ctx *e, struct report *r)
 			rc->ev.note = "";
 	}
 	free(m);
+}
+
+void
+evidence_hook(void *e, struct report *r)
+{
+	evidence_run(e, r);
 }

@@ -956,3 +956,19 @@ fmt_header_decoded(struct fmt_ctx *c, const struct mime_part *p,
 	d = mime_decode_words(c->a, v);
 	return (d != NULL ? d : (char *)v);
 }
+
+/* First pattern of l matching s[0..n); its index in *which. */
+int
+fmt_rxv_any(const struct fmt_rxv *l, const char *s, size_t n,
+    struct fmt_match *m, size_t *which)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (fmt_rx_match(l->v[i], s, n, m)) {
+			if (which != NULL)
+				*which = i;
+			return (1);
+		}
+	return (0);
+}

@@ -40,7 +40,6 @@
 #include <emmintrin.h>
 #endif
 
-#include "bounce.h"
 #include "classify.h"
 #include "classify_int.h"
 
@@ -998,7 +997,7 @@ classify_report(const struct rules *rules, struct report *r)
 		return;
 	if (rx_scratch_init(&sc) == -1)
 		return;
-	for (i = 0; i < r->nrcpt && !bounce_expired(r); i++)
+	for (i = 0; i < r->nrcpt && !report_expired(r); i++)
 		classify_one(rules, r, &r->rcpt[i], &sc);
 	rx_scratch_free(&sc);
 }

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify.h"
+#include "vocab.h"
 #include "fmt.h"
 #include "litscan.h"
 
@@ -627,22 +627,6 @@ fmt_family_find(const struct rules *rules, const char *id)
 }
 
 /* ---- matching helpers ------------------------------------------------ */
-
-/* First pattern of l matching s[0..n); its index in *which. */
-int
-fmt_rxv_any(const struct fmt_rxv *l, const char *s, size_t n,
-    struct fmt_match *m, size_t *which)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (fmt_rx_match(l->v[i], s, n, m)) {
-			if (which != NULL)
-				*which = i;
-			return (1);
-		}
-	return (0);
-}
 
 static const char *
 ctx_header(struct fmt_ctx *c, const char *name, size_t *iter)

@@ -707,7 +707,10 @@ main(int argc, char *argv[])
 	if (!no_dns)
 		ev = evidence_new(&conf);
 	d.rules = rules;
-	d.opts.evidence = ev;
+	if (ev != NULL) {
+		d.opts.evidence = evidence_hook;
+		d.opts.evidence_ctx = ev;
+	}
 	d.opts.outbound_relay = conf.outbound_relay;
 	if (conf_path != NULL)	/* the milter's time limit, when asked */
 		d.opts.max_ms = conf.max_classify_ms;

@@ -8,7 +8,6 @@
  *		    const struct facts *f, struct rx_scratch *sc);
  *	int	reason_set_match(const struct rules *rules, const char *name,
  *		    const struct facts *f, struct rx_scratch *sc);
- *	int	reason_known(const char *reason);
  *
  *	int	reason_scan_add(struct rules *rules, const struct rxlit *l);
  *	int	reason_scan_build(struct rules *rules, char *err,
@@ -74,23 +73,11 @@
 #include "classify.h"
 #include "classify_int.h"
 #include "litscan.h"
+#include "vocab.h"
 
 #define NAME_MAX_LEN	24
 #define HOST_SCAN_MAX	256	/* host tables one scan serves */
 #define SET_SLOTS	64	/* of the set index: more than the reasons */
-
-/* The reasons by number: the index in vocabulary[] (below). */
-enum {
-	R_AUTHFAILURE, R_BADREPUTATION, R_BLOCKED, R_CONTENTERROR,
-	R_DELIVERED, R_EXCEEDLIMIT, R_EXPIRED, R_FAILEDSTARTTLS, R_FEEDBACK,
-	R_FILTERED, R_HASMOVED, R_HOSTUNKNOWN, R_MAILBOXFULL, R_MAILERERROR,
-	R_MESGTOOBIG, R_NETWORKERROR, R_NORELAYING, R_NOTACCEPT,
-	R_NOTCOMPLIANTRFC, R_ONHOLD, R_POLICYVIOLATION, R_REJECTED,
-	R_REQUIREPTR, R_SECURITYERROR, R_SPAMDETECTED, R_SPEEDING,
-	R_SUPPRESSED, R_SUSPEND, R_SYNTAXERROR, R_SYSTEMERROR, R_SYSTEMFULL,
-	R_TOOMANYCONN, R_UNDEFINED, R_USERUNKNOWN, R_VACATION,
-	R_VIRUSDETECTED, R_NREASONS, R_NONE = -1
-};
 
 /* One pattern line of a set: run only when its literal was seen. */
 struct rrx {
@@ -153,39 +140,6 @@ struct reason_rules {
 	struct litscan	*hostscan;	/* literals of the host patterns,
 					   tagged with the host's index */
 };
-
-static const char *const vocabulary[] = {
-	"authfailure", "badreputation", "blocked", "contenterror",
-	"delivered", "exceedlimit", "expired", "failedstarttls", "feedback",
-	"filtered", "hasmoved", "hostunknown", "mailboxfull", "mailererror",
-	"mesgtoobig", "networkerror", "norelaying", "notaccept",
-	"notcompliantrfc", "onhold", "policyviolation", "rejected",
-	"requireptr", "securityerror", "spamdetected", "speeding",
-	"suppressed", "suspend", "syntaxerror", "systemerror", "systemfull",
-	"toomanyconn", "undefined", "userunknown", "vacation",
-	"virusdetected", NULL
-};
-
-_Static_assert(sizeof(vocabulary) / sizeof(vocabulary[0]) == R_NREASONS + 1,
-    "the enum follows vocabulary[]");
-
-/* The number of reason s, or R_NONE. */
-static int
-reason_id(const char *s)
-{
-	int i;
-
-	for (i = 0; s != NULL && i < R_NREASONS; i++)
-		if (vocabulary[i][0] == s[0] && strcmp(vocabulary[i], s) == 0)
-			return (i);
-	return (R_NONE);
-}
-
-int
-reason_known(const char *s)
-{
-	return (reason_id(s) != R_NONE);
-}
 
 /*
  * The tag of the literal every match of regex re must contain, added to
@@ -497,7 +451,7 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 	memset(*cs, 0, sizeof(**cs));
 	snprintf((*cs)->name, sizeof((*cs)->name), "%s", name);
 	set_index(t);
-	t->byid[reason_id(name)] = (signed char)(t->nsets - 1);
+	t->byid[vocab_reason(name)] = (signed char)(t->nsets - 1);
 	(*cs)->yes_tag = (int)t->ntags++;
 	(*cs)->no_tag = (int)t->ntags++;
 	return (0);
@@ -998,7 +952,7 @@ another(struct probe *p)
 		return (sr);
 	for (o = order_text; *o != R_NONE; o++)
 		if (inc(p, *o))
-			return (vocabulary[*o]);
+			return (vocab_name(*o));
 	if (*sr != '\0')
 		return (sr);
 	if (f->status != NULL && strlen(f->status) > 3) {
@@ -1206,12 +1160,12 @@ reason_decide(const struct rules *rules, const struct facts *f,
 	p.f = f;
 	p.sc = sc;
 	p.sr = status_reason(rules, f->status);
-	p.srid = reason_id(p.sr);
-	p.hintid = reason_id(f->hint);
+	p.srid = vocab_reason(p.sr);
+	p.hintid = vocab_reason(f->hint);
 	if (!f->xunix)
 		for (o = order_status; *o != R_NONE; o++)
 			if (probe(&p, *o))
-				return (vocabulary[*o]);
+				return (vocab_name(*o));
 	r = another(&p);
 	if (*r != '\0' && !is(r, "undefined"))
 		return (r);

@@ -619,7 +619,10 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 	int gated;
 
 	memset(&bo, 0, sizeof(bo));
-	bo.evidence = m->set->ev;
+	if (m->set->ev != NULL) {
+		bo.evidence = evidence_hook;
+		bo.evidence_ctx = m->set->ev;
+	}
 	/* decoded parts stay within a few times what was collected */
 	bo.arena_cap = 2 * m->sp.cap + 8u * 1024 * 1024;
 	bo.outbound_relay = m->set->conf.outbound_relay;

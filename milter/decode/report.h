@@ -5,6 +5,8 @@
  *	struct report *report_new(size_t arena_cap);
  *	struct rcpt *report_add_rcpt(struct report *r);
  *	void	report_free(struct report *r);
+ *	int	report_expired(struct report *r);
+ *	long long report_now_ms(void);
  *
  * DESCRIPTION
  *	A report is the result of decoding one message: filled in order by
@@ -17,6 +19,12 @@
  *	(valid until the next call: the array may move),
  *	or NULL when REPORT_MAX_RCPT is reached or memory ran out (r->error
  *	is then set to say so).
+ *
+ *	report_expired() is the max_classify_ms check for the loops of the
+ *	pipeline: 1 (and r->timed_out, r->error set) once r->deadline (a
+ *	report_now_ms() value; 0: none) has passed, else 0.  It costs one
+ *	clock_gettime() when a deadline is set.  report_now_ms() is the
+ *	monotonic clock in milliseconds.
  */
 #ifndef REPORT_H
 #define REPORT_H
@@ -98,5 +106,7 @@ struct report {
 struct report *report_new(size_t);
 struct rcpt *report_add_rcpt(struct report *);
 void	 report_free(struct report *);
+int	 report_expired(struct report *);
+long long report_now_ms(void);
 
 #endif

@@ -2,7 +2,9 @@
  * report.c - the per-message report and its recipient records; see report.h
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "report.h"
 
@@ -59,4 +61,41 @@ report_free(struct report *r)
 {
 	if (r != NULL)
 		arena_free(r->a);	/* r itself lives in the arena */
+}
+
+long long
+report_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return (0);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int
+report_expired(struct report *r)
+{
+	size_t done, i;
+
+	if (r == NULL || r->deadline == 0)
+		return (0);
+	if (r->timed_out)
+		return (1);
+	if (report_now_ms() < r->deadline)
+		return (0);
+	r->timed_out = 1;
+	for (done = 0, i = 0; i < r->nrcpt; i++)
+		if (r->rcpt[i].reason != NULL)
+			done++;
+	if (r->nrcpt == 0)
+		r->error = "time limit (max_classify_ms) reached before the "
+		    "recipients were read";
+	else
+		r->error = arena_printf(r->a, "time limit (max_classify_ms) "
+		    "reached; %zu of %zu recipients classified", done,
+		    r->nrcpt);
+	if (r->error == NULL)
+		r->error = "time limit (max_classify_ms) reached";
+	return (1);
 }

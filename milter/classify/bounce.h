@@ -4,10 +4,9 @@
  * SYNOPSIS
  *	struct report *bounce_decode(const struct rules *rules,
  *		    const char *msg, size_t len, const struct bounce_opts *o);
- *	int	bounce_expired(struct report *r);
  *
  * DESCRIPTION
- *	bounce_decode() runs MIME walk -> format parsers -> evidence ->
+ *	bounce_decode() runs MIME walk -> format parsers -> o->evidence ->
  *	classifier on msg and returns the report (free it with
  *	report_free()), or NULL only when no memory at all could be had.
  *	o may be NULL for defaults (no evidence, default limits).  It never
@@ -23,30 +22,28 @@
  *
  *	o->max_ms (max_classify_ms) is a deadline: the work stops between
  *	stages and between recipients once max_ms milliseconds (monotonic
- *	clock) have passed since the call; the time evidence_run() takes
+ *	clock) have passed since the call; the time the evidence hook takes
  *	does not count, as it has its
  *	own bound (dns.timeout_ms), so a message is held at most
  *	max_ms + dns.timeout_ms (plus the one stage that cannot be cut: the
  *	MIME walk or the format parse, both bounded by the size limits).
  *	A report stopped so has r->timed_out set and r->error saying so;
  *	recipients not reached keep reason "undefined".  0: no limit.
- *
- *	bounce_expired() is that check, for the loops of the pipeline: 1
- *	(and r->timed_out, r->error set) once r->deadline has passed, else
- *	0.  It costs one clock_gettime() when a deadline is set.
  */
 #ifndef BOUNCE_H
 #define BOUNCE_H
 
 #include <stddef.h>
 
-#include "evidence.h"
 #include "mime.h"
 #include "report.h"
 #include "rules.h"
 
 struct bounce_opts {
-	struct evidence_ctx	*evidence;	/* NULL: evidence skipped */
+	/* the evidence stage (evidence_run() and its context in practice):
+	   called once the formats are read; NULL: evidence skipped */
+	void			(*evidence)(void *, struct report *);
+	void			*evidence_ctx;
 	struct mime_limits	 limits;	/* 0 fields: defaults */
 	size_t			 arena_cap;	/* 0: ARENA_DEFAULT_CAP */
 	const char		*outbound_relay; /* NULL or "": none */
@@ -55,6 +52,5 @@ struct bounce_opts {
 
 struct report *bounce_decode(const struct rules *, const char *, size_t,
 	    const struct bounce_opts *);
-int	bounce_expired(struct report *);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * bounce.c - the classifier pipeline for one message; see bounce.h
  *
- *	raw message -> mime_parse() -> format_parse() -> evidence_run()
+ *	raw message -> mime_parse() -> format_parse() -> o->evidence()
  *	-> classify_report().  This module owns only the glue: limits (the
  *	max_classify_ms deadline, see bounce.h), the summary of the returned
  *	original, and the promise that no string in the report is NULL.
@@ -91,43 +91,6 @@ fill_blanks(struct report *r)
 	}
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return (0);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-int
-bounce_expired(struct report *r)
-{
-	size_t done, i;
-
-	if (r == NULL || r->deadline == 0)
-		return (0);
-	if (r->timed_out)
-		return (1);
-	if (now_ms() < r->deadline)
-		return (0);
-	r->timed_out = 1;
-	for (done = 0, i = 0; i < r->nrcpt; i++)
-		if (r->rcpt[i].reason != NULL)
-			done++;
-	if (r->nrcpt == 0)
-		r->error = "time limit (max_classify_ms) reached before the "
-		    "recipients were read";
-	else
-		r->error = arena_printf(r->a, "time limit (max_classify_ms) "
-		    "reached; %zu of %zu recipients classified", done,
-		    r->nrcpt);
-	if (r->error == NULL)
-		r->error = "time limit (max_classify_ms) reached";
-	return (1);
-}
-
 /* The stages before the classifier; 0 when the classifier may run. */
 static int
 decode_stages(const struct rules *rules, struct report *r,
@@ -138,15 +101,15 @@ decode_stages(const struct rules *rules, struct report *r,
 	if (format_parse(rules, r) != 1)
 		return (-1);
 	original_summary(r);
-	if (bounce_expired(r))
+	if (report_expired(r))
 		return (-1);
 	if (o != NULL && o->evidence != NULL) {
-		t = now_ms();
-		evidence_run(o->evidence, r);
+		t = report_now_ms();
+		o->evidence(o->evidence_ctx, r);
 		/* DNS has its own budget, dns.timeout_ms */
 		if (r->deadline != 0)
-			r->deadline += now_ms() - t;
-		if (bounce_expired(r))
+			r->deadline += report_now_ms() - t;
+		if (report_expired(r))
 			return (-1);
 	}
 	return (0);
@@ -162,7 +125,7 @@ bounce_decode(const struct rules *rules, const char *msg, size_t len,
 	if ((r = report_new(o ? o->arena_cap : 0)) == NULL)
 		return (NULL);
 	if (o != NULL && o->max_ms > 0)
-		r->deadline = now_ms() + o->max_ms;
+		r->deadline = report_now_ms() + o->max_ms;
 	if (o != NULL && o->outbound_relay != NULL)
 		r->outbound_relay = o->outbound_relay;
 	if (o != NULL && o->limits.max_depth > 0)
@@ -180,7 +143,7 @@ bounce_decode(const struct rules *rules, const char *msg, size_t len,
 	else if (r->mime.flags & MIME_LIMIT_PARTS)
 		r->error = "MIME part limit reached; further parts not read";
 
-	if (!bounce_expired(r) && decode_stages(rules, r, o) == 0)
+	if (!report_expired(r) && decode_stages(rules, r, o) == 0)
 		classify_report(rules, r);
 	if (arena_exhausted(r->a) && (r->error == NULL || *r->error == '\0'))
 		r->error = "memory limit reached; the report may be partial";

@@ -8,7 +8,6 @@
  *	int	status_parse(const char *s, char out[16], const char **end);
  *	const struct status_info *status_lookup(const struct rules *rules,
  *		    const char *status);
- *	int	reason_known(const char *reason);
  *
  * DESCRIPTION
  *	classify_report() runs classify_rcpt() on every recipient of r.  For
@@ -26,14 +25,12 @@
  *	longer token (5.4.14 is not 5.4.1; 1.5.4.1 is nothing).  Returns 1
  *	and writes the code to out, else 0.  end, when not NULL, is set past
  *	the code.
- *
- *	reason_known() is 1 when reason is a word of the reason vocabulary
- *	(interfaces.md), else 0.
  */
 #ifndef CLASSIFY_H
 #define CLASSIFY_H
 
 #include "report.h"
+#include "vocab.h"
 #include "rules.h"
 
 struct status_info {
@@ -47,6 +44,5 @@ void	 classify_rcpt(const struct rules *, const struct report *,
 	    struct rcpt *);
 int	 status_parse(const char *, char [16], const char **);
 const struct status_info *status_lookup(const struct rules *, const char *);
-int	 reason_known(const char *);
 
 #endif
