@@ -24,7 +24,8 @@
  *			status, "inner" for no status while an expired
  *			message's inner error is classified
  *	text PHRASE	case-insensitive wording; any text or regex line
- *	regex RE	matching is enough (none at all: status decides)
+ *	regex RE	matching is enough (none at all: status decides);
+ *			RE in the dialect of rules/README (rulefile.h)
  *	unless PHRASE	wording that rules the cause out (also
  *	unless-regex RE)
  *	host RE		the remote MTA must match
@@ -138,9 +139,12 @@ append(char **src, size_t *len, const char *re, int literal)
 	p += *len;
 	if (*len)
 		*p++ = '|';
+	/* a phrase is case-insensitive: (?i:...) */
 	*p++ = '(';
 	*p++ = '?';
-	*p++ = ':';
+	*p++ = literal ? 'i' : ':';
+	if (literal)
+		*p++ = ':';
 	for (s = re; *s != '\0'; s++) {
 		if (literal && !isalnum((unsigned char)*s) && *s != ' ' &&
 		    (unsigned char)*s < 0x80)
@@ -264,7 +268,7 @@ yes_literals(struct cause *c, const char *v, int literal)
 		l.len[0] = n;
 		l.anchor[0] = lit_anchor(l.s[0], n);
 		l.n = n > 0 ? 1 : 0;
-	} else if (rx_literals(v, strlen(v), 0, &l) == 0)
+	} else if (rx_literals(v, strlen(v), RXL_UTF, &l) == 0)
 		l.n = 0;
 	if (l.n == 0 || y->n + l.n > RXLIT_MAX) {
 		c->yes_any = 1;
@@ -335,7 +339,7 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 		int veto = strncmp(k, "unless", 6) == 0;
 
 		if (!lit) {
-			if ((t = rx_compile(v, strlen(v), 0, f, err,
+			if ((t = rx_compile(v, strlen(v), f, err,
 			    errlen)) == NULL)
 				return (-1);
 			pcre2_code_free(t);
@@ -350,7 +354,7 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 	if (strcmp(k, "host") == 0) {
 		if (c->host != NULL)
 			return (rf_error(f, err, errlen, "second host line"));
-		c->host = rx_compile(v, strlen(v), 0, f, err, errlen);
+		c->host = rx_compile(v, strlen(v), f, err, errlen);
 		return (c->host == NULL ? -1 : 0);
 	}
 	if (strcmp(k, "reason") == 0 || strcmp(k, "reason-retried") == 0) {
@@ -452,9 +456,9 @@ static int
 block_finish(struct cause *c, struct rf *f, char *err, size_t errlen)
 {
 	if (c->yes_src != NULL && (c->yes = rx_compile(c->yes_src,
-	    c->yes_len, 0, f, err, errlen)) == NULL)
+	    c->yes_len, f, err, errlen)) == NULL)
 		return (-1);
-	if (c->no_src != NULL && (c->no = rx_compile(c->no_src, c->no_len, 0,
+	if (c->no_src != NULL && (c->no = rx_compile(c->no_src, c->no_len,
 	    f, err, errlen)) == NULL)
 		return (-1);
 	free(c->yes_src);
@@ -541,9 +545,8 @@ cause_table_load(struct rules *r, char *err, size_t errlen)
 		else
 			rc = key_line(&t->v[t->n - 1], &f, line, err, errlen);
 	}
-	if (rc == 0 && f.failed)
-		rc = rf_error(&f, err, errlen, f.failed == 1 ?
-		    "line too long" : "read error");
+	if (rc == 0)
+		rc = rf_end(&f, err, errlen);
 	if (rc == 0 && t->n > 0)
 		rc = block_finish(&t->v[t->n - 1], &f, err, errlen);
 	if (rc == 0)

@@ -21,7 +21,8 @@
  *	line after it is one of
  *
  *		PHRASE		a case-insensitive substring
- *		~ REGEX		a PCRE2 pattern (case-insensitive)
+ *		~ REGEX		a PCRE2 pattern (rules/README: (?i) for
+ *				case-insensitive)
  *		! PHRASE	a phrase that vetoes the whole set
  *		!~ REGEX	a pattern that vetoes the whole set
  *		= PHRASE	a phrase that starts with '~', '!' or '='
@@ -153,7 +154,7 @@ literal_tag(struct reason_rules *t, const char *re, int *tag)
 	unsigned i;
 
 	*tag = -1;
-	if (rx_literals(re, strlen(re), 0, &l) == 0)
+	if (rx_literals(re, strlen(re), RXL_UTF, &l) == 0)
 		return (0);
 	for (i = 0; i < l.n; i++)
 		if (litscan_add(t->scan, l.s[i], l.len[i], t->ntags) == -1)
@@ -259,7 +260,7 @@ set_line(struct reason_rules *t, struct rset *s, struct rf *f,
 		rc = litscan_add(t->scan, p, strlen(p), (unsigned)(veto ?
 		    s->no_tag : s->yes_tag));
 	else {
-		if ((c = rx_compile(p, strlen(p), 0, f, err, errlen)) == NULL)
+		if ((c = rx_compile(p, strlen(p), f, err, errlen)) == NULL)
 			return (-1);
 		rc = veto ? rrx_add(t, &s->no, &s->nno, c, p) :
 		    rrx_add(t, &s->yes, &s->nyes, c, p);
@@ -354,8 +355,8 @@ rhost_line(struct reason_rules *t, struct rhost *h, struct rf *f,
 			;
 		if (h->host != NULL)
 			return (rf_error(f, err, errlen, "second host line"));
-		h->host = rx_compile(p, strlen(p), 0, f, err, errlen);
-		(void)rx_literals(p, strlen(p), 0, &h->host_lits);
+		h->host = rx_compile(p, strlen(p), f, err, errlen);
+		(void)rx_literals(p, strlen(p), RXL_UTF, &h->host_lits);
 		return (h->host == NULL ? -1 : 0);
 	}
 	if ((rows = realloc(h->rows, (h->nrows + 1) * sizeof(*rows))) == NULL)
@@ -399,7 +400,7 @@ rhost_line(struct reason_rules *t, struct rhost *h, struct rf *f,
 		h->nrows++;
 		return (0);
 	}
-	if ((w->re = rx_compile(p, strlen(p), 0, f, err, errlen)) == NULL)
+	if ((w->re = rx_compile(p, strlen(p), f, err, errlen)) == NULL)
 		return (-1);
 	h->nrows++;
 	if (literal_tag(t, p, &w->tag) == -1)
@@ -563,9 +564,8 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 			rc = rf_error(&f, err, errlen,
 			    "pattern outside a [section]");
 	}
-	if (rc == 0 && f.failed)
-		rc = rf_error(&f, err, errlen, f.failed == 1 ?
-		    "line too long" : "read error");
+	if (rc == 0)
+		rc = rf_end(&f, err, errlen);
 	for (i = 0; rc == 0 && i < t->nhosts; i++)
 		if (t->hosts[i].host == NULL && t->hosts[i].domains == NULL &&
 		    !t->hosts[i].lhost)

@@ -246,9 +246,7 @@ status_table_load(struct rules *r, char *err, size_t errlen)
 			rf_close(&f);
 			return (-1);
 		}
-	if (f.failed) {
-		rf_error(&f, err, errlen, f.failed == 1 ? "line too long" :
-		    "read error");
+	if (rf_end(&f, err, errlen) == -1) {
 		rf_close(&f);
 		return (-1);
 	}

@@ -50,8 +50,9 @@
  * FAMILY FILES (rules/formats/NAME.fmt)
  *	One directive per line: a keyword, white space, the argument.
  *	Blank lines and lines starting with # are ignored.  REGEX is a
- *	PCRE2 pattern (UTF-8 mode, compiled once at load; write (?i) for
- *	case-insensitive).  An error is reported "FILE:LINE: message".
+ *	PCRE2 pattern in the one dialect of every rules file (rulefile.h,
+ *	rules/README: UTF-8 mode, multiline, write (?i) for
+ *	case-insensitive), compiled once at load.  An error is reported "FILE:LINE: message".
  *
  *	family ID		lower-case family id (r->format); required first
  *	kind dsn|arf|autoreply	default dsn

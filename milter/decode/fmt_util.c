@@ -1,8 +1,9 @@
 /*
  * fmt_util.c - helpers shared by the bounce-format parsers; see fmt.h
  *
- *	fmt_rx_compile()/fmt_rx_match(): PCRE2 patterns (UTF, JIT when
- *	available, invalid UTF-8 tolerated) with the engine's named groups;
+ *	fmt_rx_compile()/fmt_rx_match(): PCRE2 patterns in the dialect of
+ *	every rules file (rx_compile_msg(), rulefile.h) with the engine's
+ *	named groups;
  *	on a line or a header, the literals a match must contain
  *	(rx_literals(), litscan.h) are looked for first, and most patterns
  *	end there without a PCRE2 call.
@@ -28,6 +29,7 @@
 
 #include "fmt.h"
 #include "litscan.h"
+#include "rulefile.h"
 
 struct fmt_rx {
 	pcre2_code	*re;
@@ -189,25 +191,20 @@ struct fmt_rx *
 fmt_rx_compile(const char *pat, char *err, size_t errlen)
 {
 	struct fmt_rx *rx;
-	int ec, i, n;
-	PCRE2_SIZE eo;
-	PCRE2_UCHAR msg[160];
+	size_t jitsize = 0;
+	int i, n;
 
 	if ((rx = calloc(1, sizeof(*rx))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	rx->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-	    PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_MULTILINE, &ec, &eo,
-	    NULL);
-	if (rx->re == NULL) {
-		pcre2_get_error_message(ec, msg, sizeof(msg));
-		snprintf(err, errlen, "bad pattern at offset %zu: %s",
-		    (size_t)eo, (char *)msg);
+	/* the one dialect of every rules file (rulefile.h) */
+	if ((rx->re = rx_compile_msg(pat, strlen(pat), err, errlen)) == NULL) {
 		free(rx);
 		return (NULL);
 	}
-	rx->jit = pcre2_jit_compile(rx->re, PCRE2_JIT_COMPLETE) == 0;
+	rx->jit = pcre2_pattern_info(rx->re, PCRE2_INFO_JITSIZE, &jitsize) ==
+	    0 && jitsize > 0;
 	(void)rx_literals(pat, strlen(pat), RXL_UTF, &rx->lits);
 	rx_starts(rx);
 	for (i = 0; i < FG_NGROUPS; i++) {

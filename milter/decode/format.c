@@ -32,8 +32,8 @@
 #include "vocab.h"
 #include "fmt.h"
 #include "litscan.h"
+#include "rulefile.h"
 
-#define FMT_MAX_LINE	4096	/* longest rules line */
 #define FMT_MAX_FILES	512
 #define FMT_MAX_TEXT	(4u * 1024 * 1024)	/* text looked at per message */
 
@@ -318,82 +318,63 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 }
 
 static struct fmt_family *
-family_load(const char *path, const char *base, char *err, size_t errlen)
+family_load(const char *dir, const char *base, char *err, size_t errlen)
 {
 	struct fmt_family *f;
-	FILE *fp;
-	char line[FMT_MAX_LINE + 2], msg[256], *s, *e, *arg;
-	int lineno = 0;
+	struct rf rf;
+	char msg[256], *s, *arg;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
+	if (rf_open(&rf, dir, base, err, errlen) == -1)
 		return (NULL);
-	}
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
 	    (f->file = strdup(base)) == NULL) {
 		free(f);
-		fclose(fp);
-		snprintf(err, errlen, "%s:0: out of memory", path);
+		rf_error(&rf, err, errlen, "out of memory");
+		rf_close(&rf);
 		return (NULL);
 	}
 	f->kind = "dsn";
 	f->order = 50;
 	f->need = 1;
 	f->cont = FC_PARA;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			snprintf(err, errlen, "%s:%d: line too long", path,
-			    lineno);
-			goto fail;
-		}
-		s = line;
+	while ((s = rf_next(&rf)) != NULL) {
 		while (isspace((unsigned char)*s))
 			s++;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-		if (*s == '\0' || *s == '#')
-			continue;
 		arg = split_word(s);
 		if (f->id == NULL) {
 			if (strcmp(s, "family") != 0 || !valid_id(arg)) {
-				snprintf(err, errlen, "%s:%d: the first "
+				rf_error(&rf, err, errlen, "the first "
 				    "directive must be \"family ID\" "
-				    "(lower-case id)", path, lineno);
+				    "(lower-case id)");
 				goto fail;
 			}
 			if ((f->id = strdup(arg)) == NULL) {
-				snprintf(err, errlen, "%s:%d: out of memory",
-				    path, lineno);
+				rf_error(&rf, err, errlen, "out of memory");
 				goto fail;
 			}
 			continue;
 		}
 		if (directive(f, s, arg, msg, sizeof(msg)) == -1) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			rf_error(&rf, err, errlen, "%s", msg);
 			goto fail;
 		}
 	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s:%d: read error", path, lineno);
+	if (rf_end(&rf, err, errlen) == -1)
 		goto fail;
-	}
 	if (f->id == NULL) {
-		snprintf(err, errlen, "%s:%d: no \"family\" directive", path,
-		    lineno);
+		rf_error(&rf, err, errlen, "no \"family\" directive");
 		goto fail;
 	}
 	if (f->header.n + f->body.n == 0 &&
 	    (f->hook == NULL || f->hook->detect == NULL)) {
-		snprintf(err, errlen, "%s:%d: no detection (header, body or "
-		    "a hook with detect)", path, lineno);
+		rf_error(&rf, err, errlen, "no detection (header, body or "
+		    "a hook with detect)");
 		goto fail;
 	}
-	fclose(fp);
+	rf_close(&rf);
 	return (f);
 fail:
-	fclose(fp);
+	rf_close(&rf);
 	family_free(f);
 	return (NULL);
 }
@@ -565,7 +546,7 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 	}
 	for (i = 0; i < nn; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if ((t->fam[t->n] = family_load(path, names[i], err,
+		if ((t->fam[t->n] = family_load(dir, names[i], err,
 		    errlen)) == NULL) {
 			format_table_free(t);
 			goto fail;

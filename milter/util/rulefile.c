@@ -1,12 +1,30 @@
 /*
- * rulefile.c - line reader and pattern compiler for the rule files
+ * rulefile.c - the one line reader and regex dialect of the rule files
  *
- *	See classify_int.h.  The rule files are small, line-based text an
+ * SYNOPSIS
+ *	int	rf_open(struct rf *f, const char *dir, const char *name,
+ *		    char *err, size_t errlen);
+ *	char	*rf_next(struct rf *f);
+ *	int	rf_error(struct rf *f, char *err, size_t errlen,
+ *		    const char *fmt, ...);
+ *	int	rf_end(struct rf *f, char *err, size_t errlen);
+ *	void	rf_close(struct rf *f);
+ *	pcre2_code *rx_compile_msg(const char *re, size_t len, char *err,
+ *		    size_t errlen);
+ *	pcre2_code *rx_compile(const char *re, size_t len, struct rf *f,
+ *		    char *err, size_t errlen);
+ *	int	rx_scratch_init(struct rx_scratch *sc);
+ *	void	rx_scratch_free(struct rx_scratch *sc);
+ *	int	rx_match(const pcre2_code *re, const char *s, size_t len,
+ *		    struct rx_scratch *sc);
+ *
+ * DESCRIPTION
+ *	See rulefile.h.  The rule files are small, line-based text an
  *	administrator edits: a line whose first non-blank character is '#'
  *	is a comment, blank lines are ignored, every error names the file
- *	and line.  Patterns are PCRE2, compiled once, case-insensitive, JIT
- *	compiled where available, and always matched under a match limit
- *	and a depth limit (and, for JIT, a bounded stack), so a bad pattern
+ *	and line.  Patterns are PCRE2 in the dialect of rules/README,
+ *	compiled once, JIT compiled where available, and matched by
+ *	rx_match() under a match limit and a depth limit, so a bad pattern
  *	costs bounded time.
  */
 #include <ctype.h>
@@ -16,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classify_int.h"
+#include "rulefile.h"
 
 /* Bounds for one match: generous for sane patterns, fatal to runaways. */
 #define RX_MATCH_LIMIT	200000
@@ -79,6 +97,15 @@ rf_error(struct rf *f, char *err, size_t errlen, const char *fmt, ...)
 	return (-1);
 }
 
+int
+rf_end(struct rf *f, char *err, size_t errlen)
+{
+	if (!f->failed)
+		return (0);
+	return (rf_error(f, err, errlen, f->failed == 1 ? "line too long" :
+	    "read error"));
+}
+
 void
 rf_close(struct rf *f)
 {
@@ -88,26 +115,34 @@ rf_close(struct rf *f)
 }
 
 pcre2_code *
-rx_compile(const char *re, size_t len, int literal, struct rf *f, char *err,
-    size_t errlen)
+rx_compile_msg(const char *re, size_t len, char *err, size_t errlen)
 {
 	pcre2_code *c;
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
 	int ec;
-	uint32_t opt = PCRE2_CASELESS;
 
-	if (literal)
-		opt |= PCRE2_LITERAL;
-	c = pcre2_compile((PCRE2_SPTR)re, len, opt, &ec, &off, NULL);
+	c = pcre2_compile((PCRE2_SPTR)re, len, RX_OPTIONS, &ec, &off, NULL);
 	if (c == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
-		rf_error(f, err, errlen, "bad pattern at offset %zu: %s",
+		snprintf(err, errlen, "bad pattern at offset %zu: %s",
 		    (size_t)off, (char *)msg);
 		return (NULL);
 	}
 	/* No JIT on this platform is fine: the interpreter obeys the limits. */
 	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	return (c);
+}
+
+pcre2_code *
+rx_compile(const char *re, size_t len, struct rf *f, char *err,
+    size_t errlen)
+{
+	char msg[320];
+	pcre2_code *c;
+
+	if ((c = rx_compile_msg(re, len, msg, sizeof(msg))) == NULL)
+		rf_error(f, err, errlen, "%s", msg);
 	return (c);
 }
 

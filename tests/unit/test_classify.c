@@ -730,12 +730,12 @@ test_shortcuts(void **state)
 	put("causes.rules",
 	    "cause text-one\n\tstatus 5.4.1\n\ttext Access Denied By Policy\n"
 	    "\tside sender\n\thint a\n"
-	    "cause regex-any\n\tstatus 5.4.*\n\tregex (foo|bar)baz\n"
+	    "cause regex-any\n\tstatus 5.4.*\n\tregex (?i)(foo|bar)baz\n"
 	    "\tside sender\n\thint b\n"
 	    "cause long-text\n\tstatus 5.7.1\n\ttext this phrase is "
 	    "considerably longer than thirty-one bytes\n"
 	    "\tside sender\n\thint c\n"
-	    "cause with-none\n\tstatus none\n\tregex expired\n"
+	    "cause with-none\n\tstatus none\n\tregex (?i)expired\n"
 	    "\tside sender\n\thint d\n"
 	    "cause unclassified\n\tstatus 5.4.1\n\tside sender\n\thint e\n"
 	    "reason onhold\n\tside unknown\n\thint f\n");
