@@ -89,13 +89,13 @@ if command -v miltertest >/dev/null 2>&1; then
 	conf "$T/new.conf" new.example
 	start "$T/7.log" -c "$T/a.conf" || bad "did not start (reload)"
 	MT_SOCK="unix:$T/sock" MT_MSGS=tests/milter/msgs MT_LIB=tests/milter/lib.lua \
-	    MT_PID=$pid MT_CONF="$T/a.conf" MT_NEWCONF="$T/new.conf" \
+	    MT_PID=$pid MT_CONF="$T/a.conf" MT_NEWCONF="$T/new.conf" MT_LOG="$T/7.log" \
 	    miltertest -s tests/milter/reload.lua >"$T/7.out" 2>&1 ||
 		bad "reload.lua: $(cat "$T/7.out")"
 	grep -q "reloaded configuration" "$T/7.log" || bad "no 'reloaded' line"
 	printf 'authserv_id = "x y";\n' >"$T/a.conf"
 	kill -USR1 $pid
-	sleep 0.5
+	i=0; while [ $i -lt 300 ] && ! grep -q "reload failed" "$T/7.log"; do sleep 0.1; i=$((i + 1)); done
 	grep -q "reload failed.*a.conf:1: authserv_id" "$T/7.log" || bad "bad reload not logged"
 	kill -0 $pid || bad "died on a bad reload"
 	quick_stop

@@ -90,11 +90,12 @@ CONF
 	t1=$(now_ms)
 	echo $((t1 - t0)) > "$T/$mode.ms"
 	# the worker logs what was still being looked up; wait for it
-	n=$(grep -c '^EXPECT-LOG: ' "$T/$mode.out")
+	n=$(grep -c -e '^EXPECT-LOG: ' -e '^ONCE-LOG: ' "$T/$mode.out")
 	i=0
 	while [ $i -lt 100 ]; do
 		got=0
-		grep '^EXPECT-LOG: ' "$T/$mode.out" | sed 's/^EXPECT-LOG: //' > "$T/want"
+		grep -e '^EXPECT-LOG: ' -e '^ONCE-LOG: ' "$T/$mode.out" |
+		    sed -e 's/^EXPECT-LOG: //' -e 's/^ONCE-LOG: //' > "$T/want"
 		while IFS= read -r l; do
 			grep -qF -- "$l" "$T/$mode.log" && got=$((got + 1))
 		done < "$T/want"
@@ -105,6 +106,11 @@ CONF
 	grep '^EXPECT-LOG: ' "$T/$mode.out" | sed 's/^EXPECT-LOG: //' > "$T/want"
 	while IFS= read -r l; do
 		grep -qF -- "$l" "$T/$mode.log" || bad "$mode: not logged: $l"
+	done < "$T/want"
+	grep '^ONCE-LOG: ' "$T/$mode.out" | sed 's/^ONCE-LOG: //' > "$T/want"
+	while IFS= read -r l; do
+		c=$(grep -cF -- "$l" "$T/$mode.log")
+		[ "$c" = 1 ] || bad "$mode: logged $c times, want once: $l"
 	done < "$T/want"
 	grep '^NO-LOG: ' "$T/$mode.out" | sed 's/^NO-LOG: //' > "$T/want"
 	while IFS= read -r l; do
