@@ -26,6 +26,8 @@
  *	fmt_text_parse()	the generic text engine driven by c->fam
  *	fmt_arf_parse()		message/feedback-report (c->arf)
  *	fmt_rfc3834_parse()	auto-replies
+ *	fmt_fallback_parse()	free-text notices no family knows
+ *				(rules/lang/, fmt_fallback.c)
  *
  * DESCRIPTION
  *	format_parse() prepares one struct fmt_ctx per message: the parts
@@ -45,7 +47,12 @@
  *	   in what the DSN left out;
  *	3. the family's text rules (or its C hook) otherwise; when they
  *	   find no recipient, those of the next family that matches;
- *	4. RFC 3834 auto-reply detection.
+ *	4. RFC 3834 auto-reply detection;
+ *	5. the fallback (fmt_fallback.c): failed addresses next to the
+ *	   failure phrases of rules/lang/ in the notice, behind a
+ *	   confidence gate; or a report known from its headers alone.
+ *	A report whose notice is a challenge-response request (rules/lang/
+ *	`challenge`) is no bounce.
  *
  * FAMILY FILES (rules/formats/NAME.fmt)
  *	One directive per line: a keyword, white space, the argument.
@@ -134,6 +141,7 @@
 #define FMT_HBUCKETS	64	/* header name hash (format_table) */
 
 struct fmt_rx;				/* a compiled PCRE2 pattern */
+struct fmt_lang;			/* rules/lang/ (fmt_fallback.c) */
 struct litscan;
 struct rxlit;
 
@@ -186,6 +194,7 @@ struct format_table {
 	/* hname as a hash table: a bucket's first name, the next */
 	int		 hbucket[FMT_HBUCKETS];
 	int		*hchain;
+	struct fmt_lang	*lang;		/* the fallback's phrases, or NULL */
 };
 
 struct fmt_ctx {
@@ -293,6 +302,13 @@ int	 fmt_arf_jmrp(struct fmt_ctx *);
 int	 fmt_arf_unsubscribe(struct fmt_ctx *);
 int	 fmt_rfc3834_detect(struct fmt_ctx *);
 int	 fmt_rfc3834_parse(struct fmt_ctx *);
+
+/* fmt_fallback.c */
+int	 fmt_lang_load(struct format_table *, const char *, char *, size_t);
+void	 fmt_lang_free(struct fmt_lang *);
+int	 fmt_fallback_parse(struct fmt_ctx *);
+int	 fmt_fallback_headers(struct fmt_ctx *);
+int	 fmt_challenge(struct fmt_ctx *);
 
 /* format.c */
 int	 fmt_rxv_any(const struct fmt_rxv *, const char *, size_t,

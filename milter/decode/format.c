@@ -9,7 +9,8 @@
  * DESCRIPTION
  *	format_table_load() reads every rules/formats/ *.fmt file (the
  *	language is described in fmt.h), compiles its patterns once and
- *	keeps the families sorted by their order.  Errors are reported
+ *	keeps the families sorted by their order; then rules/lang/
+ *	(fmt_lang_load(), for the fallback).  Errors are reported
  *	"FILE:LINE: message".
  *
  *	format_parse() finds the parts of a walked message that matter, the
@@ -133,6 +134,7 @@ format_table_free(struct format_table *t)
 	free(t->hchain);
 	litscan_free(t->scan[0]);
 	litscan_free(t->scan[1]);
+	fmt_lang_free(t->lang);
 	free(t->fam);
 	free(t);
 }
@@ -582,6 +584,10 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 			format_table_free(t);
 			goto fail;
 		}
+	if (fmt_lang_load(t, rules->dir, err, errlen) == -1) {
+		format_table_free(t);
+		goto fail;
+	}
 	for (i = 0; i < nn; i++)
 		free(names[i]);
 	rules->formats = t;
@@ -1170,6 +1176,26 @@ format_parse(const struct rules *rules, struct report *r)
 			r->kind = "autoreply";
 			r->format = "rfc3834";
 		}
+	}
+	/* a free-text notice no family knows (fmt_fallback.c) */
+	if (n == 0 && c.dsn == NULL && c.arf == NULL && !c.limit &&
+	    (r->kind == NULL || *r->kind == '\0') &&
+	    (n = fmt_fallback_parse(&c)) > 0)
+		r->format = "fallback";
+	if (n < 0)
+		n = 0;
+	/* a challenge-response request holds the message: no bounce */
+	if (n > 0 && r->kind != NULL && strcmp(r->kind, "dsn") == 0 &&
+	    fmt_challenge(&c)) {
+		r->nrcpt = 0;
+		r->kind = r->format = r->reporting_mta = "";
+		return (0);
+	}
+	if (n == 0 && !c.limit && fmt_fallback_headers(&c)) {
+		r->kind = "dsn";
+		r->format = "fallback";
+		r->bounce = 1;
+		return (1);
 	}
 	if (n > 0 && f != NULL && f->hook != NULL && f->hook->fixup != NULL)
 		f->hook->fixup(&c);

@@ -1,0 +1,1016 @@
+/*
+ * fmt_fallback.c - free-text non-delivery notices that no family knows
+ *
+ * SYNOPSIS
+ *	#include "fmt.h"
+ *
+ *	int	fmt_lang_load(struct format_table *t, const char *dir,
+ *		    char *err, size_t errlen);
+ *	void	fmt_lang_free(struct fmt_lang *l);
+ *	int	fmt_fallback_parse(struct fmt_ctx *c);
+ *	int	fmt_fallback_headers(struct fmt_ctx *c);
+ *	int	fmt_challenge(struct fmt_ctx *c);
+ *
+ * DESCRIPTION
+ *	fmt_lang_load() reads every DIR/lang/ *.rules file: the phrases, per
+ *	language, that a notice uses to say a message was not delivered
+ *	(rules/lang/README describes the directives).  All the patterns of
+ *	one directive, over all languages, are compiled into one
+ *	case-insensitive alternation, so each costs one scan whatever the
+ *	number of languages.  A missing lang/ directory leaves t->lang
+ *	NULL (no fallback); a broken file is "FILE:LINE: message".
+ *
+ *	fmt_fallback_parse() runs when no family, no delivery-status part
+ *	and no auto-reply check claimed the message.  It reads only the
+ *	notice: c->text (which holds no message/rfc822 or
+ *	text/rfc822-headers part) up to the first line that starts a quoted
+ *	original (an `original` phrase, or a block of header lines).  A
+ *	failed address is taken
+ *	  - from the lines that follow a failure (or delay) phrase, when
+ *	    they are address lines ("  joe@example.org", "<joe@...>: text");
+ *	    a bare local part there is completed with the notice's From
+ *	    domain (AOL writes so);
+ *	  - from the failure phrase's own line ("... undeliverable to
+ *	    joe@example.org");
+ *	  - after a recipient label (`rcpt`: "Intended recipient: ...");
+ *	  - from an SMTP reply line naming it ("550 5.1.1 <joe@...> ..."),
+ *	    or a transcript's RCPT TO: followed by a 4xx/5xx reply.
+ *	The bounce's own From, To, Return-Path and postmaster or
+ *	mailer-daemon addresses are never taken, nor addresses on header
+ *	lines.  The confidence gate: a failure or delay phrase, a Subject
+ *	that is not a person's reply or forward (Re:, Fw:, AW:, ...), and
+ *	at least two of five signals, one of them from the headers:
+ *	  H1 the From looks like a mail system (mailer-daemon, postmaster,
+ *	     "Mail Delivery", "System Administrator", a service account);
+ *	  H2 a null or daemon Return-Path, X-Failed-Recipients,
+ *	     Auto-Submitted: auto-generated, or a multipart/report;
+ *	  H3 a Subject of a non-delivery notice (`subject` phrases);
+ *	  B1 an SMTP reply or enhanced status code in the notice;
+ *	  B2 a returned original (attached, or quoted after the notice).
+ *	So the sender's name is one signal among several: a notice from
+ *	"E500_SMTP_Mail_Service@" with a failure Subject and a null
+ *	Return-Path passes, a person's message quoting failure words does
+ *	not.  A recipient's diagnostic is the text after its address and
+ *	its indented lines, else an SMTP reply naming it, else the notice's
+ *	first SMTP reply, else the phrase's line; a `hint` of some
+ *	language that matches it gives reason_hint.  With a `delay` phrase
+ *	the action is delayed (the MTA is still trying), else failed.
+ *	Returns the number of recipients added, 0, or -1 (a limit).
+ *
+ *	fmt_fallback_headers() says whether the headers alone make the
+ *	message a delivery report whose parts are missing (a
+ *	multipart/report of type delivery-status with at most a line of
+ *	text, no report and no original, whose headers give all three
+ *	signals H1-H3): a bounce without a recipient to report.
+ *
+ *	fmt_challenge() is 1 when the notice is a challenge-response
+ *	system's request that the sender confirm himself (`challenge`
+ *	phrases): a held message, not a failed one.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fmt.h"
+#include "vocab.h"
+
+#define LANG_MAX_FILES	64
+#define LANG_MAX_LINE	4096
+#define FB_MAX_LINES	4000	/* notice lines looked at */
+#define FB_MAX_RCPT	200	/* recipients the fallback reports */
+#define FB_LIST_LOOK	8	/* lines after a phrase searched for a list */
+#define FB_DIAG_MAX	600
+#define FB_HDR_TEXT	256	/* text of a report known by its headers */
+
+enum { LD_FAIL, LD_DELAY, LD_RCPT, LD_SUBJECT, LD_ORIGINAL, LD_CHALLENGE,
+	LD_N };
+
+static const char *const ld_name[LD_N] = {
+	"fail", "delay", "rcpt", "subject", "original", "challenge"
+};
+
+struct fmt_lang {
+	struct fmt_rx	*rx[LD_N];	/* one alternation each, or NULL */
+	struct fmt_rx	*any;		/* fail or delay */
+	struct fmt_rxv	 hint;		/* arg: the reason */
+	struct fmt_rx	*from_daemon, *subj_reply, *smtp, *hdrline;
+	size_t		 nfiles;
+};
+
+/* ---- loading -------------------------------------------------------- */
+
+struct strbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static int
+sb_add(struct strbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+	char *np;
+
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return (-1);
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+	return (0);
+}
+
+/* Add pattern pat to the alternation b, as "|(?:pat)". */
+static int
+alt_add(struct strbuf *b, const char *pat)
+{
+	if (b->len == 0 && sb_add(b, "(?i)") == -1)
+		return (-1);
+	if (b->len > 4 && sb_add(b, "|") == -1)
+		return (-1);
+	return (sb_add(b, "(?:") == -1 || sb_add(b, pat) == -1 ||
+	    sb_add(b, ")") == -1 ? -1 : 0);
+}
+
+static int
+lang_file(struct fmt_lang *l, struct strbuf *alt, const char *path,
+    char *err, size_t errlen)
+{
+	FILE *fp;
+	char line[LANG_MAX_LINE + 2], msg[200], *s, *e, *arg, *pat, *rx;
+	struct fmt_rx *t;
+	int lineno = 0, d = 0, haslang = 0;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
+		return (-1);
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errlen, "%s:%d: line too long", path,
+			    lineno);
+			goto fail;
+		}
+		for (s = line; isspace((unsigned char)*s); s++)
+			;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*s == '\0' || *s == '#')
+			continue;
+		for (arg = s; *arg != '\0' && !isspace((unsigned char)*arg);
+		    arg++)
+			;
+		if (*arg != '\0')
+			*arg++ = '\0';
+		while (isspace((unsigned char)*arg))
+			arg++;
+		if (*arg == '\0') {
+			snprintf(err, errlen, "%s:%d: %.40s: missing argument",
+			    path, lineno, s);
+			goto fail;
+		}
+		if (!haslang) {
+			if (strcmp(s, "lang") != 0) {
+				snprintf(err, errlen, "%s:%d: the first "
+				    "directive must be \"lang CODE\"", path,
+				    lineno);
+				goto fail;
+			}
+			haslang = 1;
+			continue;
+		}
+		pat = arg;
+		if (strcmp(s, "hint") == 0) {
+			for (pat = arg; *pat != '\0' &&
+			    !isspace((unsigned char)*pat); pat++)
+				;
+			if (*pat != '\0')
+				*pat++ = '\0';
+			while (isspace((unsigned char)*pat))
+				pat++;
+			if (*pat == '\0' || !reason_known(arg)) {
+				snprintf(err, errlen, "%s:%d: hint: a reason "
+				    "and a pattern", path, lineno);
+				goto fail;
+			}
+		} else {
+			for (d = 0; d < LD_N; d++)
+				if (strcmp(s, ld_name[d]) == 0)
+					break;
+			if (d == LD_N) {
+				snprintf(err, errlen, "%s:%d: unknown "
+				    "directive \"%.40s\"", path, lineno, s);
+				goto fail;
+			}
+		}
+		/* each pattern on its own first: the error names its line */
+		n = strlen(pat) + 8;
+		if ((rx = malloc(n)) == NULL) {
+			snprintf(err, errlen, "%s:%d: out of memory", path,
+			    lineno);
+			goto fail;
+		}
+		snprintf(rx, n, "(?i)%s", pat);
+		t = fmt_rx_compile(rx, msg, sizeof(msg));
+		free(rx);
+		if (t == NULL) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+			goto fail;
+		}
+		if (strcmp(s, "hint") == 0) {
+			struct fmt_rx **v;
+			char **a;
+
+			v = realloc(l->hint.v, (l->hint.n + 1) * sizeof(*v));
+			if (v != NULL)
+				l->hint.v = v;
+			a = realloc(l->hint.arg, (l->hint.n + 1) * sizeof(*a));
+			if (a != NULL)
+				l->hint.arg = a;
+			if (v == NULL || a == NULL ||
+			    (a[l->hint.n] = strdup(arg)) == NULL) {
+				fmt_rx_free(t);
+				snprintf(err, errlen, "%s:%d: out of memory",
+				    path, lineno);
+				goto fail;
+			}
+			v[l->hint.n++] = t;
+			continue;
+		}
+		fmt_rx_free(t);
+		if (alt_add(&alt[d], pat) == -1) {
+			snprintf(err, errlen, "%s:%d: out of memory", path,
+			    lineno);
+			goto fail;
+		}
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s:%d: read error", path, lineno);
+		goto fail;
+	}
+	if (!haslang) {
+		snprintf(err, errlen, "%s:%d: no \"lang\" directive", path,
+		    lineno);
+		goto fail;
+	}
+	fclose(fp);
+	return (0);
+fail:
+	fclose(fp);
+	return (-1);
+}
+
+void
+fmt_lang_free(struct fmt_lang *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < LD_N; i++)
+		fmt_rx_free(l->rx[i]);
+	fmt_rx_free(l->any);
+	fmt_rx_free(l->from_daemon);
+	fmt_rx_free(l->subj_reply);
+	fmt_rx_free(l->smtp);
+	fmt_rx_free(l->hdrline);
+	for (i = 0; i < l->hint.n; i++) {
+		fmt_rx_free(l->hint.v[i]);
+		free(l->hint.arg[i]);
+	}
+	free(l->hint.v);
+	free(l->hint.arg);
+	free(l);
+}
+
+static int
+names_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* Language-neutral patterns: the sender, a reply Subject, SMTP, headers. */
+static const char rx_from_daemon[] =
+    "(?i)mailer-?daemon|postmaster|mail ?delivery|delivery ?(?:sub)?system|"
+    "mail ?(?:system|server|service|administrator|gateway|router|transport)"
+    "|system ?administrator|\\bmail ?admin|\\bmdaemon\\b|\\bdaemon\\b|"
+    "smtp[\\w.-]*(?:service|gateway|server|mail)|\\bmailer\\b|"
+    "^\\s*\"?(?:admin|root|system)\\b";
+static const char rx_subj_reply[] =
+    "(?i)^\\s*(?:re|fwd?|aw|wg|tr|rv|sv|vs|antw|odp|res|enc|ynt|"
+    "\xe7\xad\x94\xe5\xa4\x8d|\xe5\x9b\x9e\xe5\xa4\x8d|\xe8\xbd\xac\xe5\x8f\x91)"
+    "\\s*(?:\\[\\d+\\])?\\s*[:\xef\xbc\x9a]";
+static const char rx_smtp[] =
+    "(?<![\\w.])[45]\\.\\d{1,3}\\.\\d{1,3}(?![\\w.])|"
+    "(?:^|[\\s(#<\\[])[45][0-5]\\d(?:[ -][45]\\.\\d|[ -][A-Z<]|-\\w)|"
+    "\\b(?:said|replied|reply|response|answer|error|responded):?\\s+"
+    "[45]\\d\\d\\b";
+static const char rx_hdrline[] =
+    "^(?:Received|Return-Path|Message-I[Dd]|DKIM-Signature|MIME-Version|"
+    "Delivered-To|Date|From|To|Subject|Content-Type|X-[\\w-]+|Reply-To|"
+    "References|In-Reply-To|Cc|Sender|Thread-Topic|Thread-Index):[ \\t]";
+
+int
+fmt_lang_load(struct format_table *t, const char *rdir, char *err,
+    size_t errlen)
+{
+	struct strbuf alt[LD_N], any;
+	struct fmt_lang *l = NULL;
+	char dir[4096], path[4400], msg[200], *names[LANG_MAX_FILES];
+	struct dirent *de;
+	DIR *d;
+	size_t nn = 0, i, len;
+	int rc = -1;
+
+	memset(alt, 0, sizeof(alt));
+	memset(&any, 0, sizeof(any));
+	snprintf(dir, sizeof(dir), "%s/lang", rdir);
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT)
+			return (0);	/* no fallback */
+		snprintf(err, errlen, "%s:0: %s", dir, strerror(errno));
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 7 ||
+		    strcmp(de->d_name + len - 6, ".rules") != 0)
+			continue;
+		if (nn == LANG_MAX_FILES) {
+			snprintf(err, errlen, "%s:0: more than %d files", dir,
+			    LANG_MAX_FILES);
+			goto out;
+		}
+		if ((names[nn] = strdup(de->d_name)) == NULL) {
+			snprintf(err, errlen, "%s:0: out of memory", dir);
+			goto out;
+		}
+		nn++;
+	}
+	qsort(names, nn, sizeof(names[0]), names_cmp);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "%s:0: out of memory", dir);
+		goto out;
+	}
+	for (i = 0; i < nn; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (lang_file(l, alt, path, err, errlen) == -1)
+			goto out;
+		l->nfiles++;
+	}
+	for (i = 0; i < LD_N; i++) {
+		if (alt[i].len == 0)
+			continue;
+		if ((l->rx[i] = fmt_rx_compile(alt[i].p, msg,
+		    sizeof(msg))) == NULL) {
+			snprintf(err, errlen, "%s:0: %s: %s", dir, ld_name[i],
+			    msg);
+			goto out;
+		}
+		if ((i == LD_FAIL || i == LD_DELAY) &&
+		    alt_add(&any, alt[i].p + 4) == -1) {
+			snprintf(err, errlen, "%s:0: out of memory", dir);
+			goto out;
+		}
+	}
+	if ((any.len > 0 && (l->any = fmt_rx_compile(any.p, msg,
+	    sizeof(msg))) == NULL) ||
+	    (l->from_daemon = fmt_rx_compile(rx_from_daemon, msg,
+	    sizeof(msg))) == NULL ||
+	    (l->subj_reply = fmt_rx_compile(rx_subj_reply, msg,
+	    sizeof(msg))) == NULL ||
+	    (l->smtp = fmt_rx_compile(rx_smtp, msg, sizeof(msg))) == NULL ||
+	    (l->hdrline = fmt_rx_compile(rx_hdrline, msg,
+	    sizeof(msg))) == NULL) {
+		snprintf(err, errlen, "%s:0: %s", dir, msg);
+		goto out;
+	}
+	t->lang = l;
+	l = NULL;
+	rc = 0;
+out:
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i < nn; i++)
+		free(names[i]);
+	for (i = 0; i < LD_N; i++)
+		free(alt[i].p);
+	free(any.p);
+	fmt_lang_free(l);
+	return (rc);
+}
+
+/* ---- the notice ------------------------------------------------------ */
+
+static const struct fmt_lang *
+ctx_lang(const struct fmt_ctx *c)
+{
+	if (c->rules == NULL || c->rules->formats == NULL)
+		return (NULL);
+	return (c->rules->formats->lang);
+}
+
+static int
+rx_line(const struct fmt_rx *rx, const char *s, size_t n)
+{
+	return (rx != NULL && fmt_rx_match(rx, s, n, NULL));
+}
+
+static int
+addr_ch(int ch)
+{
+	return (isalnum(ch) || ch >= 0x80 || strchr("._%+-=/!#$&'*?^`{|}~",
+	    ch) != NULL);
+}
+
+static int
+dom_ch(int ch)
+{
+	return (isalnum(ch) || ch >= 0x80 || ch == '.' || ch == '-');
+}
+
+/*
+ * The first plausible address in s[0..n) at or after *from: local@domain,
+ * the domain with a dot and a last label of two letters or more.  Sets
+ * *a, *alen and *from past it; 0 when there is none.
+ */
+static int
+next_addr(const char *s, size_t n, size_t *from, const char **a,
+    size_t *alen)
+{
+	size_t i, b, e, lastdot;
+	const char *at;
+
+	for (i = *from; i < n; i = (size_t)(at - s) + 1) {
+		if ((at = memchr(s + i, '@', n - i)) == NULL)
+			break;
+		b = (size_t)(at - s);
+		while (b > 0 && addr_ch((unsigned char)s[b - 1]))
+			b--;
+		while (b < (size_t)(at - s) && s[b] == '.')
+			b++;
+		e = (size_t)(at - s) + 1;
+		lastdot = 0;
+		while (e < n && dom_ch((unsigned char)s[e])) {
+			if (s[e] == '.')
+				lastdot = e;
+			e++;
+		}
+		while (e > (size_t)(at - s) + 1 && (s[e - 1] == '.' ||
+		    s[e - 1] == '-'))
+			e--;
+		if (lastdot >= e - 1)
+			lastdot = 0;
+		if (b == (size_t)(at - s) || lastdot == 0 ||
+		    e - lastdot - 1 < 2 || e - b > 254)
+			continue;
+		/* "http://user@host" and "mailto:" are not addresses */
+		if (b >= 3 && memcmp(s + b - 3, "://", 3) == 0)
+			continue;
+		*a = s + b;
+		*alen = e - b;
+		*from = e;
+		return (1);
+	}
+	return (0);
+}
+
+/* The bare address of a header value (its first address), or "". */
+static char *
+hdr_addr(struct fmt_ctx *c, const char *v)
+{
+	const char *a;
+	size_t n, from = 0;
+
+	if (v == NULL || !next_addr(v, strlen(v), &from, &a, &n))
+		return ("");
+	return (arena_strndup(c->a, a, n));
+}
+
+struct fb {
+	struct fmt_ctx		*c;
+	const struct fmt_lang	*l;
+	const char		*from, *to, *rpath;	/* bare, or "" */
+	const char		*fromdom;		/* or NULL */
+	const char		*first_reply;	/* the notice's first SMTP
+						   reply line, or NULL */
+	size_t			 first_reply_len;
+	const char		*region;
+	size_t			 regionlen;
+	int			 delay;		/* a delay phrase */
+	int			 nadd;
+};
+
+static int
+excluded(const struct fb *f, const char *a, size_t n)
+{
+	const char *at = memchr(a, '@', n);
+	size_t ln = at != NULL ? (size_t)(at - a) : n;
+
+	if ((ln == 10 && strncasecmp(a, "postmaster", 10) == 0) ||
+	    (ln == 13 && strncasecmp(a, "mailer-daemon", 13) == 0) ||
+	    (ln == 12 && strncasecmp(a, "mailerdaemon", 12) == 0))
+		return (1);
+	if ((*f->from != '\0' && strlen(f->from) == n &&
+	    strncasecmp(f->from, a, n) == 0) ||
+	    (*f->to != '\0' && strlen(f->to) == n &&
+	    strncasecmp(f->to, a, n) == 0) ||
+	    (*f->rpath != '\0' && strlen(f->rpath) == n &&
+	    strncasecmp(f->rpath, a, n) == 0))
+		return (1);
+	return (0);
+}
+
+/* The reply line of the notice that names address a, or NULL. */
+static const char *
+reply_naming(const struct fb *f, const char *a, size_t n, size_t *len)
+{
+	const char *p = f->region, *end = p + f->regionlen, *line;
+	size_t ll, k = 0;
+
+	while (k++ < FB_MAX_LINES && fmt_next_line(&p, end, &line, &ll))
+		if (ll > n && fmt_strcasestr(line, ll, "@") &&
+		    rx_line(f->l->smtp, line, ll)) {
+			char tmp[256];
+
+			if (n >= sizeof(tmp))
+				continue;
+			memcpy(tmp, a, n);
+			tmp[n] = '\0';
+			if (fmt_strcasestr(line, ll, tmp)) {
+				*len = ll;
+				return (line);
+			}
+		}
+	return (NULL);
+}
+
+static void
+set_hint(const struct fb *f, struct rcpt *rc, const char *ctx, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < f->l->hint.n; i++)
+		if ((rc->diag != NULL && fmt_rx_match(f->l->hint.v[i],
+		    rc->diag, strlen(rc->diag), NULL)) ||
+		    (ctx != NULL && fmt_rx_match(f->l->hint.v[i], ctx, n,
+		    NULL))) {
+			rc->reason_hint = f->l->hint.arg[i];
+			return;
+		}
+}
+
+/*
+ * Add address a[0..n) (domain dom when a has none) with diagnostic
+ * diag (may be NULL); ctx is the phrase line.  0, or -1 at a limit.
+ */
+static int
+add(struct fb *f, const char *a, size_t n, const char *dom,
+    const char *diag, size_t dlen, const char *ctx, size_t ctxlen)
+{
+	struct fmt_ctx *c = f->c;
+	struct rcpt *rc;
+	char *addr;
+	const char *rl;
+	size_t i, rlen;
+
+	if (dom != NULL) {
+		char *t = arena_alloc_raw(c->a, n + strlen(dom) + 2);
+
+		if (t == NULL)
+			return (-1);
+		memcpy(t, a, n);
+		t[n] = '@';
+		strcpy(t + n + 1, dom);
+		addr = t;
+	} else if ((addr = arena_strndup(c->a, a, n)) == NULL)
+		return (-1);
+	if (excluded(f, addr, strlen(addr)))
+		return (0);
+	for (i = 0; i < c->r->nrcpt; i++)
+		if (strcasecmp(c->r->rcpt[i].addr, addr) == 0)
+			return (0);
+	if (f->nadd >= FB_MAX_RCPT)
+		return (0);
+	if ((rc = fmt_rcpt_add(c)) == NULL)
+		return (-1);
+	f->nadd++;
+	rc->addr = addr;
+	rc->action = f->delay ? "delayed" : "failed";
+	while (diag != NULL && dlen > 0 && isspace((unsigned char)*diag)) {
+		diag++;
+		dlen--;
+	}
+	if (diag == NULL || dlen < 4) {
+		if ((rl = reply_naming(f, addr, strlen(addr), &rlen)) != NULL) {
+			diag = rl;
+			dlen = rlen;
+		} else if (f->first_reply != NULL) {
+			diag = f->first_reply;
+			dlen = f->first_reply_len;
+		} else {
+			diag = ctx;
+			dlen = ctxlen;
+		}
+	}
+	if (diag != NULL && dlen > FB_DIAG_MAX)
+		dlen = FB_DIAG_MAX;
+	rc->diag = diag != NULL ? fmt_oneline(c->a, diag, dlen) : "";
+	if (rc->diag == NULL)
+		rc->diag = "";
+	set_hint(f, rc, ctx, ctxlen);
+	return (0);
+}
+
+/* Does the line end with a colon (ASCII or full-width)? */
+static int
+ends_colon(const char *s, size_t n)
+{
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	return ((n >= 1 && s[n - 1] == ':') || (n >= 3 &&
+	    memcmp(s + n - 3, "\xef\xbc\x9a", 3) == 0));
+}
+
+/*
+ * Is the line an item of an address list: an address first (in <> or
+ * quotes, or after a display name), then nothing, ':' or '(' and text?
+ * Sets the address and where the rest starts.  bare: a lone local
+ * part is an item too (*dom set to the From domain).
+ */
+static int
+list_item(const struct fb *f, const char *s, size_t n, int bare,
+    const char **a, size_t *alen, size_t *rest, const char **dom)
+{
+	size_t i = 0, from, k;
+
+	*dom = NULL;
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	if (i == n)
+		return (0);
+	from = i;
+	if (next_addr(s, n, &from, a, alen)) {
+		/* text before the address: only quotes, <, a name in "" */
+		size_t off = (size_t)(*a - s);
+
+		for (k = i; k < off; k++)
+			if (!(s[k] == '<' || s[k] == '"' || s[k] == '\'' ||
+			    s[k] == ' ' || s[k] == '\t' || s[k] == '(' ||
+			    s[k] == '['))
+				break;
+		if (k < off) {
+			/* "Name <addr>" or "rfc822;addr" */
+			const char *lt = memchr(s + i, '<', off - i);
+			const char *sc = memchr(s + i, ';', off - i);
+
+			if ((lt == NULL || lt != *a - 1) &&
+			    (sc == NULL || off - (size_t)(sc - s) > 2))
+				return (0);
+			if (lt != NULL && memchr(s + i, ':', (size_t)(lt -
+			    s) - i) != NULL)
+				return (0);
+		}
+		*rest = (size_t)(*a - s) + *alen;
+		while (*rest < n && (s[*rest] == '>' || s[*rest] == '"' ||
+		    s[*rest] == ']' || s[*rest] == ')'))
+			(*rest)++;
+		if (*rest < n && !(s[*rest] == ':' || s[*rest] == ' ' ||
+		    s[*rest] == '\t' || s[*rest] == ',' || s[*rest] == ';' ||
+		    s[*rest] == '.'))
+			return (0);
+		return (1);
+	}
+	if (!bare || f->fromdom == NULL || i == 0)
+		return (0);
+	for (k = i; k < n && (isalnum((unsigned char)s[k]) ||
+	    strchr("._-+", s[k]) != NULL); k++)
+		;
+	if (k - i < 1 || k - i > 64)
+		return (0);
+	for (from = k; from < n && isspace((unsigned char)s[from]); from++)
+		;
+	if (from < n)
+		return (0);
+	*a = s + i;
+	*alen = k - i;
+	*rest = n;
+	*dom = f->fromdom;
+	return (1);
+}
+
+/* The indented lines after an item: its diagnostic (bounded). */
+static void
+item_cont(const char **p, const char *end, const char **d, size_t *dn)
+{
+	const char *q = *p, *line;
+	size_t ll, k = 0;
+
+	while (k++ < 6 && fmt_next_line(&q, end, &line, &ll)) {
+		if (ll == 0 || !isspace((unsigned char)line[0]))
+			break;
+		while (ll > 0 && isspace((unsigned char)line[ll - 1]))
+			ll--;
+		if (ll == 0)
+			break;
+		if (*d == NULL) {
+			*d = line;
+			*dn = ll;
+		} else
+			*dn = (size_t)(line + ll - *d);
+		*p = q;
+	}
+}
+
+/*
+ * The address list after a phrase line: up to FB_LIST_LOOK lines on,
+ * then consecutive items.  bare: the phrase ended with a colon.
+ */
+static int
+read_list(struct fb *f, const char **pp, const char *end, int bare,
+    const char *ctx, size_t ctxlen)
+{
+	const char *p = *pp, *line, *a, *dom, *d;
+	size_t ll, alen, rest, dn, k, skipped = 0;
+	int items = 0;
+
+	for (k = 0; k < FB_LIST_LOOK && fmt_next_line(&p, end, &line, &ll);
+	    k++) {
+		if (ll == 0 || (ll <= 2 && isspace((unsigned char)*line))) {
+			if (items > 0)
+				break;
+			continue;
+		}
+		if (!list_item(f, line, ll, bare, &a, &alen, &rest, &dom)) {
+			if (items > 0 || ++skipped > 2)
+				break;
+			continue;
+		}
+		d = NULL;
+		dn = 0;
+		if (rest < ll) {
+			d = line + rest;
+			dn = ll - rest;
+			while (dn > 0 && (*d == ':' || *d == ' ' || *d == '\t'
+			    || *d == ',' || *d == ';' || *d == '.')) {
+				d++;
+				dn--;
+			}
+			if (dn == 0)
+				d = NULL;
+		}
+		item_cont(&p, end, &d, &dn);
+		if (add(f, a, alen, dom, d, dn, ctx, ctxlen) == -1)
+			return (-1);
+		items++;
+		*pp = p;
+		k = 0;
+	}
+	return (items);
+}
+
+/* End of the notice: an original's marker or a block of header lines. */
+static size_t
+notice_len(const struct fb *f, int *quoted)
+{
+	const char *p = f->c->text, *end = p + f->c->textlen, *line, *q;
+	const char *nl;
+	size_t ll, nll, k = 0;
+
+	*quoted = 0;
+	while (k++ < FB_MAX_LINES && fmt_next_line(&p, end, &line, &ll)) {
+		if (ll == 0)
+			continue;
+		if (rx_line(f->l->rx[LD_ORIGINAL], line, ll)) {
+			*quoted = 1;
+			return ((size_t)(line - f->c->text));
+		}
+		if (!rx_line(f->l->hdrline, line, ll))
+			continue;
+		q = p;
+		if (fmt_next_line(&q, end, &nl, &nll) && nll > 0 &&
+		    (isspace((unsigned char)nl[0]) ||
+		    rx_line(f->l->hdrline, nl, nll))) {
+			*quoted = 1;
+			return ((size_t)(line - f->c->text));
+		}
+	}
+	return ((size_t)(p - f->c->text));
+}
+
+static int
+subject_is_reply(const struct fmt_lang *l, const char *s)
+{
+	return (rx_line(l->subj_reply, s, strlen(s)));
+}
+
+/* H2: a null or daemon Return-Path, or report headers. */
+static int
+report_headers(struct fmt_ctx *c, const struct fmt_lang *l)
+{
+	const char *v;
+
+	if ((v = mime_hdr_get(c->root, "Return-Path")) != NULL) {
+		while (isspace((unsigned char)*v))
+			v++;
+		if (strncmp(v, "<>", 2) == 0 || *v == '\0' ||
+		    rx_line(l->from_daemon, v, strlen(v)))
+			return (1);
+	}
+	if (mime_hdr_get(c->root, "X-Failed-Recipients") != NULL)
+		return (1);
+	if ((v = mime_hdr_get(c->root, "Auto-Submitted")) != NULL &&
+	    fmt_strcasestr(v, strlen(v), "auto-generated"))
+		return (1);
+	return (strcmp(c->root->type, "multipart/report") == 0);
+}
+
+/* Header signals (H1-H3); -1 when the Subject is a person's reply. */
+static int
+header_signals(struct fmt_ctx *c, const struct fmt_lang *l, int *h3)
+{
+	int n = 0;
+
+	*h3 = 0;
+	if (subject_is_reply(l, c->subject))
+		return (-1);
+	if (rx_line(l->from_daemon, c->from, c->fromlen))
+		n++;
+	if (report_headers(c, l))
+		n++;
+	if (rx_line(l->rx[LD_SUBJECT], c->subject, c->subjectlen)) {
+		n++;
+		*h3 = 1;
+	}
+	return (n);
+}
+
+static const char *
+domain_of(const char *a)
+{
+	const char *at = strrchr(a, '@');
+
+	return (at != NULL && at[1] != '\0' ? at + 1 : NULL);
+}
+
+/* The transcript form: ">>> RCPT TO:<a>" then "<<< 550 ...". */
+static int
+transcript_rcpt(struct fb *f, const char *line, size_t ll, const char **pp,
+    const char *end)
+{
+	const char *q = *pp, *nl, *a;
+	size_t nll, from = 0, alen, i = 0;
+
+	while (i < ll && (isspace((unsigned char)line[i]) || line[i] == '>'))
+		i++;
+	if (ll - i < 8 || strncasecmp(line + i, "RCPT TO:", 8) != 0)
+		return (0);
+	if (!fmt_next_line(&q, end, &nl, &nll))
+		return (0);
+	for (i = 0; i < nll && (isspace((unsigned char)nl[i]) ||
+	    nl[i] == '<'); i++)
+		;
+	if (nll - i < 3 || (nl[i] != '4' && nl[i] != '5') ||
+	    !isdigit((unsigned char)nl[i + 1]) ||
+	    !isdigit((unsigned char)nl[i + 2]))
+		return (0);
+	if (!next_addr(line, ll, &from, &a, &alen))
+		return (0);
+	*pp = q;
+	return (add(f, a, alen, NULL, nl + i, nll - i, line, ll) == -1 ?
+	    -1 : 1);
+}
+
+int
+fmt_fallback_parse(struct fmt_ctx *c)
+{
+	const struct fmt_lang *l = ctx_lang(c);
+	struct fb f;
+	const char *p, *end, *line, *a;
+	size_t ll, k = 0, from, alen, rest;
+	int hs, h3, sig, quoted, fail = 0, got;
+	struct fmt_match m;
+
+	if (l == NULL || l->any == NULL || c->textlen == 0 || c->root == NULL)
+		return (0);
+	if ((hs = header_signals(c, l, &h3)) <= 0)
+		return (0);
+	/* one scan: no failure or delay phrase, no notice */
+	if (!fmt_rx_match(l->any, c->text, c->textlen, NULL))
+		return (0);
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.l = l;
+	f.region = c->text;
+	f.regionlen = notice_len(&f, &quoted);
+	if (f.regionlen == 0 ||
+	    !fmt_rx_match(l->any, f.region, f.regionlen, &m))
+		return (0);
+	sig = hs + (quoted || c->orig != NULL);
+	p = f.region;
+	end = p + f.regionlen;
+	while (k++ < FB_MAX_LINES && fmt_next_line(&p, end, &line, &ll))
+		if (rx_line(l->smtp, line, ll)) {
+			f.first_reply = line;
+			f.first_reply_len = ll;
+			sig++;
+			break;
+		}
+	if (sig < 2)
+		return (0);
+	f.delay = rx_line(l->rx[LD_DELAY], f.region, f.regionlen);
+	f.from = hdr_addr(c, c->from);
+	f.to = hdr_addr(c, fmt_header(c->root, "To"));
+	f.rpath = hdr_addr(c, fmt_header(c->root, "Return-Path"));
+	f.fromdom = *f.from != '\0' ? domain_of(f.from) : NULL;
+
+	p = f.region;
+	k = 0;
+	while (k++ < FB_MAX_LINES && fmt_next_line(&p, end, &line, &ll)) {
+		int phrase;
+
+		if (ll == 0)
+			continue;
+		if ((got = transcript_rcpt(&f, line, ll, &p, end)) != 0) {
+			if (got == -1)
+				return (-1);
+			continue;
+		}
+		phrase = rx_line(l->rx[LD_FAIL], line, ll) ||
+		    rx_line(l->rx[LD_DELAY], line, ll);
+		fail |= phrase;
+		from = 0;
+		if (phrase && next_addr(line, ll, &from, &a, &alen)) {
+			/* the phrase names the address itself */
+			do {
+				if (add(&f, a, alen, NULL, NULL, 0, line,
+				    ll) == -1)
+					return (-1);
+			} while (next_addr(line, ll, &from, &a, &alen));
+			if (!ends_colon(line, ll))
+				continue;
+		}
+		if (phrase) {
+			if (read_list(&f, &p, end, ends_colon(line, ll), line,
+			    ll) == -1)
+				return (-1);
+			continue;
+		}
+		if (fmt_rx_match(l->rx[LD_RCPT], line, ll, &m) &&
+		    (from = m.end, next_addr(line, ll, &from, &a, &alen))) {
+			rest = (size_t)(a - line) + alen;
+			if (add(&f, a, alen, NULL, rest < ll ? line + rest :
+			    NULL, ll - rest, line, ll) == -1)
+				return (-1);
+			continue;
+		}
+		if (fail && rx_line(l->smtp, line, ll) &&
+		    next_addr(line, ll, &from, &a, &alen) &&
+		    !rx_line(l->hdrline, line, ll))
+			if (add(&f, a, alen, NULL, line, ll, line, ll) == -1)
+				return (-1);
+	}
+	if (f.nadd > 0)
+		c->r->kind = "dsn";
+	return (f.nadd);
+}
+
+int
+fmt_fallback_headers(struct fmt_ctx *c)
+{
+	const struct fmt_lang *l = ctx_lang(c);
+	const char *ct;
+	int h3;
+
+	/* the parts are missing: no report, no original, a line of text */
+	if (l == NULL || c->root == NULL || c->dsn != NULL ||
+	    c->orig != NULL || c->arf != NULL || c->textlen > FB_HDR_TEXT ||
+	    strcmp(c->root->type, "multipart/report") != 0)
+		return (0);
+	if ((ct = mime_hdr_get(c->root, "Content-Type")) == NULL ||
+	    !fmt_strcasestr(ct, strlen(ct), "delivery-status"))
+		return (0);
+	return (header_signals(c, l, &h3) >= 3 && h3);
+}
+
+int
+fmt_challenge(struct fmt_ctx *c)
+{
+	const struct fmt_lang *l = ctx_lang(c);
+
+	if (l == NULL || l->rx[LD_CHALLENGE] == NULL)
+		return (0);
+	return (fmt_rx_match(l->rx[LD_CHALLENGE], c->text, c->textlen, NULL));
+}
