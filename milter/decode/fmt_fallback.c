@@ -14,10 +14,10 @@
  * DESCRIPTION
  *	fmt_lang_load() reads every DIR/lang/ *.rules file: the phrases, per
  *	language, that a notice uses to say a message was not delivered
- *	(rules/lang/README describes the directives).  All the patterns of
- *	one directive, over all languages, are compiled into one
- *	case-insensitive alternation, so each costs one scan whatever the
- *	number of languages.  A missing lang/ directory leaves t->lang
+ *	(rules/lang/README describes the directives), with the line reader
+ *	and in the regex dialect of rules/README.  All the patterns of one
+ *	directive, over all languages, are compiled into one alternation,
+ *	so each costs one scan whatever the number of languages.  A missing lang/ directory leaves t->lang
  *	NULL (no fallback); a broken file is "FILE:LINE: message".
  *
  *	fmt_fallback_parse() runs when no family, no delivery-status part
@@ -76,10 +76,10 @@
 #include <strings.h>
 
 #include "fmt.h"
+#include "rulefile.h"
 #include "vocab.h"
 
 #define LANG_MAX_FILES	64
-#define LANG_MAX_LINE	4096
 #define FB_MAX_LINES	4000	/* notice lines looked at */
 #define FB_MAX_RCPT	200	/* recipients the fallback reports */
 #define FB_LIST_LOOK	8	/* lines after a phrase searched for a list */
@@ -133,42 +133,26 @@ sb_add(struct strbuf *b, const char *s)
 static int
 alt_add(struct strbuf *b, const char *pat)
 {
-	if (b->len == 0 && sb_add(b, "(?i)") == -1)
-		return (-1);
-	if (b->len > 4 && sb_add(b, "|") == -1)
+	if (b->len > 0 && sb_add(b, "|") == -1)
 		return (-1);
 	return (sb_add(b, "(?:") == -1 || sb_add(b, pat) == -1 ||
 	    sb_add(b, ")") == -1 ? -1 : 0);
 }
 
 static int
-lang_file(struct fmt_lang *l, struct strbuf *alt, const char *path,
-    char *err, size_t errlen)
+lang_file(struct fmt_lang *l, struct strbuf *alt, const char *dir,
+    const char *base, char *err, size_t errlen)
 {
-	FILE *fp;
-	char line[LANG_MAX_LINE + 2], msg[200], *s, *e, *arg, *pat, *rx;
+	struct rf rf;
+	char msg[200], *s, *arg, *pat;
 	struct fmt_rx *t;
-	int lineno = 0, d = 0, haslang = 0;
-	size_t n;
+	int d = 0, haslang = 0;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
+	if (rf_open(&rf, dir, base, err, errlen) == -1)
 		return (-1);
-	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			snprintf(err, errlen, "%s:%d: line too long", path,
-			    lineno);
-			goto fail;
-		}
-		for (s = line; isspace((unsigned char)*s); s++)
-			;
-		e = s + strlen(s);
-		while (e > s && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-		if (*s == '\0' || *s == '#')
-			continue;
+	while ((s = rf_next(&rf)) != NULL) {
+		while (isspace((unsigned char)*s))
+			s++;
 		for (arg = s; *arg != '\0' && !isspace((unsigned char)*arg);
 		    arg++)
 			;
@@ -177,15 +161,14 @@ lang_file(struct fmt_lang *l, struct strbuf *alt, const char *path,
 		while (isspace((unsigned char)*arg))
 			arg++;
 		if (*arg == '\0') {
-			snprintf(err, errlen, "%s:%d: %.40s: missing argument",
-			    path, lineno, s);
+			rf_error(&rf, err, errlen, "%.40s: missing argument",
+			    s);
 			goto fail;
 		}
 		if (!haslang) {
 			if (strcmp(s, "lang") != 0) {
-				snprintf(err, errlen, "%s:%d: the first "
-				    "directive must be \"lang CODE\"", path,
-				    lineno);
+				rf_error(&rf, err, errlen, "the first "
+				    "directive must be \"lang CODE\"");
 				goto fail;
 			}
 			haslang = 1;
@@ -201,8 +184,8 @@ lang_file(struct fmt_lang *l, struct strbuf *alt, const char *path,
 			while (isspace((unsigned char)*pat))
 				pat++;
 			if (*pat == '\0' || !reason_known(arg)) {
-				snprintf(err, errlen, "%s:%d: hint: a reason "
-				    "and a pattern", path, lineno);
+				rf_error(&rf, err, errlen, "hint: a reason "
+				    "and a pattern");
 				goto fail;
 			}
 		} else {
@@ -210,23 +193,14 @@ lang_file(struct fmt_lang *l, struct strbuf *alt, const char *path,
 				if (strcmp(s, ld_name[d]) == 0)
 					break;
 			if (d == LD_N) {
-				snprintf(err, errlen, "%s:%d: unknown "
-				    "directive \"%.40s\"", path, lineno, s);
+				rf_error(&rf, err, errlen, "unknown directive "
+				    "\"%.40s\"", s);
 				goto fail;
 			}
 		}
 		/* each pattern on its own first: the error names its line */
-		n = strlen(pat) + 8;
-		if ((rx = malloc(n)) == NULL) {
-			snprintf(err, errlen, "%s:%d: out of memory", path,
-			    lineno);
-			goto fail;
-		}
-		snprintf(rx, n, "(?i)%s", pat);
-		t = fmt_rx_compile(rx, msg, sizeof(msg));
-		free(rx);
-		if (t == NULL) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+		if ((t = fmt_rx_compile(pat, msg, sizeof(msg))) == NULL) {
+			rf_error(&rf, err, errlen, "%s", msg);
 			goto fail;
 		}
 		if (strcmp(s, "hint") == 0) {
@@ -242,8 +216,7 @@ lang_file(struct fmt_lang *l, struct strbuf *alt, const char *path,
 			if (v == NULL || a == NULL ||
 			    (a[l->hint.n] = strdup(arg)) == NULL) {
 				fmt_rx_free(t);
-				snprintf(err, errlen, "%s:%d: out of memory",
-				    path, lineno);
+				rf_error(&rf, err, errlen, "out of memory");
 				goto fail;
 			}
 			v[l->hint.n++] = t;
@@ -251,24 +224,20 @@ lang_file(struct fmt_lang *l, struct strbuf *alt, const char *path,
 		}
 		fmt_rx_free(t);
 		if (alt_add(&alt[d], pat) == -1) {
-			snprintf(err, errlen, "%s:%d: out of memory", path,
-			    lineno);
+			rf_error(&rf, err, errlen, "out of memory");
 			goto fail;
 		}
 	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s:%d: read error", path, lineno);
+	if (rf_end(&rf, err, errlen) == -1)
 		goto fail;
-	}
 	if (!haslang) {
-		snprintf(err, errlen, "%s:%d: no \"lang\" directive", path,
-		    lineno);
+		rf_error(&rf, err, errlen, "no \"lang\" directive");
 		goto fail;
 	}
-	fclose(fp);
+	rf_close(&rf);
 	return (0);
 fail:
-	fclose(fp);
+	rf_close(&rf);
 	return (-1);
 }
 
@@ -328,7 +297,7 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 {
 	struct strbuf alt[LD_N], any;
 	struct fmt_lang *l = NULL;
-	char dir[4096], path[4400], msg[200], *names[LANG_MAX_FILES];
+	char dir[4096], msg[200], *names[LANG_MAX_FILES];
 	struct dirent *de;
 	DIR *d;
 	size_t nn = 0, i, len;
@@ -365,8 +334,7 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 		goto out;
 	}
 	for (i = 0; i < nn; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (lang_file(l, alt, path, err, errlen) == -1)
+		if (lang_file(l, alt, dir, names[i], err, errlen) == -1)
 			goto out;
 		l->nfiles++;
 	}
@@ -380,7 +348,7 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 			goto out;
 		}
 		if ((i == LD_FAIL || i == LD_DELAY) &&
-		    alt_add(&any, alt[i].p + 4) == -1) {
+		    alt_add(&any, alt[i].p) == -1) {
 			snprintf(err, errlen, "%s:0: out of memory", dir);
 			goto out;
 		}
