@@ -87,7 +87,7 @@ $(BUILD)/lib/libbm-%.a:
 
 libs: $(LIBS_CORE) $(LIB_DAEMON)
 
-$(BUILD)/bounce-decode: $(BUILD)/obj/cli/main_decode.o $(LIBS_CORE)
+$(BUILD)/bounce-decode: $(call layer_objs,cli) $(LIBS_CORE)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(URING_LIBS)
 
 $(BUILD)/obj/cli/main_decode.o: milter/cli/main_decode.c $(HDRS)

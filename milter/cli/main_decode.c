@@ -4,6 +4,9 @@
  * SYNOPSIS
  *	bounce-decode [--json] [--rules DIR] [--no-dns] [-c CONF] PATH...
  *	bounce-decode --history DB --report [--since 24h] [--json] [-c CONF]
+ *	bounce-decode [--json] --line 'TEXT'...
+ *	bounce-decode [--json] --maillog [--follow] FILE|-
+ *	bounce-decode --maillog FILE --report [--since AGE] [--json]
  *
  * DESCRIPTION
  *	Decodes each message named by PATH (a file, a directory of files in
@@ -24,6 +27,10 @@
  *	the last --since (default 24h), by recipient domain and cause
  *	(history_report(), history.h); exit 1 when the database cannot be
  *	read.
+ *
+ *	--line and --maillog (maillog_cli.h) classify one pasted SMTP reply
+ *	a TEXT, or the failed and deferred delivery attempts of a Postfix,
+ *	Sendmail or Exim log, with the same rules.
  */
 #include <sys/stat.h>
 
@@ -43,6 +50,7 @@
 #include "evidence.h"
 #include "history.h"
 #include "json.h"
+#include "maillog_cli.h"
 #include "rules.h"
 
 #ifdef HAVE_LIBURING
@@ -98,7 +106,11 @@ usage(void)
 	fprintf(stderr, "usage: bounce-decode [--json] [--rules DIR] "
 	    "[--no-dns] [-c CONF] PATH...\n"
 	    "       bounce-decode --history DB --report [--since 24h] "
-	    "[--json] [-c CONF]\n");
+	    "[--json] [-c CONF]\n"
+	    "       bounce-decode [--json] --line 'TEXT'...\n"
+	    "       bounce-decode [--json] --maillog [--follow] FILE|-\n"
+	    "       bounce-decode --maillog FILE --report [--since AGE] "
+	    "[--json]\n");
 	exit(EX_USAGE_);
 }
 
@@ -643,6 +655,9 @@ main(int argc, char *argv[])
 		{ "history", required_argument, NULL, 'H' },
 		{ "report", no_argument, NULL, 'R' },
 		{ "since", required_argument, NULL, 'S' },
+		{ "line", required_argument, NULL, 'L' },
+		{ "maillog", no_argument, NULL, 'M' },
+		{ "follow", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct decode_ctx d;
@@ -651,7 +666,9 @@ main(int argc, char *argv[])
 	struct evidence_ctx *ev = NULL;
 	const char *rules_opt = NULL, *conf_path = NULL, *dir;
 	const char *history_db = NULL, *since = "24h";
-	int report = 0;
+	int report = 0, maillog = 0, follow = 0, since_set = 0, nlines = 0;
+	char **lines = NULL;
+	struct maillog_opts mo;
 	char err[1024], dirbuf[4096];
 	int ch, no_dns = 0, i;
 
@@ -664,7 +681,15 @@ main(int argc, char *argv[])
 		case 'c': conf_path = optarg; break;
 		case 'H': history_db = optarg; break;
 		case 'R': report = 1; break;
-		case 'S': since = optarg; break;
+		case 'S': since = optarg; since_set = 1; break;
+		case 'M': maillog = 1; break;
+		case 'F': follow = 1; break;
+		case 'L':
+			if (lines == NULL && (lines = calloc((size_t)argc,
+			    sizeof(*lines))) == NULL)
+				return (1);
+			lines[nlines++] = optarg;
+			break;
 		case 'V':
 			printf("bounce-decode %s\n", BM_VERSION);
 			return (0);
@@ -674,7 +699,22 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (report) {
+	if ((follow && !maillog) || (maillog && (argc == 0 ||
+	    lines != NULL || history_db != NULL || (follow && (report ||
+	    argc != 1)))) || (lines != NULL && report))
+		usage();
+	memset(&mo, 0, sizeof(mo));
+	if (maillog && report && since_set) {
+		long secs;
+
+		if (history_parse_since(since, &secs) == -1) {
+			fprintf(stderr, "bounce-decode: --since %s: want a "
+			    "number of seconds, or with m, h, d or w\n", since);
+			return (EX_USAGE_);
+		}
+		mo.since = secs > 0 ? secs : 1;
+	}
+	if (report && !maillog) {
 		if (argc != 0)
 			usage();
 		config_defaults(&conf);
@@ -688,7 +728,7 @@ main(int argc, char *argv[])
 		config_free(&conf);
 		return (ch);
 	}
-	if (argc == 0)
+	if (argc == 0 && lines == NULL)
 		usage();
 
 	config_defaults(&conf);
@@ -703,6 +743,19 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		config_free(&conf);
 		return (EX_CONFIG_);
+	}
+	if (lines != NULL || maillog) {	/* no message: no evidence */
+		for (i = 0; i < argc && lines != NULL; i++)
+			lines[nlines++] = argv[i];
+		mo.json = d.json;
+		mo.follow = follow;
+		mo.report = report;
+		ch = lines != NULL ? line_main(rules, lines, nlines, d.json) :
+		    maillog_main(rules, argv, argc, &mo);
+		free(lines);
+		rules_free(rules);
+		config_free(&conf);
+		return (ch);
 	}
 	if (!no_dns)
 		ev = evidence_new(&conf);

@@ -1,0 +1,981 @@
+/*
+ * maillog_cli.c - bounce-decode --line, --maillog [--follow] [--report];
+ *	see maillog_cli.h
+ *
+ * SYNOPSIS
+ *	int	line_main(const struct rules *rules, char **texts, int n,
+ *		    int json);
+ *	int	maillog_main(const struct rules *rules, char **paths, int n,
+ *		    const struct maillog_opts *o);
+ *
+ * DESCRIPTION
+ *	Every result goes through the classifier the same way: the log line
+ *	or reply is parsed (maillog.h), put into an empty report as one
+ *	recipient record (maillog_fill()), and classify_report() decides,
+ *	so the cause, side and hint are those of the same reply inside a
+ *	bounce.
+ *
+ *	Reading.  A log is read 1 MiB at a time; only complete lines are
+ *	looked at, and in them only the lines maillog_scan_next() finds by
+ *	their markers, so memory stays at the buffer (plus one line of at
+ *	most MAILLOG_LINE_MAX bytes; a longer one is dropped as it streams
+ *	past and counted).  Lines with NUL bytes are counted and skipped.
+ *	A last line without a newline is read as a line at the end of the
+ *	input (counted as partial); while following, it waits for its
+ *	newline.
+ *
+ *	Following (like tail -F).  The log's directory is watched with
+ *	inotify (and polled once a second, should inotify be missing or
+ *	miss something).  At each wake-up the open file is read to its
+ *	end, then:
+ *	- when the path names another file (logrotate's move-and-create),
+ *	  the old file is kept open and read on until it has been quiet
+ *	  for OLD_IDLE seconds (a writer may still append to it before it
+ *	  reopens), and the new file is read from its start;
+ *	- when the file is shorter than what was read, or the bytes before
+ *	  the read offset are no longer those that were read
+ *	  (copytruncate, and more written since), the copy logrotate made
+ *	  (a file in the same directory named after the log, holding the
+ *	  same bytes before that offset) is read from that offset to its
+ *	  end first, then the log from its start.
+ *	So no line is lost or read twice, except those logrotate itself
+ *	loses between its copy and its truncation.
+ */
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "classify.h"
+#include "json.h"
+#include "maillog.h"
+#include "maillog_cli.h"
+#include "report.h"
+
+#define RD_CHUNK	(1024u * 1024)	/* bytes read at once */
+#define RD_CAP		(RD_CHUNK + MAILLOG_LINE_MAX + 1)
+#define TAIL		64		/* bytes kept to recognise the file */
+#define OLD_MAX		8		/* rotated files still read */
+#define OLD_IDLE	10		/* seconds quiet before one is closed */
+#define OUT_CHUNK	(64u * 1024)
+#define LOG_ARENA	(1024u * 1024)	/* arena cap of one result */
+#define GROUPS_MAX	10000		/* report groups */
+#define ADDRS_MAX	(1u << 20)	/* distinct addresses remembered */
+
+struct stats {
+	unsigned long long	 lines, results, binary, toolong, bad, partial;
+};
+
+struct src {
+	int		 fd;
+	dev_t		 dev;
+	ino_t		 ino;
+	const char	*name;
+	char		*buf;
+	size_t		 len;		/* read, not yet looked at */
+	off_t		 off;		/* read up to here */
+	unsigned long long lineno;	/* lines before buf */
+	int		 skipping;	/* inside a line too long */
+	char		 tail[TAIL];	/* the last bytes read */
+	size_t		 tl;
+	time_t		 active;	/* when it last grew */
+};
+
+struct grp {
+	char		*domain, *cause, *reason, *hint, *first, *last;
+	long long	 tfirst, tlast;
+	unsigned long	 count, deferred, addrs;
+};
+
+struct agg {
+	struct grp	*g;
+	size_t		 n;
+	uint32_t	*slot;		/* group index + 1; 0 empty */
+	size_t		 nslot;
+	uint64_t	*aset;		/* address hashes */
+	size_t		 na, acap;
+	int		 full;		/* GROUPS_MAX reached */
+	unsigned long long attempts, deferred;
+};
+
+struct ml {
+	const struct rules	*rules;
+	const struct maillog_opts *o;
+	struct maillog_rec	*m;
+	struct buf		 out;
+	struct stats		 st;
+	long long		 cutoff;	/* --since, epoch; 0 none */
+	struct agg		 agg;
+	int			 tty;
+	int			 status;
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+emit(struct ml *ml, int force)
+{
+	if (ml->out.len == 0 || (!force && !ml->tty &&
+	    ml->out.len < OUT_CHUNK))
+		return;
+	fwrite(ml->out.p, 1, ml->out.len, stdout);
+	buf_reset(&ml->out);
+	if (force)
+		fflush(stdout);
+}
+
+static const char *
+dash(const char *s)
+{
+	return (s == NULL || *s == '\0' ? "-" : s);
+}
+
+/* One classified result, as bounce-decode prints a recipient. */
+static void
+print(struct ml *ml, const struct report *r, const char *name,
+    const struct maillog_rec *m)
+{
+	const struct rcpt *rc = &r->rcpt[0];
+	struct buf *b = &ml->out;
+
+	if (!ml->o->json) {
+		buf_printf(b, "%s: %s %s %s %s %s %s - %s\n", name,
+		    dash(rc->addr), dash(rc->status), dash(rc->reply),
+		    dash(rc->reason), dash(rc->cause), dash(rc->side),
+		    dash(rc->hint));
+		return;
+	}
+	json_report(b, r, name);
+	if (m != NULL && b->len > 0 && b->p[b->len - 1] == '}') {
+		b->len--;
+		buf_adds(b, ",\"queue_id\":");
+		json_string(b, m->queue_id);
+		buf_adds(b, ",\"time\":");
+		json_string(b, m->time);
+		buf_adds(b, ",\"mta\":");
+		json_string(b, m->mta);
+		buf_adds(b, ",\"relay\":");
+		json_string(b, m->relay);
+		buf_addc(b, '}');
+	}
+	buf_addc(b, '\n');
+}
+
+/* --- the report ---------------------------------------------------------- */
+
+static uint64_t
+hash(const char *s, uint64_t h)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)(*s | (*s >= 'A' && *s <= 'Z' ?
+		    0x20 : 0))) * 0x100000001b3ULL;
+	return (h);
+}
+
+static char *
+lower_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	char *d, *p;
+
+	if ((d = strdup(at != NULL ? at + 1 : "")) == NULL)
+		return (NULL);
+	for (p = d; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p += 'a' - 'A';
+	return (d);
+}
+
+/* Was (group, address) seen?  Remembers it; 1 when new. */
+static int
+addr_new(struct agg *a, size_t gi, const char *addr)
+{
+	uint64_t h = hash(addr, 0xcbf29ce484222325ULL ^ (gi * 0x9e3779b97f4a7c15ULL));
+	size_t i, ncap;
+	uint64_t *n;
+
+	if (h == 0)
+		h = 1;
+	if ((a->na + 1) * 2 > a->acap) {
+		ncap = a->acap ? a->acap * 2 : 4096;
+		if (ncap > ADDRS_MAX * 2 || (n = calloc(ncap, sizeof(*n))) ==
+		    NULL)
+			return (0);	/* full: counted as seen */
+		for (i = 0; i < a->acap; i++) {
+			size_t j;
+
+			if (a->aset[i] == 0)
+				continue;
+			for (j = a->aset[i] & (ncap - 1); n[j] != 0;
+			    j = (j + 1) & (ncap - 1))
+				;
+			n[j] = a->aset[i];
+		}
+		free(a->aset);
+		a->aset = n;
+		a->acap = ncap;
+	}
+	for (i = h & (a->acap - 1); a->aset[i] != 0;
+	    i = (i + 1) & (a->acap - 1))
+		if (a->aset[i] == h)
+			return (0);
+	a->aset[i] = h;
+	a->na++;
+	return (1);
+}
+
+static void
+agg_add(struct ml *ml, const struct rcpt *rc, const struct maillog_rec *m,
+    long long t)
+{
+	struct agg *a = &ml->agg;
+	struct grp *g;
+	char *dom;
+	const char *cause = rc->cause[0] ? rc->cause : rc->reason;
+	uint64_t h;
+	size_t i;
+
+	if ((dom = lower_domain(rc->addr)) == NULL)
+		return;
+	a->attempts++;
+	a->deferred += strcmp(rc->action, "delayed") == 0;
+	if (a->slot == NULL) {
+		a->nslot = 32768;	/* > 2 * GROUPS_MAX */
+		if ((a->slot = calloc(a->nslot, sizeof(*a->slot))) == NULL ||
+		    (a->g = calloc(GROUPS_MAX, sizeof(*a->g))) == NULL) {
+			free(dom);
+			return;
+		}
+	}
+	h = hash(cause, hash(dom, 0xcbf29ce484222325ULL) * 31);
+	for (i = h & (a->nslot - 1); a->slot[i] != 0;
+	    i = (i + 1) & (a->nslot - 1)) {
+		g = &a->g[a->slot[i] - 1];
+		if (strcmp(g->domain, dom) == 0 && strcmp(g->cause, cause) == 0)
+			break;
+	}
+	if (a->slot[i] == 0) {
+		if (a->n == GROUPS_MAX) {
+			a->full = 1;
+			free(dom);
+			return;
+		}
+		g = &a->g[a->n];
+		g->domain = dom;
+		dom = NULL;
+		g->cause = strdup(cause);
+		g->reason = strdup(rc->reason);
+		if (g->cause == NULL || g->reason == NULL) {
+			free(g->domain);
+			free(g->cause);
+			free(g->reason);
+			memset(g, 0, sizeof(*g));
+			return;
+		}
+		g->tfirst = LLONG_MAX;
+		g->tlast = LLONG_MIN;
+		a->slot[i] = (uint32_t)++a->n;
+	}
+	free(dom);
+	g = &a->g[a->slot[i] - 1];
+	g->count++;
+	g->deferred += strcmp(rc->action, "delayed") == 0;
+	g->addrs += addr_new(a, a->slot[i] - 1, rc->addr);
+	if (t <= g->tfirst) {
+		free(g->first);
+		g->first = strdup(m->time);
+		g->tfirst = t;
+	}
+	if (t >= g->tlast) {
+		free(g->last);
+		g->last = strdup(m->time);
+		g->tlast = t;
+		free(g->hint);
+		g->hint = strdup(rc->hint);
+	}
+}
+
+static const struct grp *sort_base;
+
+static int
+grpcmp(const void *x, const void *y)
+{
+	const struct grp *a = &sort_base[*(const size_t *)x];
+	const struct grp *b = &sort_base[*(const size_t *)y];
+	int c;
+
+	if (a->count != b->count)
+		return (a->count > b->count ? -1 : 1);
+	if ((c = strcmp(a->domain, b->domain)) != 0)
+		return (c);
+	return (strcmp(a->cause, b->cause));
+}
+
+static void
+cell(struct buf *out, const char *fmt, const char *s)
+{
+	char tmp[2048];
+	size_t i;
+
+	snprintf(tmp, sizeof(tmp), "%s", s != NULL && *s ? s : "-");
+	for (i = 0; tmp[i]; i++)
+		if ((unsigned char)tmp[i] < 0x20 || tmp[i] == 0x7f)
+			tmp[i] = ' ';
+	buf_printf(out, fmt, tmp);
+}
+
+static void
+iso(char *dst, size_t len, time_t t)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(dst, len, "-");
+}
+
+static void
+agg_print(struct ml *ml)
+{
+	struct agg *a = &ml->agg;
+	struct buf *b = &ml->out;
+	const struct grp *g;
+	size_t *ix, i;
+	char t1[32], t2[32];
+
+	if ((ix = calloc(a->n + 1, sizeof(*ix))) == NULL)
+		return;
+	for (i = 0; i < a->n; i++)
+		ix[i] = i;
+	sort_base = a->g;
+	qsort(ix, a->n, sizeof(*ix), grpcmp);
+	if (ml->cutoff > 0)
+		iso(t1, sizeof(t1), (time_t)ml->cutoff);
+	else
+		snprintf(t1, sizeof(t1), "%s", "");
+	iso(t2, sizeof(t2), time(NULL));
+	if (ml->o->json)
+		buf_printf(b, "{\"since\":\"%s\",\"until\":\"%s\","
+		    "\"attempts\":%llu,\"deferred\":%llu,\"causes\":[",
+		    t1, t2, a->attempts, a->deferred);
+	else {
+		buf_printf(b, "failed or deferred delivery attempts%s%s: %llu "
+		    "(%llu deferred)\n", *t1 ? " since " : "", t1,
+		    a->attempts, a->deferred);
+		buf_printf(b, "%-28s %-28s %6s %6s %8s  %-20s  %-20s  %s\n",
+		    "DOMAIN", "CAUSE", "COUNT", "ADDRS", "DEFERRED",
+		    "FIRST SEEN", "LAST SEEN", "HINT");
+	}
+	for (i = 0; i < a->n; i++) {
+		g = &a->g[ix[i]];
+		if (ml->o->json) {
+			buf_adds(b, i ? ",{\"domain\":" : "{\"domain\":");
+			json_string(b, g->domain);
+			buf_adds(b, ",\"cause\":");
+			json_string(b, g->cause);
+			buf_adds(b, ",\"reason\":");
+			json_string(b, g->reason);
+			buf_printf(b, ",\"count\":%lu,\"addresses\":%lu,"
+			    "\"deferred\":%lu,\"first_seen\":", g->count,
+			    g->addrs, g->deferred);
+			json_string(b, g->first ? g->first : "");
+			buf_adds(b, ",\"last_seen\":");
+			json_string(b, g->last ? g->last : "");
+			buf_adds(b, ",\"hint\":");
+			json_string(b, g->hint ? g->hint : "");
+			buf_addc(b, '}');
+		} else {
+			cell(b, "%-28s ", g->domain);
+			cell(b, "%-28s ", g->cause);
+			buf_printf(b, "%6lu %6lu %8lu  ", g->count, g->addrs,
+			    g->deferred);
+			cell(b, "%-20s  ", g->first);
+			cell(b, "%-20s  ", g->last);
+			cell(b, "%s\n", g->hint);
+		}
+	}
+	if (ml->o->json)
+		buf_adds(b, "]}\n");
+	else if (a->n == 0)
+		buf_adds(b, "(no failed or deferred deliveries)\n");
+	if (a->full)
+		buf_printf(b, ml->o->json ? "" :
+		    "(only the first %d groups counted)\n", GROUPS_MAX);
+	free(ix);
+}
+
+static void
+agg_free(struct agg *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		free(a->g[i].domain);
+		free(a->g[i].cause);
+		free(a->g[i].reason);
+		free(a->g[i].hint);
+		free(a->g[i].first);
+		free(a->g[i].last);
+	}
+	free(a->g);
+	free(a->slot);
+	free(a->aset);
+}
+
+/* --- one result ---------------------------------------------------------- */
+
+/* Classify recipient i of the parsed record m and print or count it. */
+static void
+result(struct ml *ml, const struct maillog_rec *m, size_t i,
+    const char *name)
+{
+	struct report *r;
+	long long t = 0;
+
+	if (ml->o->report && (maillog_epoch(m->time, &t) == -1 ||
+	    t < ml->cutoff) && ml->cutoff > 0)
+		return;
+	if ((r = report_new(LOG_ARENA)) == NULL)
+		return;
+	if (maillog_fill(m, i, r) == 0) {
+		classify_report(ml->rules, r);
+		ml->st.results++;
+		if (ml->o->report)
+			agg_add(ml, &r->rcpt[0], m, t);
+		else
+			print(ml, r, name, m);
+	}
+	report_free(r);
+}
+
+static void
+line(struct ml *ml, struct src *s, const char *p, size_t n,
+    unsigned long long lineno)
+{
+	char name[4200];
+	size_t i;
+	int rc;
+
+	if (memchr(p, '\0', n) != NULL)
+		return;			/* counted as binary */
+	rc = maillog_parse(ml->m, p, n);
+	if (rc == MAILLOG_SKIP)
+		return;
+	if (rc == MAILLOG_BAD) {
+		ml->st.bad++;
+		return;
+	}
+	snprintf(name, sizeof(name), "%s:%llu", s->name, lineno);
+	for (i = 0; i < ml->m->nrcpt; i++)
+		result(ml, ml->m, i, name);
+	emit(ml, 0);
+}
+
+/* Complete lines [p, end) (end just past a newline). */
+static void
+region(struct ml *ml, struct src *s, const char *p, const char *end)
+{
+	struct maillog_scan sc;
+	const char *q, *z, *ls, *eol;
+	unsigned long long ln = s->lineno;
+
+	for (q = p; q < end && (z = memchr(q, '\0', (size_t)(end - q))) !=
+	    NULL; ) {
+		ml->st.binary++;
+		q = memchr(z, '\n', (size_t)(end - z));
+		q = q != NULL ? q + 1 : end;
+	}
+	maillog_scan_init(&sc, p, end);
+	for (q = p; q < end && (ls = maillog_scan_next(&sc, q, &eol)) !=
+	    NULL; q = eol + 1) {
+		ln += maillog_count_nl(q, (size_t)(ls - q));
+		line(ml, s, ls, (size_t)(eol - ls), ln + 1);
+		ln++;
+		if (eol >= end)
+			break;
+	}
+	if (q < end)
+		ln += maillog_count_nl(q, (size_t)(end - q));
+	s->lineno = ln;
+}
+
+/* Look at what s->buf holds: its complete lines; keep the rest. */
+static void
+process(struct ml *ml, struct src *s)
+{
+	char *p = s->buf, *end = s->buf + s->len, *nl;
+	size_t rem;
+
+	if (s->skipping) {
+		if ((nl = memchr(p, '\n', s->len)) == NULL) {
+			s->len = 0;
+			return;
+		}
+		p = nl + 1;
+		s->skipping = 0;
+		ml->st.toolong++;
+		s->lineno++;
+	}
+	if (p < end && (nl = memrchr(p, '\n', (size_t)(end - p))) != NULL) {
+		region(ml, s, p, nl + 1);
+		p = nl + 1;
+	}
+	rem = (size_t)(end - p);
+	if (rem > MAILLOG_LINE_MAX) {
+		s->skipping = 1;
+		s->len = 0;
+		return;
+	}
+	if (p != s->buf && rem > 0)
+		memmove(s->buf, p, rem);
+	s->len = rem;
+}
+
+/* The end of the input: a last line without its newline is read too. */
+static void
+finish(struct ml *ml, struct src *s)
+{
+	if (s->skipping) {
+		ml->st.toolong++;
+		s->lineno++;
+		s->skipping = 0;
+	} else if (s->len > 0) {
+		ml->st.partial++;
+		if (memchr(s->buf, '\0', s->len) != NULL)
+			ml->st.binary++;
+		line(ml, s, s->buf, s->len, s->lineno + 1);
+		s->lineno++;
+	}
+	s->len = 0;
+}
+
+static void
+keep_tail(struct src *s, const char *p, size_t n)
+{
+	if (n >= TAIL) {
+		memcpy(s->tail, p + n - TAIL, TAIL);
+		s->tl = TAIL;
+		return;
+	}
+	if (s->tl + n > TAIL) {
+		memmove(s->tail, s->tail + (s->tl + n - TAIL), TAIL - n);
+		s->tl = TAIL - n;
+	}
+	memcpy(s->tail + s->tl, p, n);
+	s->tl += n;
+}
+
+/* Read s to its end (for now); -1 on a read error. */
+static int
+drain(struct ml *ml, struct src *s)
+{
+	ssize_t n;
+	size_t want;
+
+	for (;;) {
+		want = RD_CAP - 1 - s->len;
+		if (want > RD_CHUNK)
+			want = RD_CHUNK;
+		n = read(s->fd, s->buf + s->len, want);
+		if (n == -1 && errno == EINTR && !stop)
+			continue;
+		if (n == -1) {
+			if (errno == EINTR)
+				return (0);
+			return (-1);
+		}
+		if (n == 0)
+			return (0);
+		keep_tail(s, s->buf + s->len, (size_t)n);
+		s->off += n;
+		s->len += (size_t)n;
+		s->active = time(NULL);
+		process(ml, s);
+		emit(ml, 0);
+	}
+}
+
+static int
+src_open(struct src *s, const char *path, const char *name)
+{
+	struct stat st;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->name = name;
+	if (strcmp(path, "-") == 0)
+		s->fd = 0;
+	else if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(s->fd, &st) == 0) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+		if (S_ISDIR(st.st_mode)) {
+			close(s->fd);
+			s->fd = -1;
+			errno = EISDIR;
+			return (-1);
+		}
+		if (S_ISREG(st.st_mode))
+			(void)posix_fadvise(s->fd, 0, 0,
+			    POSIX_FADV_SEQUENTIAL);
+	}
+	if ((s->buf = malloc(RD_CAP)) == NULL) {
+		if (s->fd > 0)
+			close(s->fd);
+		s->fd = -1;
+		return (-1);
+	}
+	s->active = time(NULL);
+	return (0);
+}
+
+static void
+src_close(struct src *s)
+{
+	if (s->fd > 0)
+		close(s->fd);
+	s->fd = -1;
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* --- following ----------------------------------------------------------- */
+
+static const char *
+base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return (b != NULL ? b + 1 : path);
+}
+
+/*
+ * copytruncate: the copy of s that logrotate made, in s's directory,
+ * named after it, with the bytes s read last at the same offset; read
+ * from s->off to its end.
+ */
+static void
+recover_copy(struct ml *ml, struct src *s, const char *path)
+{
+	char dir[4096], p[4096 + 256], best[4096 + 256], tmp[TAIL];
+	const char *b = base_name(path), *suf;
+	size_t bl = strlen(b);
+	struct dirent *de;
+	struct stat st;
+	time_t bt = 0;
+	DIR *dp;
+	int fd, saved;
+
+	if (s->tl == 0 || s->off < (off_t)s->tl)
+		return;
+	snprintf(dir, sizeof(dir), "%.*s", b == path ? 1 : (int)(b - path - 1),
+	    b == path ? "." : path);
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	best[0] = '\0';
+	while ((de = readdir(dp)) != NULL) {
+		if (strncmp(de->d_name, b, bl) != 0 ||
+		    strchr(".-_", de->d_name[bl]) == NULL ||
+		    de->d_name[bl] == '\0')
+			continue;
+		suf = strrchr(de->d_name, '.');
+		if (suf != NULL && (strcmp(suf, ".gz") == 0 ||
+		    strcmp(suf, ".bz2") == 0 || strcmp(suf, ".xz") == 0 ||
+		    strcmp(suf, ".zst") == 0))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (stat(p, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_size < s->off || (st.st_dev == s->dev &&
+		    st.st_ino == s->ino))
+			continue;
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		if (pread(fd, tmp, s->tl, s->off - (off_t)s->tl) ==
+		    (ssize_t)s->tl && memcmp(tmp, s->tail, s->tl) == 0 &&
+		    (best[0] == '\0' || st.st_mtime > bt)) {
+			snprintf(best, sizeof(best), "%s", p);
+			bt = st.st_mtime;
+		}
+		close(fd);
+	}
+	closedir(dp);
+	if (best[0] == '\0' ||
+	    (fd = open(best, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	if (lseek(fd, s->off, SEEK_SET) == s->off) {
+		saved = s->fd;
+		s->fd = fd;
+		(void)drain(ml, s);
+		s->fd = saved;
+	}
+	close(fd);
+}
+
+/* Has the file under s been cut (and perhaps written again) since? */
+static int
+truncated(struct src *s)
+{
+	struct stat st;
+	char tmp[TAIL];
+
+	if (fstat(s->fd, &st) == -1 || !S_ISREG(st.st_mode))
+		return (0);
+	if (st.st_size < s->off)
+		return (1);
+	if (s->tl == 0 || s->off < (off_t)s->tl)
+		return (0);
+	return (pread(s->fd, tmp, s->tl, s->off - (off_t)s->tl) !=
+	    (ssize_t)s->tl || memcmp(tmp, s->tail, s->tl) != 0);
+}
+
+static int
+follow(struct ml *ml, const char *path)
+{
+	struct src cur, old[OLD_MAX];
+	int nold = 0, ifd, i, have = 0;
+	char dir[4096], ev[8192];
+	const char *b = base_name(path);
+	struct pollfd pfd;
+	struct stat st;
+	time_t now;
+
+	snprintf(dir, sizeof(dir), "%.*s", b == path ? 1 : (int)(b - path - 1),
+	    b == path ? "." : path);
+	if ((ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) != -1 &&
+	    inotify_add_watch(ifd, dir, IN_MODIFY | IN_CREATE |
+	    IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_ATTRIB |
+	    IN_CLOSE_WRITE) == -1) {
+		close(ifd);
+		ifd = -1;
+	}
+	if (src_open(&cur, path, path) == 0)
+		have = 1;
+	else
+		fprintf(stderr, "bounce-decode: %s: %s; waiting for it\n",
+		    path, strerror(errno));
+	while (!stop) {
+		if (have && drain(ml, &cur) == -1)
+			fprintf(stderr, "bounce-decode: %s: %s\n", path,
+			    strerror(errno));
+		now = time(NULL);
+		for (i = 0; i < nold; i++) {
+			(void)drain(ml, &old[i]);
+			if (now - old[i].active >= OLD_IDLE) {
+				finish(ml, &old[i]);
+				src_close(&old[i]);
+				old[i--] = old[--nold];
+			}
+		}
+		if (stat(path, &st) == 0 && (!have || st.st_dev != cur.dev ||
+		    st.st_ino != cur.ino)) {
+			if (have) {		/* moved away, a new one made */
+				if (nold == OLD_MAX) {
+					finish(ml, &old[0]);
+					src_close(&old[0]);
+					old[0] = old[--nold];
+				}
+				old[nold++] = cur;
+			}
+			if (src_open(&cur, path, path) == 0) {
+				have = 1;
+				continue;	/* read it at once */
+			}
+			have = 0;
+		} else if (have && truncated(&cur)) {
+			recover_copy(ml, &cur, path);
+			finish(ml, &cur);
+			cur.off = 0;
+			cur.tl = 0;
+			cur.lineno = 0;
+			(void)lseek(cur.fd, 0, SEEK_SET);
+			continue;
+		}
+		emit(ml, 1);
+		pfd.fd = ifd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, ifd != -1 ? 1 : 0, 1000) > 0)
+			while (read(ifd, ev, sizeof(ev)) > 0)
+				;
+	}
+	/* stopped: what is there still */
+	if (have) {
+		(void)drain(ml, &cur);
+		finish(ml, &cur);
+		src_close(&cur);
+	}
+	for (i = 0; i < nold; i++) {
+		(void)drain(ml, &old[i]);
+		finish(ml, &old[i]);
+		src_close(&old[i]);
+	}
+	if (ifd != -1)
+		close(ifd);
+	return (0);
+}
+
+/* --- entry points -------------------------------------------------------- */
+
+static void
+summary(struct ml *ml, const char *what)
+{
+	unsigned long long skipped = ml->st.binary + ml->st.toolong +
+	    ml->st.bad;
+
+	if (skipped == 0 && ml->st.partial == 0)
+		return;
+	fprintf(stderr, "bounce-decode: %s: %llu lines skipped (%llu with "
+	    "NUL bytes, %llu longer than %u bytes, %llu delivery lines "
+	    "unreadable)%s\n", what, skipped, ml->st.binary, ml->st.toolong,
+	    MAILLOG_LINE_MAX, ml->st.bad, ml->st.partial ?
+	    "; the last line had no newline" : "");
+}
+
+int
+maillog_main(const struct rules *rules, char **paths, int n,
+    const struct maillog_opts *o)
+{
+	struct ml ml;
+	struct src s;
+	struct sigaction sa;
+	int i;
+
+	memset(&ml, 0, sizeof(ml));
+	ml.rules = rules;
+	ml.o = o;
+	ml.tty = isatty(STDOUT_FILENO);
+	if (o->since > 0)
+		ml.cutoff = (long long)time(NULL) - o->since;
+	if ((ml.m = malloc(sizeof(*ml.m))) == NULL) {
+		fprintf(stderr, "bounce-decode: out of memory\n");
+		return (1);
+	}
+	maillog_init(ml.m, time(NULL));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (o->follow) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (o->follow && strcmp(paths[i], "-") != 0) {
+			ml.status |= follow(&ml, paths[i]);
+			continue;
+		}
+		if (src_open(&s, paths[i], paths[i]) == -1) {
+			fprintf(stderr, "bounce-decode: %s: %s\n", paths[i],
+			    strerror(errno));
+			ml.status = 1;
+			continue;
+		}
+		if (drain(&ml, &s) == -1) {
+			fprintf(stderr, "bounce-decode: %s: %s\n", paths[i],
+			    strerror(errno));
+			ml.status = 1;
+		}
+		finish(&ml, &s);
+		src_close(&s);
+	}
+	if (o->report)
+		agg_print(&ml);
+	emit(&ml, 1);
+	summary(&ml, n == 1 ? paths[0] : "maillog");
+	agg_free(&ml.agg);
+	buf_free(&ml.out);
+	free(ml.m);
+	if (fflush(stdout) != 0)
+		ml.status = 1;
+	return (ml.status);
+}
+
+/* Standard input, whole (at most MAILLOG_LINE_MAX bytes used). */
+static char *
+read_stdin(size_t *len)
+{
+	struct buf b = BUF_INIT;
+	char tmp[8192];
+	ssize_t n;
+
+	while ((n = read(0, tmp, sizeof(tmp))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		if (b.len < MAILLOG_LINE_MAX)
+			buf_add(&b, tmp, (size_t)n);
+	}
+	*len = b.len;
+	return (b.p != NULL ? b.p : strdup(""));
+}
+
+int
+line_main(const struct rules *rules, char **texts, int n, int json)
+{
+	struct maillog_opts o;
+	struct ml ml;
+	struct report *r;
+	char name[32], *in;
+	size_t len;
+	int i, status = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.json = json;
+	memset(&ml, 0, sizeof(ml));
+	ml.rules = rules;
+	ml.o = &o;
+	if ((ml.m = malloc(sizeof(*ml.m))) == NULL)
+		return (1);
+	maillog_init(ml.m, time(NULL));
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "line:%d", i + 1);
+		in = NULL;
+		if (strcmp(texts[i], "-") == 0) {
+			if ((in = read_stdin(&len)) == NULL)
+				continue;
+		} else
+			len = strlen(texts[i]);
+		if (maillog_reply(ml.m, in ? in : texts[i], len) !=
+		    MAILLOG_OK) {
+			fprintf(stderr, "bounce-decode: %s: no reply text\n",
+			    name);
+			status = 1;
+			free(in);
+			continue;
+		}
+		free(in);
+		if ((r = report_new(LOG_ARENA)) == NULL ||
+		    maillog_fill(ml.m, 0, r) == -1) {
+			report_free(r);
+			status = 1;
+			continue;
+		}
+		classify_report(rules, r);
+		print(&ml, r, name, NULL);
+		report_free(r);
+	}
+	fwrite(ml.out.p ? ml.out.p : "", 1, ml.out.len, stdout);
+	buf_free(&ml.out);
+	free(ml.m);
+	return (fflush(stdout) == 0 ? status : 1);
+}
