@@ -105,7 +105,7 @@ decode_stages(const struct rules *rules, struct report *r,
 		return (-1);
 	if (o != NULL && o->evidence != NULL) {
 		t = report_now_ms();
-		o->evidence(o->evidence_ctx, r);
+		o->evidence(o->evidence_ctx, rules, r);
 		/* DNS has its own budget, dns.timeout_ms */
 		if (r->deadline != 0)
 			r->deadline += report_now_ms() - t;

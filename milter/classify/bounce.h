@@ -42,7 +42,8 @@
 struct bounce_opts {
 	/* the evidence stage (evidence_run() and its context in practice):
 	   called once the formats are read; NULL: evidence skipped */
-	void			(*evidence)(void *, struct report *);
+	void			(*evidence)(void *, const struct rules *,
+				    struct report *);
 	void			*evidence_ctx;
 	struct mime_limits	 limits;	/* 0 fields: defaults */
 	size_t			 arena_cap;	/* 0: ARENA_DEFAULT_CAP */

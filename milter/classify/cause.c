@@ -712,30 +712,22 @@ domain_of(const char *addr)
 }
 
 /* The label an EOP MX host carries: "contoso-com" of
- * contoso-com.mail.protection.outlook.com or contoso-com.<id>.mx.microsoft. */
+ * contoso-com.mail.protection.outlook.com or contoso-com.<id>.mx.microsoft
+ * (the tenant-mx domains of rules/exchange-online). */
 static int
-eop_label(const char *host, char *out, size_t outlen)
+eop_label(const struct rules *rules, const char *host, char *out,
+    size_t outlen)
 {
-	static const char *const tails[] = {
-		".mail.protection.outlook.com", ".mx.microsoft", NULL
-	};
-	const char *const *t;
-	const char *dot;
-	size_t hl, tl, n;
+	size_t n;
 
-	hl = strlen(host);
-	for (t = tails; *t != NULL; t++) {
-		tl = strlen(*t);
-		if (hl <= tl || strncasecmp(host + hl - tl, *t, tl) != 0)
-			continue;
-		n = strcspn(host, ".");
-		if ((dot = strchr(host, '.')) == NULL || n == 0 || n >= outlen)
-			return (0);
-		memcpy(out, host, n);
-		out[n] = '\0';
-		return (1);
-	}
-	return (0);
+	if (!eop_host(rules, EOP_TENANT_MX, host, strlen(host)))
+		return (0);
+	n = strcspn(host, ".");
+	if (n == 0 || n >= outlen)
+		return (0);
+	memcpy(out, host, n);
+	out[n] = '\0';
+	return (1);
 }
 
 /* "example.co.jp" -> "example-co-jp", lower case. */
@@ -749,9 +741,25 @@ dashes(const char *d, char *out, size_t outlen)
 	out[i] = '\0';
 }
 
+/* The first ".DOMAIN" of a tenant-mx domain in p, in list order. */
+static const char *
+tenant_mx_in(const struct rules *rules, const char *p)
+{
+	const char *const *v, *q;
+	char dot[256];
+
+	for (v = eop_domains(rules, EOP_TENANT_MX, NULL); *v != NULL; v++) {
+		snprintf(dot, sizeof(dot), ".%s", *v);
+		if ((q = strcasestr(p, dot)) != NULL)
+			return (q);
+	}
+	return (NULL);
+}
+
 /* Find an EOP host name in s (remote MTA or diagnostic text). */
 static int
-eop_host_in(const char *s, char *label, size_t labellen)
+eop_host_in(const struct rules *rules, const char *s, char *label,
+    size_t labellen)
 {
 	const char *p, *q, *start;
 	char host[256];
@@ -759,8 +767,7 @@ eop_host_in(const char *s, char *label, size_t labellen)
 
 	if (s == NULL)
 		return (0);
-	for (p = s; (q = strcasestr(p, ".mail.protection.outlook.com")) !=
-	    NULL || (q = strcasestr(p, ".mx.microsoft")) != NULL; p = q + 1) {
+	for (p = s; (q = tenant_mx_in(rules, p)) != NULL; p = q + 1) {
 		for (start = q; start > s && (isalnum((unsigned char)start[-1]) ||
 		    start[-1] == '-' || start[-1] == '.'); start--)
 			;
@@ -769,7 +776,7 @@ eop_host_in(const char *s, char *label, size_t labellen)
 			continue;
 		memcpy(host, start, n);
 		host[n] = '\0';
-		if (eop_label(host, label, labellen))
+		if (eop_label(rules, host, label, labellen))
 			return (1);
 	}
 	return (0);
@@ -801,7 +808,7 @@ sender_domain(const struct report *r)
  * mail is refused at RCPT, before EOP adds any Received line.
  */
 static int
-original_via_eop(const struct report *r)
+original_via_eop(const struct rules *rules, const struct report *r)
 {
 	const struct mime_part *o;
 	const char *v, *by, *h;
@@ -826,9 +833,7 @@ original_via_eop(const struct report *r)
 			continue;
 		memcpy(host, h, n);
 		host[n] = '\0';
-		if ((n > 23 && strcasecmp(host + n - 23,
-		    ".protection.outlook.com") == 0) || (n > 13 &&
-		    strcasecmp(host + n - 13, ".mx.microsoft") == 0))
+		if (eop_host(rules, EOP_RELAY, host, n))
 			return (1);
 	}
 	return (0);
@@ -860,20 +865,12 @@ relay_host(const char *relay, char *out, size_t outlen)
 
 /* A Microsoft host that is not a tenant's MX name (EOP front ends). */
 static int
-microsoft_host(const char *h)
+microsoft_host(const struct rules *rules, const char *h)
 {
-	static const char *const tails[] = { ".outlook.com", ".mx.microsoft",
-	    ".outlook.office365.com", NULL };
-	const char *const *t;
-	size_t n, k;
+	size_t n;
 
 	n = h != NULL ? strcspn(h, " \t[]()<>;,") : 0;
-	for (t = tails; n > 0 && *t != NULL; t++) {
-		k = strlen(*t);
-		if (n > k && strncasecmp(h + n - k, *t, k) == 0)
-			return (1);
-	}
-	return (0);
+	return (n > 0 && eop_host(rules, EOP_FRONT_END, h, n));
 }
 
 /*
@@ -897,14 +894,15 @@ relay_config_eop(const struct cause_input *in, char *note, size_t notelen)
 	int found;
 
 	if (r == NULL || !relay_host(r->outbound_relay, host, sizeof(host)) ||
-	    !eop_label(host, rlabel, sizeof(rlabel)))
+	    !eop_label(in->rules, host, rlabel, sizeof(rlabel)))
 		return (0);
-	found = eop_host_in(in->f->rhost, label, sizeof(label)) ||
-	    eop_host_in(in->f->diag, label, sizeof(label));
+	found = eop_host_in(in->rules, in->f->rhost, label, sizeof(label)) ||
+	    eop_host_in(in->rules, in->f->diag, label, sizeof(label));
 	if (found)
 		by = "an Exchange Online host";
-	else if (microsoft_host(in->f->rhost) || (*in->f->rhost == '\0' &&
-	    microsoft_host(in->f->lhost))) {
+	else if (microsoft_host(in->rules, in->f->rhost) ||
+	    (*in->f->rhost == '\0' && microsoft_host(in->rules,
+	    in->f->lhost))) {
 		label[0] = '\0';
 		by = "Exchange Online";
 	} else
@@ -947,10 +945,10 @@ eop_outbound(const struct cause_input *in, char *note, size_t notelen)
 	if (rc != NULL && rc->ev.mx != NULL && (strcmp(rc->ev.mx, "other") == 0 ||
 	    strcmp(rc->ev.mx, "none") == 0))
 		return (1);
-	if (original_via_eop(r))
+	if (original_via_eop(in->rules, r))
 		return (1);
-	if (!eop_host_in(in->f->rhost, label, sizeof(label)) &&
-	    !eop_host_in(in->f->diag, label, sizeof(label)))
+	if (!eop_host_in(in->rules, in->f->rhost, label, sizeof(label)) &&
+	    !eop_host_in(in->rules, in->f->diag, label, sizeof(label)))
 		return (0);
 	rd = rc != NULL ? domain_of(rc->addr) : "";
 	sd = sender_domain(r);
@@ -969,8 +967,9 @@ eop_outbound(const struct cause_input *in, char *note, size_t notelen)
 		od = domain_of(r->rcpt[i].addr);
 		if (*od == '\0' || strcasecmp(od, rd) == 0)
 			continue;
-		if ((eop_host_in(r->rcpt[i].remote_mta, l2, sizeof(l2)) ||
-		    eop_host_in(r->rcpt[i].diag, l2, sizeof(l2))) &&
+		if ((eop_host_in(in->rules, r->rcpt[i].remote_mta, l2,
+		    sizeof(l2)) || eop_host_in(in->rules, r->rcpt[i].diag, l2,
+		    sizeof(l2))) &&
 		    strcasecmp(l2, label) == 0 &&
 		    strcasestr(r->rcpt[i].diag ? r->rcpt[i].diag : "",
 		    "relay") != NULL)

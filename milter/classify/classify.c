@@ -846,6 +846,7 @@ inner(const struct rules *rules, const struct report *r, struct rcpt *rc,
 	f.status = tmp.status;
 	f.hint = NULL;
 	f.action = "failed";
+	in.rules = rules;
 	in.f = &f;
 	in.r = r;
 	in.rc = &tmp;
@@ -916,6 +917,7 @@ classify_one(const struct rules *rules, const struct report *r,
 		f.status = rc->status;
 	}
 
+	in.rules = rules;
 	in.f = &f;
 	in.reason = reason;
 	in.r = r;

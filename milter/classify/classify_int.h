@@ -52,6 +52,7 @@ struct cause_result {
 };
 
 struct cause_input {
+	const struct rules	*rules;
 	const struct facts	*f;
 	const char		*reason;	/* from reason_decide() */
 	const struct report	*r;

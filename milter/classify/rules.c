@@ -2,7 +2,7 @@
  * rules.c - load a rules directory; see rules.h
  *
  *	Each kind of rule file has its own loader (status.c, reason.c,
- *	cause.c, format.c); this module only strings them together and finds
+ *	cause.c, format.c, eophost.c); this module only strings them together and finds
  *	the directory.
  */
 #include <sys/stat.h>
@@ -35,7 +35,8 @@ rules_load(const char *dir, char *err, size_t errlen)
 	    reason_rules_load(r, err, errlen) == -1 ||
 	    cause_table_load(r, err, errlen) == -1 ||
 	    reason_scan_build(r, err, errlen) == -1 ||
-	    format_table_load(r, err, errlen) == -1) {
+	    format_table_load(r, err, errlen) == -1 ||
+	    eop_hosts_load(r, err, errlen) == -1) {
 		rules_free(r);
 		return (NULL);
 	}
@@ -51,6 +52,7 @@ rules_free(struct rules *r)
 	reason_rules_free(r->reasons);
 	cause_table_free(r->causes);
 	format_table_free(r->formats);
+	eop_hosts_free(r->eop);
 	free(r->dir);
 	free(r);
 }

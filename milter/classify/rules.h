@@ -11,7 +11,8 @@
  *	A rules directory holds, as text files an administrator can edit:
  *	the enhanced status table (status.tsv), the reason patterns
  *	(reasons.rules), the 5.4.1 cause catalog (causes.rules) and the
- *	bounce-format markers (formats/).  rules_load() reads and checks
+ *	bounce-format markers (formats/), and the lists of rules/README
+ *	(exchange-online).  rules_load() reads and checks
  *	all of them and compiles every pattern once (PCRE2, JIT).  On error
  *	it returns NULL and writes "FILE:LINE: message" into err.
  *
@@ -31,6 +32,7 @@ struct status_table;
 struct reason_rules;
 struct cause_table;
 struct format_table;
+struct eop_hosts;
 
 struct rules {
 	char			*dir;
@@ -38,6 +40,7 @@ struct rules {
 	struct reason_rules	*reasons;	/* reason.c */
 	struct cause_table	*causes;	/* cause.c */
 	struct format_table	*formats;	/* format.c */
+	struct eop_hosts	*eop;		/* eophost.c */
 };
 
 struct rules *rules_load(const char *, char *, size_t);
@@ -56,5 +59,12 @@ int	 cause_table_load(struct rules *, char *, size_t);
 void	 cause_table_free(struct cause_table *);
 int	 format_table_load(struct rules *, char *, size_t);
 void	 format_table_free(struct format_table *);
+int	 eop_hosts_load(struct rules *, char *, size_t);
+void	 eop_hosts_free(struct eop_hosts *);
+
+/* The roles of Exchange Online's domains (rules/exchange-online). */
+enum { EOP_TENANT_MX, EOP_RELAY, EOP_FRONT_END, EOP_NROLES };
+const char *const *eop_domains(const struct rules *, int, size_t *);
+int	 eop_host(const struct rules *, int, const char *, size_t);
 
 #endif

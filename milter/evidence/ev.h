@@ -24,9 +24,10 @@
  *		    const char *from_domain, int64_t deadline,
  *		    struct ev_dkim_info *info);
  *	void	ev_dkim_free(struct ev_dkim *k);
- *	const char *ev_mx_check(struct ev_dns *d, const char *domain,
- *		    int64_t deadline, struct ev_mx_info *info);
- *	int	ev_mx_is_eop(const char *host);
+ *	const char *ev_mx_check(struct ev_dns *d, const struct rules *rules,
+ *		    const char *domain, int64_t deadline,
+ *		    struct ev_mx_info *info);
+ *	int	ev_mx_is_eop(const struct rules *rules, const char *host);
  *	int	ev_domain_ok(const char *domain);
  *	int	ev_domain_ascii(const char *domain, char *out, size_t outlen);
  *	int	ev_aligned(const char *from_domain, const char *sig_domain);
@@ -136,9 +137,10 @@ struct ev_mx_info {
 	char		 first[256];	/* lowest-preference host */
 	char		 foreign[256];	/* a host that is not Exchange Online */
 };
-const char	*ev_mx_check(struct ev_dns *, const char *, int64_t,
-		    struct ev_mx_info *);
-int		 ev_mx_is_eop(const char *);
+struct rules;
+const char	*ev_mx_check(struct ev_dns *, const struct rules *,
+		    const char *, int64_t, struct ev_mx_info *);
+int		 ev_mx_is_eop(const struct rules *, const char *);
 
 /* helpers shared by the modules */
 int		 ev_domain_ok(const char *);

@@ -4,9 +4,10 @@
  * SYNOPSIS
  *	#include "ev.h"
  *
- *	const char *ev_mx_check(struct ev_dns *d, const char *domain,
- *		    int64_t deadline, struct ev_mx_info *info);
- *	int	ev_mx_is_eop(const char *host);
+ *	const char *ev_mx_check(struct ev_dns *d, const struct rules *rules,
+ *		    const char *domain, int64_t deadline,
+ *		    struct ev_mx_info *info);
+ *	int	ev_mx_is_eop(const struct rules *rules, const char *host);
  *
  * DESCRIPTION
  *	ev_mx_check() asks the MX records of domain and returns
@@ -16,9 +17,10 @@
  *	(DNS error, out of time, unusable domain).  info gets the count,
  *	the most preferred host and a host that is not Exchange Online.
  *
- *	ev_mx_is_eop() is true for hosts under mail.protection.outlook.com
- *	and under mx.microsoft (the DNSSEC/DANE form), case-insensitive,
- *	with or without a final dot.
+ *	ev_mx_is_eop() is true for hosts under the tenant-mx domains of
+ *	rules/exchange-online (mail.protection.outlook.com, mx.microsoft:
+ *	the DNSSEC/DANE form), case-insensitive, with or without a final
+ *	dot.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -27,29 +29,24 @@
 #include <strings.h>
 
 #include "ev.h"
-
-static int
-ends_with(const char *s, const char *suf)
-{
-	size_t n = strlen(s), k = strlen(suf);
-
-	if (n > 0 && s[n - 1] == '.')
-		n--;
-	if (n <= k)
-		return (0);
-	return (s[n - k - 1] == '.' && strncasecmp(s + n - k, suf, k) == 0);
-}
+#include "rules.h"
 
 int
-ev_mx_is_eop(const char *host)
+ev_mx_is_eop(const struct rules *rules, const char *host)
 {
-	return (host != NULL && (ends_with(host, "mail.protection.outlook.com")
-	    || ends_with(host, "mx.microsoft")));
+	size_t n;
+
+	if (host == NULL)
+		return (0);
+	n = strlen(host);
+	if (n > 0 && host[n - 1] == '.')
+		n--;
+	return (eop_host(rules, EOP_TENANT_MX, host, n));
 }
 
 const char *
-ev_mx_check(struct ev_dns *d, const char *domain, int64_t deadline,
-    struct ev_mx_info *info)
+ev_mx_check(struct ev_dns *d, const struct rules *rules, const char *domain,
+    int64_t deadline, struct ev_mx_info *info)
 {
 	struct ev_answer *a = NULL;
 	int rc, i, best = -1;
@@ -80,7 +77,7 @@ ev_mx_check(struct ev_dns *d, const char *domain, int64_t deadline,
 		if (*h == '\0' || strcmp(h, ".") == 0)
 			continue;		/* null MX (RFC 7505) */
 		info->n++;
-		if (ev_mx_is_eop(h))
+		if (ev_mx_is_eop(rules, h))
 			info->neop++;
 		else if (info->foreign[0] == '\0')
 			snprintf(info->foreign, sizeof(info->foreign), "%s", h);

@@ -5,8 +5,10 @@
  *	#include "evidence.h"
  *
  *	struct evidence_ctx *evidence_new(const struct config *c);
- *	void	evidence_run(struct evidence_ctx *e, struct report *r);
- *	void	evidence_hook(void *e, struct report *r);
+ *	void	evidence_run(struct evidence_ctx *e, const struct rules *rules,
+ *		    struct report *r);
+ *	void	evidence_hook(void *e, const struct rules *rules,
+ *		    struct report *r);
  *	void	evidence_free(struct evidence_ctx *e);
  *
  * DESCRIPTION
@@ -105,6 +107,7 @@ struct evidence_ctx {
 /* Per-message state. */
 struct msg {
 	struct evidence_ctx *e;
+	const struct rules *rules;
 	struct report	*r;
 	int64_t		 deadline;
 	int		 spf_done, dkim_done;
@@ -708,7 +711,7 @@ mx_for(struct msg *m, const char *addr)
 		return (-1);
 	i = m->ndom++;
 	snprintf(m->dom[i].domain, sizeof(m->dom[i].domain), "%s", d);
-	m->dom[i].mx = ev_mx_check(m->e->dns, d, m->deadline,
+	m->dom[i].mx = ev_mx_check(m->e->dns, m->rules, d, m->deadline,
 	    &m->dom[i].info);
 	if (strcmp(m->dom[i].mx, "skipped") == 0 &&
 	    ev_now_ms() >= m->deadline)
@@ -845,7 +848,8 @@ note_for(struct msg *m, const struct rcpt *rc, int mxi)
 }
 
 void
-evidence_run(struct evidence_ctx *e, struct report *r)
+evidence_run(struct evidence_ctx *e, const struct rules *rules,
+    struct report *r)
 {
 	struct msg *m;
 	struct rcpt *rc;
@@ -864,6 +868,7 @@ evidence_run(struct evidence_ctx *e, struct report *r)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return;
 	m->e = e;
+	m->rules = rules;
 	m->r = r;
 	m->deadline = ev_now_ms() + e->timeout_ms;
 	for (i = 0; i < r->nrcpt; i++) {
@@ -885,7 +890,7 @@ evidence_run(struct evidence_ctx *e, struct report *r)
 }
 
 void
-evidence_hook(void *e, struct report *r)
+evidence_hook(void *e, const struct rules *rules, struct report *r)
 {
-	evidence_run(e, r);
+	evidence_run(e, rules, r);
 }

@@ -3,8 +3,10 @@
  *
  * SYNOPSIS
  *	struct evidence_ctx *evidence_new(const struct config *c);
- *	void	evidence_run(struct evidence_ctx *e, struct report *r);
- *	void	evidence_hook(void *e, struct report *r);
+ *	void	evidence_run(struct evidence_ctx *e, const struct rules *rules,
+ *		    struct report *r);
+ *	void	evidence_hook(void *e, const struct rules *rules,
+ *		    struct report *r);
  *	void	evidence_free(struct evidence_ctx *e);
  *
  * DESCRIPTION
@@ -14,7 +16,8 @@
  *	(libopendkim), and the recipient domain's MX set.  All lookups for
  *	one message together take at most dns.timeout_ms; what did not run
  *	(DNS off, out of time) is "skipped".  With e == NULL every value is
- *	"skipped".  A context is safe to share between threads.
+ *	"skipped".  rules gives the Exchange Online host names (ev.mx eop).
+ *	A context is safe to share between threads.
  *
  *	evidence_hook() is evidence_run() in the shape of bounce_opts'
  *	evidence stage (the classifier knows no evidence module).
@@ -24,12 +27,14 @@
 
 #include "config.h"
 #include "report.h"
+#include "rules.h"
 
 struct evidence_ctx;
 
 struct evidence_ctx *evidence_new(const struct config *);
-void	evidence_run(struct evidence_ctx *, struct report *);
-void	evidence_hook(void *, struct report *);
+void	evidence_run(struct evidence_ctx *, const struct rules *,
+	    struct report *);
+void	evidence_hook(void *, const struct rules *, struct report *);
 void	evidence_free(struct evidence_ctx *);
 
 #endif

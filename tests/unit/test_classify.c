@@ -483,6 +483,7 @@ static struct rules *
 load_dir(const char *dir, char *err, size_t errlen)
 {
 	struct rules *r;
+	char path[4096];
 
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->dir = strdup(dir)) == NULL) {
@@ -494,6 +495,12 @@ load_dir(const char *dir, char *err, size_t errlen)
 	    reason_rules_load(r, err, errlen) == -1 ||
 	    cause_table_load(r, err, errlen) == -1 ||
 	    reason_scan_build(r, err, errlen) == -1) {
+		rules_free(r);
+		return (NULL);
+	}
+	/* the Exchange Online host list, where the directory has one */
+	snprintf(path, sizeof(path), "%s/exchange-online", dir);
+	if (access(path, R_OK) == 0 && eop_hosts_load(r, err, errlen) == -1) {
 		rules_free(r);
 		return (NULL);
 	}

@@ -33,11 +33,37 @@
 #include "evidence.h"
 #include "mime.h"
 #include "report.h"
+#include "rules.h"
 
 static char	 dns_dir[256];
 static char	 dns_addr[64];		/* "127.0.0.1:PORT", or "" */
 static char	 bh_addr[64];		/* the black hole, or "" */
 static char	 root[1024];
+
+/* The repository's rules (the Exchange Online host names), loaded once. */
+static struct rules *the_rules;
+static char rules_err[512];
+
+static void
+rules_once(void)
+{
+	char dir[4096];
+	const char *rt = getenv("ROOT");
+
+	snprintf(dir, sizeof(dir), "%s/rules", rt ? rt : ".");
+	the_rules = rules_load(dir, rules_err, sizeof(rules_err));
+}
+
+static const struct rules *
+test_rules(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, rules_once);
+	if (the_rules == NULL)
+		fail_msg("%s", rules_err);
+	return (the_rules);
+}
 
 /* ---- pure functions ---- */
 
@@ -118,7 +144,7 @@ test_names(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(mx) / sizeof(mx[0]); i++)
-		if (ev_mx_is_eop(mx[i].h) != mx[i].eop)
+		if (ev_mx_is_eop(test_rules(), mx[i].h) != mx[i].eop)
 			fail_msg("ev_mx_is_eop(%s)", mx[i].h);
 	for (i = 0; i < sizeof(dom) / sizeof(dom[0]); i++)
 		if (ev_domain_ok(dom[i].d) != dom[i].ok)
@@ -221,7 +247,7 @@ test_null_context(void **state)
 	rc->action = "failed";
 	snprintf(rc->status, sizeof(rc->status), "5.4.1");
 	rc->diag = "Relay Access Denied";
-	evidence_run(NULL, r);
+	evidence_run(NULL, test_rules(), r);
 	assert_string_equal(r->rcpt[0].ev.spf, "skipped");
 	assert_string_equal(r->rcpt[0].ev.dkim, "skipped");
 	assert_string_equal(r->rcpt[0].ev.mx, "skipped");
@@ -363,12 +389,12 @@ test_mx(void **state)
 	NEED_DNS();
 	assert_non_null(d = ev_dns_new(dns_addr, 0, err, sizeof(err)));
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		got = ev_mx_check(d, t[i].d, ev_now_ms() + 2000, &in);
+		got = ev_mx_check(d, test_rules(), t[i].d, ev_now_ms() + 2000, &in);
 		if (strcmp(got, t[i].want) != 0 || in.n != t[i].n)
 			fail_msg("mx %s: %s/%d, want %s/%d", t[i].d, got, in.n,
 			    t[i].want, t[i].n);
 	}
-	ev_mx_check(d, "mixed.test", ev_now_ms() + 2000, &in);
+	ev_mx_check(d, test_rules(), "mixed.test", ev_now_ms() + 2000, &in);
 	assert_string_equal(in.first, "mixed-test.mail.protection.outlook.com");
 	assert_string_equal(in.foreign, "mx1.other.test");
 	ev_dns_free(d);
@@ -397,11 +423,11 @@ test_idn_dns(void **state)
 	assert_int_equal(ev_dns_query(d, "\xff\xfe.test", EV_T_TXT, dl, &a),
 	    EV_DNS_ERROR);
 	ev_answer_free(a);
-	assert_string_equal(ev_mx_check(d, "b\xc3\xbc" "cher.test", dl, &in),
+	assert_string_equal(ev_mx_check(d, test_rules(), "b\xc3\xbc" "cher.test", dl, &in),
 	    "eop");
 	assert_string_equal(in.first,
 	    "xn--bcher-kva-test.mail.protection.outlook.com");
-	assert_string_equal(ev_mx_check(d, "B\xc3\x9c" "CHER.test", dl, &in),
+	assert_string_equal(ev_mx_check(d, test_rules(), "B\xc3\x9c" "CHER.test", dl, &in),
 	    "eop");
 	assert_string_equal(ev_spf_check(d, "alice@b\xc3\xbc" "cher.test",
 	    "192.0.2.25", dl, &si), "pass");
@@ -757,7 +783,7 @@ test_run(void **state)
 	rcpt(r, "dave@other.test", "5.4.1", "550 5.4.1 Relay Access Denied");
 	rcpt(r, "erin@other.test", "5.1.1", "550 5.1.1 User unknown");
 	rcpt(r, "frank@mixed.test", "5.7.1", "550 5.7.1 Rejected");
-	evidence_run(e, r);
+	evidence_run(e, test_rules(), r);
 	assert_string_equal(r->rcpt[0].ev.spf, "fail");
 	assert_string_equal(r->rcpt[0].ev.dkim, "none");
 	assert_string_equal(r->rcpt[0].ev.mx, "eop");
@@ -775,7 +801,7 @@ test_run(void **state)
 
 	r = load("dkim-pass.eml", &buf);
 	rcpt(r, "bob@other.test", "5.7.1", "550 5.7.1 not authenticated");
-	evidence_run(e, r);
+	evidence_run(e, test_rules(), r);
 	assert_string_equal(r->rcpt[0].ev.spf, "pass");
 	assert_string_equal(r->rcpt[0].ev.dkim, "pass");
 	report_free(r);
@@ -783,14 +809,14 @@ test_run(void **state)
 
 	r = load("dkim-headers.eml", &buf);
 	rcpt(r, "bob@other.test", "5.7.1", "550 5.7.1 not authenticated");
-	evidence_run(e, r);
+	evidence_run(e, test_rules(), r);
 	assert_string_equal(r->rcpt[0].ev.dkim, "signed");
 	report_free(r);
 	free(buf);
 
 	r = load("dkim-cut.eml", &buf);
 	rcpt(r, "bob@other.test", "5.7.1", "550 5.7.1 not authenticated");
-	evidence_run(e, r);
+	evidence_run(e, test_rules(), r);
 	assert_string_equal(r->rcpt[0].ev.dkim, "unverifiable");
 	report_free(r);
 	free(buf);
@@ -823,7 +849,7 @@ worker(void *arg)
 		if (strcmp(ev_spf_check(j->d, "a@spf-soft.test", "203.0.113.5",
 		    dl, &si), "softfail") != 0)
 			j->bad++;
-		if (strcmp(ev_mx_check(j->d, i % 2 ? "mixed.test" : "eop.test",
+		if (strcmp(ev_mx_check(j->d, test_rules(), i % 2 ? "mixed.test" : "eop.test",
 		    dl, &mi), i % 2 ? "eop-mixed" : "eop") != 0)
 			j->bad++;
 		if (strcmp(ev_dkim_check(j->k, j->d, j->signed_msg,
@@ -900,7 +926,7 @@ test_deadline(void **state)
 	rcpt(r, "dave@other.test", "5.4.1", "550 5.4.1 Relay Access Denied");
 	rcpt(r, "x@mixed.test", "5.4.1", "550 5.4.1 Relay Access Denied");
 	t0 = ev_now_ms();
-	evidence_run(e, r);
+	evidence_run(e, test_rules(), r);
 	el = ev_now_ms() - t0;
 	print_message("evidence_run against a black hole: %lld ms "
 	    "(dns.timeout_ms 300)\n", (long long)el);
