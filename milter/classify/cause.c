@@ -54,6 +54,15 @@
  *			{domain-dashes}, {sender-domain-dashes} and
  *			{remote-mta} are filled in from the bounce.
  *
+ *	A "provider" block names a large mailbox provider for the hints:
+ *	"host RE" (the remote MTA, or the reporting MTA), "text"/"regex"
+ *	(the diagnostic), "domain NAME..." (recipient domains) and "hint"
+ *	(its own pages).  A cause hint's {provider} is replaced by the hint
+ *	of the provider that spoke: the first block whose host matches the
+ *	remote MTA, else whose domain is the recipient's, else whose
+ *	wording the diagnostic holds, else whose host matches the reporting
+ *	MTA; nothing when none does.
+ *
  *	A block's text and regex lines run as one pattern, and only when
  *	the diagnostic holds one of the literals every match of them needs
  *	(seen by reason.c's scan of it, or looked for here).
@@ -75,9 +84,13 @@
 
 #define MAXST	16
 
+/* What a block is: the kind of its first line. */
+enum { BK_CAUSE, BK_REASON, BK_PROVIDER };
+
 struct cause {
 	char		 id[48];
-	int		 is_reason;	/* a "reason" block */
+	int		 is_reason;	/* BK_*: a "reason" block is 1 */
+	char		*domains;	/* provider: " a.com b.com ", or NULL */
 	char		 st[MAXST][16];	/* statuses; "C.S." (of "C.S.*"),
 					   "none", "inner" */
 	unsigned char	 stk[MAXST];	/* ST_* of each */
@@ -392,6 +405,19 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 		}
 		return (0);
 	}
+	if (strcmp(k, "domain") == 0) {
+		n = c->domains ? strlen(c->domains) : 1;
+		if ((w = realloc(c->domains, n + strlen(v) + 2)) == NULL)
+			return (rf_error(f, err, errlen, "out of memory"));
+		if (c->domains == NULL)
+			w[0] = ' ';
+		c->domains = w;
+		snprintf(w + n, strlen(v) + 2, "%s ", v);
+		for (; w[n] != '\0'; n++)
+			w[n] = w[n] == '\t' ? ' ' : (char)tolower(
+			    (unsigned char)w[n]);
+		return (0);
+	}
 	if (strcmp(k, "inner") == 0) {
 		c->inner = strcmp(v, "yes") == 0;
 		return (0);
@@ -427,19 +453,25 @@ block_start(struct cause_table *t, struct rf *f, char *line, char *err,
 	char *id;
 	size_t i;
 	int isr = strncmp(line, "reason", 6) == 0 && isspace((unsigned char)line[6]);
+	int isp = strncmp(line, "provider", 8) == 0 &&
+	    isspace((unsigned char)line[8]);
 
-	if (!isr && !(strncmp(line, "cause", 5) == 0 &&
+	if (!isr && !isp && !(strncmp(line, "cause", 5) == 0 &&
 	    isspace((unsigned char)line[5])))
 		return (rf_error(f, err, errlen,
-		    "expected \"cause ID\" or \"reason NAME\""));
-	for (id = line + (isr ? 6 : 5); isspace((unsigned char)*id); id++)
+		    "expected \"cause ID\", \"reason NAME\" or "
+		    "\"provider ID\""));
+	for (id = line + (isr ? 6 : isp ? 8 : 5); isspace((unsigned char)*id);
+	    id++)
 		;
 	if (!valid_id(id))
 		return (rf_error(f, err, errlen, "bad id \"%s\"", id));
 	if (isr && !reason_known(id))
 		return (rf_error(f, err, errlen, "unknown reason \"%s\"", id));
 	for (i = 0; i < t->n; i++)
-		if (isr && t->v[i].is_reason && strcmp(t->v[i].id, id) == 0)
+		if ((isr || isp) && t->v[i].is_reason ==
+		    (isr ? BK_REASON : BK_PROVIDER) && strcmp(t->v[i].id,
+		    id) == 0)
 			return (rf_error(f, err, errlen, "\"%s\" seen before",
 			    id));
 	if ((v = realloc(t->v, (t->n + 1) * sizeof(*v))) == NULL)
@@ -447,7 +479,7 @@ block_start(struct cause_table *t, struct rf *f, char *line, char *err,
 	t->v = v;
 	c = &v[t->n++];
 	memset(c, 0, sizeof(*c));
-	c->is_reason = isr;
+	c->is_reason = isr ? BK_REASON : isp ? BK_PROVIDER : BK_CAUSE;
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	return (0);
 }
@@ -464,6 +496,18 @@ block_finish(struct cause *c, struct rf *f, char *err, size_t errlen)
 	free(c->yes_src);
 	free(c->no_src);
 	c->yes_src = c->no_src = NULL;
+	if (c->is_reason == BK_PROVIDER) {
+		if (c->hint == NULL || (c->host == NULL && c->yes == NULL &&
+		    c->domains == NULL) || c->nst > 0 || c->side[0] != '\0' ||
+		    c->reason[0] != '\0' || c->evidence[0] != '\0')
+			return (rf_error(f, err, errlen, "provider \"%s\" "
+			    "wants host, text or domain lines and a hint, and "
+			    "nothing else", c->id));
+		return (0);
+	}
+	if (c->domains != NULL)
+		return (rf_error(f, err, errlen, "\"%s\": domain lines are "
+		    "for provider blocks", c->id));
 	if (c->side[0] == '\0')
 		return (rf_error(f, err, errlen, "\"%s\" has no side", c->id));
 	if (!c->is_reason && c->nst == 0 && c->evidence[0] == '\0')
@@ -577,6 +621,7 @@ cause_table_free(struct cause_table *t)
 		pcre2_code_free(t->v[i].no);
 		pcre2_code_free(t->v[i].host);
 		free(t->v[i].hint);
+		free(t->v[i].domains);
 	}
 	free(t->v);
 	free(t);
@@ -1022,6 +1067,93 @@ fill(const struct cause *c, const struct cause_input *in,
 	out->hint = c->hint;
 }
 
+/* --- providers ---------------------------------------------------------- */
+
+static int
+domain_listed(const char *list, const char *d)
+{
+	const char *p;
+	size_t n = strlen(d);
+
+	if (list == NULL || n == 0)
+		return (0);
+	for (p = list; (p = strstr(p, d)) != NULL; p++)
+		if (p[-1] == ' ' && p[n] == ' ')
+			return (1);
+	return (0);
+}
+
+/*
+ * The provider that spoke: by the remote MTA, the recipient domain (a
+ * consumer domain's MX is its provider's), the wording, then the
+ * reporting MTA (a provider's own bounce of someone else's refusal names
+ * that one as the remote MTA).  NULL when none.
+ */
+static const struct cause *
+provider_of(const struct cause_table *t, const struct facts *f,
+    struct rx_scratch *sc)
+{
+	const struct cause *c;
+	const char *h;
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 4; pass++)
+		for (i = 0; i < t->n; i++) {
+			c = &t->v[i];
+			if (c->is_reason != BK_PROVIDER)
+				continue;
+			switch (pass) {
+			case 0:
+			case 3:
+				h = pass == 0 ? f->rhost : f->lhost;
+				if (c->host != NULL && *h != '\0' &&
+				    rx_match(c->host, h, strlen(h), sc))
+					return (c);
+				break;
+			case 2:
+				if (c->yes != NULL && (c->yes_any ||
+				    rxlit_find(&c->yes_lits, f->diag,
+				    f->diaglen)) && rx_match(c->yes, f->diag,
+				    f->diaglen, sc))
+					return (c);
+				break;
+			default:
+				if (domain_listed(c->domains, f->rcpt_domain))
+					return (c);
+				break;
+			}
+		}
+	return (NULL);
+}
+
+/*
+ * The hint with its "{provider}" replaced by the hint of the provider
+ * that spoke, or dropped (with the blank before it) when none is known.
+ */
+static const char *
+provider_fill(const struct cause_table *t, const struct cause_input *in,
+    struct rx_scratch *sc, const char *hint)
+{
+	static const char key[] = "{provider}";
+	const struct cause *p;
+	const char *at, *ph;
+	size_t pre;
+	char *o;
+
+	if (hint == NULL || (at = strstr(hint, key)) == NULL || in->r == NULL)
+		return (hint);
+	p = provider_of(t, in->f, sc);
+	ph = p != NULL ? p->hint : "";
+	pre = (size_t)(at - hint);
+	if (*ph == '\0')
+		while (pre > 0 && hint[pre - 1] == ' ')
+			pre--;
+	o = arena_printf(in->r->a, "%.*s%s%s", (int)pre, hint, ph,
+	    at + sizeof(key) - 1);
+	return (o != NULL ? o : hint);
+}
+
 void
 cause_decide(const struct rules *rules, const struct cause_input *in,
     struct rx_scratch *sc, struct cause_result *out)
@@ -1064,6 +1196,7 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 	if (hit == NULL)
 		return;
 	fill(hit, in, out);
+	out->hint = provider_fill(t, in, sc, out->hint);
 	if (note[0] != '\0' && in->r != NULL && (h = arena_printf(in->r->a,
 	    "%s %s", out->hint ? out->hint : "", note)) != NULL)
 		out->hint = h;

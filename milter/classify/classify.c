@@ -923,7 +923,13 @@ classify_one(const struct rules *rules, const struct report *r,
 	in.r = r;
 	in.rc = rc;
 	in.nested = 0;
-	cause_decide(rules, &in, sc, &cr);
+	/* A complaint, an auto-reply or a delivery is no failure: its words
+	 * ("spf/dkim authentication-failure report") name no cause. */
+	if (is(reason, "feedback") || is(reason, "vacation") ||
+	    is(reason, "delivered"))
+		memset(&cr, 0, sizeof(cr));
+	else
+		cause_decide(rules, &in, sc, &cr);
 	if (cr.cause != NULL) {
 		rc->cause = cr.cause;
 		if (cr.reason != NULL)
