@@ -63,8 +63,10 @@
  *	reason a family parser gave, delivered statuses, the remote host
  *	tables, then reason by reason as status and SMTP command allow,
  *	then the text alone, then the status class, reply code, action and
- *	command), so results compare with Sisimai's.  The order lives here;
- *	the words live in the rules file.
+ *	command), so results compare with Sisimai's.  The order is data
+ *	(rules/reason-order: [status], [text], [retry], [before-data]),
+ *	the words are in reasons.rules; what each reason needs besides its
+ *	words is here.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -74,6 +76,7 @@
 #include "classify.h"
 #include "classify_int.h"
 #include "litscan.h"
+#include "rulelist.h"
 #include "vocab.h"
 
 #define NAME_MAX_LEN	24
@@ -138,6 +141,12 @@ struct reason_rules {
 	struct litscan	*scan;		/* every phrase and literal */
 	unsigned	 ntags;
 	int		 built;		/* reason_scan_build() done */
+	/* rules/reason-order */
+	struct rlist	*order;
+	int		 order_status[R_NREASONS + 1];	/* R_NONE ends */
+	int		 order_text[R_NREASONS + 1];
+	unsigned char	 retry[R_NREASONS];
+	const char *const *before_data;
 	struct litscan	*hostscan;	/* literals of the host patterns,
 					   tagged with the host's index */
 };
@@ -526,6 +535,54 @@ host_scan(struct reason_rules *t)
 	return (litscan_build(t->hostscan));
 }
 
+/* One [section] of rules/reason-order as reason numbers, R_NONE ended. */
+static int
+order_ids(struct reason_rules *t, const char *dir, const char *name,
+    int *ids, char *err, size_t errlen)
+{
+	const char *const *v;
+	size_t i, j, n;
+	int id;
+
+	if (rlist_need(t->order, name, err, errlen) == -1)
+		return (-1);
+	v = rlist_get(t->order, name, &n);
+	for (i = 0; i < n; i++) {
+		if ((id = vocab_reason(v[i])) == R_NONE) {
+			snprintf(err, errlen, "%s/reason-order:0: [%s]: unknown "
+			    "reason \"%s\"", dir, name, v[i]);
+			return (-1);
+		}
+		for (j = 0; j < i; j++)
+			if (ids[j] == id) {
+				snprintf(err, errlen, "%s/reason-order:0: [%s]: "
+				    "\"%s\" twice", dir, name, v[i]);
+				return (-1);
+			}
+		ids[i] = id;
+	}
+	ids[n] = R_NONE;
+	return (0);
+}
+
+/* rules/reason-order: the order of the checks, data. */
+static int
+order_load(struct reason_rules *t, const char *dir, char *err, size_t errlen)
+{
+	int retry[R_NREASONS + 1], i;
+
+	if ((t->order = rlist_load(dir, "reason-order", err, errlen)) == NULL ||
+	    order_ids(t, dir, "status", t->order_status, err, errlen) == -1 ||
+	    order_ids(t, dir, "text", t->order_text, err, errlen) == -1 ||
+	    order_ids(t, dir, "retry", retry, err, errlen) == -1 ||
+	    rlist_need(t->order, "before-data", err, errlen) == -1)
+		return (-1);
+	for (i = 0; retry[i] != R_NONE; i++)
+		t->retry[retry[i]] = 1;
+	t->before_data = rlist_get(t->order, "before-data", NULL);
+	return (0);
+}
+
 int
 reason_rules_load(struct rules *r, char *err, size_t errlen)
 {
@@ -574,6 +631,8 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 	if (rc == 0 && domain_index(t) == -1)
 		rc = rf_error(&f, err, errlen, "out of memory");
 	rf_close(&f);
+	if (rc == 0)
+		rc = order_load(t, r->dir, err, errlen);
 	return (rc);
 }
 
@@ -645,6 +704,7 @@ reason_rules_free(struct reason_rules *t)
 	free(t->dombuf);
 	litscan_free(t->scan);
 	litscan_free(t->hostscan);
+	rlist_free(t->order);
 	free(t);
 }
 
@@ -777,16 +837,21 @@ in_list(const char *s, const char *const *v)
 	return (0);
 }
 
-/* Reasons a status or a parser may give that the text should refine. */
-static const char *const retry[] = {
-	"undefined", "onhold", "systemerror", "securityerror", "expired",
-	"networkerror", "hostunknown", "userunknown", "", NULL
-};
+/*
+ * A reason a status or a parser may give that the text should refine
+ * ([retry] of rules/reason-order; no reason at all is one too).
+ */
+static int
+is_retry(const struct reason_rules *t, const char *s)
+{
+	int id;
 
-/* SMTP commands sent before DATA: nothing there has seen the content. */
-static const char *const before_data[] = {
-	"CONN", "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", NULL
-};
+	if (s == NULL)
+		return (0);
+	if (*s == '\0')
+		return (1);
+	return ((id = vocab_reason(s)) != R_NONE && t->retry[id]);
+}
 
 static const char *
 status_reason(const struct rules *rules, const char *status)
@@ -878,7 +943,7 @@ probe(struct probe *p, int id)
 	case R_FILTERED:
 		if (srid == id)
 			return (inc(p, R_USERUNKNOWN) || inc(p, id));
-		if (in_list(f->command, before_data))
+		if (in_list(f->command, p->rules->reasons->before_data))
 			return (0);
 		return (inc(p, id) || inc(p, R_USERUNKNOWN));
 	case R_CONTENTERROR:
@@ -905,7 +970,7 @@ probe(struct probe *p, int id)
 			return (0);
 		if (srid == id)
 			return (1);
-		if (in_list(f->command, before_data))
+		if (in_list(f->command, p->rules->reasons->before_data))
 			return (0);
 		return (inc(p, id));
 	default:
@@ -914,22 +979,6 @@ probe(struct probe *p, int id)
 		return (srid == id || inc(p, id));
 	}
 }
-
-static const int order_status[] = {
-	R_MAILBOXFULL, R_MESGTOOBIG, R_EXCEEDLIMIT, R_SUSPEND, R_HASMOVED,
-	R_NORELAYING, R_AUTHFAILURE, R_USERUNKNOWN, R_FILTERED, R_REQUIREPTR,
-	R_NOTCOMPLIANTRFC, R_BADREPUTATION, R_CONTENTERROR, R_REJECTED,
-	R_HOSTUNKNOWN, R_SPAMDETECTED, R_SPEEDING, R_TOOMANYCONN, R_BLOCKED,
-	R_NONE
-};
-
-static const int order_text[] = {
-	R_MAILBOXFULL, R_AUTHFAILURE, R_BADREPUTATION, R_SPEEDING,
-	R_SPAMDETECTED, R_VIRUSDETECTED, R_POLICYVIOLATION, R_NORELAYING,
-	R_SYSTEMERROR, R_NETWORKERROR, R_SUSPEND, R_CONTENTERROR,
-	R_SYSTEMFULL, R_NOTACCEPT, R_EXPIRED, R_FAILEDSTARTTLS,
-	R_SECURITYERROR, R_SUPPRESSED, R_MAILERERROR, R_NONE
-};
 
 static int
 explicit_reason(const char *s)
@@ -948,9 +997,9 @@ another(struct probe *p)
 
 	if (explicit_reason(f->hint))
 		return (f->hint);
-	if (!in_list(sr, retry) && !f->xunix)
+	if (!is_retry(p->rules->reasons, sr) && !f->xunix)
 		return (sr);
-	for (o = order_text; *o != R_NONE; o++)
+	for (o = p->rules->reasons->order_text; *o != R_NONE; o++)
 		if (inc(p, *o))
 			return (vocab_name(*o));
 	if (*sr != '\0')
@@ -1150,7 +1199,8 @@ reason_decide(const struct rules *rules, const struct facts *f,
 
 	sc->memo_for = NULL;	/* a new recipient: forget the last one */
 	sc->hit_valid = 0;
-	if (f->hint != NULL && *f->hint != '\0' && !in_list(f->hint, retry))
+	if (f->hint != NULL && *f->hint != '\0' &&
+	    !is_retry(rules->reasons, f->hint))
 		return (f->hint);
 	if (f->status != NULL && f->status[0] == '2')
 		return ("delivered");
@@ -1163,7 +1213,7 @@ reason_decide(const struct rules *rules, const struct facts *f,
 	p.srid = vocab_reason(p.sr);
 	p.hintid = vocab_reason(f->hint);
 	if (!f->xunix)
-		for (o = order_status; *o != R_NONE; o++)
+		for (o = rules->reasons->order_status; *o != R_NONE; o++)
 			if (probe(&p, *o))
 				return (vocab_name(*o));
 	r = another(&p);

@@ -528,7 +528,8 @@ teardown(void **state)
 	return (0);
 }
 
-/* A temporary rules directory: status.tsv copied, the rest as given. */
+/* A temporary rules directory: status.tsv and reason-order copied, the
+ * rest as given. */
 static char tmpdir[64];
 
 static void
@@ -551,22 +552,29 @@ tmp_rules(void)
 	FILE *in, *out;
 	char path[256];
 
+	static const char *const copy[] = { "status.tsv", "reason-order",
+	    NULL };
+	size_t i;
+
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_classify.XXXXXX");
 	assert_non_null(mkdtemp(tmpdir));
-	snprintf(path, sizeof(path), "%s/status.tsv", tmpdir);
-	assert_non_null(in = fopen("rules/status.tsv", "r"));
-	assert_non_null(out = fopen(path, "w"));
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	fclose(out);
+	for (i = 0; copy[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, copy[i]);
+		snprintf(buf, sizeof(buf), "rules/%s", copy[i]);
+		assert_non_null(in = fopen(buf, "r"));
+		assert_non_null(out = fopen(path, "w"));
+		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+			assert_int_equal(fwrite(buf, 1, n, out), n);
+		fclose(in);
+		fclose(out);
+	}
 }
 
 static void
 tmp_clean(void)
 {
 	static const char *const f[] = { "status.tsv", "reasons.rules",
-	    "causes.rules", NULL };
+	    "causes.rules", "reason-order", NULL };
 	char path[256];
 	size_t i;
 
