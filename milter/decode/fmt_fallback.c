@@ -10,6 +10,7 @@
  *	int	fmt_fallback_parse(struct fmt_ctx *c);
  *	int	fmt_fallback_headers(struct fmt_ctx *c);
  *	int	fmt_challenge(struct fmt_ctx *c);
+ *	int	fmt_delay_notice(struct fmt_ctx *c);
  *
  * DESCRIPTION
  *	fmt_lang_load() reads every DIR/lang/ *.rules file: the phrases, per
@@ -63,6 +64,11 @@
  *	text, no report and no original, whose headers give all three
  *	signals H1-H3): a bounce without a recipient to report.
  *
+ *	fmt_delay_notice() is 1 when the notice (up to the quoted
+ *	original) has a delay phrase and neither a failure nor a `final`
+ *	one: a text family's recipients without a permanent status are
+ *	then delayed, not failed (a delay warning written as text).
+ *
  *	fmt_challenge() is 1 when the notice is a challenge-response
  *	system's request that the sender confirm himself (`challenge`
  *	phrases): a held message, not a failed one.
@@ -83,14 +89,15 @@
 #define FB_MAX_LINES	4000	/* notice lines looked at */
 #define FB_MAX_RCPT	200	/* recipients the fallback reports */
 #define FB_LIST_LOOK	8	/* lines after a phrase searched for a list */
+#define FB_LIST_MAX	64	/* items of one list */
 #define FB_DIAG_MAX	600
 #define FB_HDR_TEXT	256	/* text of a report known by its headers */
 
-enum { LD_FAIL, LD_DELAY, LD_RCPT, LD_SUBJECT, LD_ORIGINAL, LD_CHALLENGE,
-	LD_N };
+enum { LD_FAIL, LD_DELAY, LD_FINAL, LD_RCPT, LD_SUBJECT, LD_ORIGINAL,
+	LD_CHALLENGE, LD_N };
 
 static const char *const ld_name[LD_N] = {
-	"fail", "delay", "rcpt", "subject", "original", "challenge"
+	"fail", "delay", "final", "rcpt", "subject", "original", "challenge"
 };
 
 struct fmt_lang {
@@ -396,17 +403,18 @@ rx_line(const struct fmt_rx *rx, const char *s, size_t n)
 	return (rx != NULL && fmt_rx_match(rx, s, n, NULL));
 }
 
+/* ASCII only: CJK text runs into an address without a space */
 static int
 addr_ch(int ch)
 {
-	return (isalnum(ch) || ch >= 0x80 || strchr("._%+-=/!#$&'*?^`{|}~",
-	    ch) != NULL);
+	return (isalnum(ch) || (ch != 0 && strchr("._%+-=/!#$&'*?^`{|}~",
+	    ch) != NULL));
 }
 
 static int
 dom_ch(int ch)
 {
-	return (isalnum(ch) || ch >= 0x80 || ch == '.' || ch == '-');
+	return (isalnum(ch) || ch == '.' || ch == '-');
 }
 
 /*
@@ -477,6 +485,8 @@ struct fb {
 	size_t			 first_reply_len;
 	const char		*region;
 	size_t			 regionlen;
+	const char		*after;		/* the paragraph after a list */
+	size_t			 afterlen;
 	int			 delay;		/* a delay phrase */
 	int			 nadd;
 };
@@ -585,6 +595,9 @@ add(struct fb *f, const char *a, size_t n, const char *dom,
 		if ((rl = reply_naming(f, addr, strlen(addr), &rlen)) != NULL) {
 			diag = rl;
 			dlen = rlen;
+		} else if (f->after != NULL) {
+			diag = f->after;
+			dlen = f->afterlen;
 		} else if (f->first_reply != NULL) {
 			diag = f->first_reply;
 			dlen = f->first_reply_len;
@@ -629,6 +642,9 @@ list_item(const struct fb *f, const char *s, size_t n, int bare,
 		i++;
 	if (i == n)
 		return (0);
+	/* Exim: "an undisclosed address", then "(generated from ADDR)" */
+	if (n - i > 16 && strncasecmp(s + i, "(generated from ", 16) == 0)
+		i += 16;
 	from = i;
 	if (next_addr(s, n, &from, a, alen)) {
 		/* text before the address: only quotes, <, a name in "" */
@@ -702,6 +718,27 @@ item_cont(const char **p, const char *end, const char **d, size_t *dn)
 	}
 }
 
+/* The lines from *p up to a blank line (at most 4): *d, *dn. */
+static void
+para(const char **p, const char *end, const char **d, size_t *dn)
+{
+	const char *q = *p, *line;
+	size_t ll, k = 0;
+
+	*d = NULL;
+	*dn = 0;
+	while (k++ < 4 && fmt_next_line(&q, end, &line, &ll)) {
+		while (ll > 0 && isspace((unsigned char)line[ll - 1]))
+			ll--;
+		if (ll == 0)
+			break;
+		if (*d == NULL)
+			*d = line;
+		*dn = (size_t)(line + ll - *d);
+		*p = q;
+	}
+}
+
 /*
  * The address list after a phrase line: up to FB_LIST_LOOK lines on,
  * then consecutive items.  bare: the phrase ended with a colon.
@@ -710,43 +747,54 @@ static int
 read_list(struct fb *f, const char **pp, const char *end, int bare,
     const char *ctx, size_t ctxlen)
 {
-	const char *p = *pp, *line, *a, *dom, *d;
-	size_t ll, alen, rest, dn, k, skipped = 0;
-	int items = 0;
+	struct { const char *a, *dom, *d; size_t alen, dn; } it[FB_LIST_MAX];
+	const char *p = *pp, *line, *q;
+	size_t ll, rest, k, skipped = 0, n = 0, i;
 
-	for (k = 0; k < FB_LIST_LOOK && fmt_next_line(&p, end, &line, &ll);
-	    k++) {
+	for (k = 0; k < FB_LIST_LOOK && n < FB_LIST_MAX &&
+	    fmt_next_line(&p, end, &line, &ll); k++) {
 		if (ll == 0 || (ll <= 2 && isspace((unsigned char)*line))) {
-			if (items > 0)
+			if (n > 0)
 				break;
 			continue;
 		}
-		if (!list_item(f, line, ll, bare, &a, &alen, &rest, &dom)) {
-			if (items > 0 || ++skipped > 2)
+		if (!list_item(f, line, ll, bare, &it[n].a, &it[n].alen, &rest,
+		    &it[n].dom)) {
+			if (n > 0 || ++skipped > 2)
 				break;
 			continue;
 		}
-		d = NULL;
-		dn = 0;
+		it[n].d = NULL;
+		it[n].dn = 0;
+		while (rest < ll && strchr(":,;. \t", line[rest]) != NULL)
+			rest++;
 		if (rest < ll) {
-			d = line + rest;
-			dn = ll - rest;
-			while (dn > 0 && (*d == ':' || *d == ' ' || *d == '\t'
-			    || *d == ',' || *d == ';' || *d == '.')) {
-				d++;
-				dn--;
-			}
-			if (dn == 0)
-				d = NULL;
+			it[n].d = line + rest;
+			it[n].dn = ll - rest;
 		}
-		item_cont(&p, end, &d, &dn);
-		if (add(f, a, alen, dom, d, dn, ctx, ctxlen) == -1)
-			return (-1);
-		items++;
+		item_cont(&p, end, &it[n].d, &it[n].dn);
+		n++;
 		*pp = p;
 		k = 0;
 	}
-	return (items);
+	/* the paragraph after the list explains it (Gmail, Exchange) */
+	f->after = NULL;
+	f->afterlen = 0;
+	q = *pp;
+	for (k = 0; n > 0 && k < 3 && fmt_next_line(&q, end, &line, &ll); k++)
+		if (ll > 0 && !(ll <= 2 && isspace((unsigned char)*line))) {
+			q = line;
+			if (!rx_line(f->l->rx[LD_ORIGINAL], line, ll) &&
+			    !rx_line(f->l->hdrline, line, ll))
+				para(&q, end, &f->after, &f->afterlen);
+			break;
+		}
+	for (i = 0; i < n; i++)
+		if (add(f, it[i].a, it[i].alen, it[i].dom, it[i].d, it[i].dn,
+		    ctx, ctxlen) == -1)
+			return (-1);
+	f->after = NULL;
+	return ((int)n);
 }
 
 /* End of the notice: an original's marker or a block of header lines. */
@@ -898,7 +946,8 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		}
 	if (sig < 2)
 		return (0);
-	f.delay = rx_line(l->rx[LD_DELAY], f.region, f.regionlen);
+	f.delay = rx_line(l->rx[LD_DELAY], f.region, f.regionlen) &&
+	    !rx_line(l->rx[LD_FINAL], f.region, f.regionlen);
 	f.from = hdr_addr(c, c->from);
 	f.to = hdr_addr(c, fmt_header(c->root, "To"));
 	f.rpath = hdr_addr(c, fmt_header(c->root, "Return-Path"));
@@ -938,9 +987,18 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		}
 		if (fmt_rx_match(l->rx[LD_RCPT], line, ll, &m) &&
 		    (from = m.end, next_addr(line, ll, &from, &a, &alen))) {
+			const char *d = NULL;
+			size_t dn = 0;
+
 			rest = (size_t)(a - line) + alen;
-			if (add(&f, a, alen, NULL, rest < ll ? line + rest :
-			    NULL, ll - rest, line, ll) == -1)
+			while (rest < ll && strchr(">\"') \t,;.", line[rest]))
+				rest++;
+			if (rest < ll) {
+				d = line + rest;
+				dn = ll - rest;
+			} else
+				para(&p, end, &d, &dn);
+			if (add(&f, a, alen, NULL, d, dn, line, ll) == -1)
 				return (-1);
 			continue;
 		}
@@ -981,4 +1039,25 @@ fmt_challenge(struct fmt_ctx *c)
 	if (l == NULL || l->rx[LD_CHALLENGE] == NULL)
 		return (0);
 	return (fmt_rx_match(l->rx[LD_CHALLENGE], c->text, c->textlen, NULL));
+}
+
+int
+fmt_delay_notice(struct fmt_ctx *c)
+{
+	const struct fmt_lang *l = ctx_lang(c);
+	struct fb f;
+	int quoted;
+
+	if (l == NULL || l->rx[LD_DELAY] == NULL || c->textlen == 0)
+		return (0);
+	if (!fmt_rx_match(l->rx[LD_DELAY], c->text, c->textlen, NULL))
+		return (0);
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.l = l;
+	f.region = c->text;
+	f.regionlen = notice_len(&f, &quoted);
+	return (rx_line(l->rx[LD_DELAY], f.region, f.regionlen) &&
+	    !rx_line(l->rx[LD_FINAL], f.region, f.regionlen) &&
+	    !rx_line(l->rx[LD_FAIL], f.region, f.regionlen));
 }

@@ -37,6 +37,8 @@
 
 #define FMT_MAX_FILES	512
 #define FMT_MAX_TEXT	(4u * 1024 * 1024)	/* text looked at per message */
+#define FMT_LAST_RESORT	1000	/* families from this order on come after
+				   the fallback (fmt_fallback.c) */
 
 /* ---- loading -------------------------------------------------------- */
 
@@ -1091,6 +1093,34 @@ inline_original_summary(struct fmt_ctx *c)
 
 /* ---- dispatch --------------------------------------------------------- */
 
+/*
+ * A delay warning written as text (fmt_delay_notice()): the family's
+ * failed recipients without a permanent status are delayed.
+ */
+static void
+text_delay(struct fmt_ctx *c)
+{
+	struct report *r = c->r;
+	size_t i;
+	int d = -1;
+
+	if (c->dsn != NULL || r->kind == NULL || strcmp(r->kind, "dsn") != 0)
+		return;
+	for (i = 0; i < r->nrcpt; i++) {
+		struct rcpt *rc = &r->rcpt[i];
+
+		if ((rc->action != NULL && *rc->action != '\0' &&
+		    strcmp(rc->action, "failed") != 0) || rc->status[0] == '5' ||
+		    rc->status[0] == '2')
+			continue;
+		if (d == -1)
+			d = fmt_delay_notice(c);
+		if (d == 0)
+			return;
+		rc->action = "delayed";
+	}
+}
+
 /* The next family after *fi that detects the message, or NULL. */
 static const struct fmt_family *
 next_family(struct fmt_ctx *c, const struct format_table *t, size_t *fi)
@@ -1108,7 +1138,7 @@ format_parse(const struct rules *rules, struct report *r)
 	const struct format_table *t;
 	const struct fmt_family *f = NULL;
 	size_t i, fi = 0;
-	int n = 0;
+	int n = 0, tried = 0;
 
 	if (r == NULL || r->mime.root == NULL)
 		return (0);
@@ -1156,6 +1186,17 @@ format_parse(const struct rules *rules, struct report *r)
 	/* the family's text; when it finds nothing, the next family's */
 	for (; n == 0 && f != NULL && !c.limit; f = next_family(&c, t, &fi)) {
 		c.fam = f;
+		/* before a last resort: the fallback, which knows more */
+		if (f->order >= FMT_LAST_RESORT && !tried && c.dsn == NULL &&
+		    c.arf == NULL && (r->kind == NULL || *r->kind == '\0')) {
+			tried = 1;
+			if ((n = fmt_fallback_parse(&c)) > 0) {
+				c.fam = f = NULL;
+				r->format = "fallback";
+				break;
+			}
+			n = 0;
+		}
 		if (f->hook != NULL && f->hook->parse != NULL)
 			n = f->hook->parse(&c);
 		else
@@ -1164,6 +1205,7 @@ format_parse(const struct rules *rules, struct report *r)
 			if (r->kind == NULL || *r->kind == '\0')
 				r->kind = f->kind;
 			r->format = f->id;
+			text_delay(&c);
 			break;
 		}
 	}
@@ -1178,7 +1220,7 @@ format_parse(const struct rules *rules, struct report *r)
 		}
 	}
 	/* a free-text notice no family knows (fmt_fallback.c) */
-	if (n == 0 && c.dsn == NULL && c.arf == NULL && !c.limit &&
+	if (n == 0 && !tried && c.dsn == NULL && c.arf == NULL && !c.limit &&
 	    (r->kind == NULL || *r->kind == '\0') &&
 	    (n = fmt_fallback_parse(&c)) > 0)
 		r->format = "fallback";

@@ -349,6 +349,7 @@ static const struct tcase cases[] = {
 	  1, "dsn", "dragonfly", "", 1, {
 		{ "r@example.net", "failed", "5.7.1", "550",
 		  "Relay access denied", NULL } } },
+	/* read by the fallback (fmt_fallback.c), tried before the last resort */
 	{ "last resort: a plain notice naming the recipient",
 	  "From: postmaster@mx.example.org\n"
 	  "Subject: Undeliverable: hello\n"
@@ -357,7 +358,7 @@ static const struct tcase cases[] = {
 	  "\n"
 	  "Original message follows\n"
 	  "From: sender@example.com\n",
-	  1, "dsn", "rfc3464", "", 1, {
+	  1, "dsn", "fallback", "", 1, {
 		{ "lost@example.net", "failed", "", "",
 		  "Did not reach the following recipient", NULL } } },
 	{ "Apple Mail unsubscribe is an opt-out report",
