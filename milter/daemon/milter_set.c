@@ -105,12 +105,14 @@ mset_stores_open(const struct mset *s, char *err, size_t errlen)
 	    s->conf.trends.blocked_domains);
 	if (trend == NULL)
 		mlog(LOG_WARNING, "NOQUEUE: out of memory; trends off");
-	if (*s->conf.history.path == '\0')
+	if (*s->conf.history.path == '\0' && *s->conf.history.url == '\0')
 		return (0);
 	memset(&ho, 0, sizeof(ho));
 	ho.retention_days = s->conf.history.retention_days;
+	ho.host = s->conf.history.host;
 	ho.log = hist_log;
-	if ((hist = history_open(s->conf.history.path, &ho, err,
+	if ((hist = history_open(*s->conf.history.url ? s->conf.history.url :
+	    s->conf.history.path, &ho, err,
 	    errlen)) == NULL)
 		return (-1);
 	return (0);
@@ -215,6 +217,8 @@ mset_reload(const struct mopts *o)
 			mlog(LOG_WARNING, "NOQUEUE: reload: user changed; "
 			    "that takes a restart");
 		if (differs(old->conf.history.path, s->conf.history.path) ||
+		    differs(old->conf.history.url, s->conf.history.url) ||
+		    differs(old->conf.history.host, s->conf.history.host) ||
 		    old->conf.trends.window != s->conf.trends.window ||
 		    old->conf.trends.dbeb_addresses !=
 		    s->conf.trends.dbeb_addresses ||

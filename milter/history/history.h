@@ -136,11 +136,17 @@
 #include "report.h"
 #include "trend.h"
 
-#define HISTORY_SCHEMA_VERSION	2
+#define HISTORY_SCHEMA_VERSION	3
 #define HISTORY_QUEUE_MAX	16384	/* records waiting, default */
 #define HISTORY_QUEUE_BYTES	(64u * 1024 * 1024)	/* their memory */
 #define HISTORY_BUSY_MS		2000	/* lock wait of the writer */
 #define HISTORY_LOOKUP_MS	100	/* wait of a lookup, at most */
+
+/* history_report() formats */
+#define HISTORY_REPORT_TEXT	0
+#define HISTORY_REPORT_JSON	1
+#define HISTORY_REPORT_PROM	2
+#define HISTORY_REPORT_HTML	3
 
 /* level is a syslog priority (LOG_ERR, LOG_WARNING, LOG_INFO) */
 typedef void	history_log_fn(void *arg, int level, const char *line);
@@ -152,6 +158,7 @@ struct history_opts {
 	int		 busy_ms;		/* 0: HISTORY_BUSY_MS */
 	int		 lookup_ms;		/* 0: HISTORY_LOOKUP_MS */
 	int		 log_every;		/* seconds; 0: 60 */
+	const char	*host;			/* NULL: gethostname() */
 	history_log_fn	*log;			/* NULL: no log */
 	void		*log_arg;
 };

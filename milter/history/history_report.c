@@ -21,9 +21,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "history.h"
+#include "history_int.h"
 #include "json.h"
 
 #define REPORT_ROWS_MAX	10000	/* groups printed at most */
@@ -67,37 +66,9 @@ iso(char *dst, size_t len, time_t t)
 }
 
 static const char *
-col(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return (s != NULL ? s : "");
-}
-
-static const char *
 dash(const char *s)
 {
 	return (*s ? s : "-");
-}
-
-/* A count for the header: one number from one query. */
-static long long
-count_since(sqlite3 *db, const char *sql, time_t since, int *fail)
-{
-	sqlite3_stmt *st;
-	long long n = 0;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		*fail = 1;
-		return (0);
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	else
-		*fail = 1;
-	sqlite3_finalize(st);
-	return (n);
 }
 
 /* Text for a table cell: controls become spaces. */
@@ -114,119 +85,197 @@ cell(struct buf *out, const char *fmt, const char *s)
 	buf_printf(out, fmt, tmp);
 }
 
-int
-history_report(const char *path, time_t since, int json, struct buf *out,
-    char *err, size_t errlen)
+/* One statement against either backend (history_int.h). */
+static int
+query(const char *target, const char *sql, long long arg, hist_row_fn *fn,
+    void *fnarg, char *err, size_t errlen)
 {
-	static const char groups[] =
-	    "SELECT domain, cause, count(*), count(DISTINCT lower(rcpt)),"
-	    " min(received), max(received), sum(orig_sent > 0),"
-	    " (SELECT b2.hint FROM bounce b2 WHERE b2.domain = b.domain AND"
-	    "  b2.cause = b.cause AND b2.received >= ?1"
-	    "  ORDER BY b2.received DESC, b2.id DESC LIMIT 1),"
-	    " (SELECT b2.reason FROM bounce b2 WHERE b2.domain = b.domain AND"
-	    "  b2.cause = b.cause AND b2.received >= ?1"
-	    "  ORDER BY b2.received DESC, b2.id DESC LIMIT 1)"
-	    " FROM bounce b WHERE received >= ?1 GROUP BY domain, cause"
-	    " ORDER BY count(*) DESC, domain, cause";
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	char t1[32], t2[32], f[32], l[32];
-	long long nout, nb, nm;
-	int rc, fail = 0, nrows = 0, version = 0;
+	if (hist_is_url(target))
+		return (hist_pg_query(target, sql, arg, fn, fnarg, err,
+		    errlen));
+	return (hist_sqlite_query(target, sql, arg, fn, fnarg, err, errlen));
+}
 
-	if ((rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL)) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		sqlite3_close_v2(db);
+static long long
+num(const char *s)
+{
+	return (strtoll(s, NULL, 10));
+}
+
+/* the first row's numbers */
+struct nums {
+	long long	 v[8];
+	int		 n;
+};
+
+static int
+row_nums(void *arg, int n, const char *const *vals)
+{
+	struct nums *r = arg;
+	int i;
+
+	for (i = 0; i < n && i < 8; i++)
+		r->v[i] = num(vals[i]);
+	r->n = n;
+	return (1);
+}
+
+static int
+check_version(const char *target, char *err, size_t errlen)
+{
+	struct nums v = { { 0 }, 0 };
+
+	if (query(target, hist_is_url(target) ? "SELECT max(version) FROM "
+	    "history_schema" : "PRAGMA user_version", 0, row_nums, &v, err,
+	    errlen) == -1)
 		return (-1);
-	}
-	sqlite3_busy_timeout(db, HISTORY_BUSY_MS);
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (version < HISTORY_SCHEMA_VERSION) {
+	if (v.n == 0 || v.v[0] < HISTORY_SCHEMA_VERSION) {
 		snprintf(err, errlen, "%s: not a bounce-milter history "
-		    "database of schema %d (version %d; the milter migrates "
-		    "it when it opens it)", path, HISTORY_SCHEMA_VERSION,
-		    version);
-		sqlite3_close_v2(db);
+		    "database of schema %d (version %lld; the milter "
+		    "migrates it when it opens it)", target,
+		    HISTORY_SCHEMA_VERSION, v.n ? v.v[0] : 0LL);
 		return (-1);
 	}
-	nout = count_since(db, "SELECT count(*) FROM outgoing WHERE "
-	    "sent >= ?1", since, &fail);
-	nb = count_since(db, "SELECT count(*) FROM bounce WHERE "
-	    "received >= ?1", since, &fail);
-	nm = count_since(db, "SELECT count(*) FROM bounce WHERE "
-	    "received >= ?1 AND orig_sent > 0", since, &fail);
-	if (fail || sqlite3_prepare_v2(db, groups, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close_v2(db);
-		return (-1);
+	return (0);
+}
+
+struct rep {
+	int		 format;
+	struct buf	*out;
+	int		 nrows;
+};
+
+static int
+row_group(void *arg, int n, const char *const *v)
+{
+	struct rep *p = arg;
+	struct buf *out = p->out;
+	char f[32], l[32];
+
+	if (n < 9)
+		return (1);
+	if (p->nrows >= REPORT_ROWS_MAX) {
+		p->nrows++;
+		return (1);
 	}
+	iso(f, sizeof(f), (time_t)num(v[4]));
+	iso(l, sizeof(l), (time_t)num(v[5]));
+	if (p->format == HISTORY_REPORT_JSON) {
+		buf_adds(out, p->nrows ? ",{\"domain\":" : "{\"domain\":");
+		json_string(out, v[0]);
+		buf_adds(out, ",\"cause\":");
+		json_string(out, v[1]);
+		buf_adds(out, ",\"reason\":");
+		json_string(out, v[8]);
+		buf_printf(out, ",\"count\":%lld,\"addresses\":%lld,"
+		    "\"matched\":%lld,\"first_seen\":\"%s\","
+		    "\"last_seen\":\"%s\",\"hint\":", num(v[2]), num(v[3]),
+		    num(v[6]), f, l);
+		json_string(out, v[7]);
+		buf_addc(out, '}');
+	} else {
+		cell(out, "%-28s ", dash(v[0]));
+		cell(out, "%-28s ", dash(*v[1] ? v[1] : v[8]));
+		buf_printf(out, "%6lld %6lld %7lld  %-20s  %-20s  ", num(v[2]),
+		    num(v[3]), num(v[6]), f, l);
+		cell(out, "%s\n", dash(v[7]));
+	}
+	p->nrows++;
+	return (0);
+}
+
+static int
+row_host(void *arg, int n, const char *const *v)
+{
+	struct rep *p = arg;
+
+	if (n < 3)
+		return (1);
+	if (p->format == HISTORY_REPORT_JSON) {
+		buf_adds(p->out, p->nrows ? ",{\"host\":" : "{\"host\":");
+		json_string(p->out, v[0]);
+		buf_printf(p->out, ",\"outgoing\":%lld,\"bounces\":%lld}",
+		    num(v[1]), num(v[2]));
+	} else {
+		buf_adds(p->out, p->nrows ? ", " : "hosts: ");
+		cell(p->out, "%s", dash(v[0]));
+		buf_printf(p->out, " (%lld outgoing, %lld bounces)",
+		    num(v[1]), num(v[2]));
+	}
+	p->nrows++;
+	return (0);
+}
+
+/* the SQL the reports share: the same for SQLite and PostgreSQL */
+static const char hist_sql_counts[] =
+    "SELECT (SELECT count(*) FROM outgoing WHERE sent >= $1),"
+    " (SELECT count(*) FROM bounce WHERE received >= $1),"
+    " (SELECT count(*) FROM bounce WHERE received >= $1"
+    " AND orig_sent > 0)";
+static const char hist_sql_groups[] =
+    "SELECT domain, cause, count(*), count(DISTINCT lower(rcpt)),"
+    " min(received), max(received),"
+    " sum(CASE WHEN orig_sent > 0 THEN 1 ELSE 0 END),"
+    " (SELECT b2.hint FROM bounce b2 WHERE b2.domain = b.domain AND"
+    "  b2.cause = b.cause AND b2.received >= $1"
+    "  ORDER BY b2.received DESC, b2.id DESC LIMIT 1),"
+    " (SELECT b2.reason FROM bounce b2 WHERE b2.domain = b.domain AND"
+    "  b2.cause = b.cause AND b2.received >= $1"
+    "  ORDER BY b2.received DESC, b2.id DESC LIMIT 1)"
+    " FROM bounce b WHERE received >= $1 GROUP BY domain, cause"
+    " ORDER BY count(*) DESC, domain, cause LIMIT 10001";
+static const char hist_sql_hosts[] =
+    "SELECT host, sum(o), sum(b) FROM"
+    " (SELECT host, 1 AS o, 0 AS b FROM outgoing WHERE sent >= $1"
+    "  UNION ALL SELECT host, 0, 1 FROM bounce WHERE received >= $1) AS t"
+    " GROUP BY host ORDER BY host";
+
+int
+history_report(const char *target, time_t since, int format,
+    struct buf *out, char *err, size_t errlen)
+{
+	struct nums c = { { 0 }, 0 };
+	struct rep p;
+	char t1[32], t2[32];
+
+	if (check_version(target, err, errlen) == -1 ||
+	    query(target, hist_sql_counts, since, row_nums, &c, err,
+	    errlen) == -1)
+		return (-1);
 	iso(t1, sizeof(t1), since);
 	iso(t2, sizeof(t2), time(NULL));
-	if (json)
+	if (format == HISTORY_REPORT_JSON)
 		buf_printf(out, "{\"since\":\"%s\",\"until\":\"%s\","
 		    "\"outgoing\":%lld,\"bounces\":%lld,\"matched\":%lld,"
-		    "\"causes\":[", t1, t2, nout, nb, nm);
+		    "\"causes\":[", t1, t2, c.v[0], c.v[1], c.v[2]);
 	else {
 		buf_printf(out, "bounces since %s: %lld (%lld tied to what "
-		    "we sent); outgoing messages: %lld\n", t1, nb, nm, nout);
+		    "we sent); outgoing messages: %lld\n", t1, c.v[1], c.v[2],
+		    c.v[0]);
 		buf_printf(out, "%-28s %-28s %6s %6s %7s  %-20s  %-20s  %s\n",
 		    "DOMAIN", "CAUSE", "COUNT", "ADDRS", "MATCHED",
 		    "FIRST SEEN", "LAST SEEN", "HINT");
 	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    nrows < REPORT_ROWS_MAX) {
-		iso(f, sizeof(f), (time_t)sqlite3_column_int64(st, 4));
-		iso(l, sizeof(l), (time_t)sqlite3_column_int64(st, 5));
-		if (json) {
-			buf_adds(out, nrows ? ",{\"domain\":" : "{\"domain\":");
-			json_string(out, col(st, 0));
-			buf_adds(out, ",\"cause\":");
-			json_string(out, col(st, 1));
-			buf_adds(out, ",\"reason\":");
-			json_string(out, col(st, 8));
-			buf_printf(out, ",\"count\":%lld,\"addresses\":%lld,"
-			    "\"matched\":%lld,\"first_seen\":\"%s\","
-			    "\"last_seen\":\"%s\",\"hint\":",
-			    (long long)sqlite3_column_int64(st, 2),
-			    (long long)sqlite3_column_int64(st, 3),
-			    (long long)sqlite3_column_int64(st, 6), f, l);
-			json_string(out, col(st, 7));
-			buf_addc(out, '}');
-		} else {
-			cell(out, "%-28s ", dash(col(st, 0)));
-			cell(out, "%-28s ", dash(col(st, 1)[0] ? col(st, 1) :
-			    col(st, 8)));
-			buf_printf(out, "%6lld %6lld %7lld  %-20s  %-20s  ",
-			    (long long)sqlite3_column_int64(st, 2),
-			    (long long)sqlite3_column_int64(st, 3),
-			    (long long)sqlite3_column_int64(st, 6), f, l);
-			cell(out, "%s\n", dash(col(st, 7)));
-		}
-		nrows++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		sqlite3_close_v2(db);
+	memset(&p, 0, sizeof(p));
+	p.format = format;
+	p.out = out;
+	if (query(target, hist_sql_groups, since, row_group, &p, err,
+	    errlen) == -1)
 		return (-1);
-	}
-	if (json)
-		buf_adds(out, "]}\n");
-	else if (nrows == 0)
+	if (format == HISTORY_REPORT_JSON)
+		buf_adds(out, "],\"hosts\":[");
+	else if (p.nrows == 0)
 		buf_adds(out, "(no bounces in that time)\n");
-	else if (rc == SQLITE_ROW)
+	else if (p.nrows > REPORT_ROWS_MAX)
 		buf_printf(out, "(only the first %d groups shown)\n",
 		    REPORT_ROWS_MAX);
-	sqlite3_finalize(st);
-	sqlite3_close_v2(db);
+	p.nrows = 0;
+	if (query(target, hist_sql_hosts, since, row_host, &p, err,
+	    errlen) == -1)
+		return (-1);
+	if (format == HISTORY_REPORT_JSON)
+		buf_adds(out, "]}\n");
+	else if (p.nrows > 0)
+		buf_adds(out, "\n");
 	return (0);
 }

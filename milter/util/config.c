@@ -71,6 +71,8 @@ config_defaults(struct config *c)
 	c->dns.timeout_ms = 2000;
 	c->dns.spf = c->dns.dkim = c->dns.mx = 1;
 	c->history.path = def_empty;
+	c->history.url = def_empty;
+	c->history.host = def_empty;
 	c->history.retention_days = 30;
 	c->max_message_size = 10485760;
 	c->max_classify_ms = 200;
@@ -99,6 +101,8 @@ config_free(struct config *c)
 	str_free(&c->outbound_relay);
 	str_free(&c->dns.resolver);
 	str_free(&c->history.path);
+	str_free(&c->history.url);
+	str_free(&c->history.host);
 	c->n_internal_networks = c->n_outbound_ips = 0;
 }
 
@@ -452,6 +456,28 @@ load_dns(struct loader *l, struct config *c, const config_setting_t *g)
 	return (r);
 }
 
+/* history.url: a libpq URI, without a password (~/.pgpass, PGPASSFILE) */
+static int
+check_url(struct loader *l, const config_setting_t *s, const char *u)
+{
+	const char *p, *end, *at;
+
+	if (*u == '\0')
+		return (0);
+	if (strncmp(u, "postgresql://", 13) != 0 &&
+	    strncmp(u, "postgres://", 11) != 0)
+		return (fail(l, s, "history.url: want postgresql://... or "
+		    "\"\" (off)"));
+	p = strstr(u, "://") + 3;
+	end = p + strcspn(p, "/?");
+	at = memchr(p, '@', (size_t)(end - p));
+	if ((at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL) ||
+	    strstr(u, "password=") != NULL)
+		return (fail(l, s, "history.url: no password here; libpq "
+		    "reads it from ~/.pgpass or PGPASSFILE"));
+	return (0);
+}
+
 static int
 load_history(struct loader *l, struct config *c, const config_setting_t *g)
 {
@@ -471,7 +497,12 @@ load_history(struct loader *l, struct config *c, const config_setting_t *g)
 			    *c->history.path != '/')
 				r = fail(l, s, "history.path: must be an "
 				    "absolute path or \"\" (off)");
-		} else if (strcmp(n, "retention_days") == 0)
+		} else if (strcmp(n, "url") == 0) {
+			if ((r = get_str(l, s, &c->history.url)) == 0)
+				r = check_url(l, s, c->history.url);
+		} else if (strcmp(n, "host") == 0)
+			r = get_str(l, s, &c->history.host);
+		else if (strcmp(n, "retention_days") == 0)
 			r = get_intv(l, s, 1, 3650, &c->history.retention_days);
 		else
 			r = fail(l, s, "unknown setting %s",

@@ -45,6 +45,8 @@ struct config {
 	} dns;
 	struct {
 		char	*path;		/* "" = off */
+		char	*url;		/* postgresql://...: wins over path */
+		char	*host;		/* "": gethostname() */
 		int	 retention_days;
 	} history;
 	size_t	 max_message_size;
