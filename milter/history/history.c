@@ -375,6 +375,11 @@ writer_main(void *arg)
 	struct timespec ts, deadline = { 0, 0 };
 	unsigned long n;
 
+	if (h->be->open_later && writer_ready(h, 0) == -1 && h->lastf.kind)
+		hlog(h, LOG_WARNING, "history: %s: %s (%s); records are "
+		    "dropped until it can be written (trying again, at most "
+		    "every %d s)", h->name, h->lastf.kind, h->lastf.detail,
+		    h->be->backoff_max);
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		if (h->head == NULL) {
@@ -517,7 +522,9 @@ history_open(const char *target, const struct history_opts *o, char *err,
 		return (NULL);
 	}
 	memset(&f, 0, sizeof(f));
-	if ((rc = h->be->open(h->bs, &f)) == -2) {
+	if (h->be->open_later)
+		rc = 0;			/* the writer's first step */
+	else if ((rc = h->be->open(h->bs, &f)) == -2) {
 		snprintf(err, errlen, "%s", f.detail);
 		history_free(h);
 		return (NULL);
@@ -559,8 +566,14 @@ history_close(struct history *h)
 	h->stop = 1;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
+	if (h->be->stopping != NULL)
+		h->be->stopping(h->bs);
 	if (h->started)
 		pthread_join(h->thr, NULL);
+	hlog(h, LOG_INFO, "history: %s: closed: %lu records queued, %lu "
+	    "written, %lu dropped (%lu queue full, %lu database)", h->name,
+	    h->st.queued, h->st.written, h->st.dropped_full + h->st.dropped_db,
+	    h->st.dropped_full, h->st.dropped_db);
 	history_free(h);
 }
 

@@ -117,7 +117,9 @@
  *	(and a trend note): failed or delayed, or any ARF/auto-reply one.
  *
  *	history_close() stops taking records, writes what is queued for at
- *	most 5 seconds (the rest is dropped, and logged), stops the writer
+ *	most 5 seconds (the rest is dropped, and logged), logs the counters
+ *	("history: NAME: closed: Q records queued, W written, D dropped
+ *	(F queue full, B database)"), stops the writer
  *	and frees h: call it once no other thread can use h any more (after
  *	smfi_main() returned).  The writer is a thread: open the store after
  *	any fork() (daemonizing) and after dropping privileges, so the file

@@ -30,6 +30,11 @@
  *	why in fail).  prune deletes at most one chunk of rows older than
  *	cut from each table and returns how many, setting *more when a
  *	chunk was full.  tick is called about once a second when idle.
+ *	A backend with open_later set is opened first by the writer
+ *	thread, not by history_open(): nothing that waits on a server
+ *	happens before the daemon answers mail.  stopping, called from
+ *	history_close() before it waits for the writer, makes the writer's
+ *	waits on a server end within a tenth of a second.
  *
  *	The two *_query() functions run one read-only statement with $1
  *	bound to arg and call fn for each row with its columns as text
@@ -85,6 +90,8 @@ struct hist_be_conf {
 struct hist_backend {
 	const char	*name;
 	int		 backoff_max;		/* seconds between opens */
+	int		 open_later;		/* not in history_open(): a
+						   server may keep us waiting */
 	void	*(*new)(const struct hist_be_conf *);
 	void	 (*free)(void *);
 	int	 (*open)(void *, struct hist_fail *);
@@ -95,6 +102,7 @@ struct hist_backend {
 	long	 (*prune)(void *, time_t, int *);
 	int	 (*lookup)(void *, const char *const [3], struct hist_match *);
 	void	 (*tick)(void *);
+	void	 (*stopping)(void *);		/* any thread: give up waits */
 };
 
 typedef int	hist_row_fn(void *, int, const char *const *);

@@ -20,7 +20,8 @@
  *	Two connections, each used by one side only: the writer thread's
  *	(p->w), and the lookups' (p->r, behind p->rmu).  Every exchange
  *	with the server is asynchronous and has a deadline: PG_CONNECT_MS
- *	to connect, PG_IO_MS for a batch, lookup_ms for a lookup.  A
+ *	to connect (or the URL's connect_timeout), PG_IO_MS for a batch,
+ *	lookup_ms for a lookup.  A
  *	lookup never connects: when the lookups' connection is down it
  *	fails at once, and the writer thread connects it again (tick(),
  *	with a backoff doubling up to PG_BACKOFF_MAX seconds).  A lookup
@@ -61,6 +62,7 @@ struct hpg {
 	char		*name;
 	char		*host;
 	int		 lookup_ms;
+	int		 closing;	/* atomic: history_close() waits */
 
 	PGconn		*w;		/* writer thread only */
 
@@ -192,7 +194,7 @@ now_ms(void)
 /* Wait until the socket is ready for events or the deadline passed:
    1 ready, 0 timed out, -1 error. */
 static int
-wait_sock(PGconn *c, short events, long long deadline)
+wait_sock(PGconn *c, short events, long long deadline, const int *closing)
 {
 	struct pollfd pfd;
 	long long left;
@@ -204,13 +206,14 @@ wait_sock(PGconn *c, short events, long long deadline)
 		return (-1);
 	for (;;) {
 		left = deadline - now_ms();
-		if (left <= 0)
+		if (left <= 0 || (closing != NULL &&
+		    __atomic_load_n(closing, __ATOMIC_RELAXED)))
 			return (0);
-		rc = poll(&pfd, 1, (int)left);
+		rc = poll(&pfd, 1, left > 100 ? 100 : (int)left);
+		if (rc == 0)
+			continue;
 		if (rc > 0)
 			return (1);
-		if (rc == 0)
-			return (0);
 		if (errno != EINTR)
 			return (-1);
 	}
@@ -230,9 +233,28 @@ msg_copy(char *dst, size_t len, const char *s)
 			dst[n] = ' ';
 }
 
-/* Connect within ms: the connection, or NULL with why in err. */
+/* connect_timeout of the URL (or PGCONNECT_TIMEOUT) in ms, else 0 */
+static int
+url_timeout(PGconn *c)
+{
+	PQconninfoOption *o, *i;
+	int t = 0;
+
+	if ((o = PQconninfo(c)) == NULL)
+		return (0);
+	for (i = o; i->keyword != NULL; i++)
+		if (strcmp(i->keyword, "connect_timeout") == 0 &&
+		    i->val != NULL && atoi(i->val) > 0)
+			t = atoi(i->val) < 600 ? atoi(i->val) * 1000 : 600000;
+	PQconninfoFree(o);
+	return (t);
+}
+
+/* Connect within ms (or the URL's connect_timeout): the connection, or
+   NULL with why in err. */
 static PGconn *
-pg_connect(const char *url, int ms, char *err, size_t errlen)
+pg_connect(const char *url, int ms, char *err, size_t errlen,
+    const int *closing)
 {
 	static const char *const keys[] = { "dbname",
 	    "fallback_application_name", NULL };
@@ -240,7 +262,7 @@ pg_connect(const char *url, int ms, char *err, size_t errlen)
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	long long deadline = now_ms() + ms;
 	PGconn *c;
-	int rc;
+	int rc, t;
 
 	if ((c = PQconnectStartParams(keys, vals, 1)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -251,9 +273,13 @@ pg_connect(const char *url, int ms, char *err, size_t errlen)
 		PQfinish(c);
 		return (NULL);
 	}
+	if ((t = url_timeout(c)) > 0) {
+		ms = t;
+		deadline = now_ms() + ms;
+	}
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
 		rc = wait_sock(c, st == PGRES_POLLING_READING ? POLLIN :
-		    POLLOUT, deadline);
+		    POLLOUT, deadline, closing);
 		if (rc == 0) {
 			snprintf(err, errlen, "no answer within %d ms while "
 			    "connecting", ms);
@@ -277,14 +303,14 @@ pg_connect(const char *url, int ms, char *err, size_t errlen)
    failed result, else the last one; NULL with *timedout, or when the
    connection failed. */
 static PGresult *
-pg_wait(PGconn *c, long long deadline, int *timedout)
+pg_wait(PGconn *c, long long deadline, int *timedout, const int *closing)
 {
 	PGresult *res, *keep = NULL;
 	int rc;
 
 	*timedout = 0;
 	while ((rc = PQflush(c)) == 1)
-		if ((rc = wait_sock(c, POLLOUT | POLLIN, deadline)) <= 0) {
+		if ((rc = wait_sock(c, POLLOUT | POLLIN, deadline, closing)) <= 0) {
 			*timedout = rc == 0;
 			return (NULL);
 		}
@@ -292,7 +318,7 @@ pg_wait(PGconn *c, long long deadline, int *timedout)
 		return (NULL);
 	for (;;) {
 		while (PQisBusy(c)) {
-			if ((rc = wait_sock(c, POLLIN, deadline)) <= 0) {
+			if ((rc = wait_sock(c, POLLIN, deadline, closing)) <= 0) {
 				*timedout = rc == 0;
 				PQclear(keep);
 				return (NULL);
@@ -319,7 +345,8 @@ pg_wait(PGconn *c, long long deadline, int *timedout)
    NULL) and wait for its results (pg_wait()). */
 static PGresult *
 pg_run(PGconn *c, const char *name, const char *sql, int n,
-    const char *const *vals, long long deadline, int *timedout)
+    const char *const *vals, long long deadline, int *timedout,
+    const int *closing)
 {
 	int ok;
 
@@ -332,7 +359,7 @@ pg_run(PGconn *c, const char *name, const char *sql, int n,
 		ok = PQsendQuery(c, sql);
 	if (!ok)
 		return (NULL);
-	return (pg_wait(c, deadline, timedout));
+	return (pg_wait(c, deadline, timedout, closing));
 }
 
 static int
@@ -391,13 +418,14 @@ fail_from(PGconn *c, PGresult *r, int timedout, struct hist_fail *f)
    Asks whether the table is there first: a failed statement would
    end the transaction a migration runs in. */
 static int
-schema_version(PGconn *c, long long deadline, struct hist_fail *f)
+schema_version(PGconn *c, long long deadline, struct hist_fail *f,
+    const int *cl)
 {
 	PGresult *r;
 	int to, v = -1;
 
 	r = pg_run(c, NULL, "SELECT to_regclass('history_schema') IS NULL",
-	    0, NULL, deadline, &to);
+	    0, NULL, deadline, &to, cl);
 	if (res_ok(r) && PQntuples(r) == 1 &&
 	    strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
 		PQclear(r);
@@ -406,7 +434,7 @@ schema_version(PGconn *c, long long deadline, struct hist_fail *f)
 	if (res_ok(r)) {
 		PQclear(r);
 		r = pg_run(c, NULL, "SELECT coalesce(max(version), 0) FROM "
-		    "history_schema", 0, NULL, deadline, &to);
+		    "history_schema", 0, NULL, deadline, &to, cl);
 	}
 	if (res_ok(r) && PQntuples(r) == 1) {
 		v = atoi(PQgetvalue(r, 0, 0));
@@ -419,12 +447,13 @@ schema_version(PGconn *c, long long deadline, struct hist_fail *f)
 }
 
 static int
-exec_ok(PGconn *c, const char *sql, long long deadline, struct hist_fail *f)
+exec_ok(PGconn *c, const char *sql, long long deadline, struct hist_fail *f,
+    const int *cl)
 {
 	PGresult *r;
 	int to;
 
-	r = pg_run(c, NULL, sql, -1, NULL, deadline, &to);
+	r = pg_run(c, NULL, sql, -1, NULL, deadline, &to, cl);
 	if (res_ok(r)) {
 		PQclear(r);
 		return (0);
@@ -438,19 +467,20 @@ exec_ok(PGconn *c, const char *sql, long long deadline, struct hist_fail *f)
 static int
 migrate(struct hpg *p, PGconn *c, struct hist_fail *f)
 {
+	const int *cl = &p->closing;
 	char sql[128], e[sizeof(f->detail)];
 	int v;
 
-	v = schema_version(c, now_ms() + PG_IO_MS, f);
+	v = schema_version(c, now_ms() + PG_IO_MS, f, cl);
 	if (v == HISTORY_SCHEMA_VERSION)
 		return (0);
 	if (v == -2)
 		return (-1);
 	for (;;) {
 		if (exec_ok(c, "BEGIN; SELECT pg_advisory_xact_lock("
-		    PG_LOCK_KEY ")", now_ms() + PG_IO_MS, f) == -1)
+		    PG_LOCK_KEY ")", now_ms() + PG_IO_MS, f, cl) == -1)
 			return (-1);
-		if ((v = schema_version(c, now_ms() + PG_IO_MS, f)) == -2)
+		if ((v = schema_version(c, now_ms() + PG_IO_MS, f, cl)) == -2)
 			goto fail;
 		if (v == -1)
 			v = 0;
@@ -459,26 +489,26 @@ migrate(struct hpg *p, PGconn *c, struct hist_fail *f)
 			snprintf(f->detail, sizeof(f->detail), "%s: schema "
 			    "version %d is newer than this program's (%d)",
 			    p->name, v, HISTORY_SCHEMA_VERSION);
-			exec_ok(c, "ROLLBACK", now_ms() + PG_IO_MS, f);
+			exec_ok(c, "ROLLBACK", now_ms() + PG_IO_MS, f, cl);
 			return (-2);
 		}
 		if (v == HISTORY_SCHEMA_VERSION)
 			break;
 		snprintf(sql, sizeof(sql), "UPDATE history_schema SET "
 		    "version = %d; COMMIT", v + 1);
-		if (exec_ok(c, schema[v], now_ms() + PG_IO_MS, f) == -1 ||
-		    exec_ok(c, sql, now_ms() + PG_IO_MS, f) == -1) {
+		if (exec_ok(c, schema[v], now_ms() + PG_IO_MS, f, cl) == -1 ||
+		    exec_ok(c, sql, now_ms() + PG_IO_MS, f, cl) == -1) {
 			memcpy(e, f->detail, sizeof(e));
 			snprintf(f->detail, sizeof(f->detail), "migrating the "
 			    "schema to version %d: %.400s", v + 1, e);
 			goto fail;
 		}
 	}
-	exec_ok(c, "COMMIT", now_ms() + PG_IO_MS, f);
+	exec_ok(c, "COMMIT", now_ms() + PG_IO_MS, f, cl);
 	return (0);
 fail:
 	if (PQstatus(c) == CONNECTION_OK)
-		exec_ok(c, "ROLLBACK", now_ms() + PG_IO_MS, f);
+		exec_ok(c, "ROLLBACK", now_ms() + PG_IO_MS, f, cl);
 	return (-1);
 }
 
@@ -504,7 +534,7 @@ pg_open(void *arg, struct hist_fail *f)
 
 	pg_close(p);
 	if ((p->w = pg_connect(p->url, PG_CONNECT_MS, f->detail,
-	    sizeof(f->detail))) == NULL) {
+	    sizeof(f->detail), &p->closing)) == NULL) {
 		f->kind = "cannot connect";
 		f->broken = 1;
 		return (-1);
@@ -613,7 +643,8 @@ ins_run(struct hpg *p, struct ins *in, long long deadline,
 
 	if (in->rows == 0)
 		return (0);
-	r = pg_run(p->w, NULL, in->sql.p, in->n, in->vals, deadline, &to);
+	r = pg_run(p->w, NULL, in->sql.p, in->n, in->vals, deadline, &to,
+	    &p->closing);
 	if (res_ok(r)) {
 		PQclear(r);
 		return (0);
@@ -627,6 +658,7 @@ static int
 pg_write(void *arg, const struct hitem *batch, struct hist_fail *f)
 {
 	struct hpg *p = arg;
+	const int *cl = &p->closing;
 	struct ins out, bo;
 	long long deadline = now_ms() + PG_IO_MS;
 	int rc = -1, tx;
@@ -641,13 +673,13 @@ pg_write(void *arg, const struct hitem *batch, struct hist_fail *f)
 	}
 	/* one statement is a transaction of its own; two need one */
 	tx = out.rows > 0 && bo.rows > 0;
-	if ((!tx || exec_ok(p->w, "BEGIN", deadline, f) == 0) &&
+	if ((!tx || exec_ok(p->w, "BEGIN", deadline, f, cl) == 0) &&
 	    ins_run(p, &out, deadline, f) == 0 &&
 	    ins_run(p, &bo, deadline, f) == 0 &&
-	    (!tx || exec_ok(p->w, "COMMIT", deadline, f) == 0))
+	    (!tx || exec_ok(p->w, "COMMIT", deadline, f, cl) == 0))
 		rc = 0;
 	if (rc == -1 && tx && !f->broken)
-		exec_ok(p->w, "ROLLBACK", now_ms() + PG_IO_MS, f);
+		exec_ok(p->w, "ROLLBACK", now_ms() + PG_IO_MS, f, cl);
 	ins_free(&out);
 	ins_free(&bo);
 	return (rc);
@@ -673,7 +705,7 @@ pg_prune(void *arg, time_t cut, int *more)
 	snprintf(num, sizeof(num), "%lld", (long long)cut);
 	for (i = 0; i < 2 && p->w != NULL; i++) {
 		r = pg_run(p->w, NULL, sql[i], 1, vals, now_ms() + PG_IO_MS,
-		    &to);
+		    &to, &p->closing);
 		if (res_ok(r)) {
 			k = atol(PQcmdTuples(r));
 			n += k;
@@ -703,14 +735,15 @@ pg_tick(void *arg)
 	pthread_mutex_unlock(&p->rmu);
 	if (up || time(NULL) < p->r_next)
 		return;
-	c = pg_connect(p->url, PG_CONNECT_MS, err, sizeof(err));
+	c = pg_connect(p->url, PG_CONNECT_MS, err, sizeof(err), &p->closing);
 	if (c != NULL) {
 		r = pg_run(c, NULL, "SET default_transaction_read_only = on",
-		    0, NULL, now_ms() + PG_IO_MS, &to);
+		    0, NULL, now_ms() + PG_IO_MS, &to, &p->closing);
 		if (res_ok(r)) {
 			PQclear(r);
 			r = PQsendPrepare(c, "bm_find", find_sql, 3, NULL) ?
-			    pg_wait(c, now_ms() + PG_IO_MS, &to) : NULL;
+			    pg_wait(c, now_ms() + PG_IO_MS, &to,
+			    &p->closing) : NULL;
 		}
 		if (!res_ok(r)) {
 			if (to)
@@ -777,7 +810,7 @@ pg_lookup(void *arg, const char *const keys[3], struct hist_match *out)
 		pthread_mutex_unlock(&p->rmu);
 		return (-1);
 	}
-	r = pg_run(p->r, "bm_find", NULL, 3, keys, deadline, &to);
+	r = pg_run(p->r, "bm_find", NULL, 3, keys, deadline, &to, NULL);
 	if (res_ok(r) && PQntuples(r) == 0)
 		rc = 0;
 	else if (res_ok(r) && PQnfields(r) == 5) {
@@ -850,9 +883,16 @@ pg_free(void *arg)
 	free(p);
 }
 
+static void
+pg_stopping(void *arg)
+{
+	__atomic_store_n(&((struct hpg *)arg)->closing, 1, __ATOMIC_RELAXED);
+}
+
 const struct hist_backend hist_pg = {
-	"postgresql", PG_BACKOFF_MAX, pg_new, pg_free, pg_open, pg_close,
-	pg_is_open, pg_ready, pg_write, pg_prune, pg_lookup, pg_tick
+	"postgresql", PG_BACKOFF_MAX, 1, pg_new, pg_free, pg_open, pg_close,
+	pg_is_open, pg_ready, pg_write, pg_prune, pg_lookup, pg_tick,
+	pg_stopping
 };
 
 /* ---- the reports' access ------------------------------------------ */
@@ -868,14 +908,14 @@ hist_pg_query(const char *url, const char *sql, long long arg,
 	int i, n, rows, row, to;
 
 	hist_url_name(name, sizeof(name), url);
-	if ((c = pg_connect(url, 10000, e, sizeof(e))) == NULL) {
+	if ((c = pg_connect(url, 10000, e, sizeof(e), NULL)) == NULL) {
 		snprintf(err, errlen, "%s: %s", name, e);
 		return (-1);
 	}
 	snprintf(num, sizeof(num), "%lld", arg);
 	param[0] = num;
 	r = pg_run(c, NULL, sql, strstr(sql, "$1") != NULL ? 1 : 0, param,
-	    now_ms() + 60000, &to);
+	    now_ms() + 60000, &to, NULL);
 	if (!res_ok(r)) {
 		snprintf(err, errlen, "%s: %s", name, to ? "no answer "
 		    "within 60 s" : r != NULL ? PQresultErrorMessage(r) :

@@ -669,8 +669,8 @@ sq_free(void *arg)
 }
 
 const struct hist_backend hist_sqlite = {
-	"sqlite", 2, sq_new, sq_free, sq_open, sq_close, sq_is_open, sq_ready,
-	sq_write, sq_prune, sq_lookup, NULL
+	"sqlite", 2, 0, sq_new, sq_free, sq_open, sq_close, sq_is_open, sq_ready,
+	sq_write, sq_prune, sq_lookup, NULL, NULL
 };
 
 /* ---- the reports' access ------------------------------------------ */
