@@ -23,7 +23,10 @@ want() {	# want FILE STRING: FILE contains STRING
 }
 
 "$T" feed "$db" 2>"$dir/feed.err" || { cat "$dir/feed.err"; exit 1; }
-[ -s "$dir/feed.err" ] && { cat "$dir/feed.err"; exit 1; }
+# nothing on stderr but the store's closing line with its counters
+grep -v ': closed: [0-9]* records queued, [0-9]* written, 0 dropped' \
+    "$dir/feed.err" >"$dir/feed.rest"
+[ -s "$dir/feed.rest" ] && { cat "$dir/feed.err"; exit 1; }
 
 "$D" --history "$db" --report --json >"$dir/day.json" || fail=1
 want "$dir/day.json" '"outgoing":10,"bounces":10,"matched":4,'
