@@ -314,6 +314,18 @@ is(const char *a, const char *b)
 	return (a != NULL && b != NULL && a[0] == b[0] && strcmp(a, b) == 0);
 }
 
+/*
+ * Does the diagnostic say the sending MTA gave up after retries (Exim's
+ * "retry timeout exceeded", OpenSMTPD's "Envelope expired")?  Then the
+ * errors were temporary ones: class 4 when nothing states a class.
+ */
+static int
+gave_up(const char *d)
+{
+	return (d != NULL && (strcasestr(d, "retry timeout exceeded") !=
+	    NULL || strcasestr(d, "envelope expired") != NULL));
+}
+
 static char
 class_of(const struct rcpt *rc)
 {
@@ -321,7 +333,7 @@ class_of(const struct rcpt *rc)
 		return (rc->status[0]);
 	if (rc->reply[0] == '4' || rc->reply[0] == '5')
 		return (rc->reply[0]);
-	if (is(rc->action, "delayed"))
+	if (is(rc->action, "delayed") || gave_up(rc->diag))
 		return ('4');
 	return ('5');
 }
@@ -837,7 +849,7 @@ inner(const struct rules *rules, const struct report *r, struct rcpt *rc,
 	tmp.status[0] = '\0';
 	/* A status in the text other than the expiry's own. */
 	for (i = 0; find_status(outer->diag, i, st); i++)
-		if (strcmp(st, rc->status) != 0) {
+		if (strcmp(st, outer->status) != 0) {
 			memcpy(tmp.status, st, sizeof(tmp.status));
 			break;
 		}
@@ -883,7 +895,7 @@ classify_one(const struct rules *rules, const struct report *r,
 	struct cause_result cr;
 	const char *reason, *d, *evs;
 	const char *implied;
-	char *diag;
+	char *diag, xst[16];
 	size_t diaglen;
 
 	rc->inner_cause = "";
@@ -907,6 +919,13 @@ classify_one(const struct rules *rules, const struct report *r,
 		reason = "vacation";
 	else
 		reason = reason_decide(rules, &f, sc);
+	/*
+	 * No wording explains the error, but the sender says it gave up
+	 * retrying (its queue lifetime or retry period ended).
+	 */
+	if ((is(reason, "onhold") || is(reason, "undefined")) &&
+	    gave_up(rc->diag))
+		reason = "expired";
 	rc->reason = reason;
 
 	if (rc->status[0] == '\0' && (implied = implied_detail(reason)) !=
@@ -923,6 +942,16 @@ classify_one(const struct rules *rules, const struct report *r,
 	in.r = r;
 	in.rc = rc;
 	in.nested = 0;
+	/*
+	 * The sender stated that delivery time expired (X.4.7), and the
+	 * status was refined from the last deferral's reply: the expiry
+	 * decides the cause, the reply is the inner error.
+	 */
+	if (rc->expired && rc->status[0] != '\0' &&
+	    strcmp(rc->status + 1, ".4.7") != 0) {
+		snprintf(xst, sizeof(xst), "%c.4.7", rc->status[0]);
+		f.status = xst;
+	}
 	/* A complaint, an auto-reply or a delivery is no failure: its words
 	 * ("spf/dkim authentication-failure report") name no cause. */
 	if (is(reason, "feedback") || is(reason, "vacation") ||

@@ -136,17 +136,73 @@ normalize_action(struct arena *a, struct rcpt *rc, const char *v)
 	}
 }
 
+/*
+ * A recipient field's value as a bare mailbox, or NULL when it holds no
+ * usable one: an X.400 address gives its "DDA:SMTP=" (or "RFC-822=")
+ * element; "SMTP:" before the mailbox (Exchange) goes; a source route
+ * ("@relay.example:user@host", PMDF) keeps its mailbox; "<>", a value
+ * without an '@' or with two are no address.
+ */
+static const char *
+usable_addr(struct arena *a, const char *v)
+{
+	const char *p, *semi, *e;
+	char *m;
+	size_t n;
+
+	if (v == NULL)
+		return (NULL);
+	while (*v == ' ' || *v == '\t')
+		v++;
+	semi = strchr(v, ';');
+	if (semi != NULL && semi - v < 16 &&
+	    memchr(v, '@', (size_t)(semi - v)) == NULL)
+		v = semi + 1;
+	/* X.400: /C=../ADMD=../DDA:SMTP=user@host/ */
+	if (((p = strcasestr(v, "dda:smtp=")) != NULL && (p += 9)) ||
+	    ((p = strcasestr(v, "rfc-822=")) != NULL && (p += 8))) {
+		for (e = p; *e != '\0' && *e != '/' && *e != ';' &&
+		    !isspace((unsigned char)*e); e++)
+			;
+		v = arena_strndup(a, p, (size_t)(e - p));
+		if (v == NULL)
+			return (NULL);
+	}
+	if ((m = fmt_addr(a, v, strlen(v))) == NULL)
+		return (NULL);
+	if (strncasecmp(m, "smtp:", 5) == 0)
+		m += 5;
+	/* a source route: the mailbox after the last ':' */
+	if (m[0] == '@' && (p = strrchr(m, ':')) != NULL)
+		m = (char *)p + 1;
+	n = strlen(m);
+	if (n < 3 || (p = strchr(m, '@')) == NULL || p == m ||
+	    p[1] == '\0' || strchr(p + 1, '@') != NULL)
+		return (NULL);
+	return (m);
+}
+
 static int
 rec_commit(struct fmt_ctx *c, struct dsn_rec *d)
 {
 	struct rcpt *rc;
-	const char *addr;
+	const char *addr, *fin, *org, *act;
 	char st[16];
 
 	if (!d->any)
 		return (0);
-	addr = d->final != NULL ? d->final : d->orig != NULL ? d->orig :
-	    d->actual;
+	/*
+	 * The first of Final-Recipient, Original-Recipient and
+	 * X-Actual-Recipient that holds a usable mailbox; when none does,
+	 * the Final-Recipient as written.
+	 */
+	fin = usable_addr(c->a, d->final);
+	org = usable_addr(c->a, d->orig);
+	act = usable_addr(c->a, d->actual);
+	addr = fin != NULL ? fin : org != NULL ? org : act;
+	if (addr == NULL)
+		addr = d->final != NULL ? d->final : d->orig != NULL ?
+		    d->orig : d->actual;
 	if (addr == NULL && d->status == NULL && d->diag == NULL)
 		goto out;
 	if (addr == NULL && c->r->nrcpt > 0) {
@@ -166,14 +222,21 @@ rec_commit(struct fmt_ctx *c, struct dsn_rec *d)
 	}
 	if ((rc = fmt_rcpt_add(c)) == NULL)
 		goto out;
-	rc->addr = addr != NULL ? fmt_addr(c->a, addr, strlen(addr)) : "";
-	rc->orig_addr = d->orig != NULL ?
+	if (addr == fin || addr == org || addr == act)
+		rc->addr = addr;
+	else
+		rc->addr = addr != NULL ? fmt_addr(c->a, addr, strlen(addr)) :
+		    "";
+	rc->orig_addr = org != NULL ? org : d->orig != NULL ?
 	    fmt_addr(c->a, d->orig, strlen(d->orig)) : "";
 	if (rc->addr != NULL && *rc->addr == '\0' && d->actual != NULL)
 		rc->addr = fmt_addr(c->a, d->actual, strlen(d->actual));
 	normalize_action(c->a, rc, d->action);
-	if (d->status != NULL && fmt_status_find(d->status, st))
+	if (d->status != NULL && fmt_status_find(d->status, st)) {
 		memcpy(rc->status, st, sizeof(rc->status));
+		/* X.4.7: delivery time expired, the sender's own verdict */
+		rc->expired = strcmp(st + 1, ".4.7") == 0;
+	}
 	if (d->diag != NULL) {
 		const char *v = after_type(c->a, d->diag);
 
@@ -301,8 +364,14 @@ fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n)
 		if (slot != NULL) {
 			*slot = v;
 			d.any = 1;
-			if (f == DF_FINAL || f == DF_ORIGINAL)
-				cont = NULL;
+			/*
+			 * An address field continues on the next line only
+			 * when its own line holds no address ("rfc822;"
+			 * folded before the mailbox).
+			 */
+			if ((f == DF_FINAL || f == DF_ORIGINAL ||
+			    f == DF_ACTUAL) && strchr(v, '@') == NULL)
+				cont = (char **)slot;
 		}
 	}
 	rec_commit(c, &d);

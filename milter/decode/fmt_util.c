@@ -902,6 +902,23 @@ fmt_rcpt_add(struct fmt_ctx *c)
 }
 
 /*
+ * Does the diagnostic say the sending MTA gave up on the recipient (its
+ * queue lifetime or retry period over)?  Only the MTAs' own fixed words:
+ * a delay warning never says them.
+ */
+static int
+gave_up(const char *d)
+{
+	size_t n;
+
+	if (d == NULL || *d == '\0')
+		return (0);
+	n = strnlen(d, 4096);
+	return (fmt_strcasestr(d, n, "envelope expired") ||
+	    fmt_strcasestr(d, n, "retry timeout exceeded"));
+}
+
+/*
  * Derived fields of one recipient: status from the diagnostic when the
  * report gave none or a generic one, reply code, command, action.
  */
@@ -923,6 +940,16 @@ fmt_rcpt_finish(struct fmt_ctx *c, struct rcpt *rc)
 		if ((rc->command == NULL || *rc->command == '\0') &&
 		    (cmd = fmt_command_find(rc->diag)) != NULL)
 			rc->command = cmd;
+	}
+	/*
+	 * An MTA that says it gave up has failed the recipient, whatever
+	 * its Action field says: OpenSMTPD 6 reports an expired envelope as
+	 * "Action: delayed" (Status 4.4.7, "Envelope expired").
+	 */
+	if (gave_up(rc->diag)) {
+		rc->expired = 1;
+		if (rc->action != NULL && strcmp(rc->action, "delayed") == 0)
+			rc->action = "failed";
 	}
 	if ((rc->action == NULL || *rc->action == '\0') &&
 	    c->r->kind != NULL && strcmp(c->r->kind, "dsn") == 0) {

@@ -761,6 +761,19 @@ line_blank(const char *b, size_t s, size_t le)
 	return (le == s || (le == s + 1 && b[s] == '\r'));
 }
 
+/*
+ * Is the line [s, le) empty or only blanks (a saved message may start
+ * with such a line before its header)?
+ */
+static int
+line_white(const char *b, size_t s, size_t le)
+{
+	for (; s < le; s++)
+		if (b[s] != ' ' && b[s] != '\t' && b[s] != '\r')
+			return (0);
+	return (1);
+}
+
 /* Bytes field_copy() may write for a field whose lines span [s, e). */
 #define FIELD_ROOM(nl, s, e)	((nl) + 1 + ((e) - (s)) + 1)
 
@@ -872,7 +885,7 @@ headers_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	if (embedded || p->depth == 0) {	/* blank lines before headers */
 		while (pos < n) {
 			le = line_end(b, pos, n);
-			if (!line_blank(b, pos, le) || le >= n)
+			if (!line_white(b, pos, le) || le >= n)
 				break;
 			pos = le + 1;
 		}

@@ -69,6 +69,9 @@ struct rcpt {
 	const char	*inner_cause;	/* message-expired only, else "" */
 	int		 hard;
 	int		 status_inferred; /* status was not stated */
+	int		 expired;	/* the sender said it gave up (a stated
+					   X.4.7, "retry timeout exceeded"),
+					   whatever status the text refined */
 	struct evidence	 ev;
 };
 

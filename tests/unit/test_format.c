@@ -302,10 +302,11 @@ static const struct tcase cases[] = {
 	  "\n"
 	  "------ This is a copy of the message, including all the headers. "
 	  "------\n",
+	  /* "retry timeout exceeded": Exim gave up, a final failure */
 	  1, "dsn", "exim", "", 2, {
-		{ "p@example.net", "delayed", "", "", "mailbox is full",
+		{ "p@example.net", "failed", "", "", "mailbox is full",
 		  "mailboxfull" },
-		{ "q@example.net", "delayed", "", "", "mailbox is full",
+		{ "q@example.net", "failed", "", "", "mailbox is full",
 		  "mailboxfull" } } },
 	{ "sendmail transcript fills a numeric Diagnostic-Code",
 	  "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>\n"
