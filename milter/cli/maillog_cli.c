@@ -66,7 +66,8 @@
 
 #define RD_CHUNK	(1024u * 1024)	/* bytes read at once */
 #define RD_CAP		(RD_CHUNK + MAILLOG_LINE_MAX + 1)
-#define TAIL		64		/* bytes kept to recognise the file */
+#define TAIL		1024		/* bytes kept to recognise the file:
+					   a few whole lines, stamps and ids */
 #define OLD_MAX		8		/* rotated files still read */
 #define OLD_IDLE	10		/* seconds quiet before one is closed */
 #define OUT_CHUNK	(64u * 1024)
@@ -584,14 +585,21 @@ keep_tail(struct src *s, const char *p, size_t n)
 	s->tl += n;
 }
 
-/* Read s to its end (for now); -1 on a read error. */
+static int truncated(struct src *);
+
+/*
+ * Read s to its end (for now); -1 on a read error.  With check (a file
+ * followed), before each read: 1 when the file was cut under the reader.
+ */
 static int
-drain(struct ml *ml, struct src *s)
+drain(struct ml *ml, struct src *s, int check)
 {
 	ssize_t n;
 	size_t want;
 
 	for (;;) {
+		if (check && truncated(s))
+			return (1);
 		want = RD_CAP - 1 - s->len;
 		if (want > RD_CHUNK)
 			want = RD_CHUNK;
@@ -723,9 +731,11 @@ recover_copy(struct ml *ml, struct src *s, const char *path)
 	    (fd = open(best, O_RDONLY | O_CLOEXEC)) == -1)
 		return;
 	if (lseek(fd, s->off, SEEK_SET) == s->off) {
+		fprintf(stderr, "bounce-decode: %s was cut (copytruncate); "
+		    "the rest of it read from %s\n", path, best);
 		saved = s->fd;
 		s->fd = fd;
-		(void)drain(ml, s);
+		(void)drain(ml, s, 0);
 		s->fd = saved;
 	}
 	close(fd);
@@ -752,7 +762,7 @@ static int
 follow(struct ml *ml, const char *path)
 {
 	struct src cur, old[OLD_MAX];
-	int nold = 0, ifd, i, have = 0;
+	int nold = 0, ifd, i = 0, have = 0;
 	char dir[4096], ev[8192];
 	const char *b = base_name(path);
 	struct pollfd pfd;
@@ -774,12 +784,23 @@ follow(struct ml *ml, const char *path)
 		fprintf(stderr, "bounce-decode: %s: %s; waiting for it\n",
 		    path, strerror(errno));
 	while (!stop) {
-		if (have && drain(ml, &cur) == -1)
+		if (have && (i = drain(ml, &cur, 1)) == 1) {
+			/* cut (copytruncate): the copy's rest, then from 0 */
+			fprintf(stderr, "bounce-decode: %s was cut short; "
+			    "reading it again from its start\n", path);
+			recover_copy(ml, &cur, path);
+			finish(ml, &cur);
+			cur.off = 0;
+			cur.tl = 0;
+			cur.lineno = 0;
+			(void)lseek(cur.fd, 0, SEEK_SET);
+			continue;
+		} else if (i == -1)
 			fprintf(stderr, "bounce-decode: %s: %s\n", path,
 			    strerror(errno));
 		now = time(NULL);
 		for (i = 0; i < nold; i++) {
-			(void)drain(ml, &old[i]);
+			(void)drain(ml, &old[i], 0);
 			if (now - old[i].active >= OLD_IDLE) {
 				finish(ml, &old[i]);
 				src_close(&old[i]);
@@ -797,18 +818,14 @@ follow(struct ml *ml, const char *path)
 				old[nold++] = cur;
 			}
 			if (src_open(&cur, path, path) == 0) {
+				if (have)
+					fprintf(stderr, "bounce-decode: %s was "
+					    "replaced (rotated); reading the "
+					    "new file\n", path);
 				have = 1;
 				continue;	/* read it at once */
 			}
 			have = 0;
-		} else if (have && truncated(&cur)) {
-			recover_copy(ml, &cur, path);
-			finish(ml, &cur);
-			cur.off = 0;
-			cur.tl = 0;
-			cur.lineno = 0;
-			(void)lseek(cur.fd, 0, SEEK_SET);
-			continue;
 		}
 		emit(ml, 1);
 		pfd.fd = ifd;
@@ -819,12 +836,12 @@ follow(struct ml *ml, const char *path)
 	}
 	/* stopped: what is there still */
 	if (have) {
-		(void)drain(ml, &cur);
+		(void)drain(ml, &cur, 0);
 		finish(ml, &cur);
 		src_close(&cur);
 	}
 	for (i = 0; i < nold; i++) {
-		(void)drain(ml, &old[i]);
+		(void)drain(ml, &old[i], 0);
 		finish(ml, &old[i]);
 		src_close(&old[i]);
 	}
@@ -889,7 +906,7 @@ maillog_main(const struct rules *rules, char **paths, int n,
 			ml.status = 1;
 			continue;
 		}
-		if (drain(&ml, &s) == -1) {
+		if (drain(&ml, &s, 0) == -1) {
 			fprintf(stderr, "bounce-decode: %s: %s\n", paths[i],
 			    strerror(errno));
 			ml.status = 1;

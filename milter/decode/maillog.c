@@ -922,14 +922,11 @@ maillog_epoch(const char *s, long long *t)
 
 /* --- the fast path ------------------------------------------------------- */
 
-static const char *const marks[3] = { "stat", " ** ", " == " };
-
 void
 maillog_scan_init(struct maillog_scan *s, const char *p, const char *end)
 {
 	(void)p;
 	s->end = end;
-	s->hit[0] = s->hit[1] = s->hit[2] = NULL;
 }
 
 /* Is the "stat" at h a status worth a look (not sent, not another word)? */
@@ -946,42 +943,71 @@ stat_worth(const char *h, const char *end)
 	return (0);
 }
 
+/* A marker at q, q + 4 <= end: "stat" worth a look, " ** " or " == ". */
+static inline int
+marker(const char *q, const char *p, const char *end)
+{
+	if (q[0] == 's')
+		return (q[1] == 't' && q[2] == 'a' && q[3] == 't' && q > p &&
+		    stat_worth(q, end));
+	return (q[0] == ' ' && q[3] == ' ' && ((q[1] == '*' && q[2] == '*') ||
+	    (q[1] == '=' && q[2] == '=')));
+}
+
+/*
+ * The first marker in [p, end), or NULL.  16 bytes a step: a marker's
+ * second and third bytes are "ta", "**" or "==", rare enough in a log
+ * that the few places where they are get the whole test.
+ */
+static const char *
+find_marker(const char *p, const char *end)
+{
+	const char *q = p;
+
+#ifdef __SSE2__
+	const __m128i t = _mm_set1_epi8('t'), a = _mm_set1_epi8('a');
+	const __m128i st = _mm_set1_epi8('*'), eq = _mm_set1_epi8('=');
+
+	for (; end - q >= 19; q += 16) {
+		__m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)
+		    (q + 1));
+		__m128i b2 = _mm_loadu_si128((const __m128i *)(const void *)
+		    (q + 2));
+		__m128i m = _mm_or_si128(_mm_or_si128(
+		    _mm_and_si128(_mm_cmpeq_epi8(b1, t), _mm_cmpeq_epi8(b2, a)),
+		    _mm_and_si128(_mm_cmpeq_epi8(b1, st),
+		    _mm_cmpeq_epi8(b2, st))),
+		    _mm_and_si128(_mm_cmpeq_epi8(b1, eq),
+		    _mm_cmpeq_epi8(b2, eq)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		while (bits != 0) {
+			const char *h = q + __builtin_ctz(bits);
+
+			if (marker(h, p, end))
+				return (h);
+			bits &= bits - 1;
+		}
+	}
+#endif
+	for (; end - q >= 4; q++)
+		if (marker(q, p, end))
+			return (q);
+	return (NULL);
+}
+
 const char *
 maillog_scan_next(struct maillog_scan *s, const char *p, const char **eol)
 {
 	const char *end = s->end, *h, *ls, *q;
-	int k, best;
 
-	for (;;) {
-		best = -1;
-		h = end;
-		for (k = 0; k < 3; k++) {
-			if (s->hit[k] == NULL || (s->hit[k] != end &&
-			    s->hit[k] < p)) {
-				q = p < end ? memmem(p, (size_t)(end - p),
-				    marks[k], 4) : NULL;
-				s->hit[k] = q != NULL ? q : end;
-			}
-			if (s->hit[k] < h) {
-				h = s->hit[k];
-				best = k;
-			}
-		}
-		if (best == -1)
-			return (NULL);
-		if (best == 0 && (h == p || !stat_worth(h, end))) {
-			/* not ours: search on after it */
-			q = h + 4 < end ? memmem(h + 4, (size_t)(end - h - 4),
-			    marks[0], 4) : NULL;
-			s->hit[0] = q != NULL ? q : end;
-			continue;
-		}
-		ls = h > p ? memrchr(p, '\n', (size_t)(h - p)) : NULL;
-		ls = ls != NULL ? ls + 1 : p;
-		q = memchr(h, '\n', (size_t)(end - h));
-		*eol = q != NULL ? q : end;
-		return (ls);
-	}
+	if (p >= end || (h = find_marker(p, end)) == NULL)
+		return (NULL);
+	ls = h > p ? memrchr(p, '\n', (size_t)(h - p)) : NULL;
+	ls = ls != NULL ? ls + 1 : p;
+	q = memchr(h, '\n', (size_t)(end - h));
+	*eol = q != NULL ? q : end;
+	return (ls);
 }
 
 size_t
@@ -990,14 +1016,20 @@ maillog_count_nl(const char *p, size_t n)
 	size_t c = 0, i = 0;
 
 #ifdef __SSE2__
-	const __m128i nl = _mm_set1_epi8('\n');
+	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
 
-	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
-		    (p + i));
+	while (n - i >= 16) {
+		/* up to 255 blocks a round: each byte lane counts to 255 */
+		__m128i acc = zero, sum;
+		size_t k;
 
-		c += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(v, nl)));
+		for (k = 0; k < 255 && n - i >= 16; k++, i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(nl,
+			    _mm_loadu_si128((const __m128i *)(const void *)
+			    (p + i))));
+		sum = _mm_sad_epu8(acc, zero);
+		c += (size_t)_mm_cvtsi128_si32(sum) +
+		    (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sum, 8));
 	}
 #endif
 	for (; i < n; i++)

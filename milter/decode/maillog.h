@@ -60,9 +60,10 @@
  *	that may be a failed or deferred delivery: it returns its start
  *	and sets *eol to its end (the newline, or end), or returns NULL.
  *	It searches the buffer for the markers ("stat", " ** ", " == ")
- *	rather than walking it line by line, and drops "status=sent" and
- *	"stat=Sent" at the marker, so most of a log is never looked at
- *	twice.  maillog_count_nl() counts the newlines in p[0..n).
+ *	16 bytes a step rather than walking it line by line, and drops
+ *	"status=sent" and "stat=Sent" at the marker, so most of a log is
+ *	looked at once.  maillog_count_nl() counts the newlines in
+ *	p[0..n), 16 bytes a step.
  */
 #ifndef MAILLOG_H
 #define MAILLOG_H
@@ -101,7 +102,6 @@ struct maillog_rec {
 
 struct maillog_scan {
 	const char	*end;
-	const char	*hit[3];	/* next marker; NULL: search again */
 };
 
 void	 maillog_init(struct maillog_rec *, time_t);
