@@ -16,9 +16,10 @@
  *	fmt_lang_load() reads every DIR/lang/ *.rules file: the phrases, per
  *	language, that a notice uses to say a message was not delivered
  *	(rules/lang/README describes the directives), with the line reader
- *	and in the regex dialect of rules/README.  All the patterns of one
- *	directive, over all languages, are compiled into one alternation,
- *	so each costs one scan whatever the number of languages.  A missing lang/ directory leaves t->lang
+ *	and in the regex dialect of rules/README.  Each pattern is kept on
+ *	its own: its literals rule out most texts before a match is run
+ *	(litscan.h), which one alternation of all would defeat.  A missing
+ *	lang/ directory leaves t->lang
  *	NULL (no fallback); a broken file is "FILE:LINE: message".
  *
  *	fmt_fallback_parse() runs when no family, no delivery-status part
@@ -71,7 +72,8 @@
  *
  *	fmt_challenge() is 1 when the notice is a challenge-response
  *	system's request that the sender confirm himself (`challenge`
- *	phrases): a held message, not a failed one.
+ *	phrases), never when its From is a mail system's: a held message,
+ *	not a failed one.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -91,6 +93,9 @@
 #define FB_LIST_LOOK	8	/* lines after a phrase searched for a list */
 #define FB_LIST_MAX	64	/* items of one list */
 #define FB_DIAG_MAX	600
+#define FB_HEAD_MAX	2048	/* a notice's first phrase comes within */
+#define FB_NOTICE_MAX	(16u * 1024)	/* bytes of text a notice may take:
+					   the phrases come first */
 #define FB_HDR_TEXT	256	/* text of a report known by its headers */
 
 enum { LD_FAIL, LD_DELAY, LD_FINAL, LD_RCPT, LD_SUBJECT, LD_ORIGINAL,
@@ -101,8 +106,7 @@ static const char *const ld_name[LD_N] = {
 };
 
 struct fmt_lang {
-	struct fmt_rx	*rx[LD_N];	/* one alternation each, or NULL */
-	struct fmt_rx	*any;		/* fail or delay */
+	struct fmt_rxv	 rx[LD_N];	/* the patterns of each directive */
 	struct fmt_rxv	 hint;		/* arg: the reason */
 	struct fmt_rx	*from_daemon, *subj_reply, *smtp, *hdrline;
 	size_t		 nfiles;
@@ -110,44 +114,41 @@ struct fmt_lang {
 
 /* ---- loading -------------------------------------------------------- */
 
-struct strbuf {
-	char	*p;
-	size_t	 len, cap;
-};
-
+/* Append t (and a copy of arg, or NULL) to l; -1 out of memory. */
 static int
-sb_add(struct strbuf *b, const char *s)
+rxv_push(struct fmt_rxv *l, struct fmt_rx *t, const char *arg)
 {
-	size_t n = strlen(s);
-	char *np;
+	struct fmt_rx **v;
+	char **a;
 
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL)
-			return (-1);
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n + 1);
-	b->len += n;
+	if ((v = realloc(l->v, (l->n + 1) * sizeof(*v))) == NULL)
+		return (-1);
+	l->v = v;
+	if ((a = realloc(l->arg, (l->n + 1) * sizeof(*a))) == NULL)
+		return (-1);
+	l->arg = a;
+	a[l->n] = NULL;
+	if (arg != NULL && (a[l->n] = strdup(arg)) == NULL)
+		return (-1);
+	v[l->n++] = t;
 	return (0);
 }
 
-/* Add pattern pat to the alternation b, as "|(?:pat)". */
-static int
-alt_add(struct strbuf *b, const char *pat)
+static void
+rxv_clear(struct fmt_rxv *l)
 {
-	if (b->len > 0 && sb_add(b, "|") == -1)
-		return (-1);
-	return (sb_add(b, "(?:") == -1 || sb_add(b, pat) == -1 ||
-	    sb_add(b, ")") == -1 ? -1 : 0);
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		fmt_rx_free(l->v[i]);
+		free(l->arg[i]);
+	}
+	free(l->v);
+	free(l->arg);
 }
 
 static int
-lang_file(struct fmt_lang *l, struct strbuf *alt, const char *dir,
+lang_file(struct fmt_lang *l, const char *dir,
     const char *base, char *err, size_t errlen)
 {
 	struct rf rf;
@@ -205,32 +206,13 @@ lang_file(struct fmt_lang *l, struct strbuf *alt, const char *dir,
 				goto fail;
 			}
 		}
-		/* each pattern on its own first: the error names its line */
 		if ((t = fmt_rx_compile(pat, msg, sizeof(msg))) == NULL) {
 			rf_error(&rf, err, errlen, "%s", msg);
 			goto fail;
 		}
-		if (strcmp(s, "hint") == 0) {
-			struct fmt_rx **v;
-			char **a;
-
-			v = realloc(l->hint.v, (l->hint.n + 1) * sizeof(*v));
-			if (v != NULL)
-				l->hint.v = v;
-			a = realloc(l->hint.arg, (l->hint.n + 1) * sizeof(*a));
-			if (a != NULL)
-				l->hint.arg = a;
-			if (v == NULL || a == NULL ||
-			    (a[l->hint.n] = strdup(arg)) == NULL) {
-				fmt_rx_free(t);
-				rf_error(&rf, err, errlen, "out of memory");
-				goto fail;
-			}
-			v[l->hint.n++] = t;
-			continue;
-		}
-		fmt_rx_free(t);
-		if (alt_add(&alt[d], pat) == -1) {
+		if (rxv_push(strcmp(s, "hint") == 0 ? &l->hint : &l->rx[d], t,
+		    strcmp(s, "hint") == 0 ? arg : NULL) == -1) {
+			fmt_rx_free(t);
 			rf_error(&rf, err, errlen, "out of memory");
 			goto fail;
 		}
@@ -256,18 +238,12 @@ fmt_lang_free(struct fmt_lang *l)
 	if (l == NULL)
 		return;
 	for (i = 0; i < LD_N; i++)
-		fmt_rx_free(l->rx[i]);
-	fmt_rx_free(l->any);
+		rxv_clear(&l->rx[i]);
+	rxv_clear(&l->hint);
 	fmt_rx_free(l->from_daemon);
 	fmt_rx_free(l->subj_reply);
 	fmt_rx_free(l->smtp);
 	fmt_rx_free(l->hdrline);
-	for (i = 0; i < l->hint.n; i++) {
-		fmt_rx_free(l->hint.v[i]);
-		free(l->hint.arg[i]);
-	}
-	free(l->hint.v);
-	free(l->hint.arg);
 	free(l);
 }
 
@@ -302,7 +278,6 @@ int
 fmt_lang_load(struct format_table *t, const char *rdir, char *err,
     size_t errlen)
 {
-	struct strbuf alt[LD_N], any;
 	struct fmt_lang *l = NULL;
 	char dir[4096], msg[200], *names[LANG_MAX_FILES];
 	struct dirent *de;
@@ -310,8 +285,6 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 	size_t nn = 0, i, len;
 	int rc = -1;
 
-	memset(alt, 0, sizeof(alt));
-	memset(&any, 0, sizeof(any));
 	snprintf(dir, sizeof(dir), "%s/lang", rdir);
 	if ((d = opendir(dir)) == NULL) {
 		if (errno == ENOENT)
@@ -341,28 +314,11 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 		goto out;
 	}
 	for (i = 0; i < nn; i++) {
-		if (lang_file(l, alt, dir, names[i], err, errlen) == -1)
+		if (lang_file(l, dir, names[i], err, errlen) == -1)
 			goto out;
 		l->nfiles++;
 	}
-	for (i = 0; i < LD_N; i++) {
-		if (alt[i].len == 0)
-			continue;
-		if ((l->rx[i] = fmt_rx_compile(alt[i].p, msg,
-		    sizeof(msg))) == NULL) {
-			snprintf(err, errlen, "%s:0: %s: %s", dir, ld_name[i],
-			    msg);
-			goto out;
-		}
-		if ((i == LD_FAIL || i == LD_DELAY) &&
-		    alt_add(&any, alt[i].p) == -1) {
-			snprintf(err, errlen, "%s:0: out of memory", dir);
-			goto out;
-		}
-	}
-	if ((any.len > 0 && (l->any = fmt_rx_compile(any.p, msg,
-	    sizeof(msg))) == NULL) ||
-	    (l->from_daemon = fmt_rx_compile(rx_from_daemon, msg,
+	if ((l->from_daemon = fmt_rx_compile(rx_from_daemon, msg,
 	    sizeof(msg))) == NULL ||
 	    (l->subj_reply = fmt_rx_compile(rx_subj_reply, msg,
 	    sizeof(msg))) == NULL ||
@@ -380,9 +336,6 @@ out:
 		closedir(d);
 	for (i = 0; i < nn; i++)
 		free(names[i]);
-	for (i = 0; i < LD_N; i++)
-		free(alt[i].p);
-	free(any.p);
 	fmt_lang_free(l);
 	return (rc);
 }
@@ -401,6 +354,20 @@ static int
 rx_line(const struct fmt_rx *rx, const char *s, size_t n)
 {
 	return (rx != NULL && fmt_rx_match(rx, s, n, NULL));
+}
+
+/* Does a pattern of directive d (any language) match s[0..n)? */
+static int
+ld_match(const struct fmt_lang *l, int d, const char *s, size_t n)
+{
+	return (fmt_rxv_any(&l->rx[d], s, n, NULL, NULL));
+}
+
+/* A failure or delay phrase in s[0..n)? */
+static int
+ld_phrase(const struct fmt_lang *l, const char *s, size_t n)
+{
+	return (ld_match(l, LD_FAIL, s, n) || ld_match(l, LD_DELAY, s, n));
 }
 
 /* ASCII only: CJK text runs into an address without a space */
@@ -784,7 +751,7 @@ read_list(struct fb *f, const char **pp, const char *end, int bare,
 	for (k = 0; n > 0 && k < 3 && fmt_next_line(&q, end, &line, &ll); k++)
 		if (ll > 0 && !(ll <= 2 && isspace((unsigned char)*line))) {
 			q = line;
-			if (!rx_line(f->l->rx[LD_ORIGINAL], line, ll) &&
+			if (!ld_match(f->l, LD_ORIGINAL, line, ll) &&
 			    !rx_line(f->l->hdrline, line, ll))
 				para(&q, end, &f->after, &f->afterlen);
 			break;
@@ -798,27 +765,41 @@ read_list(struct fb *f, const char **pp, const char *end, int bare,
 }
 
 /* End of the notice: an original's marker or a block of header lines. */
+static int
+maybe_hdr(const char *s, size_t n)
+{
+	const char *colon;
+
+	if (n < 4 || !isupper((unsigned char)s[0]))
+		return (0);
+	colon = memchr(s, ':', n < 32 ? n : 32);
+	return (colon != NULL && colon + 1 < s + n && (colon[1] == ' ' ||
+	    colon[1] == '\t'));
+}
+
 static size_t
 notice_len(const struct fb *f, int *quoted)
 {
-	const char *p = f->c->text, *end = p + f->c->textlen, *line, *q;
+	const char *p = f->c->text, *end, *line, *q;
 	const char *nl;
 	size_t ll, nll, k = 0;
 
+	end = p + (f->c->textlen < FB_NOTICE_MAX ? f->c->textlen :
+	    FB_NOTICE_MAX);
 	*quoted = 0;
 	while (k++ < FB_MAX_LINES && fmt_next_line(&p, end, &line, &ll)) {
 		if (ll == 0)
 			continue;
-		if (rx_line(f->l->rx[LD_ORIGINAL], line, ll)) {
+		if (ld_match(f->l, LD_ORIGINAL, line, ll)) {
 			*quoted = 1;
 			return ((size_t)(line - f->c->text));
 		}
-		if (!rx_line(f->l->hdrline, line, ll))
+		if (!maybe_hdr(line, ll) || !rx_line(f->l->hdrline, line, ll))
 			continue;
 		q = p;
 		if (fmt_next_line(&q, end, &nl, &nll) && nll > 0 &&
-		    (isspace((unsigned char)nl[0]) ||
-		    rx_line(f->l->hdrline, nl, nll))) {
+		    (isspace((unsigned char)nl[0]) || (maybe_hdr(nl, nll) &&
+		    rx_line(f->l->hdrline, nl, nll)))) {
 			*quoted = 1;
 			return ((size_t)(line - f->c->text));
 		}
@@ -866,7 +847,7 @@ header_signals(struct fmt_ctx *c, const struct fmt_lang *l, int *h3)
 		n++;
 	if (report_headers(c, l))
 		n++;
-	if (rx_line(l->rx[LD_SUBJECT], c->subject, c->subjectlen)) {
+	if (ld_match(l, LD_SUBJECT, c->subject, c->subjectlen)) {
 		n++;
 		*h3 = 1;
 	}
@@ -919,12 +900,13 @@ fmt_fallback_parse(struct fmt_ctx *c)
 	int hs, h3, sig, quoted, fail = 0, got;
 	struct fmt_match m;
 
-	if (l == NULL || l->any == NULL || c->textlen == 0 || c->root == NULL)
+	if (l == NULL || c->textlen == 0 || c->root == NULL)
 		return (0);
 	if ((hs = header_signals(c, l, &h3)) <= 0)
 		return (0);
 	/* one scan: no failure or delay phrase, no notice */
-	if (!fmt_rx_match(l->any, c->text, c->textlen, NULL))
+	if (!ld_phrase(l, c->text, c->textlen < FB_HEAD_MAX ?
+	    c->textlen : FB_HEAD_MAX))
 		return (0);
 	memset(&f, 0, sizeof(f));
 	f.c = c;
@@ -932,7 +914,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 	f.region = c->text;
 	f.regionlen = notice_len(&f, &quoted);
 	if (f.regionlen == 0 ||
-	    !fmt_rx_match(l->any, f.region, f.regionlen, &m))
+	    !ld_phrase(l, f.region, f.regionlen))
 		return (0);
 	sig = hs + (quoted || c->orig != NULL);
 	p = f.region;
@@ -946,8 +928,8 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		}
 	if (sig < 2)
 		return (0);
-	f.delay = rx_line(l->rx[LD_DELAY], f.region, f.regionlen) &&
-	    !rx_line(l->rx[LD_FINAL], f.region, f.regionlen);
+	f.delay = ld_match(l, LD_DELAY, f.region, f.regionlen) &&
+	    !ld_match(l, LD_FINAL, f.region, f.regionlen);
 	f.from = hdr_addr(c, c->from);
 	f.to = hdr_addr(c, fmt_header(c->root, "To"));
 	f.rpath = hdr_addr(c, fmt_header(c->root, "Return-Path"));
@@ -965,8 +947,8 @@ fmt_fallback_parse(struct fmt_ctx *c)
 				return (-1);
 			continue;
 		}
-		phrase = rx_line(l->rx[LD_FAIL], line, ll) ||
-		    rx_line(l->rx[LD_DELAY], line, ll);
+		phrase = ld_match(l, LD_FAIL, line, ll) ||
+		    ld_match(l, LD_DELAY, line, ll);
 		fail |= phrase;
 		from = 0;
 		if (phrase && next_addr(line, ll, &from, &a, &alen)) {
@@ -985,7 +967,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 				return (-1);
 			continue;
 		}
-		if (fmt_rx_match(l->rx[LD_RCPT], line, ll, &m) &&
+		if (fmt_rxv_any(&l->rx[LD_RCPT], line, ll, &m, NULL) &&
 		    (from = m.end, next_addr(line, ll, &from, &a, &alen))) {
 			const char *d = NULL;
 			size_t dn = 0;
@@ -1036,9 +1018,12 @@ fmt_challenge(struct fmt_ctx *c)
 {
 	const struct fmt_lang *l = ctx_lang(c);
 
-	if (l == NULL || l->rx[LD_CHALLENGE] == NULL)
+	/* a mail system's own notice is no challenge (and costs no scan) */
+	if (l == NULL || l->rx[LD_CHALLENGE].n == 0 ||
+	    rx_line(l->from_daemon, c->from, c->fromlen))
 		return (0);
-	return (fmt_rx_match(l->rx[LD_CHALLENGE], c->text, c->textlen, NULL));
+	return (ld_match(l, LD_CHALLENGE, c->text, c->textlen <
+	    FB_NOTICE_MAX ? c->textlen : FB_NOTICE_MAX));
 }
 
 int
@@ -1048,16 +1033,17 @@ fmt_delay_notice(struct fmt_ctx *c)
 	struct fb f;
 	int quoted;
 
-	if (l == NULL || l->rx[LD_DELAY] == NULL || c->textlen == 0)
+	if (l == NULL || l->rx[LD_DELAY].n == 0 || c->textlen == 0)
 		return (0);
-	if (!fmt_rx_match(l->rx[LD_DELAY], c->text, c->textlen, NULL))
+	if (!ld_match(l, LD_DELAY, c->text, c->textlen < FB_HEAD_MAX ?
+	    c->textlen : FB_HEAD_MAX))
 		return (0);
 	memset(&f, 0, sizeof(f));
 	f.c = c;
 	f.l = l;
 	f.region = c->text;
 	f.regionlen = notice_len(&f, &quoted);
-	return (rx_line(l->rx[LD_DELAY], f.region, f.regionlen) &&
-	    !rx_line(l->rx[LD_FINAL], f.region, f.regionlen) &&
-	    !rx_line(l->rx[LD_FAIL], f.region, f.regionlen));
+	return (ld_match(l, LD_DELAY, f.region, f.regionlen) &&
+	    !ld_match(l, LD_FINAL, f.region, f.regionlen) &&
+	    !ld_match(l, LD_FAIL, f.region, f.regionlen));
 }

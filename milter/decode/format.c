@@ -1095,7 +1095,7 @@ inline_original_summary(struct fmt_ctx *c)
 
 /*
  * A delay warning written as text (fmt_delay_notice()): the family's
- * failed recipients without a permanent status are delayed.
+ * failed recipients without a status are delayed.
  */
 static void
 text_delay(struct fmt_ctx *c)
@@ -1110,8 +1110,7 @@ text_delay(struct fmt_ctx *c)
 		struct rcpt *rc = &r->rcpt[i];
 
 		if ((rc->action != NULL && *rc->action != '\0' &&
-		    strcmp(rc->action, "failed") != 0) || rc->status[0] == '5' ||
-		    rc->status[0] == '2')
+		    strcmp(rc->action, "failed") != 0) || rc->status[0] != '\0')
 			continue;
 		if (d == -1)
 			d = fmt_delay_notice(c);
