@@ -33,11 +33,11 @@ STD	= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	  -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wmissing-prototypes
 DEFS	= -DBM_VERSION=\"$(VERSION)\" -DBM_DATADIR=\"$(DATADIR)\" \
 	  -DBM_SYSCONFDIR=\"$(SYSCONFDIR)\"
-PKGS	= libpcre2-8 libconfig opendkim libidn2 libpq
+PKGS	= libpcre2-8 libconfig opendkim libidn2 libpq libpsl
 # read when this make starts: a target that runs mk/deps builds in a
 # second make, which reads them again once the packages are there
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lconfig -lopendkim -lidn2 -lpq)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcre2-8 -lconfig -lopendkim -lidn2 -lpq -lpsl)
 LIBS	= $(PKG_LIBS) -lspf2 -lsqlite3 -lresolv -lpthread -lm
 # bounce-decode reads a directory's files a batch at a time through
 # io_uring when liburing is there (mk/deps installs it), else one by one

@@ -28,7 +28,7 @@ sed 's/^[^:]*: //' "$T/b" >"$T/b2"
 cmp -s "$T/a2" "$T/b2" || bad "conf/bounce-milter.conf differs from the defaults: $(cat "$T/a") / $(cat "$T/b")"
 # every setting config.c knows appears in it (uncommented)
 for k in socket umask user authserv_id syslog_facility rules headers \
-    max_header_recipients internal_networks outbound_ips outbound_relay \
+    max_header_recipients internal_networks outbound_ips our_domains outbound_relay \
     dns resolver timeout_ms spf dkim mx history path retention_days \
     max_message_size max_classify_ms trends window dbeb_addresses \
     blocked_domains outgoing_headers; do

@@ -13,7 +13,11 @@
 # IDN domains (bücher.test) are looked up as A-labels; outbound_relay
 # decides relay-access-denied-outbound-connector both ways; and
 # max_classify_ms = 1 through -c stops a 3000-recipient bounce with an
-# error.
+# error; and (10) whose domains get evidence: a forged bounce naming a
+# stranger's domain makes no query for it (dnsmasq's query log) and keeps
+# its wording's cause, with our_domains set or taken from the history, a
+# subdomain of ours gets evidence, and the stranger's domain does once
+# listed (the control that the log sees queries); -v says why, once.
 #
 # Exit 0 pass, 77 skip (dnsmasq or python3 missing), 1 fail.
 BUILD=${BUILD:-build}
@@ -36,6 +40,11 @@ checks=0
 ok() { checks=$((checks + 1)); }
 bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
 
+# the sender domains of the test bounces are ours (section 10 tests a
+# stranger's)
+ours='our_domains = [ "spf-pass.test", "spf-soft.test", "spf-neutral.test",
+    "spf-perm.test", "spf-mx.test", "spf-ptr.test", "spf-none.test",
+    "dkim.test", "bücher.test" ];'
 conf() {	# conf FILE RESOLVER TIMEOUT [extra settings]
 	f=$1 res=$2 to=$3
 	shift 3
@@ -44,6 +53,7 @@ conf() {	# conf FILE RESOLVER TIMEOUT [extra settings]
 	cat > "$f" <<EOF
 dns = { resolver = "$res"; timeout_ms = $to; spf = true; dkim = true; mx = true; };
 max_classify_ms = 60000;
+$ours
 $*
 EOF
 }
@@ -131,6 +141,7 @@ expect "a hop inside internal_networks is not the handover" \
 # --- 4. switches ------------------------------------------------------------
 cat > "$tmp/nospf.conf" <<EOF
 dns = { resolver = "127.0.0.1:$port"; timeout_ms = 2000; spf = false; dkim = true; mx = true; };
+$ours
 EOF
 expect "dns.spf = false" "$(one "$tmp/nospf.conf" dkim-pass.eml bob@other.test | cut -d' ' -f1-3)" \
     "skipped pass other"
@@ -262,6 +273,75 @@ expect "no -c: all classified" "$(python3 -c '
 import json, sys
 j = json.loads(open(sys.argv[1]).readline())
 print(j["error"], sum(r["reason"] == "userunknown" for r in j["recipients"]))' "$tmp/t0.jsonl")" " 3000"
+
+# --- 10. whose domains: a forged bounce naming a stranger's domain -------
+# The stranger's SPF record (stranger.test: -all) would make it
+# sender-auth-failed, side sender.  It must make no query for
+# stranger.test or the recipient's victim.test, and keep the wording's
+# cause; our own domains still get evidence (section 1), and so does the
+# stranger's once it is listed (the control: the log does see queries).
+sed -e 's/spf-pass\.test/stranger.test/g' -e 's/bob@other\.test/bob@victim.test/g' \
+    "$msgs/spf-fail-541.eml" > "$tmp/forged.eml"
+log="$tmp/dnsmasq.log"
+queried() {	# queried NAME: did the DNS server see a query for NAME?
+	grep -q "query\[[A-Z]*\] \(.*\.\)\{0,1\}$1 from" "$log"
+}
+forged() {	# forged CONF [-v] -> "spf dkim mx cause side"
+	"$dec" --json "$@" "$tmp/forged.eml" > "$tmp/forged.jsonl" 2> "$tmp/forged.err"
+	python3 -c '
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())["recipients"][0]
+e = r["evidence"]
+print(e["spf"], e["dkim"], e["mx"], r["cause"], r["side"])' "$tmp/forged.jsonl"
+}
+sleep 0.2
+queried stranger.test && bad "stranger.test was queried before the test"
+expect "forged bounce, stranger's domain, our_domains set" \
+    "$(forged -c "$tmp/dns.conf" -v)" "skipped skipped skipped unclassified-5.4.1 unknown"
+sleep 0.3		# dnsmasq writes its log line after the answer
+if queried stranger.test || queried victim.test; then
+	bad "a forged bounce made DNS queries for a stranger's domain: $(grep -c 'stranger.test\|victim.test' "$log")"
+else ok; fi
+expect "debug line (-v) says why" \
+    "$(grep -c 'evidence skipped: sender domain stranger.test is not in our_domains' "$tmp/forged.err")" 1
+# our_domains unset, no history: nothing is ours
+conf "$tmp/noours.conf" "127.0.0.1:$port" 2000
+sed -i '/our_domains/,/];/d' "$tmp/noours.conf"
+expect "our_domains unset, no history: our own domain gets nothing" \
+    "$(one "$tmp/noours.conf" spf-fail-541.eml bob@other.test)" \
+    "skipped skipped skipped unclassified-5.4.1"
+# our_domains unset: the sender domains of the history's outgoing mail
+python3 - "$tmp/hist.db" <<'PYEOF'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE outgoing (id INTEGER PRIMARY KEY, sent INTEGER NOT NULL,"
+    " sender TEXT NOT NULL DEFAULT '')")
+now = int(time.time())
+db.execute("INSERT INTO outgoing (sent, sender) VALUES (?, ?)", (now - 3600, "<alice@Spf-Pass.test>"))
+db.execute("INSERT INTO outgoing (sent, sender) VALUES (?, ?)", (now - 90 * 86400, "old@stranger.test"))
+db.commit()
+PYEOF
+printf 'history = { path = "%s"; retention_days = 30; };
+' "$tmp/hist.db" >> "$tmp/noours.conf"
+expect "our_domains unset: a sender domain of our outgoing mail (history)" \
+    "$(one "$tmp/noours.conf" spf-fail-541.eml bob@other.test)" \
+    "fail none other sender-auth-failed"
+expect "our_domains unset: a sender domain older than retention_days is not ours" \
+    "$(forged -c "$tmp/noours.conf")" "skipped skipped skipped unclassified-5.4.1 unknown"
+if queried stranger.test; then bad "history: stranger.test was queried"; else ok; fi
+# a subdomain of ours is ours
+sed -e 's/alice@spf-pass\.test/alice@mail.spf-pass.test/g' "$msgs/spf-fail-541.eml" > "$tmp/sub.eml"
+"$dec" --json -c "$tmp/dns.conf" "$tmp/sub.eml" > "$tmp/sub.jsonl"
+expect "a subdomain of one of our_domains gets evidence" \
+    "$(rows "$tmp/sub.jsonl" | awk -F'\t' '{ print $3, $5 }')" "none other"
+# the control: listed, the stranger's domain is asked for and decides
+ours='our_domains = [ "stranger.test" ];'
+conf "$tmp/stranger.conf" "127.0.0.1:$port" 2000
+expect "control: the stranger's domain listed in our_domains" \
+    "$(forged -c "$tmp/stranger.conf")" "fail none none sender-auth-failed sender"
+sleep 0.3
+if queried stranger.test && queried victim.test; then ok; else
+	bad "control: no query for stranger.test/victim.test seen in the log (is log-queries on?)"; fi
 
 if [ $fails -ne 0 ]; then
 	echo "t_evidence: $fails of $checks checks failed"

@@ -2,7 +2,7 @@
  * main_decode.c - bounce-decode: the classifier, offline, on files
  *
  * SYNOPSIS
- *	bounce-decode [--json] [--rules DIR] [--no-dns] [-c CONF] PATH...
+ *	bounce-decode [--json] [--rules DIR] [--no-dns] [-c CONF] [-v] PATH...
  *	bounce-decode --history DB --report [--since 24h] [--json] [-c CONF]
  *	bounce-decode [--json] --line 'TEXT'...
  *	bounce-decode [--json] --maillog [--follow] FILE|-
@@ -13,7 +13,11 @@
  *	name order, a maildir's cur/ and new/, an mbox, or - for standard
  *	input) with the same rules and pipeline as bounce-milter, and prints
  *	one line per recipient, or with --json one object per message
- *	(interfaces.md).  Exit 0 all inputs read, 1 some input could not be
+ *	(interfaces.md).  The evidence (SPF, DKIM, MX) runs only for the
+ *	bounces of our own mail: the sender domain in our_domains, else in
+ *	the history (--history DB or history.path) as a sender of outgoing
+ *	mail; -v says on standard error why a bounce got none.
+ *	Exit 0 all inputs read, 1 some input could not be
  *	read or a limit stopped its parse, 2 usage, 78 configuration/rules.
  *
  *	The regular files of a directory are read 32 at a time, each
@@ -94,6 +98,9 @@ struct decode_ctx {
 	struct buf		 in;		/* the input, reused */
 	int			 fds[DECODE_FDS];	/* read, not closed yet */
 	int			 nfds;
+	struct evidence_ctx	*ev;		/* or NULL */
+	int			 verbose;	/* -v: debug lines on stderr */
+	const char		*file;		/* being decoded */
 #ifdef HAVE_LIBURING
 	struct ring		*ring;		/* or NULL */
 	int			 ring_tried;
@@ -104,7 +111,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bounce-decode [--json] [--rules DIR] "
-	    "[--no-dns] [-c CONF] PATH...\n"
+	    "[--no-dns] [-c CONF] [-v] PATH...\n"
 	    "       bounce-decode --history DB --report [--since 24h] "
 	    "[--json] [-c CONF]\n"
 	    "       bounce-decode [--json] --line 'TEXT'...\n"
@@ -112,6 +119,18 @@ usage(void)
 	    "       bounce-decode --maillog FILE --report [--since AGE] "
 	    "[--json]\n");
 	exit(EX_USAGE_);
+}
+
+/* The evidence stage; with -v, why a bounce got none, on stderr. */
+static void
+ev_stage(void *arg, const struct rules *rules, struct report *r)
+{
+	struct decode_ctx *d = arg;
+	char why[600];
+
+	evidence_check(d->ev, rules, r, why, sizeof(why));
+	if (d->verbose && *why != '\0')
+		fprintf(stderr, "bounce-decode: %s: %s\n", d->file, why);
 }
 
 /* Write the output gathered so far (at once with force or on a tty). */
@@ -180,6 +199,7 @@ decode_one(struct decode_ctx *d, const char *msg, size_t len,
 {
 	struct report *r;
 
+	d->file = file;
 	if ((r = bounce_decode(d->rules, msg, len, &d->opts)) == NULL) {
 		fail_input(d, file, "out of memory");
 		return;
@@ -664,6 +684,7 @@ main(int argc, char *argv[])
 	struct config conf;
 	struct rules *rules;
 	struct evidence_ctx *ev = NULL;
+	struct hist_domains *doms = NULL;
 	const char *rules_opt = NULL, *conf_path = NULL, *dir;
 	const char *history_db = NULL, *since = "24h";
 	int report = 0, maillog = 0, follow = 0, since_set = 0, nlines = 0;
@@ -673,12 +694,13 @@ main(int argc, char *argv[])
 	int ch, no_dns = 0, i;
 
 	memset(&d, 0, sizeof(d));
-	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:hvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': d.json = 1; break;
 		case 'r': rules_opt = optarg; break;
 		case 'N': no_dns = 1; break;
 		case 'c': conf_path = optarg; break;
+		case 'v': d.verbose = 1; break;
 		case 'H': history_db = optarg; break;
 		case 'R': report = 1; break;
 		case 'S': since = optarg; since_set = 1; break;
@@ -760,9 +782,31 @@ main(int argc, char *argv[])
 	if (!no_dns)
 		ev = evidence_new(&conf);
 	d.rules = rules;
+	if (ev != NULL && conf.n_our_domains == 0) {
+		/* whose domains: the senders of the history, if any */
+		const char *hp = history_db ? history_db :
+		    *conf.history.url ? conf.history.url : conf.history.path;
+
+		err[0] = '\0';
+
+		if (*hp != '\0' &&
+		    ((doms = hist_domains_new(conf.history.retention_days)) ==
+		    NULL || hist_domains_load(doms, hp, err,
+		    sizeof(err)) == -1))
+			fprintf(stderr, "bounce-decode: %s\n", *err ? err :
+			    "out of memory");
+		if (doms != NULL)
+			evidence_set_ours(ev, hist_domains_ours, doms);
+		if (d.verbose && hist_domains_count(doms) == 0)
+			fprintf(stderr, "bounce-decode: our_domains is empty "
+			    "and %s: no bounce gets evidence\n", *hp ?
+			    "the history holds no outgoing mail" :
+			    "there is no history");
+	}
 	if (ev != NULL) {
-		d.opts.evidence = evidence_hook;
-		d.opts.evidence_ctx = ev;
+		d.ev = ev;
+		d.opts.evidence = ev_stage;
+		d.opts.evidence_ctx = &d;
 	}
 	d.opts.outbound_relay = conf.outbound_relay;
 	if (conf_path != NULL)	/* the milter's time limit, when asked */
@@ -778,6 +822,7 @@ main(int argc, char *argv[])
 	ring_free(&d);
 #endif
 	evidence_free(ev);
+	hist_domains_free(doms);
 	rules_free(rules);
 	config_free(&conf);
 	return (d.status);

@@ -19,9 +19,9 @@
  *		   counted for the size, never kept; no SKIP.
  *	eom	   deletes every X-Bounce-Class/-Hint/-Original (highest
  *		   index first), classifies a candidate (at most two parses
- *		   of large, spooled messages per CPU at once, so many large
+ *		   of large messages per CPU at once, so many large
  *		   bounces ending together do not all hold their parse
- *		   memory at the same time), adds
+ *		   memory at the same time; not during DNS evidence), adds
  *		   its own headers, logs one line per failed recipient.
  *		   Ours: the outgoing line and the history record
  *		   (milter_pre.c); with outgoing_headers X-Bounce-Preflight.
@@ -237,6 +237,25 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return (SMFIS_CONTINUE);
 }
 
+static void
+no_client_addr_log(void)
+{
+	mlog(LOG_WARNING, "NOQUEUE: the MTA sent no {client_addr} macro; "
+	    "messages without it are treated as inbound (not ours), so no "
+	    "outgoing line or history record is made for them.  Postfix "
+	    "and Sendmail send it by default: check milter_mail_macros or "
+	    "confMILTER_MACROS_ENVFROM");
+}
+
+/* The MTA sent no {client_addr}: said once per process. */
+static void
+no_client_addr(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, no_client_addr_log);
+}
+
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -260,9 +279,15 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		const char *au = smfi_getsymval(ctx, "{auth_authen}");
 		int i;
 
-		/* ours: authenticated, local (no client), or internal */
-		m->outgoing = (au != NULL && *au != '\0') || ca == NULL ||
-		    *ca == '\0' || in_networks(ca,
+		/*
+		 * ours: authenticated or from an internal network.  Without
+		 * {client_addr} (an MTA that does not send it) the message
+		 * is inbound: a stranger's mail must not count as ours.
+		 * Postfix's own pickup mail has client_addr 127.0.0.1.
+		 */
+		if (ca == NULL || *ca == '\0')
+			no_client_addr();
+		m->outgoing = (au != NULL && *au != '\0') || in_networks(ca,
 		    m->set->conf.internal_networks,
 		    m->set->conf.n_internal_networks);
 		if (m->outgoing) {
@@ -556,27 +581,48 @@ annotate(SMFICTX *ctx, struct mmsg *m, const struct report *r,
 }
 
 /*
- * At most this many large (spooled) messages are parsed at once: each
- * parse maps its message and fills an arena of a few times its size, and
- * with hundreds of large bounces reaching end of message together an
- * unbounded number of parses would hold all of that at once.  Small
- * messages (kept in memory, at most SPOOL_MEM) never wait here: their
- * parse memory is small, and a gate in front of them would make them
- * queue behind each other's DNS lookups.  A large message waits at most
- * max_classify_ms for its turn; then it passes unchanged, logged.
+ * At most this many large messages (over SPOOL_MEM octets kept, whether
+ * they spilled to a file or stayed in memory because spilling failed) are
+ * parsed at once: each parse maps or holds its message and fills an
+ * arena of a few times its size, and with hundreds of large bounces
+ * reaching end of message together an unbounded number of parses would
+ * hold all of that at once.  Small messages never wait here: their
+ * parse memory is small.  The gate is left when the DNS evidence starts
+ * (ev_stage()), so large bounces waiting on slow DNS do not hold up the
+ * others.  A large message waits at most max_classify_ms for its turn;
+ * then it passes unchanged, logged.  The wait is timed on
+ * CLOCK_MONOTONIC (a clock step does not shorten or stretch it).
  */
 static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t gate_cv;
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
 static int gate_busy, gate_max;
+
+static void
+gate_init(void)
+{
+	pthread_condattr_t ca;
+	long n;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&gate_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	gate_max = n < 1 ? 2 : n > 8 ? 16 : (int)n * 2;
+	if (getenv("BM_TEST_GATE_MAX") != NULL &&	/* tests only */
+	    atoi(getenv("BM_TEST_GATE_MAX")) > 0)
+		gate_max = atoi(getenv("BM_TEST_GATE_MAX"));
+}
 
 static int
 gate_enter(long wait_ms)
 {
 	struct timespec until;
-	long n;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	pthread_once(&gate_once, gate_init);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += wait_ms / 1000;
 	until.tv_nsec += (wait_ms % 1000) * 1000000L;
 	if (until.tv_nsec >= 1000000000L) {
@@ -584,10 +630,6 @@ gate_enter(long wait_ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&gate_mu);
-	if (gate_max == 0) {
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-		gate_max = n < 1 ? 2 : n > 8 ? 16 : (int)n * 2;
-	}
 	while (gate_busy >= gate_max && rc == 0)
 		rc = pthread_cond_timedwait(&gate_cv, &gate_mu, &until);
 	if (gate_busy < gate_max) {
@@ -607,10 +649,33 @@ gate_leave(void)
 	pthread_mutex_unlock(&gate_mu);
 }
 
+/* One message's evidence stage: leaves the gate, logs why it skipped. */
+struct ev_stage {
+	struct evidence_ctx *ev;
+	const char	*q;
+	int		*gated;
+};
+
+static void
+ev_stage(void *arg, const struct rules *rules, struct report *r)
+{
+	struct ev_stage *es = arg;
+	char why[600];
+
+	if (*es->gated) {
+		gate_leave();
+		*es->gated = 0;
+	}
+	evidence_check(es->ev, rules, r, why, sizeof(why));
+	if (*why != '\0' && mlog_verbose > 0)
+		mlog(LOG_DEBUG, "%s: %s", es->q, why);
+}
+
 static void
 classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 {
 	struct bounce_opts bo;
+	struct ev_stage es;
 	struct timespec t0;
 	struct report *r;
 	const char *msg;
@@ -619,22 +684,29 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 	int gated;
 
 	memset(&bo, 0, sizeof(bo));
+	gated = m->sp.len > SPOOL_MEM;
 	if (m->set->ev != NULL) {
-		bo.evidence = evidence_hook;
-		bo.evidence_ctx = m->set->ev;
+		es.ev = m->set->ev;
+		es.q = q;
+		es.gated = &gated;
+		bo.evidence = ev_stage;
+		bo.evidence_ctx = &es;
 	}
 	/* decoded parts stay within a few times what was collected */
 	bo.arena_cap = 2 * m->sp.cap + 8u * 1024 * 1024;
 	bo.outbound_relay = m->set->conf.outbound_relay;
 	bo.max_ms = m->set->conf.max_classify_ms;	/* + DNS: bounce.h */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	gated = m->sp.fd != -1;
 	if (gated && gate_enter(bo.max_ms) == -1) {
 		mlog(LOG_WARNING, "%s: no turn among the large messages "
 		    "being classified within %ld ms (max_classify_ms); "
 		    "message passed unchanged", q, ms_since(&t0));
 		return;
 	}
+	if (gated && mlog_verbose > 1)
+		mlog(LOG_DEBUG, "%s: large message (%zu octets%s): parse "
+		    "gate taken", q, m->sp.len, m->sp.fd != -1 ?
+		    ", spooled to a file" : ", in memory");
 	if (gated && bo.max_ms > 0) {	/* the wait counts against it */
 		ms = ms_since(&t0);
 		bo.max_ms = ms < bo.max_ms ? bo.max_ms - (int)ms : 1;
@@ -672,7 +744,8 @@ classify(SMFICTX *ctx, struct mmsg *m, const char *q)
 		mlog(LOG_DEBUG, "%s: not a bounce", q);
 	if (mlog_verbose > 1)
 		mlog(LOG_DEBUG, "%s: classified %zu octets in %ld ms%s", q,
-		    len, ms, m->sp.fd != -1 ? " (spooled to a file)" : "");
+		    len, ms, m->sp.fd != -1 ? " (spooled to a file)" :
+		    m->sp.len > SPOOL_MEM ? " (large, in memory)" : "");
 	report_free(r);
 }
 

@@ -80,13 +80,26 @@ mset_load(const struct mopts *o, char *err, size_t errlen)
 	return (s);
 }
 
-/* The evidence context: none when every DNS check is off. */
+/*
+ * The evidence context: none when every DNS check is off.  Whose domains
+ * get evidence: our_domains, else the sender domains of the history's
+ * outgoing mail; with neither, no bounce gets evidence (said once).
+ */
 static void
 mset_evidence(struct mset *s)
 {
 	if (s->ev == NULL && (s->conf.dns.spf || s->conf.dns.dkim ||
 	    s->conf.dns.mx))
 		s->ev = evidence_new(&s->conf);
+	if (s->ev == NULL || s->conf.n_our_domains > 0)
+		return;
+	if (hist != NULL)
+		evidence_set_ours(s->ev, hist_domains_ours,
+		    history_domains(hist));
+	else
+		mlog(LOG_WARNING, "NOQUEUE: our_domains is empty and the "
+		    "history is off: no bounce gets SPF, DKIM or MX evidence "
+		    "(set our_domains to the domains we send from)");
 }
 
 static void

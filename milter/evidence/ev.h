@@ -31,6 +31,8 @@
  *	int	ev_domain_ok(const char *domain);
  *	int	ev_domain_ascii(const char *domain, char *out, size_t outlen);
  *	int	ev_aligned(const char *from_domain, const char *sig_domain);
+ *	const char *ev_org_domain(const char *domain, char *out,
+ *		    size_t outlen);
  *
  *	From evidence.c (for the tests):
  *	int	evidence_relevant(const struct rcpt *rc);
@@ -146,6 +148,7 @@ int		 ev_mx_is_eop(const struct rules *, const char *);
 int		 ev_domain_ok(const char *);
 int		 ev_domain_ascii(const char *, char *, size_t);
 int		 ev_aligned(const char *, const char *);
+const char	*ev_org_domain(const char *, char *, size_t);
 
 /* evidence.c, exported for the unit tests */
 struct rcpt;

@@ -32,7 +32,9 @@
  *	skipped		the deadline passed before a key was fetched.
  *
  *	Keys are fetched through ev_dns (the configured resolver, the
- *	message's deadline) by a key-lookup callback; the DKIM_LIB handle
+ *	message's deadline) by a key-lookup callback, and only for
+ *	signatures aligned with from_domain (no lookup of a domain the
+ *	bounce merely names); the DKIM_LIB handle
  *	is made once and shared, every check has its own DKIM handle, so
  *	the context is thread-safe.
  */
@@ -54,6 +56,7 @@ struct ev_dkim {
 
 struct kctx {
 	struct ev_dns	*d;
+	const char	*from_domain;	/* keys only for domains aligned */
 	int64_t		 deadline;
 	int		 timed_out;
 };
@@ -75,6 +78,9 @@ key_lookup(DKIM *dkim, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 	if (sel == NULL || dom == NULL ||
 	    (size_t)snprintf(name, sizeof(name), "%s._domainkey.%s", sel, dom)
 	    >= sizeof(name))
+		return (DKIM_CBSTAT_NOTFOUND);
+	/* a signature of another domain is not ours to fetch a key for */
+	if (!ev_aligned(c->from_domain, dom))
 		return (DKIM_CBSTAT_NOTFOUND);
 	rc = ev_dns_query(c->d, name, EV_T_TXT, c->deadline, &a);
 	switch (rc) {
@@ -407,6 +413,7 @@ ev_dkim_check(struct ev_dkim *k, struct ev_dns *d, const char *raw,
 	}
 	memset(&c, 0, sizeof(c));
 	c.d = d;
+	c.from_domain = from_domain;
 	c.deadline = deadline;
 	if ((dk = dkim_verify(k->lib, (const u_char *)"bounce-milter", NULL,
 	    &st)) == NULL) {

@@ -8,6 +8,8 @@
  *	int	ev_domain_ascii(const char *domain, char *out, size_t outlen);
  *	int	ev_domain_ok(const char *domain);
  *	int	ev_aligned(const char *from_domain, const char *sig_domain);
+ *	const char *ev_org_domain(const char *domain, char *out,
+ *		    size_t outlen);
  *
  * DESCRIPTION
  *	ev_domain_ascii() writes the A-label (punycode) form of a domain
@@ -19,12 +21,24 @@
  *
  *	ev_domain_ok() accepts a host name fit to be looked up: labels of
  *	letters, digits, '-' (and '_'), 1-63 octets, 253 in all, at least
- *	two labels.  ev_aligned() is relaxed DMARC-style alignment without
- *	a public-suffix list: equal, or one a subdomain of the other, the
- *	shorter one having at least two labels.
+ *	two labels.
+ *
+ *	ev_aligned() is DMARC's relaxed alignment (RFC 7489, 3.1): the two
+ *	names have the same organisational domain, the registrable domain
+ *	under the Public Suffix List (libpsl; the list of Debian's
+ *	publicsuffix package when it is newer than libpsl's own), compared
+ *	in A-labels, lower case.  So mail.example.com and news.example.com
+ *	are aligned, example.co.uk and co.uk are not (a public suffix has
+ *	no organisational domain), nor are alice.github.io and
+ *	bob.github.io.  ev_org_domain() writes the A-label form of domain
+ *	to out and returns a pointer into it to its organisational domain,
+ *	or NULL (a public suffix, not a host name).  The list is loaded
+ *	once (thread-safe) and kept for the life of the process.
  */
 #include <ctype.h>
 #include <idn2.h>
+#include <libpsl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,29 +107,71 @@ ev_domain_ok(const char *s)
 	return (lab > 0 && labels >= 2);
 }
 
-/* Is a equal to b or under it?  b must have two labels or more. */
-static int
-under(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
+/* The Public Suffix List: the newest of the system's and libpsl's own. */
+static psl_ctx_t *psl;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
 
-	if (strchr(b, '.') == NULL)
-		return (0);
-	if (na == nb)
-		return (strcasecmp(a, b) == 0);
-	return (na > nb && a[na - nb - 1] == '.' &&
-	    strcasecmp(a + na - nb, b) == 0);
+static void
+psl_init(void)
+{
+	if ((psl = psl_latest(NULL)) == NULL)
+		psl = (psl_ctx_t *)psl_builtin();
+}
+
+/* The organisational domain of d (A-labels, lower case), or NULL. */
+static const char *
+org_domain(const char *d)
+{
+	pthread_once(&psl_once, psl_init);
+	if (psl == NULL)
+		return (NULL);
+	return (psl_registrable_domain(psl, d));
+}
+
+static void
+lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
 }
 
 int
 ev_aligned(const char *from, const char *sig)
 {
 	char fa[256], sa[256];
+	const char *fo, *so;
+	size_t n;
 
 	if (from == NULL || sig == NULL || *from == '\0' || *sig == '\0')
 		return (0);
 	if (ev_domain_ascii(from, fa, sizeof(fa)) == -1 ||
 	    ev_domain_ascii(sig, sa, sizeof(sa)) == -1)
 		return (0);
-	return (under(fa, sa) || under(sa, fa));
+	lower(fa);
+	lower(sa);
+	if ((n = strlen(fa)) > 0 && fa[n - 1] == '.')
+		fa[n - 1] = '\0';
+	if ((n = strlen(sa)) > 0 && sa[n - 1] == '.')
+		sa[n - 1] = '\0';
+	if (!ev_domain_ok(fa) || !ev_domain_ok(sa))
+		return (0);
+	/* a public suffix (co.uk, github.io) is no one's domain */
+	if ((fo = org_domain(fa)) == NULL || (so = org_domain(sa)) == NULL)
+		return (0);
+	return (strcmp(fo, so) == 0);
+}
+
+const char *
+ev_org_domain(const char *domain, char *out, size_t outlen)
+{
+	const char *o;
+
+	if (ev_domain_ascii(domain, out, outlen) == -1)
+		return (NULL);
+	lower(out);
+	if (!ev_domain_ok(out) || (o = org_domain(out)) == NULL) {
+		*out = '\0';
+		return (NULL);
+	}
+	return (o);
 }

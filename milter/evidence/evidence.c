@@ -7,6 +7,13 @@
  *	struct evidence_ctx *evidence_new(const struct config *c);
  *	void	evidence_run(struct evidence_ctx *e, const struct rules *rules,
  *		    struct report *r);
+ *	void	evidence_check(struct evidence_ctx *e,
+ *		    const struct rules *rules, struct report *r, char *why,
+ *		    size_t whylen);
+ *	void	evidence_set_ours(struct evidence_ctx *e,
+ *		    evidence_ours_fn *fn, void *arg);
+ *	int	evidence_domain_key(const char *domain, char *out,
+ *		    size_t outlen);
  *	void	evidence_hook(void *e, const struct rules *rules,
  *		    struct report *r);
  *	void	evidence_free(struct evidence_ctx *e);
@@ -46,6 +53,16 @@
  *	original lacks its closing boundary.
  *
  *	MX: ev_mx.c on the recipient's domain.
+ *
+ *	Whose domains: none of the above runs unless the original's
+ *	envelope sender domain (found as for SPF) is one of ours: in
+ *	our_domains (A-labels, or under one), or, with our_domains unset,
+ *	one the ours callback accepts (the daemon: a sender domain of our
+ *	outgoing mail in the history).  A forged bounce naming a
+ *	stranger's domain thus makes no query for it, and the stranger's
+ *	SPF record (macros included) never reaches libspf2.  The DKIM
+ *	verdict needs the From domain to be ours as well, and keys are
+ *	fetched only for signatures aligned with it.
  *
  *	rc->ev.note gets one sentence for the hint: the finding that
  *	matters most for that recipient (the MX first when the text is
@@ -102,6 +119,10 @@ struct evidence_ctx {
 	int		 nips;
 	struct net	 nets[MAX_NETS];
 	int		 nnets;
+	char		*ours[CONFIG_MAX_LIST];	/* our_domains, A-labels */
+	int		 nours;
+	evidence_ours_fn *ours_fn;	/* else: the history's senders */
+	void		*ours_arg;
 };
 
 /* Per-message state. */
@@ -115,6 +136,9 @@ struct msg {
 	struct ev_spf_info si;
 	struct ev_dkim_info di;
 	char		 from_domain[256];
+	int		 ours;		/* the sender domain is ours */
+	int		 from_ours;	/* the From domain is ours */
+	char		 why[512];	/* why nothing was looked up */
 	struct {
 		char		 domain[256];
 		const char	*mx;
@@ -197,6 +221,19 @@ evidence_new(const struct config *c)
 			snprintf(e->ips[e->nips++], sizeof(e->ips[0]), "%s",
 			    ip);
 		}
+		for (i = 0; i < c->n_our_domains; i++) {
+			char key[256];
+
+			if (c->our_domains[i] == NULL ||
+			    evidence_domain_key(c->our_domains[i], key,
+			    sizeof(key)) == -1)
+				continue;
+			if ((e->ours[e->nours] = strdup(key)) == NULL) {
+				evidence_free(e);
+				return (NULL);
+			}
+			e->nours++;
+		}
 		for (i = 0; i < c->n_internal_networks && e->nnets < MAX_NETS;
 		    i++)
 			if (c->internal_networks[i] != NULL &&
@@ -205,12 +242,12 @@ evidence_new(const struct config *c)
 				e->nnets++;
 	}
 	if (!e->spf && !e->dkim_on && !e->mx) {
-		free(e);
+		evidence_free(e);
 		return (NULL);
 	}
 	if ((e->dns = ev_dns_new(c ? c->dns.resolver : NULL, 4096, err,
 	    sizeof(err))) == NULL) {
-		free(e);
+		evidence_free(e);
 		return (NULL);
 	}
 	if (e->dkim_on && (e->dkim = ev_dkim_new()) == NULL)
@@ -221,11 +258,90 @@ evidence_new(const struct config *c)
 void
 evidence_free(struct evidence_ctx *e)
 {
+	int i;
+
 	if (e == NULL)
 		return;
+	for (i = 0; i < e->nours; i++)
+		free(e->ours[i]);
 	ev_dkim_free(e->dkim);
 	ev_dns_free(e->dns);
 	free(e);
+}
+
+void
+evidence_set_ours(struct evidence_ctx *e, evidence_ours_fn *fn, void *arg)
+{
+	if (e == NULL)
+		return;
+	e->ours_fn = fn;
+	e->ours_arg = arg;
+}
+
+int
+evidence_domain_key(const char *d, char *out, size_t outlen)
+{
+	size_t n;
+	char *p;
+
+	if (ev_domain_ascii(d, out, outlen) == -1)
+		return (-1);
+	for (p = out; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if ((n = strlen(out)) > 0 && out[n - 1] == '.')
+		out[n - 1] = '\0';
+	if (!ev_domain_ok(out)) {
+		*out = '\0';
+		return (-1);
+	}
+	return (0);
+}
+
+/* Is key (evidence_domain_key() form) under our domain d, or d itself? */
+static int
+under_ours(const char *key, const char *d)
+{
+	size_t nk = strlen(key), nd = strlen(d);
+
+	if (nk == nd)
+		return (strcmp(key, d) == 0);
+	return (nk > nd && key[nk - nd - 1] == '.' &&
+	    strcmp(key + nk - nd, d) == 0);
+}
+
+/*
+ * Is domain one of ours (or under one)?  why gets the reason when not.
+ */
+static int
+domain_ours(const struct evidence_ctx *e, const char *domain, const char *what,
+    char *why, size_t whylen)
+{
+	char key[256];
+	int i;
+
+	if (domain == NULL || *domain == '\0') {
+		snprintf(why, whylen, "no %s domain in the bounce", what);
+		return (0);
+	}
+	if (evidence_domain_key(domain, key, sizeof(key)) == -1) {
+		snprintf(why, whylen, "the %s domain is not a host name",
+		    what);
+		return (0);
+	}
+	if (e->nours > 0) {
+		for (i = 0; i < e->nours; i++)
+			if (under_ours(key, e->ours[i]))
+				return (1);
+		snprintf(why, whylen, "%s domain %s is not in our_domains",
+		    what, key);
+		return (0);
+	}
+	if (e->ours_fn != NULL && e->ours_fn(e->ours_arg, key))
+		return (1);
+	snprintf(why, whylen, "%s domain %s is not a sender domain of our "
+	    "outgoing mail (our_domains unset%s)", what, key,
+	    e->ours_fn == NULL ? ", no history" : "");
+	return (0);
 }
 
 /* ---- which recipients ---- */
@@ -668,8 +784,19 @@ message_checks(struct msg *m)
 		fd = domain_of(addr_of(r->a, r->orig.from));
 	if (fd != NULL)
 		snprintf(m->from_domain, sizeof(m->from_domain), "%s", fd);
+	/*
+	 * Anyone can send us a bounce naming any domain: look nothing up
+	 * unless the original's sender domain is ours (interfaces.md,
+	 * "Whose domains get evidence"), and no DKIM key unless the From
+	 * domain is ours too.
+	 */
+	sender = original_sender(r, h);
+	m->ours = domain_ours(m->e, sender ? domain_of(sender) : NULL,
+	    "sender", m->why, sizeof(m->why));
+	if (!m->ours)
+		return;
+	m->from_ours = domain_ours(m->e, fd, "From", m->why, sizeof(m->why));
 	if (m->e->spf) {
-		sender = original_sender(r, h);
 		ip = sending_ip(m, h);
 		if (sender != NULL && ip != NULL)
 			m->spf = ev_spf_check(m->e->dns, sender, ip,
@@ -678,7 +805,9 @@ message_checks(struct msg *m)
 			snprintf(m->si.domain, sizeof(m->si.domain), "%s",
 			    domain_of(sender));
 	}
-	if (m->e->dkim_on) {
+	if (m->e->dkim_on && !m->from_ours)
+		;			/* "skipped", why says why */
+	else if (m->e->dkim_on) {
 		if (raw == NULL && h->n == 0)
 			m->dkim = "none";	/* nothing came back */
 		else if (raw == NULL) {
@@ -851,11 +980,20 @@ void
 evidence_run(struct evidence_ctx *e, const struct rules *rules,
     struct report *r)
 {
+	evidence_check(e, rules, r, NULL, 0);
+}
+
+void
+evidence_check(struct evidence_ctx *e, const struct rules *rules,
+    struct report *r, char *why, size_t whylen)
+{
 	struct msg *m;
 	struct rcpt *rc;
 	size_t i;
 	int mxi;
 
+	if (why != NULL && whylen > 0)
+		*why = '\0';
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->nrcpt; i++) {
@@ -876,6 +1014,8 @@ evidence_run(struct evidence_ctx *e, const struct rules *rules,
 		if (!evidence_relevant(rc))
 			continue;
 		message_checks(m);
+		if (!m->ours)
+			break;		/* all "skipped"; why says why */
 		rc->ev.spf = e->spf ? m->spf : "skipped";
 		rc->ev.dkim = e->dkim_on ? m->dkim : "skipped";
 		mxi = -1;
@@ -886,6 +1026,10 @@ evidence_run(struct evidence_ctx *e, const struct rules *rules,
 		if ((rc->ev.note = note_for(m, rc, mxi)) == NULL)
 			rc->ev.note = "";
 	}
+	if (why != NULL && whylen > 0 && m->spf_done &&
+	    (!m->ours || !m->from_ours))
+		snprintf(why, whylen, "%s: %s", m->ours ? "DKIM skipped" :
+		    "evidence skipped", m->why);
 	free(m);
 }
 

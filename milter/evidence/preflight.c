@@ -114,6 +114,8 @@ int
 pf_addr_domain(const char *v, char *dom, size_t len)
 {
 	const char *p, *at, *end;
+	char raw[256], ascii[256];
+	size_t n;
 
 	if (len > 0)
 		*dom = '\0';
@@ -133,8 +135,17 @@ pf_addr_domain(const char *v, char *dom, size_t len)
 	if (at == NULL)
 		return (-1);
 	at++;
-	return (domain_copy(at, strspn(at, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"), dom, len));
+	/* the domain up to what ends it, IDNs in A-labels (libidn2) */
+	n = strcspn(at, ">,;() \t\r\n\"<[]");
+	if (at + n > end)
+		n = (size_t)(end - at);
+	if (n == 0 || n >= sizeof(raw))
+		return (-1);
+	memcpy(raw, at, n);
+	raw[n] = '\0';
+	if (ev_domain_ascii(raw, ascii, sizeof(ascii)) == -1)
+		return (-1);
+	return (domain_copy(ascii, strlen(ascii), dom, len));
 }
 
 void

@@ -36,13 +36,15 @@
  *	and formats, so the unit tests need no DNS.
  *
  *	pf_addr_domain() puts the lower-cased domain of the first address
- *	of a From: value ("Name <a@b>", "a@b (c)") in dom and returns 0, or
- *	-1 when there is no usable domain.
+ *	of a From: value ("Name <a@b>", "a@b (c)") in dom, an IDN in
+ *	A-labels (libidn2: "bücher.de" is "xn--bcher-kva.de"), and returns
+ *	0, or -1 when there is no usable domain.
  *
  *	pf_dkim_add() notes the d= of one DKIM-Signature value (at most
  *	PF_MAX_SIGS are kept; more are counted).  pf_dkim_word() judges
- *	them against the From: domain by relaxed alignment (the same
- *	domain, or one is a parent of the other): "signed" when one is
+ *	them against the From: domain by DMARC's relaxed alignment (the
+ *	same organisational domain under the Public Suffix List:
+ *	ev_aligned()): "signed" when one is
  *	aligned (its d= in d), "unaligned" when there are signatures but
  *	none aligned (the first d= in d), "none" without signatures.
  *	Nothing is verified: the message is on its way out, and a

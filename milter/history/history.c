@@ -42,6 +42,8 @@
 
 struct history {
 	char		*name;		/* path, or URL without password */
+	char		*target;	/* path or URL, as given */
+	struct hist_domains *doms;	/* our sender domains */
 	struct history_opts o;
 	const struct hist_backend *be;
 	void		*bs;		/* the backend's state */
@@ -367,6 +369,17 @@ periodic(struct history *h)
 		h->be->tick(h->bs);
 }
 
+/* The sender domains of our outgoing mail, once, in the writer thread. */
+static void
+doms_load(struct history *h)
+{
+	char err[512];
+
+	if (hist_domains_load(h->doms, h->target, err, sizeof(err)) == -1)
+		hlog(h, LOG_WARNING, "%s; until our mail is seen again, "
+		    "evidence only for our_domains", err);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -375,6 +388,7 @@ writer_main(void *arg)
 	struct timespec ts, deadline = { 0, 0 };
 	unsigned long n;
 
+	doms_load(h);
 	if (h->be->open_later && writer_ready(h, 0) == -1 && h->lastf.kind)
 		hlog(h, LOG_WARNING, "history: %s: %s (%s); records are "
 		    "dropped until it can be written (trying again, at most "
@@ -450,6 +464,8 @@ history_free(struct history *h)
 {
 	if (h->be != NULL && h->bs != NULL)
 		h->be->free(h->bs);
+	hist_domains_free(h->doms);
+	free(h->target);
 	pthread_cond_destroy(&h->idle_cv);
 	pthread_cond_destroy(&h->cv);
 	pthread_mutex_destroy(&h->mu);
@@ -492,7 +508,14 @@ history_open(const char *target, const struct history_opts *o, char *err,
 	else
 		snprintf(name, sizeof(name), "%s", target);
 	if ((h = calloc(1, sizeof(*h))) == NULL ||
-	    (h->name = strdup(name)) == NULL) {
+	    (h->name = strdup(name)) == NULL ||
+	    (h->target = strdup(target)) == NULL ||
+	    (h->doms = hist_domains_new(o != NULL ? o->retention_days :
+	    0)) == NULL) {
+		if (h != NULL) {
+			free(h->name);
+			free(h->target);
+		}
 		free(h);
 		snprintf(err, errlen, "history: out of memory");
 		return (NULL);
@@ -651,6 +674,7 @@ history_put_outgoing(struct history *h, const struct hist_out *m,
 	set_why(why, whylen, "");
 	if (h == NULL || m == NULL)
 		return (-1);
+	hist_domains_add(h->doms, m->from, m->when);
 	for (i = 0; m->rcpts != NULL && i < m->nrcpt && rcpts.len < HIST_RCPTS_MAX;
 	    i++) {
 		if (m->rcpts[i] == NULL)
@@ -681,6 +705,12 @@ history_put_outgoing(struct history *h, const struct hist_out *m,
 	it->n1 = (long long)m->nrcpt;
 	it->n2 = (long long)m->size;
 	return (enqueue(h, it, it, 1, "outgoing record", why, whylen));
+}
+
+struct hist_domains *
+history_domains(struct history *h)
+{
+	return (h != NULL ? h->doms : NULL);
 }
 
 /* Which recipients of a report get a row. */

@@ -33,6 +33,17 @@
  *	int	history_parse_since(const char *s, long *seconds);
  *	void	history_domain(char *dst, size_t len, const char *addr);
  *	int	history_rcpt_counts(const struct report *r, const struct rcpt *rc);
+ *	struct hist_domains *history_domains(struct history *h);
+ *
+ *	Our sender domains (history_domains.c):
+ *	struct hist_domains *hist_domains_new(int retention_days);
+ *	void	hist_domains_free(struct hist_domains *d);
+ *	void	hist_domains_add(struct hist_domains *d, const char *sender,
+ *		    time_t when);
+ *	int	hist_domains_load(struct hist_domains *d, const char *path,
+ *		    char *err, size_t errlen);
+ *	int	hist_domains_ours(void *d, const char *domain);
+ *	size_t	hist_domains_count(struct hist_domains *d);
  *
  * DESCRIPTION
  *	The store is one SQLite database in WAL mode.  Its schema carries
@@ -115,6 +126,12 @@
  *	of addr ("" when it has none) into dst, cut to len - 1 bytes.
  *	history_rcpt_counts() is 1 for a recipient that gets a history row
  *	(and a trend note): failed or delayed, or any ARF/auto-reply one.
+ *
+ *	history_domains() is the set of the sender domains of our outgoing
+ *	mail within retention_days (history_domains.c; read from the
+ *	store at open, grown by every history_put_outgoing()), the default
+ *	of our_domains: give hist_domains_ours() and it to
+ *	evidence_set_ours().  NULL when h is NULL.
  *
  *	history_close() stops taking records, writes what is queued for at
  *	most 5 seconds (the rest is dropped, and logged), logs the counters
@@ -204,7 +221,10 @@ struct hist_stats {
 	size_t		 depth;		/* waiting now */
 };
 
+#define HIST_DOMAINS_MAX	4096	/* sender domains remembered */
+
 struct history;
+struct hist_domains;
 
 struct history *history_open(const char *, const struct history_opts *,
 	    char *, size_t);
@@ -229,5 +249,13 @@ int	history_report(const char *, time_t, int, struct buf *, char *,
 int	history_parse_since(const char *, long *);
 void	history_domain(char *, size_t, const char *);
 int	history_rcpt_counts(const struct report *, const struct rcpt *);
+struct hist_domains *history_domains(struct history *);
+
+struct hist_domains *hist_domains_new(int);
+void	hist_domains_free(struct hist_domains *);
+void	hist_domains_add(struct hist_domains *, const char *, time_t);
+int	hist_domains_load(struct hist_domains *, const char *, char *, size_t);
+int	hist_domains_ours(void *, const char *);
+size_t	hist_domains_count(struct hist_domains *);
 
 #endif

@@ -4,7 +4,7 @@
  *	config_defaults() fills the built-in defaults of interfaces.md;
  *	config_load() reads a file over them with libconfig and checks each
  *	setting: its type, its range, its syntax (sockets, umask, facility,
- *	networks).  The first problem found is returned as
+ *	networks, domains).  The first problem found is returned as
  *	"FILE:LINE: message"; unknown settings are errors.  Default strings
  *	are static; config_free() releases only the ones it allocated.
  */
@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <stdarg.h>
@@ -98,12 +99,14 @@ config_free(struct config *c)
 		str_free(&c->internal_networks[i]);
 	for (i = 0; i < c->n_outbound_ips; i++)
 		str_free(&c->outbound_ips[i]);
+	for (i = 0; i < c->n_our_domains; i++)
+		str_free(&c->our_domains[i]);
 	str_free(&c->outbound_relay);
 	str_free(&c->dns.resolver);
 	str_free(&c->history.path);
 	str_free(&c->history.url);
 	str_free(&c->history.host);
-	c->n_internal_networks = c->n_outbound_ips = 0;
+	c->n_internal_networks = c->n_outbound_ips = c->n_our_domains = 0;
 }
 
 /* Loading state: the file name and where to write the first error. */
@@ -292,6 +295,39 @@ valid_ip(const char *v, int cidr)
 	    n <= max);
 }
 
+/*
+ * A domain name for our_domains: labels of letters, digits, '-', '_' or
+ * UTF-8 octets (an IDN, turned into A-labels where it is used), at least
+ * two labels, 253 octets at most, no leading '@' or '*'.
+ */
+static int
+valid_domain(const char *v)
+{
+	size_t n = strlen(v), lab = 0, labels = 1, i;
+
+	if (n > 0 && v[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253)
+		return (0);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch == '.') {
+			if (lab == 0)
+				return (0);
+			lab = 0;
+			labels++;
+			continue;
+		}
+		if (!isalnum(ch) && ch != '-' && ch != '_' && ch < 0x80)
+			return (0);
+		if (++lab > 63)
+			return (0);
+	}
+	return (lab > 0 && labels >= 2);
+}
+
+/* cidr: 0 an IP address, 1 an address or network, 2 a domain name */
 static int
 get_list(struct loader *l, const config_setting_t *s, char **v, size_t *n,
     int cidr)
@@ -318,7 +354,10 @@ get_list(struct loader *l, const config_setting_t *s, char **v, size_t *n,
 			return (fail(l, e, "%s: entry %zu is not a string",
 			    sname(s, nb, sizeof(nb)), i + 1));
 		str = config_setting_get_string(e);
-		if (!valid_ip(str, cidr))
+		if (cidr == 2 && !valid_domain(str))
+			return (fail(l, e, "%s: \"%s\" is not a domain name "
+			    "(example.org)", sname(s, nb, sizeof(nb)), str));
+		if (cidr != 2 && !valid_ip(str, cidr))
 			return (fail(l, e, "%s: \"%s\" is not an IP address%s",
 			    sname(s, nb, sizeof(nb)), str,
 			    cidr ? " or network (ADDR/PREFIX)" : ""));
@@ -600,6 +639,8 @@ load_one(struct loader *l, struct config *c, const config_setting_t *s)
 		    &c->n_internal_networks, 1));
 	if (strcmp(n, "outbound_ips") == 0)
 		return (get_list(l, s, c->outbound_ips, &c->n_outbound_ips, 0));
+	if (strcmp(n, "our_domains") == 0)
+		return (get_list(l, s, c->our_domains, &c->n_our_domains, 2));
 	if (strcmp(n, "outbound_relay") == 0) {
 		if ((r = get_str(l, s, &c->outbound_relay)) == 0 &&
 		    !relay_ok(c->outbound_relay))

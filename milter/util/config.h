@@ -37,6 +37,8 @@ struct config {
 	size_t	 n_internal_networks;
 	char	*outbound_ips[CONFIG_MAX_LIST];
 	size_t	 n_outbound_ips;
+	char	*our_domains[CONFIG_MAX_LIST];	/* evidence only for these */
+	size_t	 n_our_domains;		/* 0: senders of our history */
 	char	*outbound_relay;
 	struct {
 		char	*resolver;	/* "" = system */

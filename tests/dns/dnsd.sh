@@ -4,7 +4,9 @@
 # Usage:
 #	sh tests/dns/dnsd.sh start DIR	  start dnsmasq on 127.0.0.1 and a
 #					  random high port with the test zone;
-#					  writes DIR/port, DIR/pid, DIR/dnsmasq.conf
+#					  writes DIR/port, DIR/pid, DIR/dnsmasq.conf;
+#					  every query is logged in DIR/dnsmasq.log
+#					  ("query[TXT] NAME from 127.0.0.1")
 #	sh tests/dns/dnsd.sh blackhole DIR  a UDP port on 127.0.0.1 that takes
 #					  queries and never answers (60 s at
 #					  most); writes DIR/bh_port, DIR/bh_pid
@@ -32,6 +34,8 @@
 #	mixed.test	MX eop + mx1.other.test
 #	other.test	MX mx1.other.test
 #	nomx.test	A only (MX: NODATA); gone.test does not exist
+#	stranger.test	v=spf1 -all, MX mx1.other.test: a domain that is not
+#			ours (t_evidence checks it is never asked for)
 #	xn--bcher-kva.test (bücher.test, an IDN in its A-label form):
 #			v=spf1 ip4:192.0.2.0/24 -all, MX
 #			xn--bcher-kva-test.mail.protection.outlook.com,
@@ -55,6 +59,7 @@ zone() {
 no-resolv
 no-hosts
 no-poll
+log-queries
 local-ttl=300
 bind-interfaces
 listen-address=127.0.0.1
@@ -82,6 +87,8 @@ mx-host=mixed.test,mx1.other.test,10
 mx-host=other.test,mx1.other.test,10
 host-record=mx1.other.test,198.51.100.20
 host-record=nomx.test,198.51.100.30
+txt-record=stranger.test,"v=spf1 -all"
+mx-host=stranger.test,mx1.other.test,10
 txt-record=xn--bcher-kva.test,"v=spf1 ip4:192.0.2.0/24 -all"
 mx-host=xn--bcher-kva.test,xn--bcher-kva-test.mail.protection.outlook.com,0
 txt-record=sel1._domainkey.xn--bcher-kva.test,"$(dkim_txt)"

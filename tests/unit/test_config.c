@@ -89,6 +89,7 @@ test_full_file(void **state)
 	    "internal_networks = [ \"10.0.0.0/8\", \"2001:db8::/32\", "
 	    "\"192.0.2.1\" ];\n"
 	    "outbound_ips = [ \"198.51.100.7\" ];\n"
+	    "our_domains = [ \"example.org\", \"bücher.example\" ];\n"
 	    "outbound_relay = \"contoso-com.mail.protection.outlook.com\";\n"
 	    "dns = { resolver = \"[::1]:5353\"; timeout_ms = 500; spf = true;"
 	    " dkim = false; mx = true; };\n"
@@ -113,6 +114,8 @@ test_full_file(void **state)
 	assert_int_equal(c.n_internal_networks, 3);
 	assert_string_equal(c.internal_networks[1], "2001:db8::/32");
 	assert_int_equal(c.n_outbound_ips, 1);
+	assert_int_equal(c.n_our_domains, 2);
+	assert_string_equal(c.our_domains[1], "bücher.example");
 	assert_string_equal(c.outbound_relay,
 	    "contoso-com.mail.protection.outlook.com");
 	assert_string_equal(c.dns.resolver, "[::1]:5353");
@@ -148,6 +151,11 @@ static const struct {
 	{ "internal_networks = [ \"10.0.0.0/33\" ];\n", 1, "10.0.0.0/33" },
 	{ "internal_networks = \"10.0.0.0/8\";\n", 1, "list" },
 	{ "outbound_ips = [ \"192.0.2.0/24\" ];\n", 1, "not an IP" },
+	{ "our_domains = [ \"example\" ];\n", 1, "not a domain name" },
+	{ "our_domains = [ \"@example.org\" ];\n", 1, "not a domain name" },
+	{ "our_domains = [ \"*.example.org\" ];\n", 1, "not a domain name" },
+	{ "our_domains = [ \"a..example.org\" ];\n", 1, "not a domain" },
+	{ "our_domains = \"example.org\";\n", 1, "list" },
 	{ "outbound_relay = \"relay host\";\n", 1, "outbound_relay" },
 	{ "outbound_relay = \"[relay.example\";\n", 1, "outbound_relay" },
 	{ "outbound_relay = \"relay.example:0\";\n", 1, "outbound_relay" },

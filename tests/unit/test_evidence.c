@@ -139,6 +139,26 @@ test_names(void **state)
 		{ "badexample.com", "example.com", 0 },
 		{ "example.com", "com", 0 },
 		{ "", "example.com", 0 },
+		/* DMARC relaxed: the organisational domains (libpsl) */
+		{ "mail.example.com", "news.example.com", 1 },	/* both sides */
+		{ "a.b.example.com", "c.example.com", 1 },
+		{ "Mail.Example.COM.", "example.com", 1 },
+		{ "example.co.uk", "co.uk", 0 },		/* a suffix */
+		{ "co.uk", "co.uk", 0 },
+		{ "mail.example.co.uk", "news.example.co.uk", 1 },
+		{ "example.co.uk", "other.co.uk", 0 },
+		{ "alice.github.io", "bob.github.io", 0 },	/* private */
+		{ "www.alice.github.io", "alice.github.io", 1 },
+		{ "alice.github.io", "github.io", 0 },
+		{ "example.com", "example.com.au", 0 },
+		/* IDN: U-labels and A-labels of the same name */
+		{ "b\xc3\xbc" "cher.de", "mail.xn--bcher-kva.de", 1 },
+		{ "news.b\xc3\xbc" "cher.de", "shop.b\xc3\xbc" "cher.de", 1 },
+		{ "b\xc3\xbc" "cher.de", "bucher.de", 0 },
+		/* an IDN public suffix: 公司.cn (xn--55qx5d.cn) */
+		{ "a.\xe5\x85\xac\xe5\x8f\xb8.cn", "b.xn--55qx5d.cn", 0 },
+		{ "x.a.\xe5\x85\xac\xe5\x8f\xb8.cn", "a.xn--55qx5d.cn", 1 },
+		{ "example.com", "exa mple.com", 0 },
 	};
 	size_t i;
 
@@ -152,6 +172,19 @@ test_names(void **state)
 	for (i = 0; i < sizeof(al) / sizeof(al[0]); i++)
 		if (ev_aligned(al[i].f, al[i].s) != al[i].al)
 			fail_msg("ev_aligned(%s, %s)", al[i].f, al[i].s);
+	{
+		char out[256];
+		const char *o;
+
+		o = ev_org_domain("mail.example.co.uk", out, sizeof(out));
+		assert_non_null(o);
+		assert_string_equal(o, "example.co.uk");
+		assert_null(ev_org_domain("co.uk", out, sizeof(out)));
+		assert_null(ev_org_domain("github.io", out, sizeof(out)));
+		o = ev_org_domain("www.B\xc3\xbc" "cher.de", out, sizeof(out));
+		assert_non_null(o);
+		assert_string_equal(o, "xn--bcher-kva.de");
+	}
 }
 
 static void
@@ -712,9 +745,16 @@ conf_for(const char *resolver, int timeout)
 {
 	static struct config c;
 
+	static const char *ours[] = { "spf-pass.test", "spf-soft.test",
+	    "spf-neutral.test", "spf-perm.test", "spf-mx.test",
+	    "spf-ptr.test", "spf-none.test", "dkim.test", "bücher.test" };
+	size_t i;
+
 	config_defaults(&c);
 	c.dns.resolver = strdup(resolver);
 	c.dns.timeout_ms = timeout;
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		c.our_domains[c.n_our_domains++] = strdup(ours[i]);
 	c.dns.spf = c.dns.dkim = c.dns.mx = 1;
 	return (&c);
 }

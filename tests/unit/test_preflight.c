@@ -38,6 +38,12 @@ static const struct {
 	{ "<alice@exa mple.org>", NULL },	/* "exa": one label */
 	{ "", NULL },
 	{ "x@-", NULL },
+	/* IDN: in A-labels, not cut at the first non-ASCII octet */
+	{ "J\xc3\xb6rg <j@B\xc3\xbc" "cher.de>", "xn--bcher-kva.de" },
+	{ "j@mail.b\xc3\xbc" "cher.de (J)", "mail.xn--bcher-kva.de" },
+	{ "j@xn--bcher-kva.de", "xn--bcher-kva.de" },
+	{ "j@b\xc3\xbc" "cher", NULL },		/* one label */
+	{ "j@\xff\xfe.de", NULL },			/* not UTF-8 */
 };
 
 static void
