@@ -45,7 +45,11 @@
  *			recipients of unrelated domains in this bounce, or
  *			the returned original was already received by an
  *			EOP host, or the recipient's MX (ev.mx) is not
- *			EOP) or "auth-failed" (ev.spf/ev.dkim of the
+ *			EOP), "fope" (our relay is a retired FOPE host of
+ *			rules/exchange-online: the remote MTA, a host
+ *			the diagnostic names, or outbound_relay, unless
+ *			it is the recipient domain's own old FOPE MX) or
+ *			"auth-failed" (ev.spf/ev.dkim of the
  *			returned original do not pass; "skipped" never
  *			counts)
  *	replaces ID...	the causes an evidence block replaces
@@ -386,7 +390,7 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 	}
 	if (strcmp(k, "evidence") == 0) {
 		if (strcmp(v, "eop-outbound") != 0 &&
-		    strcmp(v, "auth-failed") != 0)
+		    strcmp(v, "auth-failed") != 0 && strcmp(v, "fope") != 0)
 			return (rf_error(f, err, errlen,
 			    "unknown evidence \"%s\"", v));
 		return (set_word(c->evidence, sizeof(c->evidence), v, f, err,
@@ -975,6 +979,83 @@ relay_config_eop(const struct cause_input *in, char *note, size_t notelen)
 	return (1);
 }
 
+/*
+ * A retired FOPE host (rules/exchange-online, role retired) in s: the
+ * remote MTA, or a name in the diagnostic.  Its name into host, the
+ * label before ".mail.eo.outlook.com" style domains into label ("" for
+ * FOPE's own relays).
+ */
+static int
+fope_host_in(const struct rules *rules, const char *s, char *host,
+    size_t hostlen, char *label, size_t labellen)
+{
+	const char *const *v;
+	const char *p, *q, *start;
+	size_t n, dl;
+
+	if (s == NULL || *s == '\0')
+		return (0);
+	for (v = eop_domains(rules, EOP_RETIRED, NULL); *v != NULL; v++) {
+		dl = strlen(*v);
+		for (p = s; (q = strcasestr(p, *v)) != NULL; p = q + 1) {
+			if (q == s || q[-1] != '.' || isalnum((unsigned char)
+			    q[dl]) || q[dl] == '-')
+				continue;
+			for (start = q - 1; start > s &&
+			    (isalnum((unsigned char)start[-1]) ||
+			    start[-1] == '-' || start[-1] == '.'); start--)
+				;
+			n = (size_t)(q - start) + dl;
+			if (n >= hostlen)
+				continue;
+			memcpy(host, start, n);
+			host[n] = '\0';
+			n = strcspn(host, ".");
+			if ((size_t)(q - start) == n + 1 && n < labellen &&
+			    strchr(*v, '.') != NULL && strncmp(*v, "mail.", 5) ==
+			    0) {
+				memcpy(label, host, n);
+				label[n] = '\0';
+			} else
+				label[0] = '\0';
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Our relay is a retired FOPE host: outbound_relay names one, or the
+ * refusing (or silent) host is one that is not the recipient domain's
+ * own old FOPE MX (LABEL.mail.eo.outlook.com named after the recipient:
+ * their MX is stale, not our connector).  Writes a sentence into note.
+ */
+static int
+fope_relay(const struct cause_input *in, char *note, size_t notelen)
+{
+	char host[256], label[128], rd[256], rh[256];
+
+	if (in->r != NULL && relay_host(in->r->outbound_relay, rh,
+	    sizeof(rh)) && fope_host_in(in->rules, rh, host, sizeof(host),
+	    label, sizeof(label))) {
+		snprintf(note, notelen, "Configuration: outbound_relay %s is a "
+		    "retired FOPE (Forefront Online Protection for Exchange) "
+		    "host; relay through the tenant's EOP MX instead.", host);
+		return (1);
+	}
+	if (!fope_host_in(in->rules, in->f->rhost, host, sizeof(host), label,
+	    sizeof(label)) && !fope_host_in(in->rules, in->f->diag, host,
+	    sizeof(host), label, sizeof(label)))
+		return (0);
+	dashes(in->rc != NULL ? domain_of(in->rc->addr) : "", rd, sizeof(rd));
+	if (*label != '\0' && *rd != '\0' && strcasecmp(label, rd) == 0)
+		return (0);
+	snprintf(note, notelen, "%s is a retired FOPE (Forefront Online "
+	    "Protection for Exchange) host: a connector or smart host of ours "
+	    "still points at it.", host);
+	return (1);
+}
+
 /* The relay that was refused was our own, through Exchange Online. */
 static int
 eop_outbound(const struct cause_input *in, char *note, size_t notelen)
@@ -1187,6 +1268,8 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 		note[0] = '\0';
 		if ((strcmp(c->evidence, "eop-outbound") == 0 &&
 		    eop_outbound(in, note, sizeof(note))) ||
+		    (strcmp(c->evidence, "fope") == 0 &&
+		    fope_relay(in, note, sizeof(note))) ||
 		    (strcmp(c->evidence, "auth-failed") == 0 &&
 		    cause_auth_failed(in->rc))) {
 			hit = c;

@@ -831,6 +831,28 @@ facts_fill(struct facts *f, const struct report *r, struct rcpt *rc,
 	    0) || xunix_diag(r, rc);
 }
 
+/*
+ * The last error an expiry notice quotes: the text after its last "->"
+ * (Exchange Online chains "5.4.300 Message expired -> 451 4.4.395 Target
+ * host responded with error. -> 421 4.7.0 ...", the innermost reply
+ * last) or "last error:".  NULL when it quotes none that way.
+ */
+static const char *
+last_error(const char *diag, size_t n)
+{
+	static const char *const marks[] = { "-> ", "last error: ",
+	    "last error was: ", NULL };
+	const char *const *m;
+	const char *p, *best = NULL;
+
+	for (m = marks; *m != NULL; m++)
+		for (p = diag; (p = find_ci(p, n - (size_t)(p - diag), *m)) !=
+		    NULL; p++)
+			if (best == NULL || p + strlen(*m) > best)
+				best = p + strlen(*m);
+	return (best != NULL && *best != '\0' ? best : NULL);
+}
+
 /* Classify the inner error of an expired message; sets inner_cause. */
 static void
 inner(const struct rules *rules, const struct report *r, struct rcpt *rc,
@@ -840,21 +862,26 @@ inner(const struct rules *rules, const struct report *r, struct rcpt *rc,
 	struct facts f;
 	struct cause_input in;
 	struct cause_result cr;
-	const char *reason, *side, *ih, *s;
+	const char *reason, *side, *ih, *s, *last;
 	char st[16];
 	int i;
 
 	tmp = *rc;
 	tmp.reason_hint = NULL;
 	tmp.status[0] = '\0';
-	/* A status in the text other than the expiry's own. */
-	for (i = 0; find_status(outer->diag, i, st); i++)
+	f = *outer;
+	/* The quoted last error alone, when the notice marks it. */
+	if ((last = last_error(outer->diag, outer->diaglen)) != NULL) {
+		f.diag = last;
+		f.diaglen = outer->diaglen - (size_t)(last - outer->diag);
+	}
+	/* A status in that text other than the expiry's own. */
+	for (i = 0; find_status(f.diag, i, st); i++)
 		if (strcmp(st, outer->status) != 0) {
 			memcpy(tmp.status, st, sizeof(tmp.status));
 			break;
 		}
 	tmp.action = "failed";
-	f = *outer;
 	f.status = tmp.status;
 	f.hint = NULL;
 	f.action = "failed";

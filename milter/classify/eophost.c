@@ -12,7 +12,7 @@
  * DESCRIPTION
  *	eop_hosts_load() reads the one list of Exchange Online domains
  *	(rules/exchange-online: each domain with its roles EOP_TENANT_MX,
- *	EOP_RELAY, EOP_FRONT_END) into rules->eop; errors "FILE:LINE:
+ *	EOP_RELAY, EOP_FRONT_END, EOP_RETIRED) into rules->eop; errors "FILE:LINE:
  *	message".  eop_domains() gives the domains of a role in file order
  *	(NULL terminated, their number in *n), eop_host() whether
  *	host[0..len) lies under one of them (rlist_host_under()).  The
@@ -37,7 +37,7 @@ struct eop_hosts {
 };
 
 static const char *const roles[EOP_NROLES] = {
-	"tenant-mx", "relay", "front-end"
+	"tenant-mx", "relay", "front-end", "retired"
 };
 
 static int

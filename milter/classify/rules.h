@@ -63,7 +63,7 @@ int	 eop_hosts_load(struct rules *, char *, size_t);
 void	 eop_hosts_free(struct eop_hosts *);
 
 /* The roles of Exchange Online's domains (rules/exchange-online). */
-enum { EOP_TENANT_MX, EOP_RELAY, EOP_FRONT_END, EOP_NROLES };
+enum { EOP_TENANT_MX, EOP_RELAY, EOP_FRONT_END, EOP_RETIRED, EOP_NROLES };
 const char *const *eop_domains(const struct rules *, int, size_t *);
 int	 eop_host(const struct rules *, int, const char *, size_t);
 

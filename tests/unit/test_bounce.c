@@ -246,10 +246,14 @@ test_relay(void **state)
 		  "", "relay-access-denied", "recipient" },
 		{ "fabrikam.example", "contoso-com.mail.protection.outlook.com",
 		  NULL, "relay-access-denied", "recipient" },
-		/* FOPE is not EOP */
+		/* FOPE is not EOP, but retired: a relay of ours that still
+		 * names it is a stale connector (rules/exchange-online) */
 		{ "fabrikam.example", "contoso-com.mail.protection.outlook.com",
-		  "contoso-com.mail.eo.outlook.com", "relay-access-denied",
-		  "recipient" },
+		  "contoso-com.mail.eo.outlook.com",
+		  "relay-access-denied-outbound-connector", "sender" },
+		{ "fabrikam.example", "mx.fabrikam.example",
+		  "mail.global.frontbridge.com",
+		  "relay-access-denied-outbound-connector", "sender" },
 	};
 	struct bounce_opts o;
 	struct report *r;
