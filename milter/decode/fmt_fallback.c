@@ -94,6 +94,7 @@
 #define FB_LIST_MAX	64	/* items of one list */
 #define FB_DIAG_MAX	600
 #define FB_HEAD_MAX	2048	/* a notice's first phrase comes within */
+#define FB_DELAY_HEAD	1024	/* a delay warning says so within */
 #define FB_NOTICE_MAX	(16u * 1024)	/* bytes of text a notice may take:
 					   the phrases come first */
 #define FB_HDR_TEXT	256	/* text of a report known by its headers */
@@ -1035,8 +1036,8 @@ fmt_delay_notice(struct fmt_ctx *c)
 
 	if (l == NULL || l->rx[LD_DELAY].n == 0 || c->textlen == 0)
 		return (0);
-	if (!ld_match(l, LD_DELAY, c->text, c->textlen < FB_HEAD_MAX ?
-	    c->textlen : FB_HEAD_MAX))
+	if (!ld_match(l, LD_DELAY, c->text, c->textlen < FB_DELAY_HEAD ?
+	    c->textlen : FB_DELAY_HEAD))
 		return (0);
 	memset(&f, 0, sizeof(f));
 	f.c = c;

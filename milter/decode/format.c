@@ -1095,7 +1095,8 @@ inline_original_summary(struct fmt_ctx *c)
 
 /*
  * A delay warning written as text (fmt_delay_notice()): the family's
- * failed recipients without a status are delayed.
+ * failed recipients without a status, and without a permanent one in
+ * their diagnostic, are delayed.
  */
 static void
 text_delay(struct fmt_ctx *c)
@@ -1109,8 +1110,14 @@ text_delay(struct fmt_ctx *c)
 	for (i = 0; i < r->nrcpt; i++) {
 		struct rcpt *rc = &r->rcpt[i];
 
+		char st[16], rp[4];
+
 		if ((rc->action != NULL && *rc->action != '\0' &&
 		    strcmp(rc->action, "failed") != 0) || rc->status[0] != '\0')
+			continue;
+		/* a permanent status or reply in the diagnostic decides */
+		if (rc->diag != NULL && ((fmt_status_find(rc->diag, st) &&
+		    st[0] == '5') || fmt_reply_find(rc->diag, 5, rp)))
 			continue;
 		if (d == -1)
 			d = fmt_delay_notice(c);
