@@ -99,8 +99,8 @@ static const char *const schema[HISTORY_SCHEMA_VERSION] = {
 	"CREATE INDEX bounce_domain_cause ON bounce(domain, cause, received);",
 
 	/* 3: which milter wrote the row (several share one database) */
-	"ALTER TABLE outgoing ADD COLUMN host TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE bounce ADD COLUMN host TEXT NOT NULL DEFAULT '';",
+	("ALTER TABLE outgoing ADD COLUMN host TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE bounce ADD COLUMN host TEXT NOT NULL DEFAULT '';"),
 };
 
 static void
