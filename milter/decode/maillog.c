@@ -715,10 +715,12 @@ exim(struct maillog_rec *m, const char *p, const char *e)
 	if (colon == NULL && e > q && e[-1] == ':')
 		colon = e - 1;
 	if ((h = find(q, colon != NULL ? colon : e, " H=")) != NULL) {
+		const char *b;
+
 		s = token(h + 3, e);
 		if (s.e + 2 < e && s.e[1] == '[' &&
-		    (q = memchr(s.e, ']', (size_t)(e - s.e))) != NULL)
-			s.e = q + 1;
+		    (b = memchr(s.e, ']', (size_t)(e - s.e))) != NULL)
+			s.e = b + 1;
 		relay(m, s);
 	}
 	if (colon == NULL) {
