@@ -273,6 +273,31 @@ rec_full(const struct dsn_rec *d, enum dsn_field f)
 	}
 }
 
+/*
+ * The white space before the first field when the part's first line
+ * that is not blank is an indented DSN field ("   Reporting-MTA: ..."),
+ * else 0: some gateways indent the whole report.
+ */
+static size_t
+base_indent(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n, *line;
+	size_t len, k, vpos, nl = 0;
+	enum dsn_field f;
+
+	while (nl++ < 50 && fmt_next_line(&p, end, &line, &len)) {
+		for (k = 0; k < len && (line[k] == ' ' || line[k] == '\t'); k++)
+			;
+		if (k == len)
+			continue;
+		if (k == 0 || k > 16)
+			return (0);
+		f = field_of(line + k, len - k, &vpos);
+		return (f != DF_NONE && f != DF_OTHER ? k : 0);
+	}
+	return (0);
+}
+
 int
 fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n)
 {
@@ -280,11 +305,22 @@ fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n)
 	struct dsn_rec d;
 	const char *p = s, *end = s + n, *line, **slot;
 	char **cont = NULL, *v;
-	size_t len, vpos = 0, before = r->nrcpt, nl = 0;
+	size_t len, vpos = 0, before = r->nrcpt, nl = 0, base, k;
 	enum dsn_field f;
 
 	memset(&d, 0, sizeof(d));
+	base = base_indent(s, n);
 	while (nl++ < DSN_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
+		/* a part indented as a whole: its fields start there */
+		for (k = 0; k < base && k < len && (line[k] == ' ' ||
+		    line[k] == '\t'); k++)
+			;
+		if (k == len)
+			len = 0;
+		else if (k == base) {
+			line += k;
+			len -= k;
+		}
 		if (len == 0 || (len > 0 && line[0] == '-' &&
 		    len > 1 && line[1] == '-')) {
 			/* blank line or a stray boundary: group ends */

@@ -511,6 +511,22 @@ inline_header(struct tstate *t, const char *name)
 	return (NULL);
 }
 
+/*
+ * Is the enclosed message itself a delivery notice (a report, or from a
+ * mailer daemon or postmaster)?  Then it was forwarded whole: it is no
+ * returned original, and its To is no failed recipient.
+ */
+static int
+enclosed_notice(struct fmt_ctx *c)
+{
+	const char *ct = fmt_header(c->orig, "Content-Type");
+	const char *fr = fmt_header(c->orig, "From");
+
+	return ((ct != NULL && strcasestr(ct, "multipart/report") != NULL) ||
+	    (fr != NULL && (strcasestr(fr, "mailer-daemon") != NULL ||
+	    strcasestr(fr, "postmaster") != NULL)));
+}
+
 static void
 fallback_rcpts(struct tstate *t)
 {
@@ -526,7 +542,7 @@ fallback_rcpts(struct tstate *t)
 		v = fmt_header(t->c->orig, f->rcpt_original);
 		if (v == NULL)
 			v = inline_header(t, f->rcpt_original);
-		if (v != NULL)
+		if (v != NULL && !enclosed_notice(t->c))
 			from_header(t, v);
 	}
 }

@@ -18,8 +18,12 @@
  *	the order fmt.h gives.  For detection the headers the families test
  *	are indexed once per message (one list per name), and the Subject
  *	and From are scanned once for the literals of all their patterns,
- *	so a pattern that cannot match is not run.  It returns 1 for a report of some kind, 0
- *	for anything else, -1 when a limit stopped the work.
+ *	so a pattern that cannot match is not run.  A delivery-status part
+ *	that names no recipient leaves the recipients to the notice's text
+ *	(the fallback); a message that finds nothing, sent by a mail system
+ *	to pass on a whole notice it encloses (message/rfc822), is read as
+ *	that notice (one level deep).  It returns 1 for a report of some
+ *	kind, 0 for anything else, -1 when a limit stopped the work.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -1011,7 +1015,8 @@ walk(struct fmt_ctx *c, const struct mime_part *p, struct textbuf *t,
 }
 
 static void
-ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r)
+ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r,
+    const struct mime_part *root)
 {
 	struct textbuf t;
 	char *s;
@@ -1021,7 +1026,7 @@ ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r)
 	c->rules = rules;
 	c->r = r;
 	c->a = r->a;
-	c->root = r->mime.root;
+	c->root = root;
 	walk(c, c->root, &t, 0, 0);
 	/* one buffer for the whole text, not one per doubling */
 	if (t.need > 0) {
@@ -1137,8 +1142,57 @@ next_family(struct fmt_ctx *c, const struct format_table *t, size_t *fi)
 	return (NULL);
 }
 
+/*
+ * Did a mail system (not a person) send this message to pass on the
+ * delivery notice it encloses whole?  The sender is automatic (a null
+ * Return-Path, Auto-Submitted, a daemon, postmaster, list owner or
+ * no-reply address), the Subject is no reply or forward, and the
+ * enclosed message is a report or comes from a mailer daemon.
+ */
+static int
+forwarded_notice(struct fmt_ctx *c)
+{
+	static const char *const who[] = { "mailer-daemon", "postmaster",
+	    "-owner", "owner-", "-bounces", "-request", "noreply",
+	    "no-reply", NULL };
+	const char *rp = fmt_header(c->root, "Return-Path");
+	const char *as = fmt_header(c->root, "Auto-Submitted");
+	const char *ct = fmt_header(c->orig, "Content-Type");
+	const char *ef = fmt_header(c->orig, "From");
+	const char *s = c->subject;
+	int i, sys;
+
+	while (*s == ' ')
+		s++;
+	for (i = 0; isalpha((unsigned char)s[i]) && i < 4; i++)
+		;
+	if (i >= 2 && i <= 3 && s[i] == ':')	/* Re: Fw: Fwd: AW: WG: */
+		return (0);
+	if (!((ct != NULL && strcasestr(ct, "multipart/report") != NULL) ||
+	    (ef != NULL && strcasestr(ef, "mailer-daemon") != NULL)))
+		return (0);
+	sys = (rp != NULL && strstr(rp, "<>") != NULL) ||
+	    (as != NULL && strncasecmp(as, "auto-", 5) == 0);
+	for (i = 0; !sys && who[i] != NULL; i++)
+		sys = strcasestr(c->from, who[i]) != NULL;
+	return (sys);
+}
+
+static int	parse_root(const struct rules *, struct report *,
+		    const struct mime_part *, int);
+
 int
 format_parse(const struct rules *rules, struct report *r)
+{
+	if (r == NULL || r->mime.root == NULL)
+		return (0);
+	return (parse_root(rules, r, r->mime.root, 0));
+}
+
+/* format_parse() of root; depth 1 for a notice enclosed in another. */
+static int
+parse_root(const struct rules *rules, struct report *r,
+    const struct mime_part *root, int depth)
 {
 	struct fmt_ctx c;
 	const struct format_table *t;
@@ -1146,9 +1200,7 @@ format_parse(const struct rules *rules, struct report *r)
 	size_t i, fi = 0;
 	int n = 0, tried = 0;
 
-	if (r == NULL || r->mime.root == NULL)
-		return (0);
-	ctx_init(&c, rules, r);
+	ctx_init(&c, rules, r, root);
 	t = rules != NULL ? rules->formats : NULL;
 	for (fi = 0; t != NULL && fi < t->n; fi++)
 		if (family_detect(&c, t->fam[fi])) {
@@ -1225,13 +1277,20 @@ format_parse(const struct rules *rules, struct report *r)
 			r->format = "rfc3834";
 		}
 	}
-	/* a free-text notice no family knows (fmt_fallback.c) */
-	if (n == 0 && !tried && c.dsn == NULL && c.arf == NULL && !c.limit &&
+	/*
+	 * A free-text notice no family knows (fmt_fallback.c); also the
+	 * notice of a delivery-status part that named no recipient.
+	 */
+	if (n == 0 && !tried && c.arf == NULL && !c.limit &&
 	    (r->kind == NULL || *r->kind == '\0') &&
 	    (n = fmt_fallback_parse(&c)) > 0)
 		r->format = "fallback";
 	if (n < 0)
 		n = 0;
+	/* a whole notice a mail system forwarded: read the enclosed one */
+	if (n == 0 && depth == 0 && !c.limit && c.orig != NULL &&
+	    c.arf == NULL && forwarded_notice(&c))
+		return (parse_root(rules, r, c.orig, 1));
 	/* a challenge-response request holds the message: no bounce */
 	if (n > 0 && r->kind != NULL && strcmp(r->kind, "dsn") == 0 &&
 	    fmt_challenge(&c)) {
