@@ -418,9 +418,9 @@ agg_print(struct ml *ml)
 		buf_adds(b, "]}\n");
 	else if (a->n == 0)
 		buf_adds(b, "(no failed or deferred deliveries)\n");
-	if (a->full)
-		buf_printf(b, ml->o->json ? "" :
-		    "(only the first %d groups counted)\n", GROUPS_MAX);
+	if (a->full && !ml->o->json)
+		buf_printf(b, "(only the first %d groups counted)\n",
+		    GROUPS_MAX);
 	free(ix);
 }
 
