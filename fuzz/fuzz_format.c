@@ -19,9 +19,13 @@
  *			message/delivery-status part, then the epilogue;
  *	N+1		fmt_rfc3464_text(): DSN fields written as text;
  *	N+2		fmt_arf_parse() with the rest as the body of a
- *			message/feedback-report part.
+ *			message/feedback-report part;
+ *	N+3		the fallback (fmt_fallback.c): fmt_fallback_parse()
+ *			with the rest as the plain-text body, and
+ *			fmt_delay_notice(), fmt_challenge(),
+ *			fmt_fallback_headers() on it.
  *
- *	Bytes above N+2 wrap around.  Detection is skipped on purpose: the
+ *	Bytes above N+3 wrap around.  Detection is skipped on purpose: the
  *	family's parser sees text it would not have been chosen for.  Then
  *	fmt_rcpt_finish() on every recipient and the classifier on the
  *	report, as format_parse() and bounce_decode() do.
@@ -73,8 +77,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (getenv("FUZZ_FORMAT_LIST") != NULL) {
 		for (i = 0; i < nfam; i++)
 			printf("%zu %s\n", i, rules->formats->fam[i]->id);
-		printf("%zu rfc3464-part\n%zu rfc3464-text\n%zu arf-part\n",
-		    nfam, nfam + 1, nfam + 2);
+		printf("%zu rfc3464-part\n%zu rfc3464-text\n%zu arf-part\n"
+		    "%zu fallback\n", nfam, nfam + 1, nfam + 2, nfam + 3);
 		exit(0);
 	}
 	return (0);
@@ -163,6 +167,8 @@ run(struct report *r, size_t k, const char *s, size_t n)
 	c.root = r->mime.root;
 	c.subject = "Undelivered Mail Returned to Sender";
 	c.from = "Mail Delivery System <MAILER-DAEMON@mx.example.org>";
+	c.subjectlen = strlen(c.subject);
+	c.fromlen = strlen(c.from);
 	c.text = c.root->body != NULL ? c.root->body : "";
 	c.textlen = c.root->body != NULL ? c.root->bodylen : 0;
 	if (k < nfam) {
@@ -187,11 +193,16 @@ run(struct report *r, size_t k, const char *s, size_t n)
 	} else if (k == nfam + 1) {
 		r->kind = "dsn";
 		got = fmt_rfc3464_text(&c);
-	} else {
+	} else if (k == nfam + 2) {
 		r->kind = "arf";
 		if ((c.arf = part(c.a, "message/feedback-report", s, n)) == NULL)
 			return (-1);
 		got = fmt_arf_parse(&c);
+	} else {
+		(void)fmt_delay_notice(&c);
+		(void)fmt_challenge(&c);
+		(void)fmt_fallback_headers(&c);
+		got = fmt_fallback_parse(&c);
 	}
 	if (got > 0) {
 		size_t i;
@@ -214,7 +225,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0 || nfam == 0)
 		return (0);
-	k = data[0] % (nfam + 3);
+	k = data[0] % (nfam + 4);
 	n = size - 1;
 	if ((r = report_new(32u * 1024 * 1024)) == NULL)
 		return (0);
