@@ -8,8 +8,9 @@
 # root).  Then:
 #   1. report: test_history feed writes a known history into SQLite; the
 #      same rows are copied into PostgreSQL; bounce-decode --report, as
-#      table and JSON, must be the same from both (but for the times the
-#      report was made);
+#      table, JSON, Prometheus text and HTML page, must be the same from
+#      both (but for the times the report was made and the page's chart
+#      over time, whose buckets start then);
 #   2. relay and MX: two bounce-milters, history.url on the one server,
 #      history.host relay1 and mx1, behind miltertest (tests/pg/*.lua):
 #      the relay records PG_N messages of ours, the MX classifies their
@@ -69,11 +70,22 @@ chmod 644 "$T"/*.csv
 pg_sql "\\copy outgoing ($ocols) FROM '$T/out.csv' WITH (FORMAT csv, NULL '\\N')" || exit 1
 pg_sql "\\copy bounce ($bcols) FROM '$T/bounce.csv' WITH (FORMAT csv, NULL '\\N')" || exit 1
 same() {	# same ARGS...: the report from both, without its times of making
-	"$D" --history "$T/h.db" --report "$@" >"$T/r.sqlite" 2>&1
-	"$D" --history "$PG_URL" --report "$@" >"$T/r.pg" 2>&1
+	case "$*" in
+	*--html*)
+		"$D" --history "$T/h.db" --report "$@" "$T/r.sqlite" 2>&1
+		"$D" --history "$PG_URL" --report "$@" "$T/r.pg" 2>&1 ;;
+	*)
+		"$D" --history "$T/h.db" --report "$@" >"$T/r.sqlite" 2>&1
+		"$D" --history "$PG_URL" --report "$@" >"$T/r.pg" 2>&1 ;;
+	esac
+	# the times of making, and the chart over time (its buckets start
+	# at the time of making)
 	for f in "$T/r.sqlite" "$T/r.pg"; do
 		sed -e 's/"since":"[^"]*","until":"[^"]*"//' \
-		    -e 's/^bounces since [0-9TZ:-]*/bounces since/' "$f" >"$f.cut"
+		    -e 's/^bounces since [0-9TZ:-]*/bounces since/' \
+		    -e '/^bounce_milter_report_window_seconds /d' \
+		    -e '/<title>Bounces since/d' -e '/^<h1>/d' \
+		    -e '/^<svg id="over-time"/,/^<\/svg>/d' "$f" >"$f.cut"
 	done
 	if cmp -s "$T/r.sqlite.cut" "$T/r.pg.cut"; then
 		echo "ok: report $* is the same from SQLite and PostgreSQL ($(wc -c <"$T/r.pg") octets)"
@@ -86,6 +98,8 @@ n=$(pg_sql "SELECT count(*) FROM bounce")
 same
 same --json
 same --since 7d
+same --prometheus
+same --since 7d --html
 took
 
 # --- 2. a relay and an MX on one server

@@ -3,7 +3,8 @@
  *
  * SYNOPSIS
  *	bounce-decode [--json] [--rules DIR] [--no-dns] [-c CONF] [-v] PATH...
- *	bounce-decode --history DB --report [--since 24h] [--json] [-c CONF]
+ *	bounce-decode --history DB|URL --report [--since 24h]
+ *	    [--json | --prometheus | --html FILE] [-c CONF]
  *	bounce-decode [--json] --line 'TEXT'...
  *	bounce-decode [--json] --maillog [--follow] FILE|-
  *	bounce-decode --maillog FILE --report [--since AGE] [--json]
@@ -27,10 +28,12 @@
  *	BOUNCE_DECODE_NO_URING set, one at a time.
  *
  *	With --report it prints instead the bounces of the history database
- *	(--history DB, else the configuration's history.path) received in
- *	the last --since (default 24h), by recipient domain and cause
- *	(history_report(), history.h); exit 1 when the database cannot be
- *	read.
+ *	(--history DB or a postgresql:// URL, else the configuration's
+ *	history.url or history.path) received in the last --since (default
+ *	24h), by recipient domain and cause (history_report(), history.h),
+ *	or in the Prometheus text format (--prometheus), or writes one HTML
+ *	page with charts to FILE (--html; written beside it, then renamed);
+ *	exit 1 when the database cannot be read.
  *
  *	--line and --maillog (maillog_cli.h) classify one pasted SMTP reply
  *	a TEXT, or the failed and deferred delivery attempts of a Postfix,
@@ -112,8 +115,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bounce-decode [--json] [--rules DIR] "
 	    "[--no-dns] [-c CONF] [-v] PATH...\n"
-	    "       bounce-decode --history DB --report [--since 24h] "
-	    "[--json] [-c CONF]\n"
+	    "       bounce-decode --history DB|URL --report [--since 24h] "
+	    "[--json|--prometheus|--html FILE] [-c CONF]\n"
 	    "       bounce-decode [--json] --line 'TEXT'...\n"
 	    "       bounce-decode [--json] --maillog [--follow] FILE|-\n"
 	    "       bounce-decode --maillog FILE --report [--since AGE] "
@@ -633,9 +636,31 @@ decode_path(struct decode_ctx *d, const char *path)
 	close(fd);
 }
 
+/* --html FILE: the page beside FILE, then renamed over it */
+static int
+write_file(const char *path, const struct buf *b)
+{
+	char tmp[4096];
+	FILE *f;
+	int bad;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) != NULL) {
+		bad = b->len > 0 && fwrite(b->p, 1, b->len, f) != b->len;
+		bad |= fclose(f) != 0;
+	}
+	if (f == NULL || bad || rename(tmp, path) == -1) {
+		fprintf(stderr, "bounce-decode: %s: %s\n", path,
+		    strerror(errno));
+		unlink(tmp);
+		return (1);
+	}
+	return (0);
+}
+
 /* --report: the history database's bounces by domain and cause. */
 static int
-report_main(const char *db, const char *since, int json)
+report_main(const char *db, const char *since, int fmt, const char *html)
 {
 	struct buf out = BUF_INIT;
 	char err[1024];
@@ -643,7 +668,7 @@ report_main(const char *db, const char *since, int json)
 
 	if (db == NULL || *db == '\0') {
 		fprintf(stderr, "bounce-decode: --report needs --history DB "
-		    "(or history.path in the configuration)\n");
+		    "(or history.url or .path in the configuration)\n");
 		return (EX_USAGE_);
 	}
 	if (history_parse_since(since, &secs) == -1) {
@@ -651,11 +676,16 @@ report_main(const char *db, const char *since, int json)
 		    "seconds, or with m, h, d or w\n", since);
 		return (EX_USAGE_);
 	}
-	if (history_report(db, time(NULL) - secs, json, &out, err,
+	if (history_report(db, time(NULL) - secs, fmt, &out, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "bounce-decode: %s\n", err);
 		buf_free(&out);
 		return (1);
+	}
+	if (html != NULL) {
+		secs = write_file(html, &out);
+		buf_free(&out);
+		return ((int)secs);
 	}
 	if (out.p != NULL)
 		fwrite(out.p, 1, out.len, stdout);
@@ -678,6 +708,8 @@ main(int argc, char *argv[])
 		{ "line", required_argument, NULL, 'L' },
 		{ "maillog", no_argument, NULL, 'M' },
 		{ "follow", no_argument, NULL, 'F' },
+		{ "html", required_argument, NULL, 'T' },
+		{ "prometheus", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct decode_ctx d;
@@ -686,7 +718,8 @@ main(int argc, char *argv[])
 	struct evidence_ctx *ev = NULL;
 	struct hist_domains *doms = NULL;
 	const char *rules_opt = NULL, *conf_path = NULL, *dir;
-	const char *history_db = NULL, *since = "24h";
+	const char *history_db = NULL, *since = "24h", *html = NULL;
+	int prom = 0;
 	int report = 0, maillog = 0, follow = 0, since_set = 0, nlines = 0;
 	char **lines = NULL;
 	struct maillog_opts mo;
@@ -706,6 +739,8 @@ main(int argc, char *argv[])
 		case 'S': since = optarg; since_set = 1; break;
 		case 'M': maillog = 1; break;
 		case 'F': follow = 1; break;
+		case 'T': html = optarg; break;
+		case 'P': prom = 1; break;
 		case 'L':
 			if (lines == NULL && (lines = calloc((size_t)argc,
 			    sizeof(*lines))) == NULL)
@@ -723,7 +758,8 @@ main(int argc, char *argv[])
 	argv += optind;
 	if ((follow && !maillog) || (maillog && (argc == 0 ||
 	    lines != NULL || history_db != NULL || (follow && (report ||
-	    argc != 1)))) || (lines != NULL && report))
+	    argc != 1)))) || (lines != NULL && report) ||
+	    ((html != NULL || prom) && (!report || maillog)))
 		usage();
 	memset(&mo, 0, sizeof(mo));
 	if (maillog && report && since_set) {
@@ -745,8 +781,10 @@ main(int argc, char *argv[])
 			fprintf(stderr, "%s\n", err);
 			return (EX_CONFIG_);
 		}
-		ch = report_main(history_db ? history_db : conf.history.path,
-		    since, d.json);
+		ch = report_main(history_db ? history_db :
+		    *conf.history.url ? conf.history.url : conf.history.path,
+		    since, html ? HISTORY_REPORT_HTML : prom ?
+		    HISTORY_REPORT_PROM : d.json, html);
 		config_free(&conf);
 		return (ch);
 	}

@@ -12,6 +12,9 @@
  *	int	hist_pg_query(const char *url, const char *sql,
  *		    long long arg, hist_row_fn *fn, void *fnarg, char *err,
  *		    size_t errlen);
+ *	int	hist_query(const char *target, ...);	(history_view.c)
+ *	int	hist_view(const char *target, time_t since, int format,
+ *		    struct buf *out, char *err, size_t errlen);
  *
  * DESCRIPTION
  *	history.c owns the queue, the writer thread, the counters and the
@@ -116,5 +119,8 @@ int	hist_sqlite_query(const char *, const char *, long long, hist_row_fn *,
 	    void *, char *, size_t);
 int	hist_pg_query(const char *, const char *, long long, hist_row_fn *,
 	    void *, char *, size_t);
+int	hist_query(const char *, const char *, long long, hist_row_fn *,
+	    void *, char *, size_t);
+int	hist_view(const char *, time_t, int, struct buf *, char *, size_t);
 
 #endif

@@ -85,16 +85,8 @@ cell(struct buf *out, const char *fmt, const char *s)
 	buf_printf(out, fmt, tmp);
 }
 
-/* One statement against either backend (history_int.h). */
-static int
-query(const char *target, const char *sql, long long arg, hist_row_fn *fn,
-    void *fnarg, char *err, size_t errlen)
-{
-	if (hist_is_url(target))
-		return (hist_pg_query(target, sql, arg, fn, fnarg, err,
-		    errlen));
-	return (hist_sqlite_query(target, sql, arg, fn, fnarg, err, errlen));
-}
+/* one statement against either backend (history_view.c) */
+#define query	hist_query
 
 static long long
 num(const char *s)
@@ -238,8 +230,11 @@ history_report(const char *target, time_t since, int format,
 	struct rep p;
 	char t1[32], t2[32];
 
-	if (check_version(target, err, errlen) == -1 ||
-	    query(target, hist_sql_counts, since, row_nums, &c, err,
+	if (check_version(target, err, errlen) == -1)
+		return (-1);
+	if (format == HISTORY_REPORT_HTML || format == HISTORY_REPORT_PROM)
+		return (hist_view(target, since, format, out, err, errlen));
+	if (query(target, hist_sql_counts, since, row_nums, &c, err,
 	    errlen) == -1)
 		return (-1);
 	iso(t1, sizeof(t1), since);
