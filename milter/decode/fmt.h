@@ -309,6 +309,7 @@ void	 fmt_lang_free(struct fmt_lang *);
 int	 fmt_fallback_parse(struct fmt_ctx *);
 int	 fmt_fallback_headers(struct fmt_ctx *);
 int	 fmt_challenge(struct fmt_ctx *);
+int	 fmt_person_reply(struct fmt_ctx *);
 int	 fmt_delay_notice(struct fmt_ctx *);
 
 /* format.c */

@@ -1291,9 +1291,10 @@ parse_root(const struct rules *rules, struct report *r,
 	if (n == 0 && depth == 0 && !c.limit && c.orig != NULL &&
 	    c.arf == NULL && forwarded_notice(&c))
 		return (parse_root(rules, r, c.orig, 1));
-	/* a challenge-response request holds the message: no bounce */
+	/* a challenge-response request holds the message, and a person's
+	 * reply that quotes a notice (fmt_reply.c) is none: no bounce */
 	if (n > 0 && r->kind != NULL && strcmp(r->kind, "dsn") == 0 &&
-	    fmt_challenge(&c)) {
+	    (fmt_challenge(&c) || fmt_person_reply(&c))) {
 		r->nrcpt = 0;
 		r->kind = r->format = r->reporting_mta = "";
 		return (0);
