@@ -323,7 +323,8 @@ static int
 gave_up(const char *d)
 {
 	return (d != NULL && (strcasestr(d, "retry timeout exceeded") !=
-	    NULL || strcasestr(d, "envelope expired") != NULL));
+	    NULL || strcasestr(d, "envelope expired") != NULL ||
+	    strcasestr(d, "in the queue too long") != NULL));
 }
 
 static char

@@ -915,7 +915,8 @@ gave_up(const char *d)
 		return (0);
 	n = strnlen(d, 4096);
 	return (fmt_strcasestr(d, n, "envelope expired") ||
-	    fmt_strcasestr(d, n, "retry timeout exceeded"));
+	    fmt_strcasestr(d, n, "retry timeout exceeded") ||
+	    fmt_strcasestr(d, n, "in the queue too long"));
 }
 
 /*
@@ -948,12 +949,19 @@ fmt_rcpt_finish(struct fmt_ctx *c, struct rcpt *rc)
 	 */
 	if (gave_up(rc->diag)) {
 		rc->expired = 1;
-		if (rc->action != NULL && strcmp(rc->action, "delayed") == 0)
+		/*
+		 * Reported as delayed with a 4.x.x status (OpenSMTPD), it
+		 * failed for good: "delivery time expired", permanent.
+		 */
+		if (rc->action != NULL && strcmp(rc->action, "delayed") == 0) {
 			rc->action = "failed";
+			if (rc->status[0] == '4')
+				rc->status[0] = '5';
+		}
 	}
 	if ((rc->action == NULL || *rc->action == '\0') &&
 	    c->r->kind != NULL && strcmp(c->r->kind, "dsn") == 0) {
-		if (rc->status[0] == '4')
+		if (rc->status[0] == '4' && !rc->expired)
 			rc->action = "delayed";
 		else if (rc->status[0] == '2')
 			rc->action = "delivered";
