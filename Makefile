@@ -1,9 +1,10 @@
 # Makefile - build, test, install bounce-milter and bounce-decode
 #
-# Targets: all (default), check, run, demo, bench, soak, fuzz, faults, install,
-# clean.
+# Targets: all (default), check, run, demo, bench, soak, fuzz, faults, man,
+# install, install-systemd, fresh-check, clean.
 # Variables: BUILD (build directory, default build), CC, CFLAGS, PREFIX,
-# DESTDIR, SANITIZE=1 (ASan+UBSan), FUZZ_SECONDS.
+# DESTDIR, UNITDIR, SANITIZE=1 (ASan+UBSan), FUZZ_SECONDS.
+# bounce-milter-causes(7) is made from rules/causes.rules (mk/causes-man).
 #
 # Sources: milter/ holds one folder a layer, each built into its own
 # archive, and each may use only the layers before it in LAYERS:
@@ -26,6 +27,9 @@ BINDIR	?= $(PREFIX)/bin
 DATADIR	?= $(PREFIX)/share/bounce-milter
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 CFLAGS	?= -O2 -g
 VERSION	:= 0.1.0
 
@@ -65,10 +69,21 @@ TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 PROGS	= $(BUILD)/bounce-decode $(BUILD)/bounce-milter
+MAN_GEN	= $(BUILD)/man/bounce-milter-causes.7
 
-.PHONY: all libs deps check run demo bench soak fuzz faults install clean tests
+.PHONY: all libs deps check run demo bench soak fuzz faults install clean tests \
+	man install-systemd fresh-check
 
-all: $(PROGS)
+all: $(PROGS) $(MAN_GEN)
+
+# the causes page, made from the rules so the two never drift apart;
+# mk/causes-man fails on a cause without a meaning or a hint
+man: $(MAN_GEN)
+
+$(MAN_GEN): rules/causes.rules mk/causes-man
+	@mkdir -p $(dir $@)
+	python3 mk/causes-man -V $(VERSION) -D $(DATADIR) rules/causes.rules >$@.tmp
+	@mv $@.tmp $@
 
 deps:
 	@sh mk/deps
@@ -101,7 +116,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_DAEMON) $(LIBS_CORE) $(HDRS) tests/unit/*
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_DAEMON) $(LIBS_CORE) $(LDFLAGS) -lcmocka $(LIBS)
 
-tests: $(PROGS) $(TEST_BINS)
+tests: $(PROGS) $(MAN_GEN) $(TEST_BINS)
 
 check: deps
 	@$(MAKE) --no-print-directory -j2 tests
@@ -138,10 +153,25 @@ install: all
 	install -m 755 $(BUILD)/bounce-milter $(DESTDIR)$(SBINDIR)/bounce-milter
 	install -m 755 $(BUILD)/bounce-decode $(DESTDIR)$(BINDIR)/bounce-decode
 	cp -R rules/. $(DESTDIR)$(DATADIR)/rules/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/rules
 	install -d $(DESTDIR)$(SYSCONFDIR)/bounce-milter
 	install -m 644 conf/bounce-milter.conf $(DESTDIR)$(SYSCONFDIR)/bounce-milter/bounce-milter.conf.sample
-	for s in 1 5 8; do for f in man/*.$$s; do [ -f "$$f" ] || continue; \
-	  install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done; done
+	for f in man/*.[1-8] $(MAN_GEN); do s=$${f##*.}; \
+	  install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 644 $$f $(DESTDIR)$(MANDIR)/man$$s/; done
+
+# the unit (its paths made PREFIX's), the sysusers.d and tmpfiles.d files
+install-systemd:
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed 's,/usr/local/sbin/,$(SBINDIR)/,g' systemd/bounce-milter.service \
+	  >$(DESTDIR)$(UNITDIR)/bounce-milter.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/bounce-milter.service
+	install -m 644 systemd/bounce-milter.sysusers $(DESTDIR)$(SYSUSERSDIR)/bounce-milter.conf
+	install -m 644 systemd/bounce-milter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bounce-milter.conf
+
+# the README's first steps on a bare Debian 12 tree: make run, make check
+# (needs root; slow: not part of check)
+fresh-check:
+	@sh mk/fresh-check $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

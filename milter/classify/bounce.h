@@ -18,7 +18,7 @@
  *	o->outbound_relay is the configuration's outbound_relay (our smart
  *	host); it reaches the cause decision through r->outbound_relay (an
  *	Exchange Online relay of ours refused by Exchange Online is our
- *	outbound connector, causes.md).
+ *	outbound connector, bounce-milter-causes(7)).
  *
  *	o->max_ms (max_classify_ms) is a deadline: the work stops between
  *	stages and between recipients once max_ms milliseconds (monotonic

@@ -18,6 +18,8 @@
  *	a reason with no finer cause); the indented lines after it are
  *	"KEY VALUE":
  *
+ *	meaning TEXT	what the cause is (documentation only: mk/causes-man
+ *			makes bounce-milter-causes(7) from it)
  *	status CODE...	statuses the cause applies to: exact codes
  *			(5.4.1 never matches 5.4.14), "C.S.*" for any
  *			detail, "none" for a bounce that states no
@@ -72,7 +74,7 @@
  *	(seen by reason.c's scan of it, or looked for here).
  *
  *	Blocks are tried in file order and the first match wins, so the
- *	order of the file is the precedence of causes.md; one cause may
+ *	order of the file is the precedence of the catalog; one cause may
  *	have several blocks (say, one per family of statuses).  Evidence
  *	blocks are tried after, and replace only what their replaces line
  *	names.  A "reason" block exists once per reason.
@@ -426,6 +428,9 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 		c->inner = strcmp(v, "yes") == 0;
 		return (0);
 	}
+	/* documentation only: for bounce-milter-causes(7) */
+	if (strcmp(k, "meaning") == 0)
+		return (0);
 	if (strcmp(k, "hint") == 0) {
 		n = c->hint ? strlen(c->hint) : 0;
 		if ((w = realloc(c->hint, n + strlen(v) + 2)) == NULL)

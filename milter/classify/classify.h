@@ -13,10 +13,11 @@
  *	classify_report() runs classify_rcpt() on every recipient of r.  For
  *	each it settles status (inferred from the text when the bounce gives
  *	none), reply code (from the diagnostic text when not given), reason
- *	(Sisimai's vocabulary), hard, cause and side (causes.md; the cause
- *	equals the reason where no finer cause is catalogued), inner_cause
+ *	(Sisimai's vocabulary), hard, cause and side
+ *	(bounce-milter-causes(7); the cause equals the reason where no
+ *	finer cause is catalogued), inner_cause
  *	for expired messages, and the hint.  Evidence already in rc->ev is
- *	taken into account as causes.md's precedence says.  It never fails:
+ *	taken into account as the catalog's precedence says.  It never fails:
  *	what it cannot decide is "" (status), "undefined" (reason),
  *	"unknown" (side).
  *

@@ -19,7 +19,7 @@
  *	A loaded set is read-only: any number of threads may classify with
  *	it at once.  The milter swaps a whole new set in on reload.
  *
- *	rules_find_dir() applies the search order of interfaces.md: opt
+ *	rules_find_dir() applies the documented search order: opt
  *	(--rules), conf (the configuration's rules), ../rules beside the
  *	directory of argv0 (an uninstalled build), BM_DATADIR/rules.
  */

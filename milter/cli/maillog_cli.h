@@ -10,7 +10,7 @@
  * DESCRIPTION
  *	line_main() classifies each text as one SMTP reply (a text "-" is
  *	read from standard input) and prints one result a text, named
- *	"line:N" (interfaces.md).  maillog_main() reads the mail logs
+ *	"line:N" (bounce-decode(1)).  maillog_main() reads the mail logs
  *	named (or - for standard input) and prints one result per failed
  *	or deferred delivery attempt, "FILE:LINENO", with the queue_id,
  *	time, mta and relay keys in JSON; with o->follow it keeps reading

@@ -14,7 +14,7 @@
  *	name order, a maildir's cur/ and new/, an mbox, or - for standard
  *	input) with the same rules and pipeline as bounce-milter, and prints
  *	one line per recipient, or with --json one object per message
- *	(interfaces.md).  The evidence (SPF, DKIM, MX) runs only for the
+ *	(bounce-decode(1)).  The evidence (SPF, DKIM, MX) runs only for the
  *	bounces of our own mail: the sender domain in our_domains, else in
  *	the history (--history DB or history.path) as a sender of outgoing
  *	mail; -v says on standard error why a bounce got none.
@@ -110,18 +110,24 @@ struct decode_ctx {
 #endif
 };
 
+static int help_asked;		/* --help: usage on stdout, exit 0 */
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bounce-decode [--json] [--rules DIR] "
+	FILE *f = help_asked ? stdout : stderr;
+
+	fprintf(f, "usage: bounce-decode [--json] [--rules DIR] "
 	    "[--no-dns] [-c CONF] [-v] PATH...\n"
 	    "       bounce-decode --history DB|URL --report [--since 24h] "
 	    "[--json|--prometheus|--html FILE] [-c CONF]\n"
 	    "       bounce-decode [--json] --line 'TEXT'...\n"
 	    "       bounce-decode [--json] --maillog [--follow] FILE|-\n"
 	    "       bounce-decode --maillog FILE --report [--since AGE] "
-	    "[--json]\n");
-	exit(EX_USAGE_);
+	    "[--json]\n"
+	    "See bounce-decode(1); every cause, side and hint: "
+	    "bounce-milter-causes(7).\n");
+	exit(help_asked ? 0 : EX_USAGE_);
 }
 
 /* The evidence stage; with -v, why a bounce got none, on stderr. */
@@ -750,6 +756,10 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("bounce-decode %s\n", BM_VERSION);
 			return (0);
+		case 'h':
+			help_asked = 1;
+			usage();
+			break;
 		default:
 			usage();
 		}

@@ -19,9 +19,9 @@
  *
  * DESCRIPTION
  *	Turns a decoded report into what bounce-milter writes, exactly as
- *	interfaces.md ("X-Bounce-Class syntax", "Log line syntax", "Which
- *	recipients get headers and log lines") says.  No libmilter here:
- *	tests and fuzzers drive this module directly.
+ *	bounce-milter(8) says (HEADERS, LOGGING: the X-Bounce-Class syntax,
+ *	the log line syntax, which recipients get headers and log lines).
+ *	No libmilter here: tests and fuzzers drive this module directly.
  *
  *	annotate_wants() is true when recipient i of r gets a header pair
  *	and a log line (a delivery report's failed or delayed recipient;

@@ -47,12 +47,18 @@
 
 static struct mopts opts;
 
+static int help_asked;		/* -h, --help: usage on stdout, exit 0 */
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bounce-milter [-c CONF] [-p SOCKET] [-f] [-n] "
-	    "[-e] [-u USER] [-P PIDFILE] [-v] [-V]\n");
-	exit(EX_USAGE_);
+	FILE *f = help_asked ? stdout : stderr;
+
+	fprintf(f, "usage: bounce-milter [-c CONF] [-p SOCKET] [-f] [-n] "
+	    "[-e] [-u USER] [-P PIDFILE] [-v] [-V]\n"
+	    "See bounce-milter(8), bounce-milter.conf(5); every cause, side "
+	    "and hint: bounce-milter-causes(7).\n");
+	exit(help_asked ? 0 : EX_USAGE_);
 }
 
 static void
@@ -136,7 +142,11 @@ main(int argc, char *argv[])
 
 	opts.conf = CONFIG_DEFAULT_PATH;
 	opts.argv0 = argv[0];
-	while ((ch = getopt(argc, argv, "c:p:fneu:P:vV")) != -1) {
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		help_asked = 1;
+		usage();
+	}
+	while ((ch = getopt(argc, argv, "c:p:fneu:P:vVh")) != -1) {
 		switch (ch) {
 		case 'c': opts.conf = optarg; opts.conf_given = 1; break;
 		case 'p': opts.socket = optarg; break;
@@ -147,6 +157,7 @@ main(int argc, char *argv[])
 		case 'P': pidfile = optarg; break;
 		case 'v': verbose++; break;
 		case 'V': versions(); break;
+		case 'h': help_asked = 1; usage(); break;
 		default: usage();
 		}
 	}

@@ -13,7 +13,7 @@
  *	libmilter opened (found among our descriptors: a socket with
  *	SO_ACCEPTCONN).  Linux copies the option to every accepted
  *	connection, which stops the ~40 ms Nagle/delayed-ACK stall per
- *	annotated message (field-notes.md).  Returns how many it set.
+ *	annotated message.  Returns how many it set.
  *
  *	mproc_privileges() switches to user (groups, gid, uid) when root;
  *	mproc_daemon() detaches; mproc_pidfile() writes the pid file;

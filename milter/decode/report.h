@@ -62,7 +62,7 @@ struct rcpt {
 					   NULL: the classifier's input */
 	/* set by the classifier */
 	const char	*reason;	/* Sisimai vocabulary */
-	const char	*cause;		/* causes.md id, or the reason */
+	const char	*cause;		/* see bounce-milter-causes(7) */
 	const char	*side;		/* sender recipient address transient
 					   none unknown */
 	const char	*hint;

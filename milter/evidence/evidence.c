@@ -28,7 +28,7 @@
  *	or in the report's arena.
  *
  *	evidence_run() fills rc->ev of every recipient (values in
- *	interfaces.md, "Evidence values").  Lookups run only for
+ *	bounce-milter(8), HEADERS and LOGGING).  Lookups run only for
  *	recipients whose evidence can change the verdict (action failed or
  *	delayed, and a status in the X.4.x or X.7.x families, or, with no
  *	status, wording about relaying or authentication); the others get
@@ -786,8 +786,8 @@ message_checks(struct msg *m)
 		snprintf(m->from_domain, sizeof(m->from_domain), "%s", fd);
 	/*
 	 * Anyone can send us a bounce naming any domain: look nothing up
-	 * unless the original's sender domain is ours (interfaces.md,
-	 * "Whose domains get evidence"), and no DKIM key unless the From
+	 * unless the original's sender domain is ours (our_domains in
+	 * bounce-milter.conf(5)), and no DKIM key unless the From
 	 * domain is ours too.
 	 */
 	sender = original_sender(r, h);

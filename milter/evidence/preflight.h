@@ -61,7 +61,7 @@
  *	signature; no aligned DKIM signature at all.  pf_hint() writes the
  *	sentence for people, naming the domain, the IPs and the fix.
  *
- *	pf_log() appends the "outgoing" line (interfaces.md: from= msgid=
+ *	pf_log() appends the "outgoing" line (bounce-milter(8): from= msgid=
  *	rcpts= spf= dkim=) and, when pf_warns(), a "preflight" line
  *	(domain= ip= spf= dkim= hint=), each ending in '\n'.  pf_header()
  *	appends the value of X-Bounce-Preflight: "AUTHSERV; spf=W; dkim=W;

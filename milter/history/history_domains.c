@@ -14,8 +14,8 @@
  *	size_t	hist_domains_count(struct hist_domains *d);
  *
  * DESCRIPTION
- *	The default of our_domains (interfaces.md, "Whose domains get
- *	evidence"): the domains of the envelope senders of mail recorded as
+ *	The default of our_domains (bounce-milter.conf(5), our_domains):
+ *	the domains of the envelope senders of mail recorded as
  *	outgoing within retention_days (0: any age).  A bounded set
  *	(HIST_DOMAINS_MAX domains, the newest sending time of each) kept
  *	in memory, so that the evidence stage asks it without touching the

@@ -1,7 +1,7 @@
 /*
  * config.c - bounce-milter.conf (libconfig syntax); see config.h
  *
- *	config_defaults() fills the built-in defaults of interfaces.md;
+ *	config_defaults() fills the built-in defaults (bounce-milter.conf(5));
  *	config_load() reads a file over them with libconfig and checks each
  *	setting: its type, its range, its syntax (sockets, umask, facility,
  *	networks, domains).  The first problem found is returned as

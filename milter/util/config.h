@@ -9,7 +9,7 @@
  *
  * DESCRIPTION
  *	config_defaults() fills c with the built-in defaults of
- *	interfaces.md (socket inet:8895@127.0.0.1, history off, ...).
+ *	bounce-milter.conf(5) (socket inet:8895@127.0.0.1, history off, ...).
  *	config_load() reads path over those defaults, checks every value
  *	and returns 0, or -1 with "FILE:LINE: message" in err (exit 78).
  *	Unknown settings are errors, so typos do not pass silently.

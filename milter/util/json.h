@@ -1,5 +1,5 @@
 /*
- * json.h - bounce-decode's JSON contract (interfaces.md)
+ * json.h - bounce-decode's JSON contract (bounce-decode(1), --json)
  *
  * SYNOPSIS
  *	int	json_report(struct buf *out, const struct report *r,
