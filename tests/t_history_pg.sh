@@ -25,6 +25,9 @@
 #      b. a "server" that accepts connections and never answers (python3);
 #      c. a role that may read but not insert.
 #      The log must say what happened in each case.
+#   4. the least privilege bounce-milter(8) documents (SELECT, INSERT,
+#      DELETE on the tables, SELECT on history_schema, USAGE on the
+#      sequences) writes and finds originals, with nothing in the log.
 # FAULT_LONG=1 (make faults) sends more mail and stops the server longer.
 # Skips (77) without miltertest or the postgresql package.
 command -v miltertest >/dev/null 2>&1 ||
@@ -42,6 +45,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/t_history_pg.XXXXXX") || exit 1
 chmod 755 "$T"
 pids=""
 cleanup() {
+	[ -f "$T/pids" ] && pids="$pids $(cat "$T/pids")"
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	for p in $pids; do wait "$p" 2>/dev/null; done
 	pg_cleanup
@@ -54,7 +58,7 @@ t0=$(date +%s)
 took() { echo "    ($(( $(date +%s) - t0 )) s so far)"; }
 pg_start || exit 1
 fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+bad() { echo "FAIL: $*"; fail=1; echo x >>"$T/failed"; }
 LONG=${FAULT_LONG:-0}
 BOUND=1200
 
@@ -97,7 +101,6 @@ n=$(pg_sql "SELECT count(*) FROM bounce")
 [ "$n" = 11 ] || bad "want 11 bounce rows copied, got $n"
 same
 same --json
-same --since 7d
 same --prometheus
 same --since 7d --html
 took
@@ -119,9 +122,10 @@ EOF
 	"$M" -f -e -v -c "$T/$1.conf" 2>"$T/$1.log" &
 	eval "pid_$1=$!"
 	pids="$pids $!"
+	echo $! >>"$T/pids"
 	i=0
 	while [ ! -S "$T/$1.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$T/$1.sock" ] || { echo "milter $1 did not start:"; cat "$T/$1.log"; exit 1; }
+	[ -S "$T/$1.sock" ] || { bad "milter $1 did not start:"; cat "$T/$1.log"; exit 1; }
 }
 # stop NAME...: SIGTERM, wait; the closing lines are then in the logs
 stop() {
@@ -183,7 +187,7 @@ took
 # --- 3a. the server stopped and started again while mail flows
 G=100
 [ "$LONG" = 1 ] && G=50
-( sleep 1; pg_stop; sleep $([ "$LONG" = 1 ] && echo 8 || echo 3); pg_start ) &
+( sleep 1; pg_stop; sleep $([ "$LONG" = 1 ] && echo 8 || echo 2); pg_start ) &
 sp=$!
 drive relay relay stop $((N * 4)) $G &
 dp=$!
@@ -207,9 +211,11 @@ account mx "server stopped and started"
 took
 grep "history: postgresql" "$T/relay.log" | head -n 3 | sed 's/^/    log: /'
 
-# --- 3b. a server that accepts and never answers
-mkdir -p "$T/hang"
-python3 - "$T/hang/.s.PGSQL.5432" <<'PY' &
+# --- 3b, 3c, 3d at once (each its own milters and hosts): mostly waiting
+# 3b. a server that accepts and never answers
+phase_hang() {
+	mkdir -p "$T/hang"
+	python3 - "$T/hang/.s.PGSQL.5432" <<'PY' &
 import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(64)
@@ -218,37 +224,67 @@ while True:
     c, _ = s.accept()
     held.append(c)          # accept, never answer
 PY
-hp=$!
-pids="$pids $hp"
-i=0; while [ ! -S "$T/hang/.s.PGSQL.5432" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-start relay "postgresql:///bm?host=$T/hang&user=bm&connect_timeout=2" relay1
-start mx "postgresql:///bm?host=$T/hang&user=bm&connect_timeout=2" mx1
-drive relay relay hang $((N * 2)) 50
-WANT_ORIG=0 drive mx mx hang $((N * 2)) 50
-sleep 2.5
-stop relay mx
-kill $hp 2>/dev/null; wait $hp 2>/dev/null
-grep -q "no answer within 2000 ms while connecting" "$T/relay.log" ||
-	bad "hang: the log does not say the server does not answer"
-account relay "server never answers"
-account mx "server never answers"
-took
-grep "history: postgresql" "$T/relay.log" | head -n 2 | sed 's/^/    log: /'
+	hp=$!
+	echo "$hp" >>"$T/pids"
+	i=0; while [ ! -S "$T/hang/.s.PGSQL.5432" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	start relayb "postgresql:///bm?host=$T/hang&user=bm&connect_timeout=2" relay1
+	start mxb "postgresql:///bm?host=$T/hang&user=bm&connect_timeout=2" mx1
+	drive relayb relay hang $((N * 2)) 50
+	WANT_ORIG=0 drive mxb mx hang $((N * 2)) 50
+	sleep 2.5
+	stop relayb mxb
+	kill $hp 2>/dev/null; wait $hp 2>/dev/null
+	grep -q "no answer within 2000 ms while connecting" "$T/relayb.log" ||
+		bad "hang: the log does not say the server does not answer"
+	account relayb "server never answers"
+	account mxb "server never answers"
+	grep "history: postgresql" "$T/relayb.log" | head -n 2 | sed 's/^/    log: /'
+}
 
-# --- 3c. a role that may read but not insert
-pg_role bmweak "GRANT SELECT ON outgoing, bounce, history_schema TO bmweak" || exit 1
-start relay "$PG_ROLE_URL" relay1
-start mx "$PG_ROLE_URL" mx1
-drive relay relay weak $N 0
-WANT_ORIG=0 drive mx mx weak $N 0
-sleep 2
-stop relay mx
-grep -q "history: postgresql:.*: permission denied (ERROR: *permission denied for table outgoing)" "$T/relay.log" ||
-	bad "weak role: the log does not say permission denied"
-account relay "role without INSERT"
-account mx "role without INSERT"
+# 3c. a role that may read but not insert
+phase_weak() {
+	pg_role bmweak "GRANT SELECT ON outgoing, bounce, history_schema TO bmweak" || { bad "role bmweak"; return; }
+	start relayc "postgresql:///bm?host=$PG_DIR/pg&user=bmweak" relay1
+	start mxc "postgresql:///bm?host=$PG_DIR/pg&user=bmweak" mx1
+	drive relayc relay weak 3 0
+	WANT_ORIG=0 drive mxc mx weak 3 0
+	sleep 1
+	stop relayc mxc
+	grep -q "history: postgresql:.*: permission denied (ERROR: *permission denied for table outgoing)" "$T/relayc.log" ||
+		bad "weak role: the log does not say permission denied"
+	account relayc "role without INSERT"
+	account mxc "role without INSERT"
+	grep "permission denied" "$T/relayc.log" | head -n 1 | sed 's/^/    log: /'
+}
+
+# 3d. the least privilege bounce-milter(8) documents is enough
+phase_least() {
+	pg_role bmleast "GRANT CONNECT ON DATABASE bm TO bmleast; GRANT USAGE ON SCHEMA public TO bmleast; GRANT SELECT, INSERT, DELETE ON outgoing, bounce TO bmleast; GRANT SELECT ON history_schema TO bmleast; GRANT USAGE ON SEQUENCE outgoing_id_seq, bounce_id_seq TO bmleast" || { bad "role bmleast"; return; }
+	start relayd "postgresql:///bm?host=$PG_DIR/pg&user=bmleast" relay4
+	start mxd "postgresql:///bm?host=$PG_DIR/pg&user=bmleast" mx4
+	drive relayd relay least $N 0
+	wait_rows outgoing relay4 $N
+	WANT_ORIG=1 drive mxd mx least $N 0
+	wait_rows bounce mx4 $N
+	stop relayd mxd
+	[ "$(rows outgoing relay4)" = $N ] && [ "$(rows bounce mx4)" = $N ] ||
+		bad "least privilege: $(rows outgoing relay4) outgoing and $(rows bounce mx4) bounce rows written, want $N each"
+	grep -q "history: postgresql.*\(denied\|dropped ([0-9]* so far)\)" "$T/relayd.log" "$T/mxd.log" &&
+		bad "least privilege: trouble in the log: $(grep -h 'history: postgresql' "$T/relayd.log" "$T/mxd.log" | head -n 2)"
+	account relayd "least privilege"
+	account mxd "least privilege"
+}
+
+phase_hang >"$T/phase_hang.out" 2>&1 &
+p1=$!
+phase_weak >"$T/phase_weak.out" 2>&1 &
+p2=$!
+phase_least >"$T/phase_least.out" 2>&1 &
+p3=$!
+wait $p1 $p2 $p3
+for f in hang weak least; do cat "$T/phase_$f.out"; done
 took
-grep "permission denied" "$T/relay.log" | head -n 1 | sed 's/^/    log: /'
+[ -s "$T/failed" ] && fail=1
 
 if grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' "$T"/*.log; then
 	bad "sanitizer report in a milter log"
