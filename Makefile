@@ -17,7 +17,7 @@
 #   cli       bounce-decode's main
 # bounce-decode links util..history; bounce-milter links daemon as well.
 # tests/unit/test_*.c are cmocka programs, each linked with every layer.
-# tests/t_layers.sh checks the layering from the objects' symbols.
+# tests/source/t_layers.sh checks the layering from the objects' symbols.
 
 BUILD	?= build
 CC	?= cc

@@ -12,7 +12,7 @@
 BUILD=${1:-build}
 M="$(pwd)/$BUILD/bounce-milter"
 D="$(pwd)/$BUILD/bounce-decode"
-MSGS=tests/milter/msgs
+MSGS=tests/fixtures/milter
 FAMILIES="dbeb relay connector noanswer domain blocked noptr auth policy unclass"
 [ -x "$M" ] || { echo "demo: $M is missing; run make first" >&2; exit 1; }
 
@@ -28,7 +28,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/bm-demo.XXXXXX") || exit 1
 chmod 755 "$T"
 mpid=""
 fail() { echo "demo: $*" >&2; tail -n 20 "$T/milter.log" "$T/maillog" >&2; exit 1; }
-. tests/milter/postfix.sh
+. tests/mta/postfix/postfix.sh
 cleanup() {
 	pf_stop
 	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null

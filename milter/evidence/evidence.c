@@ -78,7 +78,7 @@
  *	deadline per call): libspf2 gets it as a custom SPF_dns_server_t
  *	layer (see ev_spf.c), libopendkim through dkim_set_key_lookup()
  *	with the message's deadline in the handle's user context.  Tests
- *	use the same path against dnsmasq on 127.0.0.1 (tests/dns/).
+ *	use the same path against dnsmasq on 127.0.0.1 (tests/lib/dnsd.sh).
  *
  *	IDN.  Domains of addresses are kept as written (U-labels stay, so
  *	the hint reads naturally) and checked for lookup in their A-label

@@ -1,4 +1,4 @@
-# pg.sh - a private PostgreSQL for the tests, sourced by tests/t_*pg*.sh
+# pg.sh - a private PostgreSQL for the tests, sourced by tests/*/t_*pg*.sh
 #
 #	. tests/lib/pg.sh
 #	pg_setup DIR || exit 77		# finds the binaries, picks a user

@@ -1,5 +1,5 @@
 # shapes_check.py - check bounce-decode --json results against an
-# expected.tsv of tests/msgs/dsn or tests/msgs/mta
+# expected.tsv of tests/fixtures/dsn or tests/fixtures/mta
 #
 # usage: python3 shapes_check.py EXPECTED.tsv RESULTS.jsonl [PREFIX]
 # Columns of EXPECTED.tsv: file, index (1-based recipient; "n" checks the

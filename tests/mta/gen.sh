@@ -19,13 +19,13 @@
 # Sendmail's Timeout.queuereturn), and delay warnings are on, so every
 # deferral ends in an expiry bounce within a minute.
 #
-# The bounces land in DIR (default tests/msgs/mta) as MTA-SCENARIO.eml
+# The bounces land in DIR (default tests/fixtures/mta) as MTA-SCENARIO.eml
 # (MTA-SCENARIO-delayed.eml for a delay warning); the sink's envelope
-# lines are dropped.  tests/msgs/mta/expected.tsv says what each must
-# decode to (tests/t_shapes.sh); review a new bounce before keeping it.
+# lines are dropped.  tests/fixtures/mta/expected.tsv says what each must
+# decode to (tests/cli/t_shapes.sh); review a new bounce before keeping it.
 # Not in `make check` (about a minute per MTA).
 ROOT=$(pwd)
-OUT=tests/msgs/mta
+OUT=tests/fixtures/mta
 WAIT=75
 while getopts o:t: opt; do
 	case $opt in
@@ -215,7 +215,7 @@ bounce_queue_lifetime = 12s
 delay_warning_time = 4s
 smtp_connect_timeout = 5s
 EOF
-	sed -n '/^pf_master_cf/,/^}/p' tests/milter/postfix.sh | sed -n '/^127/,/^postlog/p' |
+	sed -n '/^pf_master_cf/,/^}/p' tests/mta/postfix/postfix.sh | sed -n '/^127/,/^postlog/p' |
 	    sed "s/^127.0.0.1:\$PSMTPD/127.0.0.1:$PM/" >"$D/etc/master.cf"
 	script -qec "postfix -c $D/etc start" /dev/null >"$D/start.out" 2>&1 ||
 		{ cat "$D/start.out"; return 1; }
@@ -335,7 +335,7 @@ EOF
 	kill -KILL "$mpid"; wait "$mpid" 2>/dev/null; mpid=""
 }
 
-# --- Sendmail (unpacked, as tests/t_sendmail.sh does)
+# --- Sendmail (unpacked, as tests/mta/sendmail/t_sendmail.sh does)
 run_sendmail() {
 	fetch sendmail-bin sendmail-cf libwrap0 || return 1
 	command -v m4 >/dev/null 2>&1 || fetch m4 || return 1

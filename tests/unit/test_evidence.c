@@ -4,7 +4,7 @@
  *	Table-driven checks of the pure parts (resolver address syntax,
  *	Exchange Online host names, alignment, Received parsing, which
  *	recipients get lookups), then, against the hermetic DNS server of
- *	tests/dns/dnsd.sh (started here; those tests are skipped when
+ *	tests/lib/dnsd.sh (started here; those tests are skipped when
  *	dnsmasq is missing): the resolver and its bounded cache, SPF results,
  *	MX sets, DKIM on messages signed here with libopendkim and the test
  *	key, evidence_run() on a parsed bounce, several threads sharing one
@@ -557,7 +557,7 @@ sign(const char *msg, const char *dom)
 	const char *p, *e, *body;
 	size_t kn, n, o;
 
-	snprintf(path, sizeof(path), "%s/tests/msgs/evidence/sel1.private",
+	snprintf(path, sizeof(path), "%s/tests/fixtures/evidence/sel1.private",
 	    root);
 	assert_non_null(key = slurp(path, &kn));
 	assert_non_null(lib = dkim_init(NULL, NULL));
@@ -783,7 +783,7 @@ load(const char *name, char **buf)
 	char path[1200];
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/tests/msgs/evidence/%s", root, name);
+	snprintf(path, sizeof(path), "%s/tests/fixtures/evidence/%s", root, name);
 	assert_non_null(*buf = slurp(path, &n));
 	assert_non_null(r = report_new(0));
 	assert_int_equal(mime_parse(r->a, *buf, n, &lim, &r->mime), 0);
@@ -990,7 +990,7 @@ dnsd(const char *cmd)
 	char line[2048];
 	int st;
 
-	snprintf(line, sizeof(line), "sh '%s/tests/dns/dnsd.sh' %s '%s' "
+	snprintf(line, sizeof(line), "sh '%s/tests/lib/dnsd.sh' %s '%s' "
 	    ">/dev/null 2>&1", root, cmd, dns_dir);
 	st = system(line);
 	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);

@@ -1,5 +1,5 @@
 -- burst.lua - many messages of ours, each from its own sender domain, on
--- one connection: run by tests/t_preflight.sh, several at once, against
+-- one connection: run by tests/milter/t_preflight.sh, several at once, against
 -- a resolver that never answers, to fill the preflight queue.
 -- MT_TAG names this run, MT_N is the number of messages.  Every reply
 -- must come at once (outgoing_headers = false: mail never waits).

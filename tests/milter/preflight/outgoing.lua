@@ -1,7 +1,7 @@
 -- outgoing.lua - the outgoing preflight through a real bounce-milter
 --
--- Run by tests/t_preflight.sh (not by t_milter.sh: it needs the test
--- DNS zone of tests/dns/dnsd.sh and outbound_ips = [ "192.0.2.25" ]).
+-- Run by tests/milter/t_preflight.sh (not by t_milter.sh: it needs the test
+-- DNS zone of tests/lib/dnsd.sh and outbound_ips = [ "192.0.2.25" ]).
 -- MT_MODE is "log" (outgoing_headers = false), "header" (true) or
 -- "blackhole" (true, and a resolver that never answers) or "nowait"
 -- (false, the same dead resolver: mail must not wait for DNS).  Every message

@@ -1,0 +1,106 @@
+#!/bin/sh
+# t_history_roundtrip - a bounce that real Postfix generates is tied back
+# to the message we recorded as sent (library side, no daemon)
+#
+# As root only (Postfix).  A private Postfix (tests/mta/postfix/postfix.sh;
+# no milter listens, so milter_default_action = accept lets mail pass)
+# routes reject.example to an smtp-sink that answers "550 5.4.1
+# Recipient address rejected: Access denied".  For two messages:
+#   1. record the message as sent (queue id from the "queued as" reply,
+#      its Message-ID), then find Postfix's bounce joined to it by the
+#      returned original's Message-ID;
+#   2. record only the queue id (a different Message-ID): the join goes
+#      by the DSN's X-Postfix-Queue-ID.
+# Then bounce-decode --report counts both bounces as tied to what we
+# sent.  (The daemon-level test, t_history_postfix.sh, belongs with the
+# milter's history wiring.)
+BUILD=${BUILD:-build}
+ROOT=$(pwd)
+. tests/mta/postfix/postfix.sh
+pf_require
+H="$ROOT/$BUILD/tests/test_history"
+D="$ROOT/$BUILD/bounce-decode"
+[ -x "$H" ] && [ -x "$D" ] || { echo "skipped: $H or $D not built"; exit 77; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/t_history_rt.XXXXXX") || exit 1
+chmod 755 "$T"
+cleanup() {
+	pf_stop
+	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { echo "FAIL: $*"; echo "--- maillog"; tail -n 30 "$T/maillog" 2>/dev/null; exit 1; }
+
+pf_ports
+pf_start
+db="$T/history.db"
+
+# send FROM TO MSGID: one message; prints the queue id Postfix gave it
+send() {
+	python3 - "$PSMTPD" "$1" "$2" "$3" <<'PY' || fail "SMTP send failed"
+import re, smtplib, sys
+port, frm, to, msgid = sys.argv[1:5]
+msg = ("From: %s\r\nTo: %s\r\nSubject: round trip\r\nMessage-ID: %s\r\n"
+       "\r\nhello\r\n" % (frm, to, msgid)).encode()
+s = smtplib.SMTP("127.0.0.1", int(port), timeout=20)
+s.ehlo()
+s.mail(frm)
+code, _ = s.rcpt(to)
+if code != 250:
+    sys.exit("RCPT: %d" % code)
+code, resp = s.data(msg)
+s.quit()
+m = re.search(rb"queued as ([0-9A-Za-z]+)", resp)
+if code != 250 or not m:
+    sys.exit("DATA: %d %r" % (code, resp))
+print(m.group(1).decode())
+PY
+}
+
+bounce_for() {	# bounce_for MSGID: the file at sink A returning it
+	grep -l "$1" "$T"/sinka/* 2>/dev/null | head -n 1
+}
+has_bounce() { [ -n "$(bounce_for "$1")" ]; }
+
+# --- 1. by Message-ID
+q1=$(send sender@origin.example user1@reject.example "<rt.1@origin.example>")
+[ -n "$q1" ] || fail "no queue id for message 1"
+"$H" put "$db" "$q1" "<rt.1@origin.example>" sender@origin.example \
+    user1@reject.example || fail "could not record message 1"
+wait_for 30 has_bounce "rt.1@origin.example" || fail "no bounce for message 1"
+f=$(bounce_for "rt.1@origin.example")
+"$H" match "$db" rules "$f" >"$T/m1.out" 2>&1
+rc=$?
+sed 's/^/    1: /' "$T/m1.out"
+[ $rc -eq 0 ] || fail "message 1: the bounce was not tied to what was sent"
+grep -q "^found by=message-id msgid=<rt.1@origin.example> from=<sender@origin.example> qid=$q1 " "$T/m1.out" ||
+	fail "message 1: wrong match"
+grep -q '^header: X-Bounce-Original: message-id=<rt.1@origin.example>; sent=20[0-9-]*T[0-9:]*Z; from=<sender@origin.example>$' "$T/m1.out" ||
+	fail "message 1: wrong X-Bounce-Original"
+echo "ok: Postfix's bounce for queue id $q1 tied back by Message-ID"
+
+# --- 2. by X-Postfix-Queue-ID only
+q2=$(send sender@origin.example user2@reject.example "<rt.2@origin.example>")
+[ -n "$q2" ] || fail "no queue id for message 2"
+"$H" put "$db" "$q2" "<recorded-differently@origin.example>" \
+    sender@origin.example user2@reject.example || fail "could not record message 2"
+wait_for 30 has_bounce "rt.2@origin.example" || fail "no bounce for message 2"
+f=$(bounce_for "rt.2@origin.example")
+"$H" match "$db" rules "$f" >"$T/m2.out" 2>&1
+rc=$?
+sed 's/^/    2: /' "$T/m2.out"
+[ $rc -eq 0 ] || fail "message 2: the bounce was not tied by queue id"
+grep -q "^found by=queue-id msgid=<recorded-differently@origin.example> .* qid=$q2 " "$T/m2.out" ||
+	fail "message 2: wrong match"
+echo "ok: Postfix's bounce for queue id $q2 tied back by X-Postfix-Queue-ID"
+
+# --- 3. the report counts them
+"$D" --history "$db" --report --json >"$T/report.json" || fail "report failed"
+cat "$T/report.json" | sed 's/^/    /'
+grep -q '"outgoing":2,"bounces":2,"matched":2,' "$T/report.json" ||
+	fail "report: wrong totals"
+grep -q '{"domain":"reject.example","cause":"recipient-not-in-directory","reason":"userunknown","count":2,"addresses":2,"matched":2,' "$T/report.json" ||
+	fail "report: wrong reject.example row"
+echo "ok: the report counts both bounces as tied to what we sent"
+exit 0
