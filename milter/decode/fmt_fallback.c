@@ -95,6 +95,7 @@
 #define FB_DIAG_MAX	600
 #define FB_HEAD_MAX	2048	/* a notice's first phrase comes within */
 #define FB_DELAY_HEAD	1024	/* a delay warning says so within */
+#define FB_WRAP		160	/* bytes of each line a wrapped phrase spans */
 #define FB_NOTICE_MAX	(16u * 1024)	/* bytes of text a notice may take:
 					   the phrases come first */
 #define FB_HDR_TEXT	256	/* text of a report known by its headers */
@@ -479,6 +480,50 @@ excluded(const struct fb *f, const char *a, size_t n)
 	return (0);
 }
 
+/*
+ * s[0..n) with every run of white space (line ends too) made one space,
+ * into buf (at most cap - 1 bytes): a phrase wrapped over two lines
+ * matches there.  Returns the length.
+ */
+static size_t
+squeeze(char *buf, size_t cap, const char *s, size_t n)
+{
+	size_t i, o = 0;
+	int sp = 0;
+
+	for (i = 0; i < n && o + 1 < cap; i++) {
+		if (isspace((unsigned char)s[i])) {
+			sp = 1;
+			continue;
+		}
+		if (sp && o > 0)
+			buf[o++] = ' ';
+		sp = 0;
+		if (o + 1 < cap)
+			buf[o++] = s[i];
+	}
+	buf[o] = '\0';
+	return (o);
+}
+
+/* A phrase in the end of one line and the start of the next? */
+static int
+phrase_wrapped(const struct fmt_lang *l, const char *a, size_t an,
+    const char *b, size_t bn)
+{
+	char buf[FB_WRAP * 2 + 2];
+	size_t n;
+
+	if (an > FB_WRAP) {
+		a += an - FB_WRAP;
+		an = FB_WRAP;
+	}
+	n = squeeze(buf, FB_WRAP + 1, a, an);
+	buf[n++] = ' ';
+	n += squeeze(buf + n, FB_WRAP + 1, b, bn < FB_WRAP ? bn : FB_WRAP);
+	return (ld_phrase(l, buf, n));
+}
+
 /* The reply line of the notice that names address a, or NULL. */
 static const char *
 reply_naming(const struct fb *f, const char *a, size_t n, size_t *len)
@@ -559,16 +604,24 @@ add(struct fb *f, const char *a, size_t n, const char *dom,
 		diag++;
 		dlen--;
 	}
+	rc->diag = NULL;
 	if (diag == NULL || dlen < 4) {
+		diag = NULL;
 		if ((rl = reply_naming(f, addr, strlen(addr), &rlen)) != NULL) {
 			diag = rl;
 			dlen = rlen;
+		} else if (f->first_reply != NULL) {
+			/* the notice's reply, then the words around the list */
+			diag = f->first_reply;
+			dlen = f->first_reply_len;
+			if (f->after != NULL && f->after != diag)
+				rc->diag = fmt_append(c->a, fmt_oneline(c->a,
+				    diag, dlen < FB_DIAG_MAX ? dlen :
+				    FB_DIAG_MAX), f->after, f->afterlen <
+				    FB_DIAG_MAX ? f->afterlen : FB_DIAG_MAX);
 		} else if (f->after != NULL) {
 			diag = f->after;
 			dlen = f->afterlen;
-		} else if (f->first_reply != NULL) {
-			diag = f->first_reply;
-			dlen = f->first_reply_len;
 		} else {
 			diag = ctx;
 			dlen = ctxlen;
@@ -576,7 +629,8 @@ add(struct fb *f, const char *a, size_t n, const char *dom,
 	}
 	if (diag != NULL && dlen > FB_DIAG_MAX)
 		dlen = FB_DIAG_MAX;
-	rc->diag = diag != NULL ? fmt_oneline(c->a, diag, dlen) : "";
+	if (rc->diag == NULL)
+		rc->diag = diag != NULL ? fmt_oneline(c->a, diag, dlen) : "";
 	if (rc->diag == NULL)
 		rc->diag = "";
 	set_hint(f, rc, ctx, ctxlen);
@@ -613,6 +667,9 @@ list_item(const struct fb *f, const char *s, size_t n, int bare,
 	/* Exim: "an undisclosed address", then "(generated from ADDR)" */
 	if (n - i > 16 && strncasecmp(s + i, "(generated from ", 16) == 0)
 		i += 16;
+	/* a bullet: "* addr", "- addr" */
+	else if (n - i > 2 && (s[i] == '*' || s[i] == '-') && s[i + 1] == ' ')
+		i += 2;
 	from = i;
 	if (next_addr(s, n, &from, a, alen)) {
 		/* text before the address: only quotes, <, a name in "" */
@@ -639,9 +696,10 @@ list_item(const struct fb *f, const char *s, size_t n, int bare,
 		while (*rest < n && (s[*rest] == '>' || s[*rest] == '"' ||
 		    s[*rest] == ']' || s[*rest] == ')'))
 			(*rest)++;
+		/* then a separator, or Outlook's "<mailto:addr>" */
 		if (*rest < n && !(s[*rest] == ':' || s[*rest] == ' ' ||
 		    s[*rest] == '\t' || s[*rest] == ',' || s[*rest] == ';' ||
-		    s[*rest] == '.'))
+		    s[*rest] == '.' || s[*rest] == '<'))
 			return (0);
 		return (1);
 	}
@@ -663,15 +721,25 @@ list_item(const struct fb *f, const char *s, size_t n, int bare,
 	return (1);
 }
 
-/* The indented lines after an item: its diagnostic (bounded). */
+/*
+ * The indented lines after an item: its diagnostic (bounded); not a
+ * line that is the next item.
+ */
 static void
-item_cont(const char **p, const char *end, const char **d, size_t *dn)
+item_cont(const struct fb *f, const char **p, const char *end,
+    const char **d, size_t *dn)
 {
-	const char *q = *p, *line;
-	size_t ll, k = 0;
+	const char *q = *p, *line, *a, *dom;
+	size_t ll, k = 0, alen, rest;
 
 	while (k++ < 6 && fmt_next_line(&q, end, &line, &ll)) {
 		if (ll == 0 || !isspace((unsigned char)line[0]))
+			break;
+		/* a line holding only an address (or "* addr") is the next
+		   item; "<addr>: text" below an item still explains it */
+		if (list_item(f, line, ll, 0, &a, &alen, &rest, &dom) &&
+		    (rest >= ll || line[rest] != ':') &&
+		    !fmt_strcasestr(line, ll, "(generated from "))
 			break;
 		while (ll > 0 && isspace((unsigned char)line[ll - 1]))
 			ll--;
@@ -734,13 +802,18 @@ read_list(struct fb *f, const char **pp, const char *end, int bare,
 		}
 		it[n].d = NULL;
 		it[n].dn = 0;
+		if (rest < ll && line[rest] == '<') {	/* <mailto:addr> */
+			const char *gt = memchr(line + rest, '>', ll - rest);
+
+			rest = gt != NULL ? (size_t)(gt - line) + 1 : ll;
+		}
 		while (rest < ll && strchr(":,;. \t", line[rest]) != NULL)
 			rest++;
 		if (rest < ll) {
 			it[n].d = line + rest;
 			it[n].dn = ll - rest;
 		}
-		item_cont(&p, end, &it[n].d, &it[n].dn);
+		item_cont(f, &p, end, &it[n].d, &it[n].dn);
 		n++;
 		*pp = p;
 		k = 0;
@@ -896,7 +969,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 {
 	const struct fmt_lang *l = ctx_lang(c);
 	struct fb f;
-	const char *p, *end, *line, *a;
+	const char *p, *end, *line, *a, *dom;
 	size_t ll, k = 0, from, alen, rest;
 	int hs, h3, sig, quoted, fail = 0, got;
 	struct fmt_match m;
@@ -905,18 +978,36 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		return (0);
 	if ((hs = header_signals(c, l, &h3)) <= 0)
 		return (0);
-	/* one scan: no failure or delay phrase, no notice */
+	/* one scan: no failure or delay phrase, no notice (wrapped lines
+	   joined) */
 	if (!ld_phrase(l, c->text, c->textlen < FB_HEAD_MAX ?
-	    c->textlen : FB_HEAD_MAX))
-		return (0);
+	    c->textlen : FB_HEAD_MAX)) {
+		char head[FB_HEAD_MAX + 1];
+		size_t hn = squeeze(head, sizeof(head), c->text,
+		    c->textlen < FB_HEAD_MAX ? c->textlen : FB_HEAD_MAX);
+
+		if (!ld_phrase(l, head, hn))
+			return (0);
+	}
 	memset(&f, 0, sizeof(f));
 	f.c = c;
 	f.l = l;
 	f.region = c->text;
 	f.regionlen = notice_len(&f, &quoted);
-	if (f.regionlen == 0 ||
-	    !ld_phrase(l, f.region, f.regionlen))
+	if (f.regionlen == 0)
 		return (0);
+	/* the phrase must be in the notice, not (only) in the original */
+	if (!ld_phrase(l, f.region, f.regionlen)) {
+		char *sq = arena_alloc_raw(c->a, f.regionlen + 1);
+
+		if (sq == NULL) {
+			c->limit = 1;
+			return (-1);
+		}
+		if (!ld_phrase(l, sq, squeeze(sq, f.regionlen + 1, f.region,
+		    f.regionlen)))
+			return (0);
+	}
 	sig = hs + (quoted || c->orig != NULL);
 	p = f.region;
 	end = p + f.regionlen;
@@ -948,8 +1039,21 @@ fmt_fallback_parse(struct fmt_ctx *c)
 				return (-1);
 			continue;
 		}
-		phrase = ld_match(l, LD_FAIL, line, ll) ||
-		    ld_match(l, LD_DELAY, line, ll);
+		phrase = ld_phrase(l, line, ll);
+		if (!phrase) {
+			/* "could not\nbe delivered": the phrase line is the
+			   second one */
+			const char *q = p, *nl;
+			size_t nll;
+
+			if (fmt_next_line(&q, end, &nl, &nll) && nll > 0 &&
+			    phrase_wrapped(l, line, ll, nl, nll)) {
+				phrase = 1;
+				p = q;
+				line = nl;
+				ll = nll;
+			}
+		}
 		fail |= phrase;
 		from = 0;
 		if (phrase && next_addr(line, ll, &from, &a, &alen)) {
@@ -981,6 +1085,18 @@ fmt_fallback_parse(struct fmt_ctx *c)
 				dn = ll - rest;
 			} else
 				para(&p, end, &d, &dn);
+			if (add(&f, a, alen, NULL, d, dn, line, ll) == -1)
+				return (-1);
+			continue;
+		}
+		/* Postfix, qmail: "<addr>: text" starts a paragraph */
+		if (fail && !isspace((unsigned char)line[0]) &&
+		    list_item(&f, line, ll, 0, &a, &alen, &rest, &dom) &&
+		    rest < ll && line[rest] == ':') {
+			const char *d = line + rest + 1;
+			size_t dn = ll - rest - 1;
+
+			item_cont(&f, &p, end, &d, &dn);
 			if (add(&f, a, alen, NULL, d, dn, line, ll) == -1)
 				return (-1);
 			continue;
