@@ -96,6 +96,7 @@
 #define FB_HEAD_MAX	2048	/* a notice's first phrase comes within */
 #define FB_DELAY_HEAD	1024	/* a delay warning says so within */
 #define FB_WRAP		160	/* bytes of each line a wrapped phrase spans */
+#define FB_PAD		16	/* zero bytes after a subject we make */
 #define FB_NOTICE_MAX	(16u * 1024)	/* bytes of text a notice may take:
 					   the phrases come first */
 #define FB_HDR_TEXT	256	/* text of a report known by its headers */
@@ -482,8 +483,8 @@ excluded(const struct fb *f, const char *a, size_t n)
 
 /*
  * s[0..n) with every run of white space (line ends too) made one space,
- * into buf (at most cap - 1 bytes): a phrase wrapped over two lines
- * matches there.  Returns the length.
+ * into buf (at most cap - FB_PAD bytes, the rest zeroed): a phrase wrapped
+ * over two lines matches there.  Returns the length.
  */
 static size_t
 squeeze(char *buf, size_t cap, const char *s, size_t n)
@@ -491,7 +492,12 @@ squeeze(char *buf, size_t cap, const char *s, size_t n)
 	size_t i, o = 0;
 	int sp = 0;
 
-	for (i = 0; i < n && o + 1 < cap; i++) {
+	/* PCRE2's JIT reads a little past a subject's end: defined bytes */
+	memset(buf, 0, cap);
+
+	if (cap <= FB_PAD)
+		return (0);
+	for (i = 0; i < n && o + FB_PAD < cap; i++) {
 		if (isspace((unsigned char)s[i])) {
 			sp = 1;
 			continue;
@@ -499,7 +505,7 @@ squeeze(char *buf, size_t cap, const char *s, size_t n)
 		if (sp && o > 0)
 			buf[o++] = ' ';
 		sp = 0;
-		if (o + 1 < cap)
+		if (o + FB_PAD < cap)
 			buf[o++] = s[i];
 	}
 	buf[o] = '\0';
@@ -511,16 +517,18 @@ static int
 phrase_wrapped(const struct fmt_lang *l, const char *a, size_t an,
     const char *b, size_t bn)
 {
-	char buf[FB_WRAP * 2 + 2];
+	char buf[2 * (FB_WRAP + FB_PAD)];
 	size_t n;
+
+	memset(buf, 0, sizeof(buf));
 
 	if (an > FB_WRAP) {
 		a += an - FB_WRAP;
 		an = FB_WRAP;
 	}
-	n = squeeze(buf, FB_WRAP + 1, a, an);
+	n = squeeze(buf, FB_WRAP + FB_PAD, a, an);
 	buf[n++] = ' ';
-	n += squeeze(buf + n, FB_WRAP + 1, b, bn < FB_WRAP ? bn : FB_WRAP);
+	n += squeeze(buf + n, sizeof(buf) - n, b, bn < FB_WRAP ? bn : FB_WRAP);
 	return (ld_phrase(l, buf, n));
 }
 
@@ -982,7 +990,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 	   joined) */
 	if (!ld_phrase(l, c->text, c->textlen < FB_HEAD_MAX ?
 	    c->textlen : FB_HEAD_MAX)) {
-		char head[FB_HEAD_MAX + 1];
+		char head[FB_HEAD_MAX + FB_PAD];
 		size_t hn = squeeze(head, sizeof(head), c->text,
 		    c->textlen < FB_HEAD_MAX ? c->textlen : FB_HEAD_MAX);
 
@@ -998,14 +1006,14 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		return (0);
 	/* the phrase must be in the notice, not (only) in the original */
 	if (!ld_phrase(l, f.region, f.regionlen)) {
-		char *sq = arena_alloc_raw(c->a, f.regionlen + 1);
+		char *sq = arena_alloc_raw(c->a, f.regionlen + FB_PAD);
 
 		if (sq == NULL) {
 			c->limit = 1;
 			return (-1);
 		}
-		if (!ld_phrase(l, sq, squeeze(sq, f.regionlen + 1, f.region,
-		    f.regionlen)))
+		if (!ld_phrase(l, sq, squeeze(sq, f.regionlen + FB_PAD,
+		    f.region, f.regionlen)))
 			return (0);
 	}
 	sig = hs + (quoted || c->orig != NULL);
