@@ -547,6 +547,24 @@ fallback_rcpts(struct tstate *t)
 	}
 }
 
+/*
+ * Is d the first line of a multi-line reply ("550-5.7.1 ...", cut there
+ * by Sendmail's Diagnostic-Code) that the transcript's replies x give
+ * whole?  x starts with d's own words.
+ */
+static int
+cut_reply(const char *d, const char *x)
+{
+	size_t n;
+
+	if (d == NULL || x == NULL || strlen(d) < 8 ||
+	    !isdigit((unsigned char)d[0]) || !isdigit((unsigned char)d[1]) ||
+	    !isdigit((unsigned char)d[2]) || d[3] != '-')
+		return (0);
+	n = strlen(d);
+	return (strncmp(d, x, n) == 0 && x[n] == ' ');
+}
+
 /* Family patterns applied to one finished record. */
 static void
 refine(struct tstate *t, struct trec *x)
@@ -683,7 +701,7 @@ to_rcpt(struct tstate *t, const struct trec *x, struct rcpt *rc)
 		memcpy(rc->reply, x->reply, sizeof(rc->reply));
 	if (empty_diag(rc->diag) || (t->transcript != NULL &&
 	    x->diag == t->transcript && strlen(x->diag) > strlen(rc->diag) &&
-	    !fmt_status_find(rc->diag, st)))
+	    (!fmt_status_find(rc->diag, st) || cut_reply(rc->diag, x->diag))))
 		rc->diag = x->diag;
 	if (rc->remote_mta == NULL || *rc->remote_mta == '\0')
 		rc->remote_mta = x->rhost;
