@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *	int	line_main(const struct rules *rules, char **texts, int n,
- *		    int json);
+ *		    const struct maillog_opts *o);
  *	int	maillog_main(const struct rules *rules, char **paths, int n,
  *		    const struct maillog_opts *o);
  *
@@ -74,6 +74,13 @@
 #define LOG_ARENA	(1024u * 1024)	/* arena cap of one result */
 #define GROUPS_MAX	10000		/* report groups */
 #define ADDRS_MAX	(1u << 20)	/* distinct addresses remembered */
+#define SENDERS		16384		/* queue id -> sender cache slots */
+
+/* The sender of a queue id, as its "from=" line said (direct-mapped). */
+struct sender {
+	char	qid[40];
+	char	addr[216];
+};
 
 struct stats {
 	unsigned long long	 lines, results, binary, toolong, bad, partial;
@@ -119,6 +126,7 @@ struct ml {
 	struct stats		 st;
 	long long		 cutoff;	/* --since, epoch; 0 none */
 	struct agg		 agg;
+	struct sender		*senders;	/* SENDERS, or NULL */
 	int			 tty;
 	int			 status;
 };
@@ -159,10 +167,20 @@ print(struct ml *ml, const struct report *r, const char *name,
 	struct buf *b = &ml->out;
 
 	if (!ml->o->json) {
-		buf_printf(b, "%s: %s %s %s %s %s %s - %s\n", name,
-		    dash(rc->addr), dash(rc->status), dash(rc->reply),
-		    dash(rc->reason), dash(rc->cause), dash(rc->side),
-		    dash(rc->hint));
+		/* as "%s: %s %s %s %s %s %s - %s\n", without printf's cost */
+		const char *f[7];
+		size_t i;
+
+		f[0] = rc->addr, f[1] = rc->status, f[2] = rc->reply;
+		f[3] = rc->reason, f[4] = rc->cause, f[5] = rc->side;
+		f[6] = rc->hint;
+		buf_adds(b, name);
+		buf_addc(b, ':');
+		for (i = 0; i < 7; i++) {
+			buf_adds(b, i == 6 ? " - " : " ");
+			buf_adds(b, dash(f[i]));
+		}
+		buf_addc(b, '\n');
 		return;
 	}
 	json_report(b, r, name);
@@ -457,6 +475,8 @@ result(struct ml *ml, const struct maillog_rec *m, size_t i,
 		return;
 	if ((r = report_new(LOG_ARENA)) == NULL)
 		return;
+	r->outbound_relay = ml->o->outbound_relay != NULL ?
+	    ml->o->outbound_relay : "";
 	if (maillog_fill(m, i, r) == 0) {
 		classify_report(ml->rules, r);
 		ml->st.results++;
@@ -466,6 +486,42 @@ result(struct ml *ml, const struct maillog_rec *m, size_t i,
 			print(ml, r, name, m);
 	}
 	report_free(r);
+}
+
+static struct sender *
+sender_slot(struct ml *ml, const char *qid)
+{
+	uint64_t h = hash(qid, 0xcbf29ce484222325ULL);
+
+	if (ml->senders == NULL &&
+	    (ml->senders = calloc(SENDERS, sizeof(*ml->senders))) == NULL)
+		return (NULL);
+	return (&ml->senders[h & (SENDERS - 1)]);
+}
+
+/* Remember the sender line's queue id and sender. */
+static void
+sender_put(struct ml *ml, const struct maillog_rec *m)
+{
+	struct sender *e;
+
+	if (*m->queue_id == '\0' || strlen(m->queue_id) >= sizeof(e->qid) ||
+	    strlen(m->sender) >= sizeof(e->addr) ||
+	    (e = sender_slot(ml, m->queue_id)) == NULL)
+		return;
+	memcpy(e->qid, m->queue_id, strlen(m->queue_id) + 1);
+	memcpy(e->addr, m->sender, strlen(m->sender) + 1);
+}
+
+static const char *
+sender_get(struct ml *ml, const char *qid)
+{
+	struct sender *e;
+
+	if (ml->senders == NULL || *qid == '\0' ||
+	    (e = sender_slot(ml, qid)) == NULL || strcmp(e->qid, qid) != 0)
+		return ("");
+	return (e->addr);
 }
 
 static void
@@ -479,8 +535,13 @@ line(struct ml *ml, struct src *s, const char *p, size_t n,
 	if (memchr(p, '\0', n) != NULL)
 		return;			/* counted as binary */
 	rc = maillog_parse(ml->m, p, n);
+	if (rc == MAILLOG_SENDER) {
+		sender_put(ml, ml->m);
+		return;
+	}
 	if (rc == MAILLOG_SKIP)
 		return;
+	ml->m->sender = sender_get(ml, ml->m->queue_id);
 	if (rc == MAILLOG_BAD) {
 		ml->st.bad++;
 		return;
@@ -919,6 +980,7 @@ maillog_main(const struct rules *rules, char **paths, int n,
 	emit(&ml, 1);
 	summary(&ml, n == 1 ? paths[0] : "maillog");
 	agg_free(&ml.agg);
+	free(ml.senders);
 	buf_free(&ml.out);
 	free(ml.m);
 	if (fflush(stdout) != 0)
@@ -947,20 +1009,18 @@ read_stdin(size_t *len)
 }
 
 int
-line_main(const struct rules *rules, char **texts, int n, int json)
+line_main(const struct rules *rules, char **texts, int n,
+    const struct maillog_opts *o)
 {
-	struct maillog_opts o;
 	struct ml ml;
 	struct report *r;
 	char name[32], *in;
 	size_t len;
 	int i, status = 0;
 
-	memset(&o, 0, sizeof(o));
-	o.json = json;
 	memset(&ml, 0, sizeof(ml));
 	ml.rules = rules;
-	ml.o = &o;
+	ml.o = o;
 	if ((ml.m = malloc(sizeof(*ml.m))) == NULL)
 		return (1);
 	maillog_init(ml.m, time(NULL));
@@ -981,8 +1041,10 @@ line_main(const struct rules *rules, char **texts, int n, int json)
 			continue;
 		}
 		free(in);
-		if ((r = report_new(LOG_ARENA)) == NULL ||
-		    maillog_fill(ml.m, 0, r) == -1) {
+		if ((r = report_new(LOG_ARENA)) != NULL)
+			r->outbound_relay = o->outbound_relay != NULL ?
+			    o->outbound_relay : "";
+		if (r == NULL || maillog_fill(ml.m, 0, r) == -1) {
 			report_free(r);
 			status = 1;
 			continue;

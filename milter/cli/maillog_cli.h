@@ -3,7 +3,7 @@
  *
  * SYNOPSIS
  *	int	line_main(const struct rules *rules, char **texts, int n,
- *		    int json);
+ *		    const struct maillog_opts *o);
  *	int	maillog_main(const struct rules *rules, char **paths, int n,
  *		    const struct maillog_opts *o);
  *
@@ -17,7 +17,10 @@
  *	the one log named as it grows and across rotation (inotify), until
  *	SIGINT or SIGTERM; with o->report it prints instead the causes by
  *	recipient domain (o->since: only attempts that recent, in seconds;
- *	0: all).  Lines skipped as unreadable (NUL bytes, too long, a
+ *	0: all).  The envelope sender a queue id's "from=" (or Exim "<=")
+ *	line names is remembered (a bounded cache) and given to the attempts
+ *	of that queue id as the original's sender, as a bounce's returned
+ *	original gives it; o->outbound_relay as bounce_opts does.  Lines skipped as unreadable (NUL bytes, too long, a
  *	delivery status that cannot be read) are counted on standard
  *	error.  Both return the exit status: 0, or 1 when an input could
  *	not be read.
@@ -32,9 +35,11 @@ struct maillog_opts {
 	int	follow;
 	int	report;
 	long	since;		/* seconds; 0: every line */
+	const char *outbound_relay;	/* the configuration's, or NULL */
 };
 
-int	line_main(const struct rules *, char **, int, int);
+int	line_main(const struct rules *, char **, int,
+	    const struct maillog_opts *);
 int	maillog_main(const struct rules *, char **, int,
 	    const struct maillog_opts *);
 

@@ -820,7 +820,8 @@ main(int argc, char *argv[])
 		mo.json = d.json;
 		mo.follow = follow;
 		mo.report = report;
-		ch = lines != NULL ? line_main(rules, lines, nlines, d.json) :
+		mo.outbound_relay = conf.outbound_relay;
+		ch = lines != NULL ? line_main(rules, lines, nlines, &mo) :
 		    maillog_main(rules, argv, argc, &mo);
 		free(lines);
 		rules_free(rules);

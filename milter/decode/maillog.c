@@ -121,7 +121,7 @@ rec_reset(struct maillog_rec *m)
 {
 	m->mta = m->time = m->host = m->queue_id = "";
 	m->orig_rcpt = m->relay = m->rhost = m->dsn = "";
-	m->action = m->reply = m->command = "";
+	m->action = m->reply = m->command = m->sender = "";
 	m->nrcpt = 0;
 	m->w = m->sb;
 }
@@ -748,6 +748,35 @@ exim(struct maillog_rec *m, const char *p, const char *e)
 	return (MAILLOG_OK);
 }
 
+/* "QID: from=<s>, size=" (Postfix, Sendmail) or "ID <= s " (Exim). */
+static int
+sender_line(struct maillog_rec *m, const char *p, const char *e)
+{
+	const char *q, *a;
+	int dashes = 0;
+
+	if ((q = queue_id(m, p, e)) != NULL && at(q, e, "from=<", 0)) {
+		a = q + 6;
+		if ((q = memchr(a, '>', (size_t)(e - a))) == NULL ||
+		    !at(q, e, ">, size=", 0))
+			return (MAILLOG_SKIP);
+		m->sender = save(m, a, (size_t)(q - a));
+		return (MAILLOG_SENDER);
+	}
+	for (q = p; q < e && (isalnum((unsigned char)*q) || *q == '-'); q++)
+		dashes += *q == '-';
+	if (q - p < 14 || q - p > 40 || dashes < 2 || !at(q, e, " <= ", 0))
+		return (MAILLOG_SKIP);
+	m->queue_id = save(m, p, (size_t)(q - p));
+	a = q + 4;
+	for (q = a; q < e && *q != ' '; q++)
+		;
+	m->sender = save(m, a, (size_t)(q - a));
+	if (strcmp(m->sender, "<>") == 0)
+		m->sender = "";
+	return (MAILLOG_SENDER);
+}
+
 int
 maillog_parse(struct maillog_rec *m, const char *line, size_t len)
 {
@@ -763,6 +792,10 @@ maillog_parse(struct maillog_rec *m, const char *line, size_t len)
 	if (e == line)
 		return (MAILLOG_SKIP);
 	p = header(m, line, e, &prog);
+	if ((rc = sender_line(m, p, e)) == MAILLOG_SENDER) {
+		m->mta = "";
+		return (rc);
+	}
 	if (find(p, e, ", status=") != NULL) {
 		m->mta = "postfix";
 		rc = postfix(m, p, e);
@@ -869,6 +902,9 @@ maillog_fill(const struct maillog_rec *m, size_t i, struct report *r)
 	rc->last_attempt = arena_strdup(a, m->time);
 	rc->feedback_type = "";
 	rc->ev.spf = rc->ev.dkim = rc->ev.mx = "skipped";
+	if (m->sender != NULL && *m->sender != '\0' &&
+	    (r->orig.from = arena_strdup(a, m->sender)) == NULL)
+		r->orig.from = "";
 	rc->ev.note = "";
 	if (r->reporting_mta == NULL || r->orig.queue_id == NULL ||
 	    rc->addr == NULL || rc->orig_addr == NULL || rc->diag == NULL ||
@@ -945,21 +981,28 @@ stat_worth(const char *h, const char *end)
 	return (0);
 }
 
-/* A marker at q, q + 4 <= end: "stat" worth a look, " ** " or " == ". */
+/*
+ * A marker at q, q + 4 <= end: "stat" worth a look, " ** ", " == ",
+ * " <= " or " from=<".
+ */
 static inline int
 marker(const char *q, const char *p, const char *end)
 {
 	if (q[0] == 's')
 		return (q[1] == 't' && q[2] == 'a' && q[3] == 't' && q > p &&
 		    stat_worth(q, end));
+	if (q[0] == 'f')
+		return (q[1] == 'r' && q[2] == 'o' && q[3] == 'm' &&
+		    end - q >= 6 && q[4] == '=' && q[5] == '<' && q > p &&
+		    q[-1] == ' ');
 	return (q[0] == ' ' && q[3] == ' ' && ((q[1] == '*' && q[2] == '*') ||
-	    (q[1] == '=' && q[2] == '=')));
+	    (q[1] == '=' && q[2] == '=') || (q[1] == '<' && q[2] == '=')));
 }
 
 /*
  * The first marker in [p, end), or NULL.  16 bytes a step: a marker's
- * second and third bytes are "ta", "**" or "==", rare enough in a log
- * that the few places where they are get the whole test.
+ * second and third bytes are "ta", "**", "==", "<=" or "ro", rare enough
+ * in a log that the few places where they are get the whole test.
  */
 static const char *
 find_marker(const char *p, const char *end)
@@ -969,18 +1012,22 @@ find_marker(const char *p, const char *end)
 #ifdef __SSE2__
 	const __m128i t = _mm_set1_epi8('t'), a = _mm_set1_epi8('a');
 	const __m128i st = _mm_set1_epi8('*'), eq = _mm_set1_epi8('=');
+	const __m128i r = _mm_set1_epi8('r'), o = _mm_set1_epi8('o');
+	const __m128i lt = _mm_set1_epi8('<');
 
 	for (; end - q >= 19; q += 16) {
 		__m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)
 		    (q + 1));
 		__m128i b2 = _mm_loadu_si128((const __m128i *)(const void *)
 		    (q + 2));
+		__m128i e2 = _mm_cmpeq_epi8(b2, eq);
 		__m128i m = _mm_or_si128(_mm_or_si128(
 		    _mm_and_si128(_mm_cmpeq_epi8(b1, t), _mm_cmpeq_epi8(b2, a)),
 		    _mm_and_si128(_mm_cmpeq_epi8(b1, st),
-		    _mm_cmpeq_epi8(b2, st))),
-		    _mm_and_si128(_mm_cmpeq_epi8(b1, eq),
-		    _mm_cmpeq_epi8(b2, eq)));
+		    _mm_cmpeq_epi8(b2, st))), _mm_or_si128(
+		    _mm_and_si128(_mm_cmpeq_epi8(b1, r), _mm_cmpeq_epi8(b2, o)),
+		    _mm_and_si128(_mm_or_si128(_mm_cmpeq_epi8(b1, eq),
+		    _mm_cmpeq_epi8(b1, lt)), e2)));
 		unsigned bits = (unsigned)_mm_movemask_epi8(m);
 
 		while (bits != 0) {

@@ -30,7 +30,11 @@
  *	MAILLOG_SKIP for any other line (delivered mail, other programs,
  *	junk without our markers), MAILLOG_BAD for a line that carries a
  *	delivery status but cannot be read (cut short, NUL bytes, too
- *	long).  The reply text is taken out of its wrapper ("host H said:
+ *	long), and MAILLOG_SENDER for a line that names the envelope sender
+ *	of a queue id (Postfix's and Sendmail's "QID: from=<s>, size=...",
+ *	Exim's "ID <= s ..."): m->queue_id and m->sender are then set, for
+ *	the caller to remember and hand to the attempts of that queue id in
+ *	m->sender before maillog_fill().  The reply text is taken out of its wrapper ("host H said:
  *	... (in reply to RCPT TO command)", "SMTP error from remote mail
  *	server after RCPT TO:<a>: ..."): m->reply is what a bounce's
  *	Diagnostic-Code would say, m->command the SMTP command, m->rhost
@@ -49,7 +53,8 @@
  *	into r's arena, so that classify_report() treats it as it treats
  *	the same reply inside a bounce: kind "dsn", format the MTA family,
  *	action "failed" or "delayed", the status stated (dsn=), the reply
- *	as diagnostic, the remote host as Remote-MTA.  0, or -1 when
+ *	as diagnostic, the remote host as Remote-MTA, m->sender (when not
+ *	NULL) as the original's sender.  0, or -1 when
  *	memory ran out.
  *
  *	maillog_epoch() turns an m->time string into seconds since the
@@ -59,7 +64,8 @@
  *	maillog_scan_init() (p at a line start), the next line from p on
  *	that may be a failed or deferred delivery: it returns its start
  *	and sets *eol to its end (the newline, or end), or returns NULL.
- *	It searches the buffer for the markers ("stat", " ** ", " == ")
+ *	It searches the buffer for the markers ("stat", " ** ", " == ",
+ *	and for the sender lines "from=<" and " <= ")
  *	16 bytes a step rather than walking it line by line, and drops
  *	"status=sent" and "stat=Sent" at the marker, so most of a log is
  *	looked at once.  maillog_count_nl() counts the newlines in
@@ -79,6 +85,7 @@
 #define MAILLOG_SKIP	0
 #define MAILLOG_OK	1
 #define MAILLOG_BAD	(-1)
+#define MAILLOG_SENDER	2
 
 struct maillog_rec {
 	const char	*mta;		/* postfix sendmail exim, or "" */
@@ -94,6 +101,8 @@ struct maillog_rec {
 	const char	*action;	/* failed delayed */
 	const char	*reply;		/* the reply or error text */
 	const char	*command;	/* CONN HELO MAIL RCPT DATA, or "" */
+	const char	*sender;	/* envelope sender, or "" (NULL: none
+					   known; maillog_fill() reads it) */
 	/* private: */
 	int		 now_year, now_yday;
 	char		*w;		/* next free byte of sb */

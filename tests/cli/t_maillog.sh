@@ -73,6 +73,18 @@ want=$(( $("$B" --json --maillog "$W/postfix.log" | wc -l) + $("$B" --json --mai
 [ "$n" = "$want" ] && [ "$n" -gt 50 ] || fail "mixed: $n results, want $want"
 echo "ok: mixed MTAs in one file: $n results"
 
+# --- the envelope sender from the queue id's from= (or Exim <=) line:
+# Relay Access Denied from an EOP host named after OUR domain is our
+# outbound connector (causes.md), as with the original in a bounce
+got=$("$B" --json --maillog tests/maillog/sender.log | python3 -c '
+import json, sys
+for l in sys.stdin:
+    o = json.loads(l); r = o["recipients"][0]
+    print(o["mta"], o["original"]["from"] or "-", r["cause"], r["side"])' | tr '\n' ';')
+want="postfix ann@adatum.example relay-access-denied-outbound-connector sender;postfix - relay-access-denied recipient;sendmail ann@adatum.example relay-access-denied-outbound-connector sender;exim ann@adatum.example relay-access-denied-outbound-connector sender;"
+[ "$got" = "$want" ] || fail "sender lines: got $got"
+echo "ok: the sender from from= and <= lines decides the outbound connector (3 MTAs)"
+
 # --- 3. --report, --since
 python3 - "$W/rep.log" <<'PY'
 import sys, time
