@@ -34,7 +34,7 @@ CFLAGS	?= -O2 -g
 VERSION	:= 0.1.0
 
 STD	= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
-	  -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wmissing-prototypes
+	  -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 DEFS	= -DBM_VERSION=\"$(VERSION)\" -DBM_DATADIR=\"$(DATADIR)\" \
 	  -DBM_SYSCONFDIR=\"$(SYSCONFDIR)\"
 PKGS	= libpcre2-8 libconfig opendkim libidn2 libpq libpsl

@@ -350,7 +350,7 @@ grpcmp(const void *x, const void *y)
 }
 
 static void
-cell(struct buf *out, const char *fmt, const char *s)
+cell(struct buf *out, int width, const char *s, const char *after)
 {
 	char tmp[2048];
 	size_t i;
@@ -359,7 +359,7 @@ cell(struct buf *out, const char *fmt, const char *s)
 	for (i = 0; tmp[i]; i++)
 		if ((unsigned char)tmp[i] < 0x20 || tmp[i] == 0x7f)
 			tmp[i] = ' ';
-	buf_printf(out, fmt, tmp);
+	buf_printf(out, "%-*s%s", width, tmp, after);
 }
 
 static void
@@ -423,13 +423,13 @@ agg_print(struct ml *ml)
 			json_string(b, g->hint ? g->hint : "");
 			buf_addc(b, '}');
 		} else {
-			cell(b, "%-28s ", g->domain);
-			cell(b, "%-28s ", g->cause);
+			cell(b, 28, g->domain, " ");
+			cell(b, 28, g->cause, " ");
 			buf_printf(b, "%6lu %6lu %8lu  ", g->count, g->addrs,
 			    g->deferred);
-			cell(b, "%-20s  ", g->first);
-			cell(b, "%-20s  ", g->last);
-			cell(b, "%s\n", g->hint);
+			cell(b, 20, g->first, "  ");
+			cell(b, 20, g->last, "  ");
+			cell(b, 0, g->hint, "\n");
 		}
 	}
 	if (ml->o->json)

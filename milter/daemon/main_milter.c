@@ -11,8 +11,9 @@
  *	TCP_NODELAY on an inet listener, detaches unless -f, writes the
  *	pid file, drops privileges, then runs libmilter's loop with the
  *	callbacks of milter_cb.c.  A signal thread handles SIGUSR1 (reload
- *	configuration and rules; a bad reload changes nothing) and SIGINT
- *	(clean stop; libmilter's own thread stops on SIGTERM and SIGHUP).
+ *	configuration and rules; a bad reload changes nothing; none once
+ *	stopping began); libmilter's own thread alone handles SIGTERM and
+ *	SIGHUP (stop) and SIGINT (stop, aborting sessions in flight).
  *	-e mirrors every log line to standard error.  See bounce-milter(8).
  */
 #include <sys/types.h>
@@ -85,7 +86,15 @@ versions(void)
 
 static sigset_t sigs;
 
-/* SIGUSR1: reload; SIGINT: stop cleanly (libmilter would abort). */
+/*
+ * SIGUSR1: reload.  Each signal has one owner: this thread waits for
+ * SIGUSR1 alone; libmilter's own signal thread (started in smfi_main())
+ * waits for SIGTERM, SIGHUP (a clean stop) and SIGINT (a stop that
+ * aborts the sessions in flight: the MTA applies its default action to
+ * them), and nothing else waits for those, so a signal is never taken
+ * by one thread or the other at random.  A reload once stopping has
+ * begun is refused (mset_reload()).
+ */
 static void *
 sig_thread(void *arg)
 {
@@ -93,15 +102,10 @@ sig_thread(void *arg)
 
 	(void)arg;
 	for (;;) {
-		if (sigwait(&sigs, &sig) != 0)
+		if (sigwait(&sigs, &sig) != 0 || sig != SIGUSR1)
 			continue;
-		if (sig == SIGUSR1) {
-			mlog(LOG_INFO, "NOQUEUE: SIGUSR1: reloading");
-			mset_reload(&opts);
-		} else {
-			mlog(LOG_INFO, "NOQUEUE: signal %d: stopping", sig);
-			smfi_stop();
-		}
+		mlog(LOG_INFO, "NOQUEUE: SIGUSR1: reloading");
+		mset_reload(&opts);
 	}
 	return (NULL);
 }
@@ -197,6 +201,18 @@ main(int argc, char *argv[])
 	if (mproc_privileges(user, err, sizeof(err)) == -1)
 		die(EX_CONFIG_, "privileges", err);
 
+	/*
+	 * Every thread blocks these from here on (threads started later
+	 * inherit it): ours waits for USR1 only, libmilter's (started in
+	 * smfi_main) for TERM, HUP and INT.  Blocked before the "listening"
+	 * line, so a signal sent once it is logged is never lost.
+	 */
+	sigemptyset(&blk);
+	sigaddset(&blk, SIGUSR1);
+	sigaddset(&blk, SIGINT);
+	sigaddset(&blk, SIGTERM);
+	sigaddset(&blk, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &blk, NULL);
 	if (mset_stores_open(set, err, sizeof(err)) == -1)
 		die(EX_CONFIG_, "history", err);
 	mlog(LOG_INFO, "NOQUEUE: bounce-milter %s listening on %s%s; "
@@ -206,23 +222,13 @@ main(int argc, char *argv[])
 	    set->rules_dir, set->authserv);
 	mset_install(set);
 
-	/*
-	 * Every thread blocks these: ours waits for USR1 and INT,
-	 * libmilter's (started in smfi_main) for TERM, HUP and INT.
-	 */
-	sigemptyset(&blk);
-	sigaddset(&blk, SIGUSR1);
-	sigaddset(&blk, SIGINT);
-	sigaddset(&blk, SIGTERM);
-	sigaddset(&blk, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &blk, NULL);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGUSR1);
-	sigaddset(&sigs, SIGINT);
 	if ((r = pthread_create(&th, NULL, sig_thread, NULL)) != 0)
 		die(EX_SOFTWARE_, "signal thread", strerror(r));
 	pthread_detach(th);
 	r = smfi_main();
+	mset_stopping();		/* no reload from here on */
 	drain();
 	mlog(LOG_INFO, "NOQUEUE: bounce-milter stopped%s",
 	    r == MI_SUCCESS ? "" : " (libmilter reported an error)");

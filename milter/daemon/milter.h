@@ -10,12 +10,14 @@
  *	extern int mlog_verbose;
  *
  *	The working set (milter_set.c)
- *	struct mset *mset_load(const char *conf, int conf_given,
- *		    const struct mopts *o, char *err, size_t errlen);
- *	void	mset_install(struct mset *s);
+ *	struct mset *mset_load(const struct mopts *o, char *err,
+ *		    size_t errlen);
+ *	void	mset_free(struct mset *s);
+ *	int	mset_install(struct mset *s);
  *	struct mset *mset_acquire(void);
  *	void	mset_release(struct mset *s);
  *	int	mset_reload(const struct mopts *o);
+ *	void	mset_stopping(void);
  *	void	mset_shutdown(void);
  *	int	mset_busy(void);
  *	int	mset_stores_open(const struct mset *s, char *err,
@@ -50,7 +52,9 @@
  *	(mset_acquire) and drops it when done (mset_release), so a reload
  *	(mset_reload: load and check a new set, then swap it in) never
  *	changes the rules under a message in flight; the old set is freed
- *	when its last message is done.
+ *	when its last message is done.  mset_install() returns -1 (and
+ *	frees s) once mset_stopping() was called: no reload after the
+ *	shutdown began.
  *
  *	The history store and the trend counters are process-wide: opened
  *	once (mset_stores_open, after fork and the user switch, since the
@@ -100,10 +104,11 @@ void	mlog(int, const char *, ...) __attribute__((format(printf, 2, 3)));
 void	mlog_lines(int, const char *);
 
 struct mset *mset_load(const struct mopts *, char *, size_t);
-void	mset_install(struct mset *);
+int	mset_install(struct mset *);
 struct mset *mset_acquire(void);
 void	mset_release(struct mset *);
 int	mset_reload(const struct mopts *);
+void	mset_stopping(void);
 void	mset_shutdown(void);
 int	mset_busy(void);
 void	mset_free(struct mset *);
@@ -112,7 +117,6 @@ void	mset_stores_close(void);
 
 struct smfiDesc;
 extern struct smfiDesc milter_desc;
-void	milter_stats(unsigned long *, unsigned long *);
 
 struct pre_job;
 struct pre_job *pre_begin(const struct mset *, const char *,

@@ -7,7 +7,10 @@
  *	first (configuration, rules directory, evidence context) and only
  *	then swaps the pointer under the lock; a set that is no longer
  *	current is freed by whoever drops its last reference.  A failed
- *	reload changes nothing.
+ *	reload changes nothing.  Once stopping has begun (mset_stopping(),
+ *	called when smfi_main() returns) a reload is refused, even one
+ *	that was loading meanwhile: the check is made again under the lock
+ *	that installs, so no set reaches the stores after they closed.
  */
 #include <sys/stat.h>
 
@@ -26,6 +29,7 @@ static struct mset *cur;
 static struct history *hist;
 static struct trend *trend;
 static int busy;
+static int stopping;		/* no more reloads */
 static unsigned long gen;
 
 void
@@ -141,17 +145,28 @@ mset_stores_close(void)
 	trend = NULL;
 }
 
-void
+/*
+ * Make s current (NULL: none).  Refused (-1, s freed) for a set once
+ * stopping has begun: a reload racing the shutdown must not install a
+ * set whose history pointer is about to be closed.
+ */
+int
 mset_install(struct mset *s)
 {
 	struct mset *old;
 
-	if (s != NULL) {
+	if (s != NULL)
 		mset_evidence(s);
+	pthread_mutex_lock(&lk);
+	if (s != NULL && stopping) {
+		pthread_mutex_unlock(&lk);
+		mset_free(s);
+		return (-1);
+	}
+	if (s != NULL) {
 		s->hist = hist;
 		s->trend = trend;
 	}
-	pthread_mutex_lock(&lk);
 	old = cur;
 	cur = s;
 	if (s != NULL)
@@ -160,6 +175,26 @@ mset_install(struct mset *s)
 		old = NULL;		/* its last message frees it */
 	pthread_mutex_unlock(&lk);
 	mset_free(old);
+	return (0);
+}
+
+void
+mset_stopping(void)
+{
+	pthread_mutex_lock(&lk);
+	stopping = 1;
+	pthread_mutex_unlock(&lk);
+}
+
+static int
+is_stopping(void)
+{
+	int v;
+
+	pthread_mutex_lock(&lk);
+	v = stopping;
+	pthread_mutex_unlock(&lk);
+	return (v);
 }
 
 struct mset *
@@ -215,6 +250,10 @@ mset_reload(const struct mopts *o)
 	struct mset *s, *old;
 	char err[1024];
 
+	if (is_stopping()) {
+		mlog(LOG_WARNING, "NOQUEUE: reload refused: stopping");
+		return (-1);
+	}
 	if ((s = mset_load(o, err, sizeof(err))) == NULL) {
 		mlog(LOG_ERR, "NOQUEUE: reload failed, still running the "
 		    "previous configuration and rules: %s", err);
@@ -244,7 +283,10 @@ mset_reload(const struct mopts *o)
 			mlog_facility(s->conf.syslog_facility);
 		mset_release(old);
 	}
-	mset_install(s);
+	if (mset_install(s) == -1) {
+		mlog(LOG_WARNING, "NOQUEUE: reload refused: stopping");
+		return (-1);
+	}
 	mlog(LOG_INFO, "NOQUEUE: reloaded configuration %s and rules %s",
 	    s->conf.file != NULL ? s->conf.file : "(built-in defaults)",
 	    s->rules_dir);
@@ -254,5 +296,6 @@ mset_reload(const struct mopts *o)
 void
 mset_shutdown(void)
 {
-	mset_install(NULL);
+	mset_stopping();
+	(void)mset_install(NULL);
 }

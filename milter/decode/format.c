@@ -827,16 +827,6 @@ hook:
 /* ---- the parts and the text ------------------------------------------ */
 
 static int
-is_embedding(const char *t)
-{
-	return (strcmp(t, "message/rfc822") == 0 ||
-	    strcmp(t, "message/global") == 0 ||
-	    strcmp(t, "text/rfc822-headers") == 0 ||
-	    strcmp(t, "message/rfc822-headers") == 0 ||
-	    strcmp(t, "message/global-headers") == 0);
-}
-
-static int
 is_dsn(const char *t)
 {
 	return (strcmp(t, "message/delivery-status") == 0 ||
@@ -980,7 +970,7 @@ walk(struct fmt_ctx *c, const struct mime_part *p, struct textbuf *t,
 
 	if (p == NULL || depth > 64)
 		return;
-	if (is_embedding(p->type)) {
+	if (mime_is_embedding(p->type)) {
 		if (pass == 0 && c->orig == NULL)
 			c->orig = p->child != NULL ? p->child : p;
 		return;

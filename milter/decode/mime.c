@@ -1350,9 +1350,11 @@ is_textual(const char *t)
 }
 
 /* 1 for an embedded message, 2 for an embedded header block, else 0. */
-static int
-is_embedding(const char *t)
+int
+mime_is_embedding(const char *t)
 {
+	if (t == NULL)
+		return (0);
 	if (strncmp(t, "message/", 8) != 0)	/* one test for most types */
 		return (strcmp(t, "text/rfc822-headers") == 0 ? 2 : 0);
 	t += 8;
@@ -1846,7 +1848,7 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	if (transfer_decode(wk->a, cte, b, n, term, &src, &srclen,
 	    &fresh) == -1)
 		return (-1);
-	if ((emb = is_embedding(p->type)) == 0)
+	if ((emb = mime_is_embedding(p->type)) == 0)
 		return (body_set(wk, p, src, srclen, fresh, is_textual(p->type)));
 	return (embed(wk, p, src, srclen, fresh, emb));
 }

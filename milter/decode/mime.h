@@ -12,6 +12,7 @@
  *		    const char *s, size_t n, size_t *outlen);
  *	const struct mime_part *mime_find(const struct mime_part *root,
  *		    const char *type);
+ *	int	mime_is_embedding(const char *type);
  *
  * DESCRIPTION
  *	mime_parse() splits buf (LF or CRLF line ends, NUL bytes allowed)
@@ -42,6 +43,12 @@
  *	Broken input (missing boundaries, bad base64, unknown charsets) is
  *	never an error: the walk does its best and goes on.  mime_parse()
  *	returns 0, or -1 only when the arena is exhausted.
+ *
+ *	mime_is_embedding() is the one list of the types that embed a
+ *	message: 1 for a whole message (message/rfc822, message/global,
+ *	message/news), 2 for a header block (text/rfc822-headers,
+ *	message/rfc822-headers, message/global-headers), else 0; the walk,
+ *	the format parsers and the evidence all ask it.
  */
 #ifndef MIME_H
 #define MIME_H
@@ -99,5 +106,6 @@ char	*mime_decode_words(struct arena *, const char *);
 char	*mime_to_utf8(struct arena *, const char *, const char *, size_t,
 	    size_t *);
 const struct mime_part *mime_find(const struct mime_part *, const char *);
+int	mime_is_embedding(const char *);
 
 #endif

@@ -465,16 +465,6 @@ hget(const struct hlist *h, const char *name)
 }
 
 static int
-is_embedding(const char *t)
-{
-	return (t != NULL && (strcmp(t, "message/rfc822") == 0 ||
-	    strcmp(t, "message/global") == 0 ||
-	    strcmp(t, "text/rfc822-headers") == 0 ||
-	    strcmp(t, "message/rfc822-headers") == 0 ||
-	    strcmp(t, "message/global-headers") == 0));
-}
-
-static int
 headers_type(const char *t)
 {
 	return (t != NULL && strstr(t, "headers") != NULL);
@@ -494,7 +484,7 @@ original_get(struct report *r, const char **raw, size_t *len,
 	*raw = NULL;
 	*len = 0;
 	*hdr_only = 0;
-	if (p != NULL && is_embedding(p->type) && p->child == NULL) {
+	if (p != NULL && mime_is_embedding(p->type) && p->child == NULL) {
 		/* an embedding that was not walked: its body is the message */
 		*raw = p->body;
 		*len = p->bodylen;
@@ -510,7 +500,7 @@ original_get(struct report *r, const char **raw, size_t *len,
 		}
 		*hdr_only = p->headers_only || (p->parent != NULL &&
 		    headers_type(p->parent->type));
-		if (p->parent != NULL && is_embedding(p->parent->type)) {
+		if (p->parent != NULL && mime_is_embedding(p->parent->type)) {
 			*raw = p->raw;
 			*len = p->rawlen;
 		}
@@ -564,7 +554,7 @@ dsn_field(struct arena *a, const struct mime_part *p, const char *name,
 	size_t n = strlen(name);
 
 	for (; p != NULL && depth < 16; p = p->next) {
-		if (is_embedding(p->type))
+		if (mime_is_embedding(p->type))
 			continue;
 		if (p->type != NULL && strstr(p->type, "delivery-status") &&
 		    p->body != NULL) {
@@ -732,7 +722,7 @@ body_cut(struct report *r, const struct hlist *h, const char *raw,
 	size_t bl;
 
 	for (p = r->mime.root; p != NULL; p = p->child ? p->child : p->next) {
-		if (is_embedding(p->type))
+		if (mime_is_embedding(p->type))
 			break;
 		if (p->type != NULL && strncmp(p->type, "text/plain", 10) == 0
 		    && p->body != NULL &&

@@ -71,9 +71,9 @@ dash(const char *s)
 	return (*s ? s : "-");
 }
 
-/* Text for a table cell: controls become spaces. */
+/* Text for a table cell, width wide, then after: controls become spaces. */
 static void
-cell(struct buf *out, const char *fmt, const char *s)
+cell(struct buf *out, int width, const char *s, const char *after)
 {
 	char tmp[2048];
 	size_t i;
@@ -82,7 +82,7 @@ cell(struct buf *out, const char *fmt, const char *s)
 	for (i = 0; tmp[i]; i++)
 		if ((unsigned char)tmp[i] < 0x20 || tmp[i] == 0x7f)
 			tmp[i] = ' ';
-	buf_printf(out, fmt, tmp);
+	buf_printf(out, "%-*s%s", width, tmp, after);
 }
 
 /* one statement against either backend (history_view.c) */
@@ -166,11 +166,11 @@ row_group(void *arg, int n, const char *const *v)
 		json_string(out, v[7]);
 		buf_addc(out, '}');
 	} else {
-		cell(out, "%-28s ", dash(v[0]));
-		cell(out, "%-28s ", dash(*v[1] ? v[1] : v[8]));
+		cell(out, 28, dash(v[0]), " ");
+		cell(out, 28, dash(*v[1] ? v[1] : v[8]), " ");
 		buf_printf(out, "%6lld %6lld %7lld  %-20s  %-20s  ", num(v[2]),
 		    num(v[3]), num(v[6]), f, l);
-		cell(out, "%s\n", dash(v[7]));
+		cell(out, 0, dash(v[7]), "\n");
 	}
 	p->nrows++;
 	return (0);
@@ -190,7 +190,7 @@ row_host(void *arg, int n, const char *const *v)
 		    num(v[1]), num(v[2]));
 	} else {
 		buf_adds(p->out, p->nrows ? ", " : "hosts: ");
-		cell(p->out, "%s", dash(v[0]));
+		cell(p->out, 0, dash(v[0]), "");
 		buf_printf(p->out, " (%lld outgoing, %lld bounces)",
 		    num(v[1]), num(v[2]));
 	}

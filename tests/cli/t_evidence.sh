@@ -334,6 +334,14 @@ sed -e 's/alice@spf-pass\.test/alice@mail.spf-pass.test/g' "$msgs/spf-fail-541.e
 "$dec" --json -c "$tmp/dns.conf" "$tmp/sub.eml" > "$tmp/sub.jsonl"
 expect "a subdomain of one of our_domains gets evidence" \
     "$(rows "$tmp/sub.jsonl" | awk -F'\t' '{ print $3, $5 }')" "none other"
+# an original returned as message/news is an original too (there were
+# three lists of embedding types, two without message/news)
+sed -e 's#^Content-Type: message/rfc822#Content-Type: message/news#' \
+    "$msgs/spf-fail-541.eml" > "$tmp/news.eml"
+"$dec" --json -c "$tmp/dns.conf" "$tmp/news.eml" > "$tmp/news.jsonl"
+expect "message/news original: evidence and cause as message/rfc822" \
+    "$(rows "$tmp/news.jsonl" | awk -F'\t' '{ print $3, $4, $5, $6 }')" \
+    "fail none other sender-auth-failed"
 # the control: listed, the stranger's domain is asked for and decides
 ours='our_domains = [ "stranger.test" ];'
 conf "$tmp/stranger.conf" "127.0.0.1:$port" 2000

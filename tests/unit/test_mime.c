@@ -1096,6 +1096,24 @@ test_aliases_sorted(void **state)
 	assert_true(charset_aliases_sorted());
 }
 
+/* One list of embedding types for the walk, the formats and the evidence
+   (there were three, and two of them did not know message/news). */
+static void
+test_embedding_types(void **state)
+{
+	(void)state;
+	assert_int_equal(mime_is_embedding("message/rfc822"), 1);
+	assert_int_equal(mime_is_embedding("message/global"), 1);
+	assert_int_equal(mime_is_embedding("message/news"), 1);
+	assert_int_equal(mime_is_embedding("text/rfc822-headers"), 2);
+	assert_int_equal(mime_is_embedding("message/rfc822-headers"), 2);
+	assert_int_equal(mime_is_embedding("message/global-headers"), 2);
+	assert_int_equal(mime_is_embedding("message/delivery-status"), 0);
+	assert_int_equal(mime_is_embedding("text/plain"), 0);
+	assert_int_equal(mime_is_embedding("message/partial"), 0);
+	assert_int_equal(mime_is_embedding(NULL), 0);
+}
+
 int
 main(void)
 {
@@ -1118,6 +1136,7 @@ main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_aliases_sorted),
+		cmocka_unit_test(test_embedding_types),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
