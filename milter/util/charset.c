@@ -605,3 +605,99 @@ charset_conv(const char *name, const char *s, size_t n, char **out,
 	*outlen = b.len;
 	return (0);
 }
+
+/* Where the next ISO-2022-JP shift sequence at or after i is, or n. */
+size_t
+charset_jis_at(const char *s, size_t i, size_t n)
+{
+	const char *p = s + i, *e = s + n;
+
+	while ((p = memchr(p, 0x1b, (size_t)(e - p))) != NULL) {
+		if (e - p >= 3 && (p[1] == '$' || (p[1] == '(' &&
+		    (p[2] == 'J' || p[2] == 'I'))))
+			return ((size_t)(p - s));
+		p++;
+	}
+	return (n);
+}
+
+/*
+ * Japanese text labelled ISO-2022-JP but sent as 8-bit (EUC-JP,
+ * Shift_JIS or UTF-8, as some carriers do): the encoding that decodes
+ * with the fewest errors.  Returns the charset_conv() result.
+ */
+int
+charset_jp_guess(const char *s, size_t n, char **conv, size_t *convlen)
+{
+	static const char *const try[] = { "euc-jp", "shift_jis" };
+	char *best = NULL, *c = NULL;
+	size_t bestlen = 0, bestbad = (size_t)-1, cl = 0, bad = 0, i;
+	int r;
+
+	for (i = 0; i < sizeof(try) / sizeof(try[0]); i++) {
+		if ((r = charset_conv(try[i], s, n, &c, &cl, &bad)) == -1) {
+			free(best);
+			return (-1);
+		}
+		if (r == 1)
+			continue;
+		if (bad < bestbad) {
+			free(best);
+			best = c;
+			bestlen = cl;
+			bestbad = bad;
+		} else
+			free(c);
+		if (bad == 0)
+			break;
+	}
+	if (best == NULL)
+		return (1);
+	*conv = best;
+	*convlen = bestlen;
+	return (0);
+}
+
+/*
+ * ISO-2022-JP runs inside text that is otherwise UTF-8 or ASCII (no
+ * charset, or one iconv does not know): each run, from a shift
+ * sequence to the shift back to ASCII or the line end, is converted on
+ * its own; the rest is kept.  Returns as charset_conv().
+ */
+int
+charset_jis_mixed(const char *s, size_t n, char **conv, size_t *convlen)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0, j, k;
+	int r;
+
+	while (i < n) {
+		j = charset_jis_at(s, i, n);
+		if (buf_add(&b, s + i, j - i) == -1)
+			goto oom;
+		if (j == n)
+			break;
+		for (k = j + 3; k < n && s[k] != '\n'; k++)
+			if (s[k] == 0x1b && n - k >= 3 && s[k + 1] == '(' &&
+			    (s[k + 2] == 'B' || s[k + 2] == 'J')) {
+				k += 3;
+				break;
+			}
+		if (k > n)
+			k = n;
+		if ((r = charset_conv_buf("iso-2022-jp", s + j, k - j, &b,
+		    NULL)) == 1)
+			r = buf_add(&b, s + j, k - j);
+		if (r == -1)
+			goto oom;
+		i = k;
+	}
+	if (b.p == NULL && buf_add(&b, "", 0) == -1)
+		goto oom;
+	*conv = b.p;
+	*convlen = b.len;
+	return (0);
+oom:
+	buf_free(&b);
+	return (-1);
+}

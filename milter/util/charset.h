@@ -8,6 +8,14 @@
  *		    struct buf *out, size_t *nbad);
  *	int	charset_utf8_like(const char *name);
  *	int	charset_aliases_sorted(void);
+size_t	charset_jis_at(const char *, size_t, size_t);
+int	charset_jp_guess(const char *, size_t, char **, size_t *);
+int	charset_jis_mixed(const char *, size_t, char **, size_t *);
+ *	size_t	charset_jis_at(const char *s, size_t i, size_t n);
+ *	int	charset_jp_guess(const char *s, size_t n, char **conv,
+ *		    size_t *convlen);
+ *	int	charset_jis_mixed(const char *s, size_t n, char **conv,
+ *		    size_t *convlen);
  *
  * DESCRIPTION
  *	charset_conv() converts the n bytes at s from the charset name
@@ -29,6 +37,13 @@
  *	charset_aliases_sorted() is true when the table of labels is in the
  *	order its binary search needs (for the tests).
  *
+ *	Japanese text: charset_jis_at() is where the next ISO-2022-JP
+ *	shift sequence at or after i is (n when none); charset_jp_guess()
+ *	reads 8-bit text under an ISO-2022-JP label as EUC-JP or Shift_JIS,
+ *	whichever decodes with fewer errors; charset_jis_mixed() converts
+ *	the ISO-2022-JP runs inside otherwise UTF-8 text one by one.  Both
+ *	return as charset_conv().
+ *
  *	iconv_open() is slow, so every thread keeps a small cache of open
  *	conversion descriptors (also remembering labels iconv does not
  *	know); it is released when the thread ends.
@@ -46,5 +61,8 @@ int	charset_conv_buf(const char *, const char *, size_t, struct buf *,
 	    size_t *);
 int	charset_utf8_like(const char *);
 int	charset_aliases_sorted(void);
+size_t	charset_jis_at(const char *, size_t, size_t);
+int	charset_jp_guess(const char *, size_t, char **, size_t *);
+int	charset_jis_mixed(const char *, size_t, char **, size_t *);
 
 #endif

@@ -1,0 +1,355 @@
+/*
+ * rxlit.c - the literals every match of a PCRE2 pattern must contain
+ *
+ * SYNOPSIS
+ *	int	rx_literals(const char *pat, size_t len, int flags,
+ *		    struct rxlit *out);
+ *	int	rxlit_find(const struct rxlit *l, const char *s, size_t n);
+ *
+ * DESCRIPTION
+ *	See litscan.h.  rx_literals() reads a PCRE2 pattern source branch
+ *	by branch: classes and most groups are skipped whole (they end a
+ *	run), a group that matches its content once is looked into, a
+ *	quantifier that allows zero takes back the character before it,
+ *	and anything it does not know makes it give up.  rxlit_find()
+ *	looks for the literals with lit_find_ci() (litscan.c).
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "litscan.h"
+
+/* ---- required literal of a pattern ---------------------------------- */
+
+static int
+is_alnum(int c)
+{
+	return ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z'));
+}
+
+/* Skip a character class at p[i] == '['; returns the index after it. */
+static size_t
+skip_class(const char *p, size_t len, size_t i)
+{
+	i++;
+	if (i < len && p[i] == '^')
+		i++;
+	if (i < len && p[i] == ']')	/* a leading ] is literal */
+		i++;
+	while (i < len && p[i] != ']') {
+		if (p[i] == '\\' && i + 1 < len)
+			i += 2;
+		else if (p[i] == '[' && i + 1 < len && p[i + 1] == ':') {
+			const char *e = NULL;
+			size_t k;
+
+			for (k = i + 2; k + 1 < len; k++)
+				if (p[k] == ':' && p[k + 1] == ']') {
+					e = p + k;
+					break;
+				}
+			i = e != NULL ? (size_t)(e - p) + 2 : i + 1;
+		} else
+			i++;
+	}
+	return (i < len ? i + 1 : len + 1);	/* len + 1: unterminated */
+}
+
+/* Skip a group at p[i] == '('; returns the index after it. */
+static size_t
+skip_group(const char *p, size_t len, size_t i)
+{
+	int depth = 0;
+
+	while (i < len) {
+		if (p[i] == '\\') {
+			if (i + 1 < len && p[i + 1] == 'Q')
+				return (len + 1);	/* give up */
+			i += 2;
+		} else if (p[i] == '[')
+			i = skip_class(p, len, i);
+		else if (p[i] == '(') {
+			depth++;
+			i++;
+		} else if (p[i] == ')') {
+			i++;
+			if (--depth == 0)
+				return (i);
+		} else
+			i++;
+	}
+	return (len + 1);
+}
+
+/* A quantifier {n}, {n,}, {n,m} at p[i]: its length, else 0. */
+static size_t
+quant_len(const char *p, size_t len, size_t i)
+{
+	size_t k = i + 1;
+
+	while (k < len && ((p[k] >= '0' && p[k] <= '9') || p[k] == ','))
+		k++;
+	if (k < len && p[k] == '}' && k > i + 1 &&
+	    p[i + 1] >= '0' && p[i + 1] <= '9')
+		return (k + 1 - i);
+	return (0);
+}
+
+struct run {
+	char	*out;
+	size_t	 outlen, best;
+	char	 cur[256];
+	size_t	 n;
+};
+
+static void
+run_end(struct run *r)
+{
+	size_t m = r->n < r->outlen ? r->n : r->outlen;	/* a part will do */
+
+	if (m > r->best) {
+		memcpy(r->out, r->cur, m);
+		r->best = m;
+	}
+	r->n = 0;
+}
+
+static void
+run_add(struct run *r, int c)
+{
+	if (r->n == sizeof(r->cur))
+		run_end(r);
+	r->cur[r->n++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
+/*
+ * The longest literal run of one top-level branch p[0..len) (no top-level
+ * '|' in it), written to out; 0 when none.  With utf set non-ASCII bytes
+ * end a run, with ci set also k and s (caseless UTF matching folds them
+ * with non-ASCII characters).
+ */
+/*
+ * Where the content of the group p[i] == '(' .. p[j - 1] == ')' starts,
+ * for the groups that match their content once, as it stands: plain,
+ * (?:...) and named ones; 0 for any other kind (lookaround, atomic,
+ * conditional, a verb, an option setting).
+ */
+static size_t
+group_inner(const char *p, size_t i, size_t j)
+{
+	size_t k;
+	char close;
+
+	if (p[i + 1] != '?')
+		return (p[i + 1] == '*' ? 0 : i + 1);
+	if (p[i + 2] == ':')
+		return (i + 3);
+	if (p[i + 2] == '<' && p[i + 3] != '=' && p[i + 3] != '!')
+		k = i + 3, close = '>';
+	else if (p[i + 2] == 'P' && p[i + 3] == '<')
+		k = i + 4, close = '>';
+	else if (p[i + 2] == '\'')
+		k = i + 3, close = '\'';
+	else
+		return (0);
+	for (; k < j - 1; k++)
+		if (p[k] == close)
+			return (k + 1);
+		else if (!is_alnum((unsigned char)p[k]) && p[k] != '_')
+			return (0);
+	return (0);
+}
+
+static size_t
+branch_literal(const char *p, size_t len, int utf, int ci, char *out,
+    size_t outlen, int depth)
+{
+	struct run r;
+	size_t i = 0, q, k, j, in, m;
+	int c;
+
+	memset(&r, 0, sizeof(r));
+	r.out = out;
+	r.outlen = outlen;
+	while (i < len) {
+		c = (unsigned char)p[i];
+		switch (c) {
+		case '|':
+			return (0);
+		case ')':
+			return (0);
+		case '(':
+			/* (?x) at the top level changes the rest: give up */
+			if (i + 1 < len && p[i + 1] == '?') {
+				for (k = i + 2; k < len && (is_alnum(
+				    (unsigned char)p[k]) || p[k] == '-' ||
+				    p[k] == '^'); k++)
+					if (p[k] == 'x' || p[k] == 'n')
+						return (0);
+				if (k < len && p[k] == ')' && k > i + 2) {
+					run_end(&r);
+					i = k + 1;
+					break;
+				}
+			}
+			if ((j = skip_group(p, len, i)) > len)
+				return (0);
+			run_end(&r);
+			/* a group matched once: what it must contain counts */
+			if (depth < 8 && (in = group_inner(p, i, j)) != 0 &&
+			    in < j && !(j < len && (p[j] == '*' ||
+			    p[j] == '?' || p[j] == '{')) &&
+			    (m = branch_literal(p + in, j - 1 - in, utf, ci,
+			    r.cur, r.outlen, depth + 1)) > r.best) {
+				memcpy(r.out, r.cur, m);
+				r.best = m;
+			}
+			i = j;
+			break;
+		case '[':
+			if ((i = skip_class(p, len, i)) > len)
+				return (0);
+			run_end(&r);
+			break;
+		case '*':
+		case '?':
+			if (r.n > 0)
+				r.n--;
+			run_end(&r);
+			i++;
+			break;
+		case '+':
+			run_end(&r);
+			i++;
+			break;
+		case '{':
+			if (r.n > 0)
+				r.n--;
+			run_end(&r);
+			q = quant_len(p, len, i);
+			i += q > 0 ? q : 1;
+			break;
+		case '.':
+		case '^':
+		case '$':
+		case '}':
+		case ']':
+			run_end(&r);
+			i++;
+			break;
+		case '\\':
+			if (i + 1 >= len)
+				return (0);
+			c = (unsigned char)p[i + 1];
+			if (c >= 0x80)
+				return (0);
+			if (!is_alnum(c)) {
+				run_add(&r, c);
+				i += 2;
+				break;
+			}
+			/* escapes of one item without arguments */
+			if (strchr("dDwWsSbBhHvVRnrtfeaAzZGKXN", c) == NULL ||
+			    (c == 'N' && i + 2 < len && p[i + 2] == '{'))
+				return (0);
+			run_end(&r);
+			i += 2;
+			break;
+		default:
+			if ((utf && c >= 0x80) || (ci && (c == 'k' ||
+			    c == 'K' || c == 's' || c == 'S'))) {
+				run_end(&r);
+				i++;
+				break;
+			}
+			run_add(&r, c);
+			i++;
+			break;
+		}
+	}
+	run_end(&r);
+	return (r.best);
+}
+
+/*
+ * Option settings anywhere in the pattern: -1 when one asks for extended
+ * mode (white space and # no longer literal) or no auto capture, else 1
+ * when one turns on caseless matching, else 0.
+ */
+static int
+options(const char *p, size_t len)
+{
+	size_t i, k;
+	int ci = 0;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (p[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (p[i] != '(' || p[i + 1] != '?')
+			continue;
+		for (k = i + 2; k < len && (is_alnum((unsigned char)p[k]) ||
+		    p[k] == '-' || p[k] == '^'); k++) {
+			if (p[k] == 'x' || p[k] == 'n')
+				return (-1);
+			if (p[k] == 'i')
+				ci = 1;
+		}
+	}
+	return (ci);
+}
+
+int
+rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
+{
+	size_t i = 0, start = 0, n;
+	int ci, utf = (flags & RXL_UTF) != 0;
+
+	out->n = 0;
+	if ((ci = options(p, len)) == -1)
+		return (0);
+	if (flags & RXL_CASELESS)
+		ci = 1;
+	ci = ci && utf;		/* only UTF folds beyond ASCII */
+	for (;;) {
+		/* the end of this top-level branch */
+		while (i < len && p[i] != '|') {
+			if (p[i] == '\\')
+				i += 2;
+			else if (p[i] == '(')
+				i = skip_group(p, len, i);
+			else if (p[i] == '[')
+				i = skip_class(p, len, i);
+			else
+				i++;
+		}
+		if (i > len || out->n == RXLIT_MAX)
+			return (out->n = 0);
+		n = branch_literal(p + start, i - start, utf, ci,
+		    out->s[out->n], sizeof(out->s[0]), 0);
+		if (n == 0)
+			return (out->n = 0);
+		out->len[out->n] = n;
+		out->anchor[out->n] = lit_anchor(out->s[out->n], n);
+		out->n++;
+		if (i >= len)
+			break;
+		start = ++i;
+	}
+	return ((int)out->n);
+}
+
+int
+rxlit_find(const struct rxlit *l, const char *s, size_t n)
+{
+	unsigned i;
+
+	if (l->n == 0)
+		return (1);
+	for (i = 0; i < l->n; i++)
+		if (lit_find_ci(s, n, l->s[i], l->len[i], l->anchor[i]))
+			return (1);
+	return (0);
+}
