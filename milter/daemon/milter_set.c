@@ -127,6 +127,7 @@ mset_stores_open(const struct mset *s, char *err, size_t errlen)
 	memset(&ho, 0, sizeof(ho));
 	ho.retention_days = s->conf.history.retention_days;
 	ho.host = s->conf.history.host;
+	ho.trend = trend;		/* other hosts' bounces count too */
 	ho.log = hist_log;
 	if ((hist = history_open(*s->conf.history.url ? s->conf.history.url :
 	    s->conf.history.path, &ho, err,

@@ -39,6 +39,8 @@
 #define PRUNE_EVERY	3600		/* seconds */
 #define LOCK_TRIES	3		/* waits of busy_ms for a lock */
 #define CLOSE_DRAIN_MS	5000		/* history_close() writes this long */
+#define OTHERS_EVERY	2		/* seconds between polls of the
+					   other hosts' bounces */
 
 struct history {
 	char		*name;		/* path, or URL without password */
@@ -69,6 +71,8 @@ struct history {
 	int		 prune_pending;
 	const char	*trouble;	/* kind of the current trouble, or NULL */
 	struct hist_fail lastf;		/* why the last open failed */
+	long long	 others_last;	/* the last other host's row noted */
+	time_t		 others_next;
 	time_t		 last_log;
 	unsigned long	 dropped_since_log;
 	unsigned long	 dropped_in_trouble;
@@ -352,6 +356,34 @@ prune_step(struct history *h)
 		h->prune_pending = 0;
 }
 
+static int
+other_row(void *arg, int n, const char *const *v)
+{
+	struct history *h = arg;
+	char line[1024];
+
+	if (n < 4)
+		return (1);
+	if (trend_note(h->o.trend, v[0], v[1], v[2],
+	    (time_t)strtoll(v[3], NULL, 10), line, sizeof(line)) == 1)
+		hlog(h, LOG_NOTICE, "%s", line);
+	return (0);
+}
+
+/* The trends count the bounces the other hosts wrote, every few
+   seconds: the rows since the last one seen (at first, the last day). */
+static void
+others_poll(struct history *h)
+{
+	time_t now = time(NULL);
+
+	if (h->o.trend == NULL || h->be->others == NULL ||
+	    now < h->others_next || !h->be->is_open(h->bs))
+		return;
+	h->others_next = now + OTHERS_EVERY;
+	h->be->others(h->bs, &h->others_last, now - 86400, other_row, h);
+}
+
 static void
 periodic(struct history *h)
 {
@@ -367,6 +399,7 @@ periodic(struct history *h)
 		prune_step(h);
 	if (h->be->tick != NULL)
 		h->be->tick(h->bs);
+	others_poll(h);
 }
 
 /* The sender domains of our outgoing mail, once, in the writer thread. */
@@ -436,6 +469,7 @@ writer_main(void *arg)
 		items_free(batch);
 		if (h->prune_pending)
 			prune_step(h);
+		others_poll(h);
 		pthread_mutex_lock(&h->mu);
 	}
 	/* out of time while closing: what is left is dropped, and said */

@@ -101,6 +101,12 @@
  *	message_id "<...>" and from (both without control characters, cut
  *	at 256 octets), sent as ISO 8601 UTC, ttb in seconds (>= 0).
  *
+ *	With o->trend set and a store shared by several hosts (PostgreSQL),
+ *	the writer thread also notes in that trend, every few seconds, the
+ *	bounces the other hosts wrote (history.host differs; the rows of
+ *	the last day at first), so the trend lines count every host; a line
+ *	that fires then is logged through o->log (LOG_NOTICE).
+ *
  *	history_note_bounce() is what the daemon does with a decoded bounce,
  *	in one call: look up the original (history_find_original()), queue
  *	the bounce with it (history_put_bounce()), and count each failed or
@@ -178,6 +184,8 @@ struct history_opts {
 	int		 lookup_ms;		/* 0: HISTORY_LOOKUP_MS */
 	int		 log_every;		/* seconds; 0: 60 */
 	const char	*host;			/* NULL: gethostname() */
+	struct trend	*trend;			/* counts other hosts' bounces
+						   too (PostgreSQL), or NULL */
 	history_log_fn	*log;			/* NULL: no log */
 	void		*log_arg;
 };

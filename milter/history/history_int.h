@@ -37,7 +37,11 @@
  *	thread, not by history_open(): nothing that waits on a server
  *	happens before the daemon answers mail.  stopping, called from
  *	history_close() before it waits for the writer, makes the writer's
- *	waits on a server end within a tenth of a second.
+ *	waits on a server end within a tenth of a second.  others (writer
+ *	thread) calls fn for each bounce row another host wrote with an id
+ *	above *last and a time from since on, as (domain, cause, rcpt,
+ *	received), for the causes the trends count, a bounded number per
+ *	call, in id order, and moves *last past them: 0, or -1.
  *
  *	The two *_query() functions run one read-only statement with $1
  *	bound to arg and call fn for each row with its columns as text
@@ -75,6 +79,8 @@ struct hitem {
 	char		 data[];
 };
 
+typedef int	hist_row_fn(void *, int, const char *const *);
+
 struct hist_fail {
 	const char	*kind;		/* "locked", "full", "timed out", ... */
 	char		 detail[512];
@@ -106,9 +112,10 @@ struct hist_backend {
 	int	 (*lookup)(void *, const char *const [3], struct hist_match *);
 	void	 (*tick)(void *);
 	void	 (*stopping)(void *);		/* any thread: give up waits */
+	int	 (*others)(void *, long long *, time_t, hist_row_fn *,
+		    void *);			/* NULL: one host only */
 };
 
-typedef int	hist_row_fn(void *, int, const char *const *);
 
 extern const struct hist_backend hist_sqlite;
 extern const struct hist_backend hist_pg;

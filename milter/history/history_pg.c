@@ -883,6 +883,48 @@ pg_free(void *arg)
 	free(p);
 }
 
+/* Bounce rows of the other hosts, for the trends (writer thread). */
+static int
+pg_others(void *arg, long long *last, time_t since, hist_row_fn *fn,
+    void *fnarg)
+{
+	static const char sql[] = "SELECT id, domain, cause, rcpt, received"
+	    " FROM bounce WHERE id > $1 AND received >= $2 AND host <> $3"
+	    " AND cause IN ('recipient-not-in-directory', 'sender-blocked')"
+	    " ORDER BY id LIMIT 1000";
+	struct hpg *p = arg;
+	const char *vals[3], *row[4];
+	char n1[24], n2[24];
+	PGresult *r;
+	int i, to;
+
+	if (p->w == NULL)
+		return (-1);
+	snprintf(n1, sizeof(n1), "%lld", *last);
+	snprintf(n2, sizeof(n2), "%lld", (long long)since);
+	vals[0] = n1;
+	vals[1] = n2;
+	vals[2] = p->host;
+	r = pg_run(p->w, NULL, sql, 3, vals, now_ms() + PG_IO_MS, &to,
+	    &p->closing);
+	if (!res_ok(r) || PQnfields(r) != 5) {
+		if (r == NULL)
+			pg_close(p);	/* timed out or lost: reconnect */
+		PQclear(r);
+		return (-1);
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		*last = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		row[0] = PQgetvalue(r, i, 1);
+		row[1] = PQgetvalue(r, i, 2);
+		row[2] = PQgetvalue(r, i, 3);
+		row[3] = PQgetvalue(r, i, 4);
+		fn(fnarg, 4, row);
+	}
+	PQclear(r);
+	return (0);
+}
+
 static void
 pg_stopping(void *arg)
 {
@@ -892,7 +934,7 @@ pg_stopping(void *arg)
 const struct hist_backend hist_pg = {
 	"postgresql", PG_BACKOFF_MAX, 1, pg_new, pg_free, pg_open, pg_close,
 	pg_is_open, pg_ready, pg_write, pg_prune, pg_lookup, pg_tick,
-	pg_stopping
+	pg_stopping, pg_others
 };
 
 /* ---- the reports' access ------------------------------------------ */

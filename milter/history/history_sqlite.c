@@ -670,7 +670,7 @@ sq_free(void *arg)
 
 const struct hist_backend hist_sqlite = {
 	"sqlite", 2, 0, sq_new, sq_free, sq_open, sq_close, sq_is_open, sq_ready,
-	sq_write, sq_prune, sq_lookup, NULL, NULL
+	sq_write, sq_prune, sq_lookup, NULL, NULL, NULL
 };
 
 /* ---- the reports' access ------------------------------------------ */

@@ -16,7 +16,9 @@
 #      the relay records PG_N messages of ours, the MX classifies their
 #      bounces; each bounce must carry X-Bounce-Original with its own
 #      original, and the report counts both hosts (PG_N outgoing from
-#      relay1, PG_N bounces from mx1, all matched);
+#      relay1, PG_N bounces from mx1, all matched); a trend counts
+#      every host: 3 DBEB bounces at one domain through mx1 and 2 through
+#      a second MX (mx2) fire the trend line (5 addresses) on mx2;
 #   3. faults, each with mail flowing through both milters and every
 #      transaction timed (bound: max_classify_ms + dns.timeout_ms, 1200
 #      ms here; the milter's log then accounts for every record: written
@@ -182,36 +184,32 @@ grep -q "bounce rcpt=u1@reject.example .*orig_msgid=<rt.1@origin.example> sent=[
 	bad "the MX's log line lacks orig_msgid/sent/ttb"
 [ $fail = 0 ] && echo "ok: the MX tied $N bounces to what the relay sent; the report counts both hosts"
 "$D" --history "$PG_URL" --report | sed 's/^/    /'
+# trends across hosts: 3 DBEB bounces at one domain through mx1, then 2
+# more addresses there through a second MX: the fifth address crosses
+# dbeb_addresses (5) only when mx2 counts what mx1 wrote
+start mx2 "$PG_URL" mx2
+dbeb() {	# dbeb NAME TAG N OFF
+	PG_MSG=dbeb.eml PG_ORIG='<orig%.1@example%.org>' \
+	    PG_ADDR='user@contoso%.example%.com' PG_DOMAIN=trend.example \
+	    PG_OFF=$4 drive "$1" mx "$2" "$3"
+}
+dbeb mx dbeb1 3 0
+wait_rows bounce mx1 $((N + 3))
+sleep 2.2	# mx2 reads the other hosts' rows every 2 s
+dbeb mx2 dbeb2 2 3
+sleep 0.5
+if grep -q "trend domain=trend.example cause=recipient-not-in-directory count=5" "$T/mx2.log"; then
+	echo "ok: a trend line fired on mx2 counting mx1's bounces:"
+	grep "trend domain=trend.example" "$T/mx2.log" | head -n 1 | sed 's/^/    /'
+else
+	bad "no trend line on mx2 at the fifth address (3 through mx1, 2 through mx2)"
+	grep "trend" "$T/mx.log" "$T/mx2.log" | head -n 3
+fi
+stop mx2
 took
 
-# --- 3a. the server stopped and started again while mail flows
-G=100
-[ "$LONG" = 1 ] && G=50
-( sleep 1; pg_stop; sleep $([ "$LONG" = 1 ] && echo 8 || echo 2); pg_start ) &
-sp=$!
-drive relay relay stop $((N * 4)) $G &
-dp=$!
-WANT_ORIG=0 drive mx mx stop $((N * 4)) $G
-wait $dp
-wait $sp
-grep -q "history: postgresql:.*: \(connection lost\|server going away\|cannot connect\|timed out\)" "$T/relay.log" "$T/mx.log" ||
-	bad "stop: no log line says the server went away"
-# the writers reconnect (the backoff doubles from 1 s) and write again:
-# a message a second until the relay says so, 30 s at most
-drive relay relay after 3 0
-i=0
-while ! grep -q "writing again after" "$T/relay.log" && [ $i -lt 30 ]; do
-	sleep 1; i=$((i + 1))
-	drive relay relay after$i 1 0 >/dev/null
-done
-grep -q "writing again after" "$T/relay.log" || bad "stop: the relay never wrote again"
-stop relay mx
-account relay "server stopped and started"
-account mx "server stopped and started"
-took
-grep "history: postgresql" "$T/relay.log" | head -n 3 | sed 's/^/    log: /'
-
-# --- 3b, 3c, 3d at once (each its own milters and hosts): mostly waiting
+# --- 3b, 3c, 3d: each its own milters and hosts, run beside each other
+# (mostly waiting)
 # 3b. a server that accepts and never answers
 phase_hang() {
 	mkdir -p "$T/hang"
@@ -275,8 +273,37 @@ phase_least() {
 	account mxd "least privilege"
 }
 
+# 3b needs no server: it runs beside 3a; 3c and 3d after it
 phase_hang >"$T/phase_hang.out" 2>&1 &
 p1=$!
+
+# --- 3a. the server stopped and started again while mail flows
+G=100
+[ "$LONG" = 1 ] && G=50
+( sleep 1; pg_stop; sleep $([ "$LONG" = 1 ] && echo 8 || echo 2); pg_start ) &
+sp=$!
+drive relay relay stop $((N * 4)) $G &
+dp=$!
+WANT_ORIG=0 drive mx mx stop $((N * 4)) $G
+wait $dp
+wait $sp
+grep -q "history: postgresql:.*: \(connection lost\|server going away\|cannot connect\|timed out\)" "$T/relay.log" "$T/mx.log" ||
+	bad "stop: no log line says the server went away"
+# the writers reconnect (the backoff doubles from 1 s) and write again:
+# a message a second until the relay says so, 30 s at most
+drive relay relay after 3 0
+i=0
+while ! grep -q "writing again after" "$T/relay.log" && [ $i -lt 30 ]; do
+	sleep 1; i=$((i + 1))
+	drive relay relay after$i 1 0 >/dev/null
+done
+grep -q "writing again after" "$T/relay.log" || bad "stop: the relay never wrote again"
+stop relay mx
+account relay "server stopped and started"
+account mx "server stopped and started"
+took
+grep "history: postgresql" "$T/relay.log" | head -n 3 | sed 's/^/    log: /'
+
 phase_weak >"$T/phase_weak.out" 2>&1 &
 p2=$!
 phase_least >"$T/phase_least.out" 2>&1 &
