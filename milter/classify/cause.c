@@ -11,6 +11,8 @@
  *		    const char *reason);
  *	const char *cause_reason_hint(const struct rules *rules,
  *		    const char *reason);
+ *	int	cause_wants_inner(const struct rules *rules, const char *id);
+ *	int	cause_auth_failed(const struct rcpt *rc);
  *
  * DESCRIPTION
  *	causes.rules is a list of blocks.  A block starts with a line

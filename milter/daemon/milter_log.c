@@ -1,6 +1,13 @@
 /*
  * milter_log.c - bounce-milter's syslog, optionally mirrored to stderr
  *
+ * SYNOPSIS
+ *	void	mlog_init(const char *fac, int err, int verbose);
+ *	void	mlog_facility(const char *fac);
+ *	void	mlog(int prio, const char *fmt, ...);
+ *	void	mlog_lines(int prio, const char *lines);
+ *
+ * DESCRIPTION
  *	Ident "bounce-milter", the configured facility.  With -e every line
  *	also goes to standard error as "bounce-milter[PID]: LINE", which is
  *	what the tests read (they cannot rely on a syslog daemon).  Callers

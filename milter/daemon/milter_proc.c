@@ -2,6 +2,16 @@
  * milter_proc.c - the process around the milter: socket, TCP_NODELAY,
  *		   privileges, daemon mode, pid file
  *
+ * SYNOPSIS
+ *	int	mproc_socket(const char *spec, const char *umask_s,
+ *		    const char *user, char *err, size_t errlen);
+ *	int	mproc_nodelay(void);
+ *	int	mproc_privileges(const char *user, char *err, size_t errlen);
+ *	int	mproc_daemon(void);
+ *	int	mproc_pidfile(const char *path, char *err, size_t errlen);
+ *	void	mproc_cleanup(void);
+ *
+ * DESCRIPTION
  *	mproc_socket() hands the socket spec to libmilter and opens it
  *	with the configured umask.  A unix socket path that already exists
  *	is removed only when it is a socket nobody listens on (a stale one

@@ -1,6 +1,22 @@
 /*
  * milter_set.c - the configuration + rules set, reference counted
  *
+ * SYNOPSIS
+ *	struct mset *mset_load(const struct mopts *o, char *err,
+ *		    size_t errlen);
+ *	int	mset_install(struct mset *s);
+ *	int	mset_reload(const struct mopts *o);
+ *	struct mset *mset_acquire(void);
+ *	void	mset_release(struct mset *s);
+ *	int	mset_busy(void);
+ *	void	mset_stopping(void);
+ *	void	mset_shutdown(void);
+ *	int	mset_stores_open(const struct mset *s, char *err,
+ *		    size_t errlen);
+ *	void	mset_stores_close(void);
+ *	void	mset_free(struct mset *s);
+ *
+ * DESCRIPTION
  *	One set is current.  A message takes a reference when it begins and
  *	keeps classifying with that set until it is done, whatever reloads
  *	happen meanwhile.  A reload builds and checks a complete new set

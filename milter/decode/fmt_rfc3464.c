@@ -5,6 +5,7 @@
  *	int	fmt_rfc3464_parse(struct fmt_ctx *c);
  *	int	fmt_rfc3464_text(struct fmt_ctx *c);
  *	int	fmt_rfc3464_fields(struct fmt_ctx *c, const char *s, size_t n);
+ *	int	fmt_rfc3464_epilogue(struct fmt_ctx *c);
  *
  * DESCRIPTION
  *	fmt_rfc3464_fields() reads DSN fields from s[0..n): the per-message

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *	int	fmt_text_parse(struct fmt_ctx *c);
  *	int	fmt_text_merge(struct fmt_ctx *c);
+ *	void	fmt_family_refine(struct fmt_ctx *c);
  *
  * DESCRIPTION
  *	Both read c->text line by line with the patterns of the family

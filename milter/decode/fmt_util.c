@@ -1,6 +1,34 @@
 /*
  * fmt_util.c - helpers shared by the bounce-format parsers; see fmt.h
  *
+ * SYNOPSIS
+ *	struct fmt_rx *fmt_rx_compile(const char *pat, char *err,
+ *		    size_t errlen);
+ *	const struct rxlit *fmt_rx_lits(const struct fmt_rx *rx);
+ *	void	fmt_rx_free(struct fmt_rx *rx);
+ *	int	fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
+ *		    struct fmt_match *m);
+ *	int	fmt_rx_match_raw(const struct fmt_rx *rx, const char *s,
+ *		    size_t n, struct fmt_match *m);
+ *	int	fmt_rxv_any(const struct fmt_rxv *l, const char *s, size_t n,
+ *		    struct fmt_match *m, size_t *which);
+ *	int	fmt_strcasestr(const char *s, size_t n, const char *needle);
+ *	char	*fmt_addr(struct arena *a, const char *s, size_t n);
+ *	char	*fmt_oneline(struct arena *a, const char *s, size_t n);
+ *	char	*fmt_append(struct arena *a, const char *prev, const char *s,
+ *		    size_t n);
+ *	const char *fmt_header(const struct mime_part *p, const char *name);
+ *	char	*fmt_header_decoded(struct fmt_ctx *c, const struct mime_part *p,
+ *		    const char *name);
+ *	int	fmt_status_find(const char *s, char out[16]);
+ *	int	fmt_reply_find(const char *s, int cls, char out[4]);
+ *	const char *fmt_command_find(const char *s);
+ *	int	fmt_status_better(const char *f, const char *d);
+ *	struct rcpt *fmt_rcpt_add(struct fmt_ctx *c);
+ *	void	fmt_rcpt_finish(struct fmt_ctx *c, struct rcpt *rc);
+ *	void	fmt_thread_done(void);
+ *
+ * DESCRIPTION
  *	fmt_rx_compile()/fmt_rx_match(): PCRE2 patterns in the dialect of
  *	every rules file (rx_compile_msg(), rulefile.h) with the engine's
  *	named groups;

@@ -5,6 +5,8 @@
  *	int	format_table_load(struct rules *rules, char *err, size_t errlen);
  *	void	format_table_free(struct format_table *t);
  *	int	format_parse(const struct rules *rules, struct report *r);
+ *	const struct fmt_family *fmt_family_find(const struct rules *rules,
+ *		    const char *id);
  *
  * DESCRIPTION
  *	format_table_load() reads every rules/formats/ *.fmt file (the

@@ -6,6 +6,7 @@
  *		    size_t len, const struct mime_limits *lim);
  *	const struct mime_part *mime_find(const struct mime_part *root,
  *		    const char *type);
+ *	int	mime_is_embedding(const char *t);
  *
  * DESCRIPTION
  *	The walk.  Its helpers: mime_hdr.c (header fields, Content-Type

@@ -3,7 +3,17 @@
  *
  * SYNOPSIS
  *	#include "ev.h"
- *	(see ev.h)
+ *
+ *	void	ev_answer_free(struct ev_answer *a);
+ *	size_t	ev_dns_cache_count(struct ev_dns *d);
+ *	void	ev_dns_free(struct ev_dns *d);
+ *	struct ev_dns *ev_dns_new(const char *spec, size_t cap, char *err,
+ *		    size_t errlen);
+ *	int	ev_dns_parse_server(const char *spec,
+ *		    struct sockaddr_storage *ss, socklen_t *len);
+ *	int	ev_dns_query(struct ev_dns *d, const char *name, int type,
+ *		    int64_t deadline, struct ev_answer **ans);
+ *	int64_t	ev_now_ms(void);
  *
  * DESCRIPTION
  *	A deliberately small resolver for the evidence checks.  The glibc

@@ -17,6 +17,9 @@
  *	void	evidence_hook(void *e, const struct rules *rules,
  *		    struct report *r);
  *	void	evidence_free(struct evidence_ctx *e);
+ *	int	evidence_relevant(const struct rcpt *rc);
+ *	int	evidence_received_ip(const char *v, char *out, size_t outlen,
+ *		    int *auth);
  *
  * DESCRIPTION
  *	evidence_new() prepares a context from the dns.*, outbound_ips

@@ -4,12 +4,33 @@
  * SYNOPSIS
  *	#include "preflight.h"
  *
+ *	int	pf_addr_domain(const char *v, char *dom, size_t len);
+ *	size_t	pf_cache_count(struct pf_cache *c);
+ *	void	pf_cache_free(struct pf_cache *c);
+ *	const char *pf_cache_get(struct pf_cache *c, const char *domain,
+ *		    const char *ip, long now);
+ *	struct pf_cache *pf_cache_new(size_t cap);
+ *	void	pf_cache_put(struct pf_cache *c, const char *domain,
+ *		    const char *ip, const char *word, long now);
+ *	void	pf_dkim_add(struct pf_dkim *k, const char *v);
+ *	const char *pf_dkim_word(const struct pf_dkim *k, const char *from,
+ *		    char *d, size_t dlen);
+ *	int	pf_header(struct buf *b, const char *authserv,
+ *		    const struct pf_result *r);
+ *	int	pf_hint(struct buf *b, const struct pf_result *r);
+ *	int	pf_log(struct buf *b, const char *qid, const char *from,
+ *		    const char *msgid, size_t rcpts,
+ *		    const struct pf_result *r);
+ *	const char *pf_spf_summary(const struct pf_result *r);
+ *	const char *pf_spf_word(const char *w);
+ *	int	pf_warns(const struct pf_result *r);
+ *
+ * DESCRIPTION
  *	See preflight.h: From: domain, DKIM-Signature d= alignment, the
  *	SPF summary and the warning decision, the "outgoing" and
  *	"preflight" log lines, the X-Bounce-Preflight value, and a small
  *	locked cache of SPF results per (domain, ip).
  *
- * DESCRIPTION
  *	Which evidence predicts a rejection, and why:
  *
  *	SPF fail for one of our outbound IPs: receivers that enforce a

@@ -2,6 +2,31 @@
  * history.c - the history store: queue, writer thread, lookups, the
  *	values for headers and logs; see history.h
  *
+ * SYNOPSIS
+ *	struct history *history_open(const char *target,
+ *		    const struct history_opts *o, char *err, size_t errlen);
+ *	void	history_close(struct history *h);
+ *	int	history_put_outgoing(struct history *h,
+ *		    const struct hist_out *m, char *why, size_t whylen);
+ *	int	history_put_bounce(struct history *h, const struct report *r,
+ *		    const char *queue_id, time_t when,
+ *		    const struct hist_match *orig, char *why, size_t whylen);
+ *	int	history_rcpt_counts(const struct report *r,
+ *		    const struct rcpt *rc);
+ *	void	history_domain(char *dst, size_t len, const char *addr);
+ *	struct hist_domains *history_domains(struct history *h);
+ *	int	history_find_original(struct history *h,
+ *		    const struct report *r, struct hist_match *out);
+ *	int	history_header(const struct hist_match *m, char *dst,
+ *		    size_t len);
+ *	int	history_log_keys(const struct hist_match *m, time_t bounced,
+ *		    char *dst, size_t len);
+ *	void	history_match_values(const struct hist_match *m,
+ *		    time_t bounced, struct hist_values *v);
+ *	int	history_flush(struct history *h, int timeout_ms);
+ *	void	history_stats(struct history *h, struct hist_stats *s);
+ *
+ * DESCRIPTION
  * The store is one of two backends behind one API (history_int.h):
  * SQLite (history_sqlite.c) for a path, PostgreSQL (history_pg.c) for a
  * postgresql:// URL.  This file owns what they share: the bounded queue

@@ -2,6 +2,11 @@
  * history_note.c - a decoded bounce into the history store and the
  *	trends, in one call for the daemon; see history.h
  *	(history_note_bounce)
+ *
+ * SYNOPSIS
+ *	int	history_note_bounce(struct history *h, struct trend *t,
+ *		    const struct report *r, const char *queue_id, time_t when,
+ *		    struct hist_match *m, struct buf *lines);
  */
 #include <string.h>
 

@@ -2,6 +2,12 @@
  * history_report.c - bounces by recipient domain and cause, for people;
  *	see history.h (history_report, history_parse_since)
  *
+ * SYNOPSIS
+ *	int	history_report(const char *target, time_t since, int format,
+ *		    struct buf *out, char *err, size_t errlen);
+ *	int	history_parse_since(const char *s, long *seconds);
+ *
+ * DESCRIPTION
  * Reads the history database through a read-only connection and groups
  * the bounce rows received since a time by (domain, cause): how many,
  * how many distinct addresses, first and last seen, how many were tied
