@@ -446,12 +446,13 @@ writer_main(void *arg)
 	struct timespec ts, deadline = { 0, 0 };
 	unsigned long n;
 
-	doms_load(h);
+	/* a server's schema is made (or migrated) first, then read */
 	if (h->be->open_later && writer_ready(h, 0) == -1 && h->lastf.kind)
 		hlog(h, LOG_WARNING, "history: %s: %s (%s); records are "
 		    "dropped until it can be written (trying again, at most "
 		    "every %d s)", h->name, h->lastf.kind, h->lastf.detail,
 		    h->be->backoff_max);
+	doms_load(h);
 	pthread_mutex_lock(&h->mu);
 	for (;;) {
 		if (h->head == NULL) {
