@@ -17,7 +17,14 @@
  *	in order.  It is tolerant: field names in any case, missing blank
  *	lines between groups (a second Final-Recipient starts a new
  *	record), "rfc822;" types and <> around addresses, RFC 2047 words
- *	in Diagnostic-Code.  Returns the number of recipients added.
+ *	in Diagnostic-Code, a part indented as a whole.  A recipient's
+ *	address is the first of Final-Recipient, Original-Recipient and
+ *	X-Actual-Recipient that holds a usable mailbox (usable_addr(): an
+ *	X.400 address's DDA:SMTP= element, no "SMTP:" prefix, a source
+ *	route's mailbox; "<>", "unknown" or an X.400 address without one
+ *	are none), a value folded onto the next line included.  A stated
+ *	X.4.7 marks the recipient expired.  Returns the number of
+ *	recipients added.
  *
  *	fmt_rfc3464_parse() applies it to the delivery-status part;
  *	fmt_rfc3464_text() to plain text that holds DSN fields (a report

@@ -41,7 +41,10 @@
  *	fmt_oneline(): white space collapsed, trimmed, one line.
  *	fmt_status_find(), fmt_reply_find(), fmt_command_find(): codes in
  *	diagnostic text.  fmt_rcpt_finish(): fill a recipient's derived
- *	fields (status, reply, command, action) from its diagnostic.
+ *	fields (status, reply, command, action) from its diagnostic; a
+ *	diagnostic in which the MTA says it gave up ("retry timeout
+ *	exceeded", "Envelope expired", "in the queue too long") marks the
+ *	recipient expired and failed, also when reported as delayed.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
