@@ -116,6 +116,9 @@ struct loader {
 	size_t		 errlen;
 };
 
+static int fail(struct loader *, const config_setting_t *, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 static int
 fail(struct loader *l, const config_setting_t *s, const char *fmt, ...)
 {

@@ -53,6 +53,9 @@ struct sb {
 	size_t	 len, cap;
 };
 
+static void sb_add(struct sb *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 static void
 sb_add(struct sb *b, const char *fmt, ...)
 {
