@@ -59,7 +59,7 @@ with open(sys.argv[1], encoding="utf-8") as fh:
             break
         else:
             ok += 1
-missing = sorted(seen - checked)
+missing = sorted(x for x in seen - checked if x.startswith(only))
 if missing:
     print("FAIL: no expectation for " + " ".join(missing))
     bad += 1

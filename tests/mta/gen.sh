@@ -42,8 +42,18 @@ PY=$(python3 -c 'import sys; print(sys.executable)')
 T=$(mktemp -d "${TMPDIR:-/tmp}/mta.XXXXXX") || exit 1
 chmod 755 "$T"
 fpid="" mpid=""
+# stop_ns PID: end the namespace that in_ns started as PID (its first
+# process takes every other with it; unshare's --kill-child alone does
+# not reach an MTA that changed its user id)
+stop_ns() {
+	for _c in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
+		kill -KILL "$_c" 2>/dev/null
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 cleanup() {
-	[ -n "$mpid" ] && kill -KILL "$mpid" 2>/dev/null
+	[ -n "$mpid" ] && stop_ns "$mpid"
 	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null
 	wait 2>/dev/null
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
@@ -97,7 +107,7 @@ done
 # in_ns CMD...: CMD in private mount, PID and UTS namespaces, host name
 # mx.test.example, the MTAs' users known
 in_ns() {
-	unshare --fork --pid --kill-child --mount --uts sh -c '
+	exec unshare --fork --pid --kill-child --mount --uts sh -c '
 		T=$1; shift
 		mount --make-rprivate / &&
 		mount --bind "$T/passwd" /etc/passwd &&
@@ -294,7 +304,7 @@ EOF
 		{ cat "$D/exim.out" "$D/log/"* 2>/dev/null | tail -n 20; echo "exim not listening"; return 1; }
 	send "$PM" || { tail -n 20 "$D/log/mainlog"; return 1; }
 	collect exim
-	kill -KILL "$mpid"; wait "$mpid" 2>/dev/null; mpid=""
+	stop_ns "$mpid"; mpid=""
 }
 
 # --- OpenSMTPD (unpacked)
@@ -332,7 +342,7 @@ EOF
 		{ tail -n 20 "$D/smtpd.out"; echo "smtpd not listening"; return 1; }
 	send "$PM" || { tail -n 20 "$D/smtpd.out"; return 1; }
 	collect opensmtpd
-	kill -KILL "$mpid"; wait "$mpid" 2>/dev/null; mpid=""
+	stop_ns "$mpid"; mpid=""
 }
 
 # --- Sendmail (unpacked, as tests/mta/sendmail/t_sendmail.sh does)
@@ -363,7 +373,7 @@ run_sendmail() {
 		{ tail -n 20 "$D/sendmail.out"; echo "sendmail not listening"; return 1; }
 	send "$PM" || return 1
 	collect sendmail
-	kill -KILL "$mpid"; wait "$mpid" 2>/dev/null; mpid=""
+	stop_ns "$mpid"; mpid=""
 }
 
 for mta in "$@"; do
