@@ -76,6 +76,9 @@ chroot_new() {
 	trap chroot_cleanup EXIT
 	trap 'exit 130' INT TERM HUP
 	tar -C "$CT" -xzf "$base" || return 1
+	# mktemp made it 0700 (and the tarball's "." too): the tree's / must
+	# be open to the users in it (_apt, postfix, nobody)
+	chmod 755 "$CT"
 	mount -t proc proc "$CT/proc"
 	mount -t sysfs sysfs "$CT/sys"
 	mount --bind /dev "$CT/dev"
