@@ -1,7 +1,7 @@
 # Makefile - build, test, install bounce-milter and bounce-decode
 #
 # Targets: all (default), check, run, demo, bench, soak, fuzz, faults, man,
-# install, install-systemd, fresh-check, clean.
+# install, install-systemd, deb, deb-check, fresh-check, clean.
 # Variables: BUILD (build directory, default build), CC, CFLAGS, PREFIX,
 # DESTDIR, UNITDIR, SANITIZE=1 (ASan+UBSan), FUZZ_SECONDS.
 # bounce-milter-causes(7) is made from rules/causes.rules (mk/causes-man).
@@ -72,7 +72,7 @@ PROGS	= $(BUILD)/bounce-decode $(BUILD)/bounce-milter
 MAN_GEN	= $(BUILD)/man/bounce-milter-causes.7
 
 .PHONY: all libs deps check run demo bench soak fuzz faults install clean tests \
-	man install-systemd fresh-check
+	man install-systemd deb deb-check fresh-check
 
 all: $(PROGS) $(MAN_GEN)
 
@@ -167,6 +167,17 @@ install-systemd:
 	chmod 644 $(DESTDIR)$(UNITDIR)/bounce-milter.service
 	install -m 644 systemd/bounce-milter.sysusers $(DESTDIR)$(SYSUSERSDIR)/bounce-milter.conf
 	install -m 644 systemd/bounce-milter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bounce-milter.conf
+
+# the Debian package (debian/), built in BUILD/deb from a clean copy:
+# bounce-milter_VERSION_ARCH.deb is copied to BUILD; lintian must not
+# report an error
+deb:
+	@sh mk/deb $(BUILD)
+
+# build the package, check its files, install, verify, remove and purge
+# it in a Debian 12 tree (needs root; minutes: not part of check)
+deb-check:
+	@sh mk/deb-check $(BUILD)
 
 # the README's first steps on a bare Debian 12 tree: make run, make check
 # (needs root; slow: not part of check)
