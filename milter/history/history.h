@@ -1,5 +1,6 @@
 /*
- * history.h - what we sent and what came back: the SQLite history store
+ * history.h - what we sent and what came back: the history store, in
+ *	SQLite or PostgreSQL
  *
  * SYNOPSIS
  *	struct history *history_open(const char *path,
@@ -28,7 +29,7 @@
  *	int	history_flush(struct history *h, int timeout_ms);
  *	void	history_stats(struct history *h, struct hist_stats *s);
  *
- *	int	history_report(const char *path, time_t since, int json,
+ *	int	history_report(const char *path, time_t since, int format,
  *		    struct buf *out, char *err, size_t errlen);
  *	int	history_parse_since(const char *s, long *seconds);
  *	void	history_domain(char *dst, size_t len, const char *addr);
@@ -46,11 +47,19 @@
  *	size_t	hist_domains_count(struct hist_domains *d);
  *
  * DESCRIPTION
- *	The store is one SQLite database in WAL mode.  Its schema carries
- *	a version (PRAGMA user_version); history_open() creates the file
- *	or migrates an older one, one step per version, each step in its
- *	own transaction.  A file whose version is newer than this program
- *	knows is refused.
+ *	history_open()'s path is a SQLite file (WAL mode), or a
+ *	postgresql:// URL (libpq; a server shared by several milters, each
+ *	row with o->host, default the host name).  Both have the same
+ *	schema and semantics (history_int.h, history_sqlite.c,
+ *	history_pg.c).  The schema carries a version (SQLite: PRAGMA
+ *	user_version; PostgreSQL: the table history_schema); the store is
+ *	created or an older one migrated, one step per version, each step
+ *	in its own transaction (PostgreSQL: under an advisory lock).  A
+ *	SQLite file whose version is newer than this program knows is
+ *	refused by history_open(); a server is opened by the writer thread
+ *	(nothing waits on it before the daemon answers mail), which drops
+ *	and logs while its schema is newer or it cannot be reached,
+ *	reconnecting with a backoff of 1 s doubling to 30 s.
  *
  *	Writes never happen on the caller's path.  history_put_outgoing()
  *	and history_put_bounce() copy the record into a bounded in-memory
@@ -122,14 +131,18 @@
  *	that exit; the daemon never calls it on the mail path).
  *	history_stats() copies the counters.
  *
- *	history_report() reads the database at path (read-only) and appends
- *	to out the bounces received since the time since, grouped by
- *	recipient domain and cause: count, distinct addresses, first and
- *	last seen, matched originals, the latest hint; as a table for
- *	people or (json != 0) as one JSON object.  history_parse_since()
- *	reads "90", "30m", "24h", "7d", "2w" into seconds.  Both return 0
- *	or -1 (err says why).  history_domain() writes the lower-case domain
- *	of addr ("" when it has none) into dst, cut to len - 1 bytes.
+ *	history_report() reads the database at path (a file or a URL; the
+ *	same SQL for both) and appends to out the bounces received since
+ *	the time since, grouped by recipient domain and cause: count,
+ *	distinct addresses, first and last seen, matched originals, the
+ *	latest hint, and the rows of each host; as a table for people or
+ *	(format HISTORY_REPORT_JSON) as one JSON object; with
+ *	HISTORY_REPORT_HTML or HISTORY_REPORT_PROM, as an HTML page with
+ *	charts or the Prometheus text format (history_view.c).
+ *	history_parse_since() reads "90", "30m", "24h", "7d", "2w" into
+ *	seconds.  Both return 0 or -1 (err says why).  history_domain()
+ *	writes the lower-case domain of addr ("" when it has none) into
+ *	dst, cut to len - 1 bytes.
  *	history_rcpt_counts() is 1 for a recipient that gets a history row
  *	(and a trend note): failed or delayed, or any ARF/auto-reply one.
  *
