@@ -239,6 +239,8 @@ rec_commit(struct fmt_ctx *c, struct dsn_rec *d)
 	    fmt_addr(c->a, d->orig, strlen(d->orig)) : "";
 	if (rc->addr != NULL && *rc->addr == '\0' && d->actual != NULL)
 		rc->addr = fmt_addr(c->a, d->actual, strlen(d->actual));
+	if (rc->addr == NULL)	/* fmt_addr() found no address in it */
+		rc->addr = "";
 	normalize_action(c->a, rc, d->action);
 	if (d->status != NULL && fmt_status_find(d->status, st)) {
 		memcpy(rc->status, st, sizeof(rc->status));
