@@ -17,10 +17,6 @@
  *	struct hist_domains *history_domains(struct history *h);
  *	int	history_find_original(struct history *h,
  *		    const struct report *r, struct hist_match *out);
- *	int	history_header(const struct hist_match *m, char *dst,
- *		    size_t len);
- *	int	history_log_keys(const struct hist_match *m, time_t bounced,
- *		    char *dst, size_t len);
  *	void	history_match_values(const struct hist_match *m,
  *		    time_t bounced, struct hist_values *v);
  *	int	history_flush(struct history *h, int timeout_ms);
@@ -880,108 +876,6 @@ iso_time(char *dst, size_t len, time_t t)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		copy_str(dst, len, "");
-}
-
-/* Append s to b for a header: ASCII, no controls, specials as %HH. */
-static int
-hdr_value(struct buf *b, const char *s, size_t max)
-{
-	const unsigned char *p;
-	size_t n = 0;
-	int rc = 0;
-
-	for (p = (const unsigned char *)s; *p && n < max && rc == 0; p++, n++) {
-		if (*p < 0x20 || *p == 0x7f)
-			continue;
-		if (*p >= 0x80 || *p == ';' || *p == '<' || *p == '>' ||
-		    *p == '"' || *p == '\\' || *p == ' ' || *p == '%')
-			rc = buf_printf(b, "%%%02X", *p);
-		else
-			rc = buf_addc(b, *p);
-	}
-	return (rc);
-}
-
-static int
-finish(struct buf *b, int rc, char *dst, size_t len)
-{
-	int n = -1;
-
-	if (len > 0)
-		dst[0] = '\0';
-	if (rc == 0 && b->p != NULL && b->len < len) {
-		memcpy(dst, b->p, b->len + 1);
-		n = (int)b->len;
-	}
-	buf_free(b);
-	return (n);
-}
-
-int
-history_header(const struct hist_match *m, char *dst, size_t len)
-{
-	struct buf b = BUF_INIT;
-	char when[32];
-	int rc;
-
-	iso_time(when, sizeof(when), m->sent);
-	rc = buf_adds(&b, "message-id=<");
-	rc |= hdr_value(&b, m->message_id, 256);
-	rc |= buf_printf(&b, ">; sent=%s; from=<", when);
-	rc |= hdr_value(&b, m->from, 256);
-	rc |= buf_adds(&b, ">");
-	return (finish(&b, rc, dst, len));
-}
-
-/* Append a log value: bare when safe, else quoted with \ escapes. */
-static int
-log_value(struct buf *b, const char *s)
-{
-	const unsigned char *p;
-	int bare = *s != '\0', rc = 0;
-
-	for (p = (const unsigned char *)s; *p && bare; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' ||
-		    *p == '=')
-			bare = 0;
-	if (!bare)
-		rc |= buf_addc(b, '"');
-	for (p = (const unsigned char *)s; *p && rc == 0; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			rc |= buf_addc(b, ' ');
-		else {
-			if (!bare && (*p == '"' || *p == '\\'))
-				rc |= buf_addc(b, '\\');
-			rc |= buf_addc(b, *p);
-		}
-	}
-	if (!bare)
-		rc |= buf_addc(b, '"');
-	return (rc);
-}
-
-int
-history_log_keys(const struct hist_match *m, time_t bounced, char *dst,
-    size_t len)
-{
-	struct buf b = BUF_INIT, id = BUF_INIT;
-	char when[32];
-	long long ttb;
-	int rc;
-
-	iso_time(when, sizeof(when), m->sent);
-	ttb = (long long)bounced - (long long)m->sent;
-	if (ttb < 0)
-		ttb = 0;
-	rc = buf_addc(&id, '<');
-	rc |= buf_add(&id, m->message_id, strnlen(m->message_id, 256));
-	rc |= buf_addc(&id, '>');
-	rc |= buf_adds(&b, "orig_msgid=");
-	if (rc == 0)
-		rc |= log_value(&b, id.p);
-	rc |= buf_printf(&b, " sent=%s ttb=%lld", when, ttb);
-	buf_free(&id);
-	return (finish(&b, rc, dst, len));
 }
 
 /* s without control characters, at most max octets, into dst */

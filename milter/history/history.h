@@ -15,10 +15,6 @@
  *
  *	int	history_find_original(struct history *h,
  *		    const struct report *r, struct hist_match *out);
- *	int	history_header(const struct hist_match *m, char *buf,
- *		    size_t len);
- *	int	history_log_keys(const struct hist_match *m, time_t bounced,
- *		    char *buf, size_t len);
  *	void	history_match_values(const struct hist_match *m,
  *		    time_t bounced, struct hist_values *v);
  *
@@ -98,15 +94,8 @@
  *	nothing matched, -1 on error (out->by then holds the reason).
  *	Records still in the queue are not seen.
  *
- *	history_header() writes the value of X-Bounce-Original:
- *	"message-id=<...>; sent=2026-11-23T07:00:00Z; from=<...>", ASCII
- *	only, no control characters (dropped), non-ASCII and ";<>\"" inside
- *	a value as %HH, each value cut at 256 octets.  history_log_keys()
- *	writes the log keys "orig_msgid=<...> sent=... ttb=N" (ttb: seconds
- *	from sending to bounced, never negative), values quoted as the log
- *	syntax wants.  Both return the length written, or -1 when len is
- *	too small (buf then holds "").  history_match_values() gives the
- *	same pieces separately, for annotate's struct annotate_orig:
+ *	history_match_values() gives what annotate.c writes into
+ *	X-Bounce-Original and the log line (struct annotate_orig):
  *	message_id "<...>" and from (both without control characters, cut
  *	at 256 octets), sent as ISO 8601 UTC, ttb in seconds (>= 0).
  *
@@ -256,8 +245,6 @@ int	history_put_bounce(struct history *, const struct report *,
 	    const char *, time_t, const struct hist_match *, char *, size_t);
 int	history_find_original(struct history *, const struct report *,
 	    struct hist_match *);
-int	history_header(const struct hist_match *, char *, size_t);
-int	history_log_keys(const struct hist_match *, time_t, char *, size_t);
 void	history_match_values(const struct hist_match *, time_t,
 	    struct hist_values *);
 int	history_note_bounce(struct history *, struct trend *,
