@@ -171,12 +171,16 @@ hist_url_name(char *dst, size_t len, const char *url)
 		    url, at);
 	else
 		o = (size_t)snprintf(dst, len, "%s", url);
-	if (o >= len)
-		return;
+	(void)o;
+	/* a password= value (even one cut short) becomes ***, or is cut
+	   off when there is no room for that */
 	if ((pw = strstr(dst, "password=")) != NULL) {
 		end = pw + 9 + strcspn(pw + 9, "&");
-		memmove((char *)pw + 9 + 3, end, strlen(end) + 1);
-		memcpy((char *)pw + 9, "***", 3);
+		if (end - (pw + 9) >= 3) {
+			memmove((char *)pw + 9 + 3, end, strlen(end) + 1);
+			memcpy((char *)pw + 9, "***", 3);
+		} else
+			((char *)pw)[9] = '\0';
 	}
 }
 

@@ -56,6 +56,8 @@ test_defaults(void **state)
 	assert_string_equal(c.internal_networks[1], "::1/128");
 	assert_int_equal(c.n_outbound_ips, 0);
 	assert_string_equal(c.history.path, "");
+	assert_string_equal(c.history.url, "");
+	assert_string_equal(c.history.host, "");
 	assert_int_equal(c.history.retention_days, 30);
 	assert_int_equal(c.dns.timeout_ms, 2000);
 	assert_true(c.dns.spf && c.dns.dkim && c.dns.mx);
@@ -94,7 +96,8 @@ test_full_file(void **state)
 	    "dns = { resolver = \"[::1]:5353\"; timeout_ms = 500; spf = true;"
 	    " dkim = false; mx = true; };\n"
 	    "history = { path = \"/var/lib/bounce-milter/history.db\"; "
-	    "retention_days = 7; };\n"
+	    "url = \"postgresql://bm@db.example/bounces?sslmode=verify-full\";"
+	    " host = \"mx1\"; retention_days = 7; };\n"
 	    "max_message_size = 2097152;\n"
 	    "max_classify_ms = 50;\n"
 	    "trends = { window = 600; dbeb_addresses = 2; "
@@ -122,6 +125,9 @@ test_full_file(void **state)
 	assert_int_equal(c.dns.timeout_ms, 500);
 	assert_int_equal(c.dns.dkim, 0);
 	assert_string_equal(c.history.path, "/var/lib/bounce-milter/history.db");
+	assert_string_equal(c.history.url,
+	    "postgresql://bm@db.example/bounces?sslmode=verify-full");
+	assert_string_equal(c.history.host, "mx1");
 	assert_int_equal(c.history.retention_days, 7);
 	assert_int_equal(c.max_message_size, 2097152);
 	assert_int_equal(c.max_classify_ms, 50);
@@ -165,6 +171,11 @@ static const struct {
 	{ "dns = {\n timeout_ms = 0;\n};\n", 2, "dns.timeout_ms" },
 	{ "dns = { spf = true; foo = 1; };\n", 1, "unknown setting dns.foo" },
 	{ "history = { path = \"relative.db\"; };\n", 1, "absolute" },
+	{ "history = { url = \"mysql://db/x\"; };\n", 1, "postgresql://" },
+	{ "history = { url = \"postgresql://bm:secret@db/x\"; };\n", 1,
+	  "no password here" },
+	{ "history = { url = \"postgres://db/x?password=secret\"; };\n", 1,
+	  "no password here" },
 	{ "max_message_size = 10;\n", 1, "out of range" },
 	{ "trends = { window = 1; };\n", 1, "trends.window" },
 	{ "authserv_id = \"mx; evil\";\n", 1, "authserv_id" },

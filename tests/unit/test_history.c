@@ -48,6 +48,7 @@
 
 #include "bounce.h"
 #include "history.h"
+#include "history_int.h"
 #include "report.h"
 #include "rules.h"
 
@@ -1311,10 +1312,41 @@ tool(int argc, char *argv[])
 	return (0);
 }
 
+/* PostgreSQL URLs: which targets are one, and what the log shows */
+static void
+test_url_name(void **state)
+{
+	char b[256];
+
+	(void)state;
+	assert_true(hist_is_url("postgresql://db/x"));
+	assert_true(hist_is_url("postgres://db/x"));
+	assert_false(hist_is_url("/var/lib/bounce-milter/history.db"));
+	assert_false(hist_is_url("postgresql:/x"));
+	hist_url_name(b, sizeof(b), "postgresql://bm:s3cret@db.example:5432"
+	    "/bounces?sslmode=require");
+	assert_string_equal(b, "postgresql://bm@db.example:5432/bounces"
+	    "?sslmode=require");
+	hist_url_name(b, sizeof(b), "postgresql:///bm?host=/tmp/x&"
+	    "password=s3cret&user=bm");
+	assert_string_equal(b, "postgresql:///bm?host=/tmp/x&password=***"
+	    "&user=bm");
+	hist_url_name(b, sizeof(b), "postgresql://db/x?a=b");
+	assert_string_equal(b, "postgresql://db/x?a=b");
+	hist_url_name(b, 8, "postgresql://bm:s3cret@db/x");
+	assert_null(strstr(b, "s3cret"));
+	/* cut inside the password's value: none of it shows */
+	hist_url_name(b, 31, "postgresql://db/x?password=s3cret");
+	assert_string_equal(b, "postgresql://db/x?password=***");
+	hist_url_name(b, 30, "postgresql://db/x?password=s3cret");
+	assert_string_equal(b, "postgresql://db/x?password=");
+}
+
 int
 main(int argc, char *argv[])
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url_name),
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_migrate),
 		cmocka_unit_test(test_correlate),
