@@ -230,7 +230,7 @@ rec_commit(struct fmt_ctx *c, struct dsn_rec *d)
 	}
 	if ((rc = fmt_rcpt_add(c)) == NULL)
 		goto out;
-	if (addr == fin || addr == org || addr == act)
+	if (addr != NULL && (addr == fin || addr == org || addr == act))
 		rc->addr = addr;
 	else
 		rc->addr = addr != NULL ? fmt_addr(c->a, addr, strlen(addr)) :
