@@ -299,11 +299,14 @@ fmt_rx_match_raw(const struct fmt_rx *rx, const char *s, size_t n,
 		return (0);
 	if ((md = md_get()) == NULL)
 		return (0);
-	/* the JIT entry itself skips pcre2_match()'s checks of the call */
+	/* the JIT entry itself skips pcre2_match()'s checks of the call;
+	   both run with the limits of every rules pattern (rx_limits()) */
 	if (rx->jit)
-		rc = pcre2_jit_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+		rc = pcre2_jit_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md,
+		    rx_limits());
 	else
-		rc = pcre2_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
+		rc = pcre2_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md,
+		    rx_limits());
 	if (rc < 0)
 		return (0);
 	if (rc == 0)		/* ovector too small: groups past it unset */

@@ -15,6 +15,7 @@
  *		    char *err, size_t errlen);
  *	int	rx_scratch_init(struct rx_scratch *sc);
  *	void	rx_scratch_free(struct rx_scratch *sc);
+ *	pcre2_match_context *rx_limits(void);
  *	int	rx_match(const pcre2_code *re, const char *s, size_t len,
  *		    struct rx_scratch *sc);
  *
@@ -30,6 +31,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,7 @@
 #define RX_MATCH_LIMIT	200000
 #define RX_DEPTH_LIMIT	2000
 #define RX_HEAP_LIMIT	1024	/* KiB */
+#define RX_PARENS_LIMIT	64	/* nesting of ( ) in one pattern */
 
 int
 rf_open(struct rf *f, const char *dir, const char *name, char *err,
@@ -114,6 +117,38 @@ rf_close(struct rf *f)
 	f->fp = NULL;
 }
 
+/*
+ * The limits every pattern of rules/ runs and compiles with, made once:
+ * a match context (match, depth and heap limits) for every caller that
+ * does not keep its own (the format parsers: fmt_util.c), and a compile
+ * context (nesting of parentheses, pattern length).  Read-only once made,
+ * so threads share them.
+ */
+static pcre2_match_context *lim_mc;
+static pcre2_compile_context *lim_cc;
+static pthread_once_t lim_once = PTHREAD_ONCE_INIT;
+
+static void
+lim_init(void)
+{
+	if ((lim_mc = pcre2_match_context_create(NULL)) != NULL) {
+		pcre2_set_match_limit(lim_mc, RX_MATCH_LIMIT);
+		pcre2_set_depth_limit(lim_mc, RX_DEPTH_LIMIT);
+		pcre2_set_heap_limit(lim_mc, RX_HEAP_LIMIT);
+	}
+	if ((lim_cc = pcre2_compile_context_create(NULL)) != NULL) {
+		pcre2_set_parens_nest_limit(lim_cc, RX_PARENS_LIMIT);
+		pcre2_set_max_pattern_length(lim_cc, RF_MAXLINE);
+	}
+}
+
+pcre2_match_context *
+rx_limits(void)
+{
+	(void)pthread_once(&lim_once, lim_init);
+	return (lim_mc);
+}
+
 pcre2_code *
 rx_compile_msg(const char *re, size_t len, char *err, size_t errlen)
 {
@@ -122,7 +157,12 @@ rx_compile_msg(const char *re, size_t len, char *err, size_t errlen)
 	PCRE2_SIZE off;
 	int ec;
 
-	c = pcre2_compile((PCRE2_SPTR)re, len, RX_OPTIONS, &ec, &off, NULL);
+	(void)pthread_once(&lim_once, lim_init);
+	if (lim_mc == NULL || lim_cc == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	c = pcre2_compile((PCRE2_SPTR)re, len, RX_OPTIONS, &ec, &off, lim_cc);
 	if (c == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		snprintf(err, errlen, "bad pattern at offset %zu: %s",

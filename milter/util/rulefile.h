@@ -16,6 +16,7 @@
  *		    char *err, size_t errlen);
  *	int	rx_scratch_init(struct rx_scratch *sc);
  *	void	rx_scratch_free(struct rx_scratch *sc);
+ *	pcre2_match_context *rx_limits(void);
  *	int	rx_match(const pcre2_code *re, const char *s, size_t len,
  *		    struct rx_scratch *sc);
  *
@@ -41,7 +42,12 @@
  *	rx_match() runs a pattern with the match, depth and heap limits of
  *	the scratch's match context (rx_scratch_init()), so no pattern can
  *	backtrack without bound; a match that hits a limit counts as no
- *	match.
+ *	match.  rx_limits() is a match context with the same limits, shared
+ *	and read-only, for callers that run patterns of rules/ without a
+ *	scratch (the format parsers); NULL only when out of memory.  The
+ *	compile applies limits too: parentheses nested 64 deep at most, a
+ *	pattern no longer than a rules line; a pattern setting its own
+ *	limits ((*LIMIT_MATCH=N) and the like) can only lower them.
  */
 #ifndef RULEFILE_H
 #define RULEFILE_H
@@ -88,6 +94,7 @@ pcre2_code *rx_compile_msg(const char *, size_t, char *, size_t);
 pcre2_code *rx_compile(const char *, size_t, struct rf *, char *, size_t);
 int	 rx_scratch_init(struct rx_scratch *);
 void	 rx_scratch_free(struct rx_scratch *);
+pcre2_match_context *rx_limits(void);
 int	 rx_match(const pcre2_code *, const char *, size_t,
 	    struct rx_scratch *);
 

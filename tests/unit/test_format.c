@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -32,6 +33,7 @@
 #include "mime.h"
 #include "report.h"
 #include "rules.h"
+#include "rulefile.h"
 
 #include "format_fixture.h"
 
@@ -952,6 +954,92 @@ test_engine(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Format-family patterns run with the limits of every rules pattern
+ * (rx_limits()): a pattern that backtracks without bound gives up, as a
+ * non-match, in about a millisecond instead of running for seconds (with
+ * PCRE2's defaults, ten million steps, and 2^30 paths here).  Timed on
+ * CLOCK_MONOTONIC; the bound is loose for a loaded machine and ASan.
+ */
+static void
+test_rx_limits(void **state)
+{
+	static const char *bad[] = {
+		"^(?<addr>(a+)+)$",		/* nested quantifiers */
+		"(?<diag>(a|aa)+)b",		/* overlapping alternatives */
+		"(?<status>(?:a*)*)c",
+	};
+	char subj[64], err[256];
+	struct fmt_rx *rx;
+	struct timespec t0, t1;
+	long ms;
+	size_t i;
+	pcre2_code *re;
+
+	(void)state;
+	memset(subj, 'a', 40);
+	strcpy(subj + 40, "!");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rx = fmt_rx_compile(bad[i], err, sizeof(err));
+		assert_non_null(rx);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(fmt_rx_match(rx, subj, strlen(subj), NULL), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms > 2000)
+			fail_msg("%s took %ld ms: no match limit", bad[i], ms);
+		fmt_rx_free(rx);
+	}
+	assert_non_null(rx_limits());
+	/*
+	 * A pattern that matches only after about 2^20 backtracking steps:
+	 * PCRE2's default limit (ten million) lets it match, ours (200,000)
+	 * stops it, so a match here means the format path runs unlimited.
+	 */
+	{
+		const char *slow = "^(?:(?<addr>a+)+c|a+b)";
+		pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+		PCRE2_SIZE off;
+		int ec;
+
+		memset(subj, 'a', 20);
+		strcpy(subj + 20, "b");
+		rx = fmt_rx_compile(slow, err, sizeof(err));
+		assert_non_null(rx);
+		re = pcre2_compile((PCRE2_SPTR)slow, PCRE2_ZERO_TERMINATED,
+		    RX_OPTIONS, &ec, &off, NULL);
+		assert_non_null(re);
+		assert_true(pcre2_match(re, (PCRE2_SPTR)subj, strlen(subj), 0,
+		    PCRE2_NO_JIT, md, NULL) > 0);	/* unlimited: a match */
+		assert_int_equal(fmt_rx_match(rx, subj, strlen(subj), NULL),
+		    0);				/* limited: gives up */
+		pcre2_code_free(re);
+		pcre2_match_data_free(md);
+		fmt_rx_free(rx);
+	}
+	/* compile limits: parentheses nested deeper than 64 are refused */
+	{
+		char deep[300];
+
+		memset(deep, '(', 100);
+		deep[100] = 'a';
+		memset(deep + 101, ')', 100);
+		deep[201] = '\0';
+		re = rx_compile_msg(deep, strlen(deep), err, sizeof(err));
+		assert_null(re);
+		assert_non_null(strstr(err, "parentheses"));
+		deep[0] = '\0';
+		memset(deep, '(', 60);
+		deep[60] = 'a';
+		memset(deep + 61, ')', 60);
+		deep[121] = '\0';
+		re = rx_compile_msg(deep, strlen(deep), err, sizeof(err));
+		assert_non_null(re);
+		pcre2_code_free(re);
+	}
+}
+
 int
 main(void)
 {
@@ -970,6 +1058,7 @@ main(void)
 		cmocka_unit_test(test_rx_prefilter),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_engine),
+		cmocka_unit_test(test_rx_limits),
 	};
 
 	return (cmocka_run_group_tests(tests, fixture_setup, fixture_teardown));
