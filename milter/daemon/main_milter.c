@@ -8,8 +8,12 @@
  * DESCRIPTION
  *	Reads the configuration and rules (errors "FILE:LINE: message",
  *	exit 78), opens the socket with the configured umask, sets
- *	TCP_NODELAY on an inet listener, detaches unless -f, writes the
- *	pid file, drops privileges, then runs libmilter's loop with the
+ *	TCP_NODELAY on an inet listener, detaches unless -f, drops
+ *	privileges, then as the run user writes the pid file (so the same
+ *	user removes it) and loads the configuration and rules once more
+ *	as a reload would (exit 78 with a clear message when either
+ *	fails: a file only root can read would fail every reload), then
+ *	runs libmilter's loop with the
  *	callbacks of milter_cb.c.  A signal thread handles SIGUSR1 (reload
  *	configuration and rules; a bad reload changes nothing; none once
  *	stopping began); libmilter's own thread alone handles SIGTERM and
@@ -43,7 +47,6 @@
 #define EX_USAGE_	2
 #define EX_SOFTWARE_	70
 #define EX_UNAVAIL_	69
-#define EX_CANTCREAT_	73
 #define EX_CONFIG_	78
 
 static struct mopts opts;
@@ -134,6 +137,37 @@ die(int code, const char *what, const char *err)
 	exit(code);
 }
 
+/* err, and that it happened as the run user. */
+static const char *
+user_note(const char *user, const char *err)
+{
+	static char b[1400];
+
+	if (user == NULL || *user == '\0' || geteuid() == 0)
+		return (err);
+	snprintf(b, sizeof(b), "%s (as user \"%s\": the pid file must be in "
+	    "a directory that user can write, or it is left behind at exit)",
+	    err, user);
+	return (b);
+}
+
+/* Would a reload work as this user?  Else exit 78, saying why. */
+static void
+reload_check(const char *user)
+{
+	struct mset *s;
+	char err[1024], msg[1400];
+
+	if ((s = mset_load(&opts, err, sizeof(err))) != NULL) {
+		mset_free(s);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "as user \"%s\" the configuration and "
+	    "rules would not load at reload (SIGUSR1): %s; make them readable "
+	    "by that user", user, err);
+	die(EX_CONFIG_, "", msg);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -141,6 +175,7 @@ main(int argc, char *argv[])
 	const char *sock, *user, *pidfile = NULL;
 	char err[1024];
 	int ch, fg = 0, check = 0, to_err = 0, verbose = 0, nd = 0, r;
+	int was_root;
 	pthread_t th;
 	sigset_t blk;
 
@@ -196,10 +231,21 @@ main(int argc, char *argv[])
 		    "expect ~40 ms per annotated message", sock);
 	if (!fg && mproc_daemon() == -1)
 		die(EX_SOFTWARE_, "daemon", strerror(errno));
-	if (mproc_pidfile(pidfile, err, sizeof(err)) == -1)
-		die(EX_CANTCREAT_, "pid file", err);
+	was_root = geteuid() == 0;
 	if (mproc_privileges(user, err, sizeof(err)) == -1)
 		die(EX_CONFIG_, "privileges", err);
+	/*
+	 * From here on as the run user.  The pid file is written now, by
+	 * the user that removes it at exit (written as root into a
+	 * directory the user cannot write, it would go stale).  And the
+	 * configuration and rules are loaded once more as this user,
+	 * exactly as SIGUSR1 will: a file only root can read loads at
+	 * start but would fail every reload.
+	 */
+	if (mproc_pidfile(pidfile, err, sizeof(err)) == -1)
+		die(EX_CONFIG_, "pid file", user_note(user, err));
+	if (was_root && geteuid() != 0)
+		reload_check(user);
 
 	/*
 	 * Every thread blocks these from here on (threads started later

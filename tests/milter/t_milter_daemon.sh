@@ -135,6 +135,31 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	[ "$(stat -c %U "$T/sock")" = nobody ] || bad "socket not given to nobody"
 	quick_stop
 	echo "ok: -u nobody: runs as uid $uid, socket owned by nobody"
+	# 9b. checked at start as the run user: a pid file the user could
+	# not remove at exit, a configuration only root can read (it would
+	# load now and fail every reload): exit 78 with a clear message
+	mkdir -p "$T/rootonly"; chmod 755 "$T/rootonly"
+	"$M" -f -c "$T/a.conf" -u nobody -P "$T/rootonly/pid" >"$T/9b.out" 2>&1
+	rc=$?
+	[ $rc -eq 78 ] || bad "pid file in a directory nobody cannot write: exit $rc, not 78"
+	grep -q 'pid file.*as user "nobody".*directory that user can write' "$T/9b.out" ||
+		bad "pid file: no clear message: $(cat "$T/9b.out")"
+	[ -e "$T/rootonly/pid" ] && bad "a pid file was left behind"
+	rm -f "$T/sock"
+	chmod 777 "$T/rootonly"
+	start "$T/9c.log" -c "$T/a.conf" -u nobody -P "$T/rootonly/pid" ||
+		bad "did not start with a pid file nobody can write: $(cat "$T/9c.log")"
+	[ "$(stat -c %U "$T/rootonly/pid" 2>/dev/null)" = nobody ] || bad "pid file not written by nobody"
+	stop TERM || bad "SIGTERM with -u nobody: exit $?"
+	[ -e "$T/rootonly/pid" ] && bad "pid file left after the stop (stale)"
+	cp "$T/a.conf" "$T/secret.conf"; chmod 600 "$T/secret.conf"
+	"$M" -f -c "$T/secret.conf" -u nobody >"$T/9d.out" 2>&1
+	rc=$?
+	[ $rc -eq 78 ] || bad "configuration only root can read: exit $rc, not 78"
+	grep -q 'as user "nobody" the configuration and rules would not load at reload' "$T/9d.out" ||
+		bad "root-only configuration: no clear message: $(cat "$T/9d.out")"
+	rm -f "$T/sock"
+	echo "ok: as the run user at start: pid file written and removed by nobody, unwritable pid directory and root-only configuration exit 78"
 else
 	start "$T/9.log" -c "$T/a.conf" -u nobody || bad "did not start with -u nobody"
 	grep -q 'not started as root; user "nobody" ignored' "$T/9.log" || bad "no 'user ignored' line"
