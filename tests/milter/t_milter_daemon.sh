@@ -167,6 +167,24 @@ else
 	echo "ok: -u ignored with a log line when not root"
 fi
 
+# 12. the parse gate is keyed on size, not on "spooled to a file": with
+# $TMPDIR unusable the spill fails and a large bounce stays in memory; it
+# still takes the gate (-vv says so) and is classified
+if command -v miltertest >/dev/null 2>&1; then
+	conf "$T/g.conf" gate.example
+	TMPDIR="$T/no-such-dir" start "$T/g.log" -c "$T/g.conf" -vv || bad "did not start (gate)"
+	MT_SOCK="unix:$T/sock" MT_MSGS=tests/fixtures/milter MT_LIB=tests/milter/lib.lua \
+	    miltertest -s tests/milter/large.lua >"$T/g.out" 2>&1 || bad "large.lua: $(cat "$T/g.out")"
+	sleep 0.3
+	grep -q "LARGE1Q: spool:.*kept in memory\|spool: .*kept in memory" "$T/g.log" ||
+		bad "gate: the spill did not fail as arranged: $(grep -i spool "$T/g.log")"
+	grep -q "LARGE1Q: large message ([0-9]* octets, in memory): parse gate taken" "$T/g.log" ||
+		bad "gate: a large message kept in memory did not take the gate"
+	grep -q "LARGE1Q: .*bounce\|LARGE1Q: .*rcpt=" "$T/g.log" || bad "gate: the large bounce was not classified"
+	quick_stop
+	echo "ok: a large bounce whose spill failed (in memory) takes the parse gate and is classified"
+fi
+
 # 11. SIGUSR1 sent in a loop while the daemon stops: reloads go on until
 # stopping begins and are refused from then on; no set is installed after
 # the stores closed (the history pointer of such a set would dangle), the
