@@ -19,7 +19,7 @@
  *					rules in RULES, tie it to what was
  *					sent (history_note_bounce) and print
  *					"found by=... msgid=... from=...
- *					qid=... ttb=N" and "header: ..."
+ *					qid=... ttb=N" and "original: message-id=... sent=... from=<...>"
  *
  * The tool prints the store's log lines on stderr ("log: ...") and a
  * last line "queued=Q written=W dropped_full=F dropped_db=D

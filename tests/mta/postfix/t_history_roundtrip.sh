@@ -76,8 +76,10 @@ sed 's/^/    1: /' "$T/m1.out"
 [ $rc -eq 0 ] || fail "message 1: the bounce was not tied to what was sent"
 grep -q "^found by=message-id msgid=<rt.1@origin.example> from=<sender@origin.example> qid=$q1 " "$T/m1.out" ||
 	fail "message 1: wrong match"
-grep -q '^header: X-Bounce-Original: message-id=<rt.1@origin.example>; sent=20[0-9-]*T[0-9:]*Z; from=<sender@origin.example>$' "$T/m1.out" ||
-	fail "message 1: wrong X-Bounce-Original"
+# the original as the match gives it (the X-Bounce-Original header made
+# of it is the daemon's, checked by t_history_postfix)
+grep -q '^original: message-id=<rt.1@origin.example> sent=20[0-9-]*T[0-9:]*Z from=<sender@origin.example>$' "$T/m1.out" ||
+	fail "message 1: wrong original"
 echo "ok: Postfix's bounce for queue id $q1 tied back by Message-ID"
 
 # --- 2. by X-Postfix-Queue-ID only
