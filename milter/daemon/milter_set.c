@@ -162,6 +162,8 @@ mset_stores_close(void)
 	trend = NULL;
 }
 
+static int install(struct mset *, const char *);
+
 /*
  * Make s current (NULL: none).  Refused (-1, s freed) for a set once
  * stopping has begun: a reload racing the shutdown must not install a
@@ -169,6 +171,18 @@ mset_stores_close(void)
  */
 int
 mset_install(struct mset *s)
+{
+	return (install(s, NULL));
+}
+
+/*
+ * mset_install(), logging line (when not NULL) while the set is being
+ * made current: under the lock mset_stopping() takes, so a reload's line
+ * never follows the "stopped" line, and it is written before another
+ * thread can free s.
+ */
+static int
+install(struct mset *s, const char *line)
 {
 	struct mset *old;
 
@@ -188,6 +202,8 @@ mset_install(struct mset *s)
 	cur = s;
 	if (s != NULL)
 		s->generation = ++gen;
+	if (line != NULL)
+		mlog(LOG_INFO, "%s", line);
 	if (old != NULL && old->refs > 0)
 		old = NULL;		/* its last message frees it */
 	pthread_mutex_unlock(&lk);
@@ -265,7 +281,7 @@ int
 mset_reload(const struct mopts *o)
 {
 	struct mset *s, *old;
-	char err[1024];
+	char err[1024], line[4096];
 
 	if (is_stopping()) {
 		mlog(LOG_WARNING, "NOQUEUE: reload refused: stopping");
@@ -300,13 +316,13 @@ mset_reload(const struct mopts *o)
 			mlog_facility(s->conf.syslog_facility);
 		mset_release(old);
 	}
-	if (mset_install(s) == -1) {
+	snprintf(line, sizeof(line), "NOQUEUE: reloaded configuration %.1500s "
+	    "and rules %.1500s", s->conf.file != NULL ? s->conf.file :
+	    "(built-in defaults)", s->rules_dir);
+	if (install(s, line) == -1) {
 		mlog(LOG_WARNING, "NOQUEUE: reload refused: stopping");
 		return (-1);
 	}
-	mlog(LOG_INFO, "NOQUEUE: reloaded configuration %s and rules %s",
-	    s->conf.file != NULL ? s->conf.file : "(built-in defaults)",
-	    s->rules_dir);
 	return (0);
 }
 
