@@ -88,7 +88,21 @@ struct pre_job {
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done_cv;		/* on CLOCK_MONOTONIC: done_init() */
+static pthread_once_t done_once = PTHREAD_ONCE_INIT;
+
+/* done_cv's timed waits count on CLOCK_MONOTONIC (a clock step neither
+   shortens nor stretches a wait for the preflight). */
+static void
+done_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&done_cv, &ca);
+	pthread_condattr_destroy(&ca);
+}
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_t thr[PRE_THREADS];
 static int nthr, stopping;
@@ -437,6 +451,7 @@ pre_begin(const struct mset *s, const char *sender, const struct pf_dkim *dk,
 	struct pre_job *j;
 	int i, pending = 0;
 
+	(void)pthread_once(&done_once, done_init);
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return (NULL);
 	bare(j->sender, sizeof(j->sender), sender);
@@ -535,10 +550,11 @@ pre_end(struct pre_job *j, struct history *h, const struct hist_out *ho,
 
 	if (j == NULL)
 		return;
+	(void)pthread_once(&done_once, done_init);
 	take(j, h, ho, rcpts);
 	pthread_mutex_lock(&mu);
 	if (j->queued && wait_ms > 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += wait_ms / 1000;
 		ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
