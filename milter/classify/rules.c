@@ -2,7 +2,8 @@
  * rules.c - load a rules directory; see rules.h
  *
  *	Each kind of rule file has its own loader (status.c, reason.c,
- *	cause.c, format.c, eophost.c); this module only strings them together and finds
+ *	cause.c, format.c, eophost.c, and the modules that read a list of
+ *	rules/README); this module only strings them together and finds
  *	the directory.
  */
 #include <sys/stat.h>
@@ -36,7 +37,8 @@ rules_load(const char *dir, char *err, size_t errlen)
 	    cause_table_load(r, err, errlen) == -1 ||
 	    reason_scan_build(r, err, errlen) == -1 ||
 	    format_table_load(r, err, errlen) == -1 ||
-	    eop_hosts_load(r, err, errlen) == -1) {
+	    eop_hosts_load(r, err, errlen) == -1 ||
+	    fmt_autoreply_load(r, err, errlen) == -1) {
 		rules_free(r);
 		return (NULL);
 	}
@@ -53,6 +55,7 @@ rules_free(struct rules *r)
 	cause_table_free(r->causes);
 	format_table_free(r->formats);
 	eop_hosts_free(r->eop);
+	fmt_autoreply_free(r->autoreply);
 	free(r->dir);
 	free(r);
 }

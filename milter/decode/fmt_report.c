@@ -7,6 +7,9 @@
  *	int	fmt_arf_unsubscribe(struct fmt_ctx *c);
  *	int	fmt_rfc3834_detect(struct fmt_ctx *c);
  *	int	fmt_rfc3834_parse(struct fmt_ctx *c);
+ *	int	fmt_autoreply_load(struct rules *rules, char *err,
+ *		    size_t errlen);
+ *	void	fmt_autoreply_free(struct fmt_autoreply *w);
  *
  * DESCRIPTION
  *	fmt_arf_parse() reads the message/feedback-report part (RFC 5965):
@@ -25,17 +28,83 @@
  *	is a bounce or a notification.  fmt_rfc3834_parse() adds one
  *	recipient: the address that replied (From), with the first lines
  *	of the reply as diagnostic and reason_hint "vacation" ("suspend"
- *	when the reply says the mailbox is no longer in use).
+ *	when the reply says the mailbox is no longer in use).  The words
+ *	of those Subjects, Froms and replies are data, rules/autoreply,
+ *	read once per rules set by fmt_autoreply_load() into
+ *	rules->autoreply (errors "FILE:LINE: message").
  *
  *	fmt_arf_unsubscribe() reads Apple Mail's unsubscribe message
  *	(X-Apple-Unsubscribe: true) as a feedback report of type opt-out.
  */
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
+#include "rulelist.h"
 
 #define DIAG_MAX	400	/* bytes of reply text kept as diagnostic */
+
+/* The sections of rules/autoreply, in the order of struct fmt_autoreply. */
+enum { AR_SUBJECT, AR_BOUNCE_SUBJECT, AR_BOUNCE_FROM, AR_GONE, AR_N };
+
+static const char *const ar_section[AR_N] = {
+	"subject", "bounce-subject", "bounce-from", "gone"
+};
+
+struct fmt_autoreply {
+	struct rlist		*list;
+	const char *const	*v[AR_N];	/* each section's phrases */
+	size_t			 n[AR_N];
+};
+
+int
+fmt_autoreply_load(struct rules *rules, char *err, size_t errlen)
+{
+	struct fmt_autoreply *w;
+	int i;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		snprintf(err, errlen, "%s/autoreply:0: out of memory",
+		    rules->dir);
+		return (-1);
+	}
+	rules->autoreply = w;
+	if ((w->list = rlist_load(rules->dir, "autoreply", err, errlen)) ==
+	    NULL)
+		return (-1);
+	for (i = 0; i < AR_N; i++) {
+		if (rlist_need(w->list, ar_section[i], err, errlen) == -1)
+			return (-1);
+		w->v[i] = rlist_get(w->list, ar_section[i], &w->n[i]);
+	}
+	return (0);
+}
+
+void
+fmt_autoreply_free(struct fmt_autoreply *w)
+{
+	if (w == NULL)
+		return;
+	rlist_free(w->list);
+	free(w);
+}
+
+/* Whether s[0..n) holds one of the phrases of section k. */
+static int
+ar_has(const struct fmt_ctx *c, int k, const char *s, size_t n)
+{
+	const struct fmt_autoreply *w = c->rules->autoreply;
+	size_t i;
+
+	if (w == NULL)
+		return (0);
+	for (i = 0; i < w->n[k]; i++)
+		if (fmt_strcasestr(s, n, w->v[k][i]))
+			return (1);
+	return (0);
+}
 
 /* The first non-empty line of c->text, or "". */
 static const char *
@@ -216,45 +285,10 @@ hdr_has(struct fmt_ctx *c, const char *name, const char *needle)
 }
 
 static int
-subject_autoreply(const char *s)
-{
-	static const char *const pre[] = {
-		"auto:", "auto reply", "auto-reply", "autoreply",
-		"automatic reply", "auto response", "autoresponse",
-		"autorespons", "auto-response", "out of office",
-		"out of the office", "vacation", "away from",
-		"absence", "abwesenheit", "automatische antwort",
-		"réponse automatique", "respuesta automática", "away until",
-	};
-	size_t i, n = strlen(s);
-
-	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
-		if (fmt_strcasestr(s, n, pre[i]))
-			return (1);
-	return (0);
-}
-
-static int
 looks_like_bounce(struct fmt_ctx *c)
 {
-	static const char *const subj[] = {
-		"bounce", "undeliver", "undelivered", "delivery status",
-		"delivery failure", "delivery notification", "returned mail",
-		"failure notice", "mail delivery", "not delivered",
-		"delivery has failed", "non remis", "nicht zustellbar",
-	};
-	static const char *const from[] = {
-		"mailer-daemon", "postmaster", "mail delivery",
-	};
-	size_t i, n = strlen(c->subject), m = strlen(c->from);
-
-	for (i = 0; i < sizeof(subj) / sizeof(subj[0]); i++)
-		if (fmt_strcasestr(c->subject, n, subj[i]))
-			return (1);
-	for (i = 0; i < sizeof(from) / sizeof(from[0]); i++)
-		if (fmt_strcasestr(c->from, m, from[i]))
-			return (1);
-	return (0);
+	return (ar_has(c, AR_BOUNCE_SUBJECT, c->subject, strlen(c->subject)) ||
+	    ar_has(c, AR_BOUNCE_FROM, c->from, strlen(c->from)));
 }
 
 int
@@ -272,7 +306,7 @@ fmt_rfc3834_detect(struct fmt_ctx *c)
 	    hdr_has(c, "X-Apple-Action", "vacation") ||
 	    hdr_has(c, "Precedence", "auto_reply"))
 		return (1);
-	if (subject_autoreply(c->subject) &&
+	if (ar_has(c, AR_SUBJECT, c->subject, strlen(c->subject)) &&
 	    (hdr_has(c, "X-Auto-Response-Suppress", NULL) ||
 	    hdr_has(c, "Return-Path", "<>") ||
 	    (as != NULL && !fmt_strcasestr(as, strlen(as), "no"))))
@@ -294,9 +328,7 @@ fmt_rfc3834_parse(struct fmt_ctx *c)
 	rc->action = "";
 	rc->reason_hint = "vacation";
 	/* "this inbox is no longer in use": the address is gone */
-	if (fmt_strcasestr(c->text, c->textlen, "no longer in use") ||
-	    fmt_strcasestr(c->text, c->textlen, "no longer active") ||
-	    fmt_strcasestr(c->text, c->textlen, "is no longer valid"))
+	if (ar_has(c, AR_GONE, c->text, c->textlen))
 		rc->reason_hint = "suspend";
 	return (1);
 }

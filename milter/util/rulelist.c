@@ -8,6 +8,9 @@
  *		    const char *section, size_t *n);
  *	int	rlist_need(const struct rlist *l, const char *section,
  *		    char *err, size_t errlen);
+ *	int	rlist_error(const struct rlist *l, const char *section,
+ *		    size_t i, char *err, size_t errlen, const char *fmt,
+ *		    ...);
  *	int	rlist_host_under(const char *host, size_t hostlen,
  *		    const char *const *v, size_t n);
  *	void	rlist_free(struct rlist *l);
@@ -19,6 +22,7 @@
  *	looking them up per message.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@
 struct rsect {
 	char		*name;
 	char		**v;
+	int		*line;		/* the line of each entry */
 	size_t		 n;
 };
 
@@ -55,15 +60,20 @@ find(const struct rlist *l, const char *name)
 }
 
 static int
-add(struct rsect *s, const char *e)
+add(struct rsect *s, const char *e, int line)
 {
 	char **v;
+	int *ln;
 
 	if ((v = realloc(s->v, (s->n + 2) * sizeof(*v))) == NULL)
 		return (-1);
 	s->v = v;
+	if ((ln = realloc(s->line, (s->n + 1) * sizeof(*ln))) == NULL)
+		return (-1);
+	s->line = ln;
 	if ((v[s->n] = strdup(e)) == NULL)
 		return (-1);
+	ln[s->n] = line;
 	v[++s->n] = NULL;
 	return (0);
 }
@@ -94,7 +104,7 @@ rlist_load(const char *dir, const char *name, char *err, size_t errlen)
 				    "first [section]");
 				goto fail;
 			}
-			if (add(cur, line) == -1) {
+			if (add(cur, line, f.line) == -1) {
 				rf_error(&f, err, errlen, "out of memory");
 				goto fail;
 			}
@@ -116,7 +126,7 @@ rlist_load(const char *dir, const char *name, char *err, size_t errlen)
 		}
 		cur = &l->s[l->ns];
 		if ((cur->name = strdup(line + 1)) == NULL ||
-		    add(cur, "") == -1) {
+		    add(cur, "", f.line) == -1) {
 			rf_error(&f, err, errlen, "out of memory");
 			goto fail;
 		}
@@ -159,6 +169,24 @@ rlist_need(const struct rlist *l, const char *section, char *err,
 }
 
 int
+rlist_error(const struct rlist *l, const char *section, size_t i, char *err,
+    size_t errlen, const char *fmt, ...)
+{
+	const struct rsect *s = find(l, section);
+	va_list ap;
+	int n;
+
+	n = snprintf(err, errlen, "%s:%d: ", l->path,
+	    s != NULL && i < s->n ? s->line[i] : 0);
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return (-1);
+}
+
+int
 rlist_host_under(const char *host, size_t n, const char *const *v, size_t nv)
 {
 	size_t i, k;
@@ -185,6 +213,7 @@ rlist_free(struct rlist *l)
 		for (j = 0; j < l->s[i].n; j++)
 			free(l->s[i].v[j]);
 		free(l->s[i].v);
+		free(l->s[i].line);
 		free(l->s[i].name);
 	}
 	free(l);

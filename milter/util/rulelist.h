@@ -8,6 +8,9 @@
  *		    const char *section, size_t *n);
  *	int	rlist_need(const struct rlist *l, const char *section,
  *		    char *err, size_t errlen);
+ *	int	rlist_error(const struct rlist *l, const char *section,
+ *		    size_t i, char *err, size_t errlen, const char *fmt,
+ *		    ...);
  *	int	rlist_host_under(const char *host, size_t hostlen,
  *		    const char *const *v, size_t n);
  *	void	rlist_free(struct rlist *l);
@@ -24,6 +27,9 @@
  *	terminated) and their number in *n (n may be NULL); an empty array
  *	when the section is not there.  rlist_need() is 0 when the section
  *	is there, else -1 with "FILE:0: no [SECTION]" in err.
+ *	rlist_error() writes "FILE:LINE: message" about entry i of a
+ *	section (the line it was read from; 0 when there is no such entry)
+ *	into err and returns -1: for a caller that finds an entry wrong.
  *
  *	rlist_host_under() tells whether host[0..hostlen) lies under one
  *	of the n domains in v: a name of at least one more label, ending in
@@ -40,6 +46,9 @@ struct rlist;
 struct rlist *rlist_load(const char *, const char *, char *, size_t);
 const char *const *rlist_get(const struct rlist *, const char *, size_t *);
 int	 rlist_need(const struct rlist *, const char *, char *, size_t);
+int	 rlist_error(const struct rlist *, const char *, size_t, char *,
+	    size_t, const char *, ...)
+	    __attribute__((format(printf, 6, 7)));
 int	 rlist_host_under(const char *, size_t, const char *const *, size_t);
 void	 rlist_free(struct rlist *);
 

@@ -3,7 +3,8 @@
  *	format tests (test_format.c, test_format_small.c)
  *
  *	fixture_setup()/fixture_teardown(): cmocka group setup and
- *	teardown that load and free rules/formats into R (the tests run
+ *	teardown that load and free rules/formats and the lists the
+ *	format parsers read (rules/autoreply, ...) into R (the tests run
  *	from the project root).  fixture_decode(): MIME walk plus
  *	format_parse() of msg (len octets) into a new report; *ret is
  *	format_parse()'s answer.  The caller frees the report.
@@ -24,7 +25,8 @@ fixture_setup(void **state)
 	if ((R = calloc(1, sizeof(*R))) == NULL ||
 	    (R->dir = strdup("rules")) == NULL)
 		return (-1);
-	if (format_table_load(R, err, sizeof(err)) == -1) {
+	if (format_table_load(R, err, sizeof(err)) == -1 ||
+	    fmt_autoreply_load(R, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return (-1);
 	}
@@ -37,6 +39,7 @@ fixture_teardown(void **state)
 	(void)state;
 	if (R != NULL) {
 		format_table_free(R->formats);
+		fmt_autoreply_free(R->autoreply);
 		free(R->dir);
 		free(R);
 	}
