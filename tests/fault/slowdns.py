@@ -11,8 +11,10 @@
 #	UPSTREAM_PORT (the test's dnsmasq) and the answer back; or, with
 #	"blackhole", reads every query and never answers.  Exits after
 #	LIFETIME_S seconds (default 300) so a dead test leaves nothing
-#	behind.  Talks to 127.0.0.1 only.
-import socket, sys, threading, time
+#	behind.  Talks to 127.0.0.1 only.  With SLOWDNS_LOG=FILE in the
+#	environment, a line "query N" is appended to FILE as each query
+#	arrives (before its delay): a test can wait for the first one.
+import os, socket, sys, threading, time
 
 portfile, delay, up = sys.argv[1], sys.argv[2], sys.argv[3]
 life = float(sys.argv[4]) if len(sys.argv) > 4 else 300.0
@@ -20,7 +22,6 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 with open(portfile + ".tmp", "w") as f:
     f.write("%d\n" % s.getsockname()[1])
-import os
 os.rename(portfile + ".tmp", portfile)
 end = time.monotonic() + life
 
@@ -37,11 +38,17 @@ def relay(q, addr):
     finally:
         u.close()
 
+logf = os.environ.get("SLOWDNS_LOG")
+nq = 0
 s.settimeout(1)
 while time.monotonic() < end:
     try:
         q, addr = s.recvfrom(65535)
     except socket.timeout:
         continue
+    nq += 1
+    if logf:
+        with open(logf, "a") as f:
+            f.write("query %d\n" % nq)
     if delay != "blackhole":
         threading.Thread(target=relay, args=(q, addr), daemon=True).start()

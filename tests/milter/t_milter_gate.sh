@@ -1,0 +1,220 @@
+#!/bin/sh
+# t_milter_gate - the parse gate is not held while DNS evidence runs
+#
+# Large messages (over the in-memory spool, 64 KiB) are parsed a few at a
+# time (the parse gate, milter_cb.c); the gate is left when the DNS
+# evidence starts.  Held across the evidence, a large bounce waiting on
+# slow DNS would make every other large message wait for its turn (and
+# pass unchanged after max_classify_ms).  This test, without root:
+#	the test zone (tests/lib/dnsd.sh) behind tests/fault/slowdns.py,
+#	every answer GATE_DNS_MS (4000) late; dns.timeout_ms 6000,
+#	max_classify_ms 2500 (shorter than one late answer); the gate
+#	opened to one message at a time (BM_TEST_GATE_MAX=1, a test-only
+#	variable); four large bounces for four of our own domains
+#	(our_domains), each padded to about 130 KiB, sent at once; as soon
+#	as the first DNS query reaches the slow server (SLOWDNS_LOG), the
+#	others, at once: a large and a small
+#	message with a null sender that is no bounce (an auto-reply; plain
+#	mail with a sender is never parsed), a large and a small bounce for
+#	a stranger's domain (no evidence, no DNS).
+# Checks, by the milter's own clock (-vv "classified N octets in X ms"):
+# the four bounces did wait on DNS (each at least 0.9 x GATE_DNS_MS) and
+# are annotated; each other message was classified in under half of
+# GATE_DNS_MS and before the first of the four finished; the large ones
+# took the gate; no "no turn" and no "classification took" line.
+# Relative, not absolute: the bound for the others is a fraction of the
+# DNS delay the four bounces were seen to wait.
+# Everything is bounded: every miltertest runs under timeout(1), a
+# watchdog stops the whole test after GATE_LIMIT (180) seconds and fails
+# it.  With the gate held across the evidence (ev_stage() not leaving it)
+# this test fails: the other large messages get no turn.
+#
+# Exit 0 pass, 77 skip (miltertest, python3 or dnsmasq missing), 1 fail.
+command -v miltertest >/dev/null 2>&1 ||
+	{ echo "skipped: miltertest is not installed"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
+BUILD=${BUILD:-build}
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$ROOT" || exit 1
+M="$ROOT/$BUILD/bounce-milter"
+[ -x "$M" ] || { echo "FAIL: $M not built"; exit 1; }
+DLY=${GATE_DNS_MS:-4000}
+TMO=$((DLY + 2000))
+MAXC=$((DLY * 5 / 8))
+LIMIT=${GATE_LIMIT:-180}
+T=$(mktemp -d "${TMPDIR:-/tmp}/t_gate.XXXXXX") || exit 1
+chmod 755 "$T"
+pid="" spid="" dog=""
+cleanup() {
+	[ -n "$dog" ] && kill $(pgrep -P "$dog") "$dog" 2>/dev/null
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	[ -n "$spid" ] && kill "$spid" 2>/dev/null
+	sh tests/lib/dnsd.sh stop "$T/dns" >/dev/null 2>&1
+	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'echo "FAIL: stopped by a signal (the watchdog: over ${LIMIT} s?)"; exit 1' INT TERM HUP PIPE
+# (its output elsewhere: a sleep left behind must not hold a pipe open)
+( sleep "$LIMIT" && kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
+dog=$!
+fails=0
+bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
+wait_for() {	# wait_for TENTHS CMD...: true once CMD is
+	n=$1; shift
+	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
+	"$@"
+}
+
+# --- DNS: the test zone, every answer DLY ms late ------------------------
+sh tests/lib/dnsd.sh start "$T/dns" >"$T/dns.out" 2>&1
+rc=$?
+[ $rc = 77 ] && { echo "skipped: $(tail -n 1 "$T/dns.out")"; exit 77; }
+[ $rc = 0 ] || { cat "$T/dns.out"; echo "FAIL: dnsmasq did not start"; exit 1; }
+SLOWDNS_LOG="$T/queries" python3 tests/fault/slowdns.py "$T/slowport" "$DLY" "$(cat "$T/dns/port")" "$LIMIT" &
+spid=$!
+wait_for 100 test -s "$T/slowport" || { echo "FAIL: slowdns.py did not start"; exit 1; }
+
+# --- messages --------------------------------------------------------------
+OURS="spf-pass.test spf-soft.test spf-neutral.test dkim.test"
+python3 - "$T" tests/fixtures/evidence/spf-fail.eml tests/fixtures/milter/plain.eml $OURS <<'EOF'
+import sys
+d, bounce, plain, ours = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+b = open(bounce).read()
+p = open(plain).read()
+pad = "".join("padding line %05d of a large returned original\n" % i
+    for i in range(2600))
+def big(text, mark):
+    # the padding goes into the returned original's (or the plain
+    # message's) own body, where a large attachment would be
+    return text.replace(mark, mark + pad, 1)
+bmark = "the quarterly report is attached in spirit.\n"
+pmark = "shall we have lunch on Friday at noon?\n"
+assert bmark in b and pmark in p
+for i, dom in enumerate(ours, 1):
+    open("%s/ours%d.eml" % (d, i), "w").write(
+        big(b.replace("spf-pass.test", dom), bmark))
+s = b.replace("spf-pass.test", "stranger.test")
+open(d + "/stranger-big.eml", "w").write(big(s, bmark))
+open(d + "/stranger.eml", "w").write(s)
+open(d + "/plain-big.eml", "w").write(big(p, pmark))
+open(d + "/plain.eml", "w").write(p)
+EOF
+[ $? = 0 ] || { echo "FAIL: could not write the messages"; exit 1; }
+for f in ours1 stranger-big plain-big; do
+	[ "$(wc -c <"$T/$f.eml")" -gt 100000 ] || bad "$f.eml is not large"
+done
+
+cat > "$T/one.lua" <<'EOF'
+local T = dofile(os.getenv("MT_LIB"))
+local conn = T.connect()
+local r = T.send(conn, T.msg(os.getenv("MT_FILE")), os.getenv("MT_FROM"),
+    os.getenv("MT_QID"))
+T.ok(r == SMFIR_CONTINUE, "reply at eom is not continue: " .. tostring(r))
+local c = T.hdr(conn, "X-Bounce-Class", 0)
+print("CLASS: " .. (c and c:gsub("\n\t", " ") or "none"))
+mt.disconnect(conn)
+EOF
+send() {	# send FILE QID FROM: in the background, output in $T/QID.out
+	MT_SOCK="unix:$T/sock" MT_MSGS="$T" MT_LIB="$ROOT/tests/milter/lib.lua" \
+	    MT_FILE="$1" MT_QID="$2" MT_FROM="$3" \
+	    timeout 90 miltertest -s "$T/one.lua" >"$T/$2.out" 2>&1 &
+	echo $! >"$T/$2.pid"
+}
+reap() {	# reap QID: wait for its miltertest (bounded by timeout 90)
+	wait "$(cat "$T/$1.pid")"
+	rc=$?
+	[ $rc = 0 ] || bad "miltertest $1: exit $rc: $(tail -n 3 "$T/$1.out")"
+}
+
+# --- the milter --------------------------------------------------------------
+doms=""
+for d in $OURS; do doms="$doms${doms:+, }\"$d\""; done
+cat >"$T/bm.conf" <<CONF
+socket = "unix:$T/sock";
+rules = "$ROOT/${BM_RULES:-rules}";
+authserv_id = "mx.test.example";
+our_domains = [ $doms ];
+max_classify_ms = $MAXC;
+dns = { resolver = "127.0.0.1:$(cat "$T/slowport")"; timeout_ms = $TMO; };
+CONF
+BM_TEST_GATE_MAX=1 "$M" -f -e -vv -c "$T/bm.conf" 2>"$T/log" &
+pid=$!
+wait_for 300 grep -q "listening on" "$T/log" ||
+	{ cat "$T/log"; echo "FAIL: the milter did not start"; exit 1; }
+
+# the four large bounces for our domains, at once
+i=1
+for d in $OURS; do send "ours$i.eml" "GOURS$i" "<>"; i=$((i + 1)); done
+# once the first of them waits on DNS (the first query reached the slow
+# server: its answer comes GATE_DNS_MS later), the others, at once
+wait_for 300 test -s "$T/queries" ||
+	bad "no DNS query within 30 s of sending the bounces of ours"
+send plain-big.eml GPLAINBIG "<>"
+send stranger-big.eml GSTRBIG "<>"
+send plain.eml GPLAIN "<>"
+send stranger.eml GSTR "<>"
+for q in GPLAINBIG GSTRBIG GPLAIN GSTR GOURS1 GOURS2 GOURS3 GOURS4; do reap $q; done
+sleep 0.3
+
+# --- checks --------------------------------------------------------------------
+ms() {	# ms QID: the milter's "classified N octets in X ms", or empty
+	sed -n "s/^.*$1: classified [0-9]* octets in \([0-9]*\) ms.*/\1/p" "$T/log" | head -n 1
+}
+line() {	# line QID: the line number of its "classified" line
+	grep -n "$1: classified [0-9]* octets in" "$T/log" | head -n 1 | cut -d: -f 1
+}
+grep -q "no turn among the large messages" "$T/log" &&
+	bad "large messages got no turn at the parse gate: $(grep -c 'no turn' "$T/log") times"
+grep -q "classification took" "$T/log" &&
+	bad "a message was held over max_classify_ms + dns.timeout_ms"
+omin="" ofirst=""
+for i in 1 2 3 4; do
+	q=GOURS$i
+	grep -q "^CLASS: none" "$T/$q.out" && bad "$q (our domain, large) was not annotated"
+	t=$(ms $q)
+	[ -n "$t" ] || { bad "$q: no 'classified' line"; continue; }
+	[ "$t" -ge $((DLY * 9 / 10)) ] ||
+		bad "$q was classified in $t ms: it did not wait on the late DNS ($DLY ms), the test proves nothing"
+	[ -z "$omin" ] || [ "$t" -lt "$omin" ] && omin=$t
+	l=$(line $q)
+	[ -z "$ofirst" ] || [ "$l" -lt "$ofirst" ] && ofirst=$l
+done
+grep -q ': bounce rcpt=.* spf=\(pass\|fail\|softfail\|neutral\)' "$T/log" ||
+	bad "no bounce of ours got an SPF result through the late DNS"
+omax=0 others=""
+for q in GPLAINBIG GSTRBIG GPLAIN GSTR; do
+	t=$(ms $q)
+	[ -n "$t" ] || { bad "$q: no 'classified' line"; continue; }
+	others="$others $q=${t}ms"
+	[ "$t" -gt "$omax" ] && omax=$t
+	[ "$t" -lt $((DLY / 2)) ] ||
+		bad "$q waited behind the DNS: classified in $t ms (DNS answers $DLY ms late)"
+	l=$(line $q)
+	[ -n "$ofirst" ] && [ -n "$l" ] && [ "$l" -gt "$ofirst" ] &&
+		bad "$q finished after a large bounce waiting on DNS"
+done
+for q in GPLAINBIG GSTRBIG; do
+	grep -q "$q: large message .*parse gate taken" "$T/log" ||
+		bad "$q: large, but it did not take the parse gate"
+done
+grep -q "^CLASS: none" "$T/GSTRBIG.out" && bad "GSTRBIG (a stranger's bounce, large) was not annotated"
+grep -q "^CLASS: none" "$T/GSTR.out" && bad "GSTR (a stranger's bounce) was not annotated"
+grep -q "GSTRBIG: .*domain stranger.test is not in our_domains" "$T/log" ||
+	bad "no debug line says why GSTRBIG got no evidence (stranger.test not in our_domains)"
+if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$T/log"; then
+	bad "sanitizer report in the milter log"
+fi
+kill -TERM "$pid"
+i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then bad "the milter did not stop within 30 s of SIGTERM"
+else wait "$pid"; rc=$?; pid=""; [ $rc = 0 ] || bad "the milter exited $rc on SIGTERM"; fi
+echo "DNS answers $DLY ms late, dns.timeout_ms $TMO, max_classify_ms $MAXC, gate 1:"
+echo "  large bounces of ours (the quickest ${omin:-?} ms):$(for i in 1 2 3 4; do printf ' GOURS%s=%sms' $i "$(ms GOURS$i)"; done)"
+echo "  the others:$others (max $omax ms, $((omax * 100 / DLY)) % of the DNS delay)"
+if [ $fails -ne 0 ]; then
+	echo "--- milter log"; cat "$T/log"
+	echo "t_milter_gate: $fails checks failed"
+	exit 1
+fi
+echo "ok: with DNS $DLY ms late and the gate at one, the other messages (large and small) did not wait behind the DNS"
+exit 0
