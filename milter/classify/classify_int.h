@@ -67,4 +67,8 @@ const char *cause_reason_hint(const struct rules *, const char *);
 int	 cause_wants_inner(const struct rules *, const char *);
 int	 cause_auth_failed(const struct rcpt *);
 
+/* cause_eop.c: the Exchange Online evidence of cause_decide() */
+int	 cause_eop_outbound(const struct cause_input *, char *, size_t);
+int	 cause_fope_relay(const struct cause_input *, char *, size_t);
+
 #endif

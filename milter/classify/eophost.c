@@ -16,7 +16,7 @@
  *	message".  eop_domains() gives the domains of a role in file order
  *	(NULL terminated, their number in *n), eop_host() whether
  *	host[0..len) lies under one of them (rlist_host_under()).  The
- *	cause catalog (cause.c) and the MX evidence (ev_mx.c) both ask
+ *	cause catalog (cause_eop.c) and the MX evidence (ev_mx.c) both ask
  *	here, so the list is written once.
  */
 #include <ctype.h>
