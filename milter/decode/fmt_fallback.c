@@ -76,7 +76,6 @@
  *	not a failed one.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,12 +249,6 @@ fmt_lang_free(struct fmt_lang *l)
 	free(l);
 }
 
-static int
-names_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
 /* Language-neutral patterns: the sender, a reply Subject, SMTP, headers. */
 static const char rx_from_daemon[] =
     "(?i)mailer-?daemon|postmaster|mail ?delivery|delivery ?(?:sub)?system|"
@@ -283,35 +276,14 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 {
 	struct fmt_lang *l = NULL;
 	char dir[4096], msg[200], *names[LANG_MAX_FILES];
-	struct dirent *de;
-	DIR *d;
-	size_t nn = 0, i, len;
-	int rc = -1;
+	size_t nn = 0, i;
+	int rc = -1, n;
 
 	snprintf(dir, sizeof(dir), "%s/lang", rdir);
-	if ((d = opendir(dir)) == NULL) {
-		if (errno == ENOENT)
-			return (0);	/* no fallback */
-		snprintf(err, errlen, "%s:0: %s", dir, strerror(errno));
-		return (-1);
-	}
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 7 ||
-		    strcmp(de->d_name + len - 6, ".rules") != 0)
-			continue;
-		if (nn == LANG_MAX_FILES) {
-			snprintf(err, errlen, "%s:0: more than %d files", dir,
-			    LANG_MAX_FILES);
-			goto out;
-		}
-		if ((names[nn] = strdup(de->d_name)) == NULL) {
-			snprintf(err, errlen, "%s:0: out of memory", dir);
-			goto out;
-		}
-		nn++;
-	}
-	qsort(names, nn, sizeof(names[0]), names_cmp);
+	if ((n = rf_list(dir, ".rules", names, LANG_MAX_FILES, err,
+	    errlen)) == -1)
+		return (errno == ENOENT ? 0 : -1);	/* none: no fallback */
+	nn = (size_t)n;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
 		snprintf(err, errlen, "%s:0: out of memory", dir);
 		goto out;
@@ -335,10 +307,7 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 	l = NULL;
 	rc = 0;
 out:
-	if (d != NULL)
-		closedir(d);
-	for (i = 0; i < nn; i++)
-		free(names[i]);
+	rf_list_free(names, nn);
 	fmt_lang_free(l);
 	return (rc);
 }

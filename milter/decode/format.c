@@ -28,7 +28,6 @@
  *	kind, 0 for anything else, -1 when a limit stopped the work.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -508,46 +507,19 @@ header_ids(struct format_table *t, struct fmt_rxv *l)
 	return (0);
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return (strcmp(*(char *const *)a, *(char *const *)b));
-}
-
 int
 format_table_load(struct rules *rules, char *err, size_t errlen)
 {
 	struct format_table *t;
 	struct fmt_family **v;
 	char dir[4096], path[4400], *names[FMT_MAX_FILES];
-	struct dirent *de;
-	DIR *d;
-	size_t nn = 0, i, j, len;
+	size_t nn = 0, i, j;
+	int n;
 
 	snprintf(dir, sizeof(dir), "%s/formats", rules->dir);
-	if ((d = opendir(dir)) == NULL) {
-		snprintf(err, errlen, "%s:0: %s", dir, strerror(errno));
+	if ((n = rf_list(dir, ".fmt", names, FMT_MAX_FILES, err, errlen)) == -1)
 		return (-1);
-	}
-	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (de->d_name[0] == '.' || len < 5 ||
-		    strcmp(de->d_name + len - 4, ".fmt") != 0)
-			continue;
-		if (nn == FMT_MAX_FILES) {
-			snprintf(err, errlen, "%s:0: more than %d files", dir,
-			    FMT_MAX_FILES);
-			goto fail;
-		}
-		if ((names[nn] = strdup(de->d_name)) == NULL) {
-			snprintf(err, errlen, "%s:0: out of memory", dir);
-			goto fail;
-		}
-		nn++;
-	}
-	closedir(d);
-	d = NULL;
-	qsort(names, nn, sizeof(names[0]), name_cmp);
+	nn = (size_t)n;
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
 	    (t->fam = calloc(nn ? nn : 1, sizeof(*t->fam))) == NULL) {
 		free(t);
@@ -596,15 +568,11 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 		format_table_free(t);
 		goto fail;
 	}
-	for (i = 0; i < nn; i++)
-		free(names[i]);
+	rf_list_free(names, nn);
 	rules->formats = t;
 	return (0);
 fail:
-	if (d != NULL)
-		closedir(d);
-	for (i = 0; i < nn; i++)
-		free(names[i]);
+	rf_list_free(names, nn);
 	return (-1);
 }
 

@@ -9,6 +9,9 @@
  *		    const char *fmt, ...);
  *	int	rf_end(struct rf *f, char *err, size_t errlen);
  *	void	rf_close(struct rf *f);
+ *	int	rf_list(const char *dir, const char *suffix, char **names,
+ *		    size_t max, char *err, size_t errlen);
+ *	void	rf_list_free(char **names, size_t n);
  *	pcre2_code *rx_compile_msg(const char *re, size_t len, char *err,
  *		    size_t errlen);
  *	pcre2_code *rx_compile(const char *re, size_t len, struct rf *f,
@@ -29,6 +32,7 @@
  *	costs bounded time.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <pthread.h>
@@ -115,6 +119,62 @@ rf_close(struct rf *f)
 	if (f->fp != NULL)
 		fclose(f->fp);
 	f->fp = NULL;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+int
+rf_list(const char *dir, const char *suffix, char **names, size_t max,
+    char *err, size_t errlen)
+{
+	struct dirent *de;
+	DIR *d;
+	size_t nn = 0, len, sl = strlen(suffix);
+	int e;
+
+	if ((d = opendir(dir)) == NULL) {
+		e = errno;
+		snprintf(err, errlen, "%s:0: %s", dir, strerror(e));
+		errno = e;
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= sl ||
+		    strcmp(de->d_name + len - sl, suffix) != 0)
+			continue;
+		if (nn == max) {
+			snprintf(err, errlen, "%s:0: more than %zu files", dir,
+			    max);
+			goto fail;
+		}
+		if ((names[nn] = strdup(de->d_name)) == NULL) {
+			snprintf(err, errlen, "%s:0: out of memory", dir);
+			goto fail;
+		}
+		nn++;
+	}
+	closedir(d);
+	qsort(names, nn, sizeof(names[0]), name_cmp);
+	return ((int)nn);
+fail:
+	closedir(d);
+	rf_list_free(names, nn);
+	errno = 0;
+	return (-1);
+}
+
+void
+rf_list_free(char **names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
 }
 
 /*

@@ -9,6 +9,9 @@
  *		    const char *fmt, ...);
  *	int	rf_end(struct rf *f, char *err, size_t errlen);
  *	void	rf_close(struct rf *f);
+ *	int	rf_list(const char *dir, const char *suffix, char **names,
+ *		    size_t max, char *err, size_t errlen);
+ *	void	rf_list_free(char **names, size_t n);
  *
  *	pcre2_code *rx_compile_msg(const char *re, size_t len, char *err,
  *		    size_t errlen);
@@ -30,6 +33,15 @@
  *	than RF_MAXLINE is kept in f->failed; rf_end() turns it into the
  *	error "FILE:LINE: line too long" / "read error" (-1), else returns 0.
  *	rf_error() writes "FILE:LINE: message" and returns -1.
+ *
+ *	rf_list() lists the files of the directory dir whose names end in
+ *	suffix (".fmt", ".rules"; not the suffix alone, no name starting
+ *	with '.'), at most max of them: their names (malloc'd) into
+ *	names[], sorted by strcmp(), and returns how many.  On error it
+ *	writes "DIR:0: message" (the directory cannot be opened, more than
+ *	max files, out of memory), leaves nothing allocated and returns
+ *	-1; errno is then opendir()'s (ENOENT: no such directory), or 0.
+ *	rf_list_free() frees the n names of a list.
  *
  *	Every pattern of every rules file is compiled by rx_compile_msg()
  *	(error "bad pattern at offset N: ...") or rx_compile() (the same as
@@ -75,6 +87,9 @@ int	 rf_error(struct rf *, char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 int	 rf_end(struct rf *, char *, size_t);
 void	 rf_close(struct rf *);
+int	 rf_list(const char *, const char *, char **, size_t, char *,
+	    size_t);
+void	 rf_list_free(char **, size_t);
 
 /* Per-call scratch: match data (and the limits) for rx_match(). */
 struct rx_scratch {
