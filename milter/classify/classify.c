@@ -76,16 +76,21 @@ a_lower(int c)
 
 /*
  * A multi-line SMTP reply folded into one line reads "550-5.2.1 The user
- * ... at a rate that 550-5.2.1 prevents ...": drop the repeated "550-" and
- * "5.2.1" of the continuation lines, keep the first as "550 5.2.1".
+ * ... at a rate that 550-5.2.1 prevents ... 550 5.2.1 additional ...":
+ * drop the repeated "550-" and "5.2.1" of the continuation lines, keep the
+ * first as "550 5.2.1", and drop the "550 5.2.1" of the last line too
+ * (the first "550 " after the last continuation, within a line's reach),
+ * so that a phrase broken over lines reads whole again.
  * Works in place; returns the new length.
  */
+#define REPLY_LINE_MAX	600	/* how far the last line's code may be */
+
 static size_t
 unfold_replies(char *d)
 {
-	char *r, *w, *p, *q, st[16];
+	char *r, *w, *p, *q, st[16], code[4] = "";
 	const char *end;
-	size_t n;
+	size_t n, last = 0;
 
 	/*
 	 * Only a word that reads "DDD-" can be such a reply code: look at
@@ -103,6 +108,8 @@ unfold_replies(char *d)
 			memmove(w, r, n);
 		w += n;
 		r = p;
+		memcpy(code, p, 3);
+		code[3] = '\0';
 		if (r == d) {
 			w += 3;
 			*w++ = ' ';
@@ -112,6 +119,7 @@ unfold_replies(char *d)
 			if (status_parse(r, st, &end) && *end == ' ')
 				r = (char *)end + 1;
 		}
+		last = (size_t)(w - d);
 		q = r - 1;
 	}
 	n = strlen(r);
@@ -119,6 +127,24 @@ unfold_replies(char *d)
 		memmove(w, r, n);
 	w += n;
 	*w = '\0';
+	if (last == 0)
+		return ((size_t)(w - d));
+	/* The last line: " DDD " (and its status) after the last dash. */
+	for (p = d + last - 1; *p != '\0' &&
+	    (size_t)(p - d) < last + REPLY_LINE_MAX; p++) {
+		if (p[0] != ' ' || p[1] != code[0] || p[2] != code[1] ||
+		    p[3] != code[2] || p[4] != ' ')
+			continue;
+		q = p + 5;
+		if (status_parse(q, st, &end) && (*end == ' ' || *end == '\0'))
+			q = (char *)(*end == ' ' ? end + 1 : end);
+		n = strlen(q);
+		memmove(p + 1, q, n + 1);
+		w = p + 1 + n;
+		if (w > d && w[-1] == ' ')
+			*--w = '\0';
+		break;
+	}
 	return ((size_t)(w - d));
 }
 

@@ -117,6 +117,12 @@ static const struct tcase cases[] = {
 	  "550-5.2.1 prevents additional messages from being delivered."),
 	  "alt1.gmail-smtp-in.l.google.com", "failed", "u@example.com", NULL,
 	  NULL, NOEV, NULL, NULL, "speeding", NULL, NULL, 0, NULL, NULL },
+	{ "last line of a multi-line reply, mid-phrase", IN("5.7.1", "550",
+	  "DATA", "550-5.7.1 [192.0.2.2] This message is likely unsolicited "
+	  "550 5.7.1 email. To reduce the amount of spam sent to Gmail, this "
+	  "message has been blocked."), "", "failed", "u@example.com", NULL,
+	  NULL, NOEV, "5.7.1", "550", "spamdetected", NULL, "sender", 0, NULL,
+	  NULL },
 	{ "no text at all", IN("", "", "", ""), "", "failed",
 	  "u@example.org", NULL, NULL, NOEV, "", "", "undefined", "undefined",
 	  "unknown", 0, NULL, NULL },
