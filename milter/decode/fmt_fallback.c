@@ -60,10 +60,11 @@
  *	Returns the number of recipients added, 0, or -1 (a limit).
  *
  *	fmt_fallback_headers() says whether the headers alone make the
- *	message a delivery report whose parts are missing (a
+ *	message a delivery report whose report is missing (a
  *	multipart/report of type delivery-status with at most a line of
- *	text, no report and no original, whose headers give all three
- *	signals H1-H3): a bounce without a recipient to report.
+ *	text and no delivery-status part, the original returned or not,
+ *	whose headers give all three signals H1-H3): a bounce without a
+ *	recipient to report.
  *
  *	fmt_delay_notice() is 1 when the notice (up to the quoted
  *	original) has a delay phrase and neither a failure nor a `final`
@@ -644,9 +645,15 @@ list_item(const struct fb *f, const char *s, size_t n, int bare,
 	/* Exim: "an undisclosed address", then "(generated from ADDR)" */
 	if (n - i > 16 && strncasecmp(s + i, "(generated from ", 16) == 0)
 		i += 16;
-	/* a bullet: "* addr", "- addr" */
-	else if (n - i > 2 && (s[i] == '*' || s[i] == '-') && s[i + 1] == ' ')
-		i += 2;
+	/* a bullet: "* addr", "- addr", "-- addr", U+2022 and a space */
+	else if (n - i > 2 && (s[i] == '*' || s[i] == '-')) {
+		k = i + 1;
+		if (k < n && s[k] == s[i])
+			k++;
+		if (k < n && s[k] == ' ')
+			i = k + 1;
+	} else if (n - i > 4 && memcmp(s + i, "\xe2\x80\xa2 ", 4) == 0)
+		i += 4;
 	from = i;
 	if (next_addr(s, n, &from, a, alen)) {
 		/* text before the address: only quotes, <, a name in "" */
@@ -985,7 +992,8 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		    f.region, f.regionlen)))
 			return (0);
 	}
-	sig = hs + (quoted || c->orig != NULL);
+	/* B2, and B3: a delivery-status part, even one naming nobody */
+	sig = hs + (quoted || c->orig != NULL) + (c->dsn != NULL);
 	p = f.region;
 	end = p + f.regionlen;
 	while (k++ < FB_MAX_LINES && fmt_next_line(&p, end, &line, &ll))
@@ -1096,9 +1104,10 @@ fmt_fallback_headers(struct fmt_ctx *c)
 	const char *ct;
 	int h3;
 
-	/* the parts are missing: no report, no original, a line of text */
+	/* the report is missing: no delivery-status part, a line of text
+	   (the returned original may be there or not) */
 	if (l == NULL || c->root == NULL || c->dsn != NULL ||
-	    c->orig != NULL || c->arf != NULL || c->textlen > FB_HDR_TEXT ||
+	    c->arf != NULL || c->textlen > FB_HDR_TEXT ||
 	    strcmp(c->root->type, "multipart/report") != 0)
 		return (0);
 	if ((ct = mime_hdr_get(c->root, "Content-Type")) == NULL ||
