@@ -112,6 +112,21 @@ mime_is_embedding(const char *t)
 	return (0);
 }
 
+/* Does the body hold the delimiter line "--BOUNDARY" as plain text? */
+static int
+delimiter_plain(const char *bd, const char *b, size_t n)
+{
+	size_t bl, i;
+
+	if (bd == NULL || (bl = strlen(bd)) == 0 || n < bl + 2)
+		return (0);
+	for (i = 0; i + bl + 2 <= n; i++)
+		if ((i == 0 || b[i - 1] == '\n') && b[i] == '-' &&
+		    b[i + 1] == '-' && memcmp(b + i + 2, bd, bl) == 0)
+			return (1);
+	return (0);
+}
+
 static enum cte
 cte_of(const struct mime_part *p)
 {
@@ -581,6 +596,10 @@ entity_parse(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 	if (strncmp(p->type, "multipart/", 10) == 0) {
 		if (cte == CTE_QP)
 			cte = CTE_IDENTITY;	/* never legal; rarely true */
+		/* never legal either; believed unless the delimiter is
+		   there as plain text (Coremail labels such a body base64) */
+		if (cte == CTE_BASE64 && delimiter_plain(p->boundary, b, n))
+			cte = CTE_IDENTITY;
 		if (transfer_decode(wk->a, cte, b, n, term, &src, &srclen,
 		    &fresh) == -1)
 			return (-1);
