@@ -48,6 +48,7 @@
 #include "annotate.h"
 #include "bounce.h"
 #include "buf.h"
+#include "mclock.h"
 #include "milter.h"
 #include "spool.h"
 
@@ -601,13 +602,9 @@ static int gate_busy, gate_max;
 static void
 gate_init(void)
 {
-	pthread_condattr_t ca;
 	long n;
 
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&gate_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	(void)mcond_init(&gate_cv);
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	gate_max = n < 1 ? 2 : n > 8 ? 16 : (int)n * 2;
 	if (getenv("BM_TEST_GATE_MAX") != NULL &&	/* tests only */
@@ -622,16 +619,10 @@ gate_enter(long wait_ms)
 	int rc = 0;
 
 	pthread_once(&gate_once, gate_init);
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += wait_ms / 1000;
-	until.tv_nsec += (wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	mclock_after(&until, wait_ms);
 	pthread_mutex_lock(&gate_mu);
 	while (gate_busy >= gate_max && rc == 0)
-		rc = pthread_cond_timedwait(&gate_cv, &gate_mu, &until);
+		rc = mcond_wait_until(&gate_cv, &gate_mu, &until);
 	if (gate_busy < gate_max) {
 		gate_busy++;
 		rc = 0;

@@ -60,6 +60,7 @@
 #include <time.h>
 
 #include "ev.h"
+#include "mclock.h"
 #include "milter.h"
 
 #define PRE_THREADS	4
@@ -96,12 +97,7 @@ static pthread_once_t done_once = PTHREAD_ONCE_INIT;
 static void
 done_init(void)
 {
-	pthread_condattr_t ca;
-
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&done_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	(void)mcond_init(&done_cv);
 }
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_t thr[PRE_THREADS];
@@ -554,16 +550,9 @@ pre_end(struct pre_job *j, struct history *h, const struct hist_out *ho,
 	take(j, h, ho, rcpts);
 	pthread_mutex_lock(&mu);
 	if (j->queued && wait_ms > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += wait_ms / 1000;
-		ts.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		mclock_after(&ts, wait_ms);
 		while (j->queued)
-			if (pthread_cond_timedwait(&done_cv, &mu, &ts) ==
-			    ETIMEDOUT)
+			if (mcond_wait_until(&done_cv, &mu, &ts) == ETIMEDOUT)
 				break;
 	}
 	if (out != NULL)

@@ -55,6 +55,7 @@
 
 #include "history.h"
 #include "history_int.h"
+#include "mclock.h"
 
 #define BATCH_MAX	1000		/* records per transaction */
 #define PRUNE_EVERY	3600		/* seconds */
@@ -456,9 +457,8 @@ writer_main(void *arg)
 				break;
 			h->idle = 1;
 			pthread_cond_broadcast(&h->idle_cv);
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+			mclock_after(&ts, 1000);
+			(void)mcond_wait_until(&h->cv, &h->mu, &ts);
 			if (h->head == NULL) {
 				pthread_mutex_unlock(&h->mu);
 				periodic(h);
@@ -580,8 +580,8 @@ history_open(const char *target, const struct history_opts *o, char *err,
 		h->o = *o;
 	opts_defaults(&h->o);
 	pthread_mutex_init(&h->mu, NULL);
-	pthread_cond_init(&h->cv, NULL);
-	pthread_cond_init(&h->idle_cv, NULL);
+	(void)mcond_init(&h->cv);
+	(void)mcond_init(&h->idle_cv);
 	h->idle = 1;
 	h->be = hist_is_url(target) ? &hist_pg : &hist_sqlite;
 	if (h->o.host != NULL && *h->o.host != '\0')
@@ -915,17 +915,11 @@ history_flush(struct history *h, int timeout_ms)
 
 	if (h == NULL)
 		return (0);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	mclock_after(&ts, timeout_ms);
 	pthread_mutex_lock(&h->mu);
 	pthread_cond_signal(&h->cv);
 	while ((h->head != NULL || !h->idle) && rc == 0)
-		if (pthread_cond_timedwait(&h->idle_cv, &h->mu, &ts) != 0)
+		if (mcond_wait_until(&h->idle_cv, &h->mu, &ts) != 0)
 			rc = -1;
 	if (h->head != NULL || !h->idle)
 		rc = -1;

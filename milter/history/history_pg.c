@@ -50,6 +50,7 @@
 #include <libpq-fe.h>
 
 #include "history_int.h"
+#include "mclock.h"
 
 #define PG_CONNECT_MS	5000	/* to connect, at most */
 #define PG_IO_MS	10000	/* one batch, one migration step */
@@ -66,7 +67,7 @@ struct hpg {
 
 	PGconn		*w;		/* writer thread only */
 
-	pthread_mutex_t	 rmu;		/* r */
+	struct mlock	 rmu;		/* r; timed: mclock.h */
 	PGconn		*r;		/* lookups; NULL: down */
 	time_t		 r_next;	/* writer: next connection attempt */
 	int		 r_backoff;
@@ -734,9 +735,9 @@ pg_tick(void *arg)
 	char err[256];
 	int up, to;
 
-	pthread_mutex_lock(&p->rmu);
+	(void)mlock_take(&p->rmu, NULL);
 	up = p->r != NULL;
-	pthread_mutex_unlock(&p->rmu);
+	mlock_release(&p->rmu);
 	if (up || time(NULL) < p->r_next)
 		return;
 	c = pg_connect(p->url, PG_CONNECT_MS, err, sizeof(err), &p->closing);
@@ -766,17 +767,17 @@ pg_tick(void *arg)
 		if (p->r_backoff > PG_BACKOFF_MAX)
 			p->r_backoff = PG_BACKOFF_MAX;
 		p->r_next = time(NULL) + p->r_backoff;
-		pthread_mutex_lock(&p->rmu);
+		(void)mlock_take(&p->rmu, NULL);
 		snprintf(p->r_why, sizeof(p->r_why), "%s", err);
-		pthread_mutex_unlock(&p->rmu);
+		mlock_release(&p->rmu);
 		return;
 	}
 	p->r_backoff = 0;
-	pthread_mutex_lock(&p->rmu);
+	(void)mlock_take(&p->rmu, NULL);
 	if (p->r != NULL)
 		PQfinish(p->r);
 	p->r = c;
-	pthread_mutex_unlock(&p->rmu);
+	mlock_release(&p->rmu);
 }
 
 static void
@@ -797,21 +798,15 @@ pg_lookup(void *arg, const char *const keys[3], struct hist_match *out)
 	PGresult *r;
 	int to, k, rc = -1;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += p->lookup_ms / 1000;
-	ts.tv_nsec += (long)(p->lookup_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	if (pthread_mutex_timedlock(&p->rmu, &ts) != 0) {
+	mclock_after(&ts, p->lookup_ms);
+	if (mlock_take(&p->rmu, &ts) != 0) {
 		copy_str(out->by, sizeof(out->by), "lookups busy");
 		return (-1);
 	}
 	if (p->r == NULL) {
 		snprintf(out->by, sizeof(out->by), "not connected: %.40s",
 		    *p->r_why ? p->r_why : "connecting");
-		pthread_mutex_unlock(&p->rmu);
+		mlock_release(&p->rmu);
 		return (-1);
 	}
 	r = pg_run(p->r, "bm_find", NULL, 3, keys, deadline, &to, NULL);
@@ -844,7 +839,7 @@ pg_lookup(void *arg, const char *const keys[3], struct hist_match *out)
 		}
 	}
 	PQclear(r);
-	pthread_mutex_unlock(&p->rmu);
+	mlock_release(&p->rmu);
 	return (rc);
 }
 
@@ -866,7 +861,7 @@ pg_new(const struct hist_be_conf *c)
 		return (NULL);
 	}
 	p->lookup_ms = c->o->lookup_ms;
-	pthread_mutex_init(&p->rmu, NULL);
+	(void)mlock_init(&p->rmu);
 	return (p);
 }
 
@@ -880,7 +875,7 @@ pg_free(void *arg)
 	pg_close(p);
 	if (p->r != NULL)
 		PQfinish(p->r);
-	pthread_mutex_destroy(&p->rmu);
+	mlock_free(&p->rmu);
 	free(p->host);
 	free(p->name);
 	free(p->url);

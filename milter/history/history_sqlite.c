@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "history_int.h"
+#include "mclock.h"
 
 #define PRUNE_CHUNK	2000		/* rows deleted per statement */
 
@@ -48,7 +49,7 @@ struct hsq {
 	/* lookups */
 	pthread_mutex_t	 gmu;		/* gen */
 	int		 gen;		/* bumped when the writer reopened */
-	pthread_mutex_t	 rmu;
+	struct mlock	 rmu;		/* timed: mclock.h */
 	sqlite3		*rdb;
 	sqlite3_stmt	*rq[3];		/* by message-id, envelope id, qid */
 	int		 rgen;
@@ -609,21 +610,15 @@ sq_lookup(void *arg, const char *const keys[3], struct hist_match *out)
 	struct timespec ts;
 	int rc, i;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += s->lookup_ms / 1000;
-	ts.tv_nsec += (long)(s->lookup_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	if (pthread_mutex_timedlock(&s->rmu, &ts) != 0) {
+	mclock_after(&ts, s->lookup_ms);
+	if (mlock_take(&s->rmu, &ts) != 0) {
 		copy_str(out->by, sizeof(out->by), "lookups busy");
 		return (-1);
 	}
 	rc = reader_ready(s, out);
 	for (i = 0; rc == 0 && i < 3; i++)
 		rc = lookup(s, i, keys[i], out);
-	pthread_mutex_unlock(&s->rmu);
+	mlock_release(&s->rmu);
 	return (rc);
 }
 
@@ -647,7 +642,7 @@ sq_new(const struct hist_be_conf *c)
 	s->busy_ms = c->o->busy_ms;
 	s->lookup_ms = c->o->lookup_ms;
 	pthread_mutex_init(&s->gmu, NULL);
-	pthread_mutex_init(&s->rmu, NULL);
+	(void)mlock_init(&s->rmu);
 	s->rgen = -1;
 	return (s);
 }
@@ -661,7 +656,7 @@ sq_free(void *arg)
 		return;
 	sq_close(s);
 	reader_close(s);
-	pthread_mutex_destroy(&s->rmu);
+	mlock_free(&s->rmu);
 	pthread_mutex_destroy(&s->gmu);
 	free(s->host);
 	free(s->path);
