@@ -84,6 +84,7 @@
 #include <strings.h>
 
 #include "fmt.h"
+#include "litscan.h"
 #include "rulefile.h"
 #include "vocab.h"
 
@@ -100,6 +101,8 @@
 #define FB_NOTICE_MAX	(16u * 1024)	/* bytes of text a notice may take:
 					   the phrases come first */
 #define FB_HDR_TEXT	256	/* text of a report known by its headers */
+#define LD_TAGS_MAX	1024	/* patterns with literals the scan takes */
+#define LD_NOTAG	((unsigned)-1)	/* a pattern without literals */
 
 enum { LD_FAIL, LD_DELAY, LD_FINAL, LD_RCPT, LD_SUBJECT, LD_ORIGINAL,
 	LD_CHALLENGE, LD_N };
@@ -113,6 +116,16 @@ struct fmt_lang {
 	struct fmt_rxv	 hint;		/* arg: the reason */
 	struct fmt_rx	*from_daemon, *subj_reply, *smtp, *hdrline;
 	size_t		 nfiles;
+	/*
+	 * The literals of every directive's patterns in one automaton
+	 * (litscan.h), a pattern's tag its own: one pass over a notice
+	 * tells which patterns may match anywhere in it, and a line of
+	 * it is then tried with those only.  NULL: no such pass.
+	 */
+	struct litscan	*scan;
+	unsigned	*tag[LD_N];	/* per pattern: its tag, or LD_NOTAG */
+	int		 always[LD_N];	/* a pattern of d has no literals */
+	unsigned	 ntags;
 };
 
 /* ---- loading -------------------------------------------------------- */
@@ -240,14 +253,65 @@ fmt_lang_free(struct fmt_lang *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < LD_N; i++)
+	for (i = 0; i < LD_N; i++) {
 		rxv_clear(&l->rx[i]);
+		free(l->tag[i]);
+	}
+	litscan_free(l->scan);
 	rxv_clear(&l->hint);
 	fmt_rx_free(l->from_daemon);
 	fmt_rx_free(l->subj_reply);
 	fmt_rx_free(l->smtp);
 	fmt_rx_free(l->hdrline);
 	free(l);
+}
+
+/*
+ * The automaton of every directive's literals (l->scan): a pattern whose
+ * literals are not in a text cannot match it nor any part of it.  More
+ * patterns than LD_TAGS_MAX leave it NULL (each pattern then looks for
+ * its own literals).  -1 when memory ran out.
+ */
+static int
+lang_scan(struct fmt_lang *l)
+{
+	const struct rxlit *lits;
+	size_t i, total = 0;
+	unsigned j;
+	int d;
+
+	for (d = 0; d < LD_N; d++)
+		total += l->rx[d].n;
+	if (total > LD_TAGS_MAX)
+		return (0);
+	if ((l->scan = litscan_new()) == NULL)
+		return (-1);
+	for (d = 0; d < LD_N; d++) {
+		if (l->rx[d].n == 0)
+			continue;
+		if ((l->tag[d] = calloc(l->rx[d].n, sizeof(unsigned))) == NULL)
+			return (-1);
+		for (i = 0; i < l->rx[d].n; i++) {
+			lits = fmt_rx_lits(l->rx[d].v[i]);
+			if (lits->n == 0) {
+				l->tag[d][i] = LD_NOTAG;
+				l->always[d] = 1;
+				continue;
+			}
+			l->tag[d][i] = l->ntags;
+			for (j = 0; j < lits->n; j++)
+				if (litscan_add(l->scan, lits->s[j],
+				    lits->len[j], l->ntags) == -1)
+					return (-1);
+			l->ntags++;
+		}
+	}
+	if (l->ntags == 0) {
+		litscan_free(l->scan);
+		l->scan = NULL;
+		return (0);
+	}
+	return (litscan_build(l->scan));
 }
 
 /* Language-neutral patterns: the sender, a reply Subject, SMTP, headers. */
@@ -304,6 +368,10 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 		snprintf(err, errlen, "%s:0: %s", dir, msg);
 		goto out;
 	}
+	if (lang_scan(l) == -1) {
+		snprintf(err, errlen, "%s:0: out of memory", dir);
+		goto out;
+	}
 	t->lang = l;
 	l = NULL;
 	rc = 0;
@@ -329,18 +397,70 @@ rx_line(const struct fmt_rx *rx, const char *s, size_t n)
 	return (rx != NULL && fmt_rx_match(rx, s, n, NULL));
 }
 
-/* Does a pattern of directive d (any language) match s[0..n)? */
+/*
+ * The patterns whose literals occur in s[0..n) (hit[tag] set), for
+ * ld_find() on s or on any part of it; NULL when there is no scan.
+ */
+static const unsigned char *
+ld_cover(const struct fmt_lang *l, const char *s, size_t n,
+    unsigned char hit[LD_TAGS_MAX])
+{
+	if (l->scan == NULL)
+		return (NULL);
+	memset(hit, 0, l->ntags);
+	litscan_run(l->scan, s, n, hit);
+	return (hit);
+}
+
+/* May a pattern of directive d match where cover hit was made? */
+static int
+ld_may(const struct fmt_lang *l, int d, const unsigned char *hit)
+{
+	size_t i;
+
+	if (hit == NULL || l->always[d])
+		return (1);
+	for (i = 0; i < l->rx[d].n; i++)
+		if (hit[l->tag[d][i]])
+			return (1);
+	return (0);
+}
+
+/*
+ * Does a pattern of directive d (any language) match s[0..n)?  The
+ * first one that does fills m (when not NULL).  hit: ld_cover() of a
+ * text that holds s[0..n), the patterns not in it are not tried; or
+ * NULL, every pattern is.
+ */
+static int
+ld_find(const struct fmt_lang *l, int d, const char *s, size_t n,
+    const unsigned char *hit, struct fmt_match *m)
+{
+	const struct fmt_rxv *v = &l->rx[d];
+	size_t i;
+
+	if (hit == NULL)
+		return (fmt_rxv_any(v, s, n, m, NULL));
+	for (i = 0; i < v->n; i++)
+		if ((l->tag[d][i] == LD_NOTAG || hit[l->tag[d][i]]) &&
+		    fmt_rx_match(v->v[i], s, n, m))
+			return (1);
+	return (0);
+}
+
 static int
 ld_match(const struct fmt_lang *l, int d, const char *s, size_t n)
 {
-	return (fmt_rxv_any(&l->rx[d], s, n, NULL, NULL));
+	return (ld_find(l, d, s, n, NULL, NULL));
 }
 
-/* A failure or delay phrase in s[0..n)? */
+/* A failure or delay phrase in s[0..n)?  hit: as ld_find(). */
 static int
-ld_phrase(const struct fmt_lang *l, const char *s, size_t n)
+ld_phrase(const struct fmt_lang *l, const char *s, size_t n,
+    const unsigned char *hit)
 {
-	return (ld_match(l, LD_FAIL, s, n) || ld_match(l, LD_DELAY, s, n));
+	return (ld_find(l, LD_FAIL, s, n, hit, NULL) ||
+	    ld_find(l, LD_DELAY, s, n, hit, NULL));
 }
 
 /* ASCII only: CJK text runs into an address without a space */
@@ -429,6 +549,15 @@ struct fb {
 	size_t			 afterlen;
 	int			 delay;		/* a delay phrase */
 	int			 nadd;
+	/*
+	 * ld_cover() of the notice's text (c->text up to FB_NOTICE_MAX,
+	 * which holds every line read), and of its squeezed copy, " " +
+	 * squeeze() + " " (which holds every squeezed part of it): NULL
+	 * when there is none.  sqhit is made when first needed (sqdone).
+	 */
+	const unsigned char	*hit, *sqhit;
+	int			 sqdone;
+	unsigned char		 hitbuf[LD_TAGS_MAX], sqbuf[LD_TAGS_MAX];
 };
 
 static int
@@ -482,14 +611,47 @@ squeeze(char *buf, size_t cap, const char *s, size_t n)
 	return (o);
 }
 
+/*
+ * f->sqhit: ld_cover() of " " + squeeze(notice text) + " ", made the
+ * first time it is asked for.  Every text squeeze() makes of the notice
+ * or a part of it is part of that (a phrase_wrapped() text: the squeezed
+ * end of a line, a space, the squeezed start of the next line), so its
+ * patterns are the only ones that may match such a text.
+ */
+static const unsigned char *
+fb_sqhit(struct fb *f)
+{
+	size_t n, k;
+	char *buf;
+
+	if (f->sqdone)
+		return (f->sqhit);
+	f->sqdone = 1;
+	if (f->l->scan == NULL)
+		return (NULL);
+	n = f->c->textlen < FB_NOTICE_MAX ? f->c->textlen : FB_NOTICE_MAX;
+	if ((buf = malloc(n + FB_PAD + 2)) == NULL)
+		return (NULL);		/* every pattern is tried */
+	buf[0] = ' ';
+	k = squeeze(buf + 1, n + FB_PAD + 1, f->c->text, n);
+	buf[k + 1] = ' ';
+	f->sqhit = ld_cover(f->l, buf, k + 2, f->sqbuf);
+	free(buf);
+	return (f->sqhit);
+}
+
 /* A phrase in the end of one line and the start of the next? */
 static int
-phrase_wrapped(const struct fmt_lang *l, const char *a, size_t an,
+phrase_wrapped(struct fb *f, const char *a, size_t an,
     const char *b, size_t bn)
 {
+	const unsigned char *sqhit = fb_sqhit(f);
 	char buf[2 * (FB_WRAP + FB_PAD)];
 	size_t n;
 
+	/* no phrase's literals in the squeezed notice: none here */
+	if (!ld_may(f->l, LD_FAIL, sqhit) && !ld_may(f->l, LD_DELAY, sqhit))
+		return (0);
 	memset(buf, 0, sizeof(buf));
 
 	if (an > FB_WRAP) {
@@ -499,7 +661,7 @@ phrase_wrapped(const struct fmt_lang *l, const char *a, size_t an,
 	n = squeeze(buf, FB_WRAP + FB_PAD, a, an);
 	buf[n++] = ' ';
 	n += squeeze(buf + n, sizeof(buf) - n, b, bn < FB_WRAP ? bn : FB_WRAP);
-	return (ld_phrase(l, buf, n));
+	return (ld_phrase(f->l, buf, n, sqhit));
 }
 
 /* The reply line of the notice that names address a, or NULL. */
@@ -809,7 +971,8 @@ read_list(struct fb *f, const char **pp, const char *end, int bare,
 	for (k = 0; n > 0 && k < 3 && fmt_next_line(&q, end, &line, &ll); k++)
 		if (ll > 0 && !(ll <= 2 && isspace((unsigned char)*line))) {
 			q = line;
-			if (!ld_match(f->l, LD_ORIGINAL, line, ll) &&
+			if (!ld_find(f->l, LD_ORIGINAL, line, ll, f->hit,
+			    NULL) &&
 			    !rx_line(f->l->hdrline, line, ll))
 				para(&q, end, &f->after, &f->afterlen);
 			break;
@@ -848,7 +1011,7 @@ notice_len(const struct fb *f, int *quoted)
 	while (k++ < FB_MAX_LINES && fmt_next_line(&p, end, &line, &ll)) {
 		if (ll == 0)
 			continue;
-		if (ld_match(f->l, LD_ORIGINAL, line, ll)) {
+		if (ld_find(f->l, LD_ORIGINAL, line, ll, f->hit, NULL)) {
 			*quoted = 1;
 			return ((size_t)(line - f->c->text));
 		}
@@ -962,26 +1125,32 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		return (0);
 	if ((hs = header_signals(c, l, &h3)) <= 0)
 		return (0);
-	/* one scan: no failure or delay phrase, no notice (wrapped lines
-	   joined) */
-	if (!ld_phrase(l, c->text, c->textlen < FB_HEAD_MAX ?
-	    c->textlen : FB_HEAD_MAX)) {
-		char head[FB_HEAD_MAX + FB_PAD];
-		size_t hn = squeeze(head, sizeof(head), c->text,
-		    c->textlen < FB_HEAD_MAX ? c->textlen : FB_HEAD_MAX);
-
-		if (!ld_phrase(l, head, hn))
-			return (0);
-	}
 	memset(&f, 0, sizeof(f));
 	f.c = c;
 	f.l = l;
+	f.hit = ld_cover(l, c->text, c->textlen < FB_NOTICE_MAX ? c->textlen :
+	    FB_NOTICE_MAX, f.hitbuf);
+	/* one scan: no failure or delay phrase, no notice (wrapped lines
+	   joined) */
+	if (!ld_phrase(l, c->text, c->textlen < FB_HEAD_MAX ?
+	    c->textlen : FB_HEAD_MAX, f.hit)) {
+		char head[FB_HEAD_MAX + FB_PAD];
+		size_t hn;
+
+		if (!ld_may(l, LD_FAIL, fb_sqhit(&f)) &&
+		    !ld_may(l, LD_DELAY, fb_sqhit(&f)))
+			return (0);
+		hn = squeeze(head, sizeof(head), c->text,
+		    c->textlen < FB_HEAD_MAX ? c->textlen : FB_HEAD_MAX);
+		if (!ld_phrase(l, head, hn, fb_sqhit(&f)))
+			return (0);
+	}
 	f.region = c->text;
 	f.regionlen = notice_len(&f, &quoted);
 	if (f.regionlen == 0)
 		return (0);
 	/* the phrase must be in the notice, not (only) in the original */
-	if (!ld_phrase(l, f.region, f.regionlen)) {
+	if (!ld_phrase(l, f.region, f.regionlen, f.hit)) {
 		char *sq = arena_alloc_raw(c->a, f.regionlen + FB_PAD);
 
 		if (sq == NULL) {
@@ -989,7 +1158,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 			return (-1);
 		}
 		if (!ld_phrase(l, sq, squeeze(sq, f.regionlen + FB_PAD,
-		    f.region, f.regionlen)))
+		    f.region, f.regionlen), fb_sqhit(&f)))
 			return (0);
 	}
 	/* B2, and B3: a delivery-status part, even one naming nobody */
@@ -1005,8 +1174,8 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		}
 	if (sig < 2)
 		return (0);
-	f.delay = ld_match(l, LD_DELAY, f.region, f.regionlen) &&
-	    !ld_match(l, LD_FINAL, f.region, f.regionlen);
+	f.delay = ld_find(l, LD_DELAY, f.region, f.regionlen, f.hit, NULL) &&
+	    !ld_find(l, LD_FINAL, f.region, f.regionlen, f.hit, NULL);
 	f.from = hdr_addr(c, c->from);
 	f.to = hdr_addr(c, fmt_header(c->root, "To"));
 	f.rpath = hdr_addr(c, fmt_header(c->root, "Return-Path"));
@@ -1024,7 +1193,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 				return (-1);
 			continue;
 		}
-		phrase = ld_phrase(l, line, ll);
+		phrase = ld_phrase(l, line, ll, f.hit);
 		if (!phrase) {
 			/* "could not\nbe delivered": the phrase line is the
 			   second one */
@@ -1032,7 +1201,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 			size_t nll;
 
 			if (fmt_next_line(&q, end, &nl, &nll) && nll > 0 &&
-			    phrase_wrapped(l, line, ll, nl, nll)) {
+			    phrase_wrapped(&f, line, ll, nl, nll)) {
 				phrase = 1;
 				p = q;
 				line = nl;
@@ -1057,7 +1226,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 				return (-1);
 			continue;
 		}
-		if (fmt_rxv_any(&l->rx[LD_RCPT], line, ll, &m, NULL) &&
+		if (ld_find(l, LD_RCPT, line, ll, f.hit, &m) &&
 		    (from = m.end, next_addr(line, ll, &from, &a, &alen))) {
 			const char *d = NULL;
 			size_t dn = 0;
@@ -1133,20 +1302,26 @@ int
 fmt_delay_notice(struct fmt_ctx *c)
 {
 	const struct fmt_lang *l = ctx_lang(c);
+	unsigned char hit[LD_TAGS_MAX];
 	struct fb f;
+	size_t n;
 	int quoted;
 
 	if (l == NULL || l->rx[LD_DELAY].n == 0 || c->textlen == 0)
 		return (0);
-	if (!ld_match(l, LD_DELAY, c->text, c->textlen < FB_DELAY_HEAD ?
-	    c->textlen : FB_DELAY_HEAD))
+	/* one pass of the automaton (when there is one) over the head */
+	n = c->textlen < FB_DELAY_HEAD ? c->textlen : FB_DELAY_HEAD;
+	if (!ld_find(l, LD_DELAY, c->text, n, ld_cover(l, c->text, n, hit),
+	    NULL))
 		return (0);
 	memset(&f, 0, sizeof(f));
 	f.c = c;
 	f.l = l;
+	f.hit = ld_cover(l, c->text, c->textlen < FB_NOTICE_MAX ? c->textlen :
+	    FB_NOTICE_MAX, f.hitbuf);
 	f.region = c->text;
 	f.regionlen = notice_len(&f, &quoted);
-	return (ld_match(l, LD_DELAY, f.region, f.regionlen) &&
-	    !ld_match(l, LD_FINAL, f.region, f.regionlen) &&
-	    !ld_match(l, LD_FAIL, f.region, f.regionlen));
+	return (ld_find(l, LD_DELAY, f.region, f.regionlen, f.hit, NULL) &&
+	    !ld_find(l, LD_FINAL, f.region, f.regionlen, f.hit, NULL) &&
+	    !ld_find(l, LD_FAIL, f.region, f.regionlen, f.hit, NULL));
 }

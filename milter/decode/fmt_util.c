@@ -948,9 +948,11 @@ gave_up(const char *d)
 	if (d == NULL || *d == '\0')
 		return (0);
 	n = strnlen(d, 4096);
-	return (fmt_strcasestr(d, n, "envelope expired") ||
-	    fmt_strcasestr(d, n, "retry timeout exceeded") ||
-	    fmt_strcasestr(d, n, "in the queue too long"));
+	/* each anchored on its rarest byte, x or q (fmt_strcasestr() would
+	   find it again on every call: every recipient asks) */
+	return (lit_find_ci(d, n, "envelope expired", 16, 10) ||
+	    lit_find_ci(d, n, "retry timeout exceeded", 22, 15) ||
+	    lit_find_ci(d, n, "in the queue too long", 21, 7));
 }
 
 /*
