@@ -320,7 +320,7 @@ static const char rx_from_daemon[] =
     "mail ?(?:system|server|service|administrator|gateway|router|transport)"
     "|system ?administrator|\\bmail ?admin|\\bmdaemon\\b|\\bdaemon\\b|"
     "smtp[\\w.-]*(?:service|gateway|server|mail)|\\bmailer\\b|"
-    "^\\s*\"?(?:admin|root|system)\\b";
+    "^\\s*[\"<]?(?:admin|root|system)\\b";
 static const char rx_subj_reply[] =
     "(?i)^\\s*(?:re|fwd?|aw|wg|tr|rv|sv|vs|antw|odp|res|enc|ynt|"
     "\xe7\xad\x94\xe5\xa4\x8d|\xe5\x9b\x9e\xe5\xa4\x8d|\xe8\xbd\xac\xe5\x8f\x91)"
