@@ -486,14 +486,15 @@ static int
 next_addr(const char *s, size_t n, size_t *from, const char **a,
     size_t *alen)
 {
-	size_t i, b, e, lastdot;
+	size_t i, b, e, lastdot, i0 = *from;
 	const char *at;
 
 	for (i = *from; i < n; i = (size_t)(at - s) + 1) {
 		if ((at = memchr(s + i, '@', n - i)) == NULL)
 			break;
 		b = (size_t)(at - s);
-		while (b > 0 && addr_ch((unsigned char)s[b - 1]))
+		/* never before where the search started */
+		while (b > i0 && addr_ch((unsigned char)s[b - 1]))
 			b--;
 		while (b < (size_t)(at - s) && s[b] == '.')
 			b++;
@@ -787,6 +788,18 @@ ends_colon(const char *s, size_t n)
 	    memcmp(s + n - 3, "\xef\xbc\x9a", 3) == 0));
 }
 
+/* The offset after "dda:SMTP=" in an X.400 address, or 0. */
+static size_t
+x400_dda(const char *s, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k + 9 < n && k < 200 && s[k] != '@'; k++)
+		if (strncasecmp(s + k, "dda:SMTP=", 9) == 0)
+			return (k + 9);
+	return (0);
+}
+
 /*
  * Is the line an item of an address list: an address first (in <> or
  * quotes, or after a display name), then nothing, ':' or '(' and text?
@@ -816,6 +829,10 @@ list_item(const struct fb *f, const char *s, size_t n, int bare,
 			i = k + 1;
 	} else if (n - i > 4 && memcmp(s + i, "\xe2\x80\xa2 ", 4) == 0)
 		i += 4;
+	/* an X.400 address (Exchange's IMS): "c=US;a= ;p=...;dda:SMTP=addr;" */
+	else if (n - i > 12 && (s[i] == 'c' || s[i] == 'C') && s[i + 1] == '=' &&
+	    (k = x400_dda(s + i, n - i)) > 0)
+		i += k;
 	from = i;
 	if (next_addr(s, n, &from, a, alen)) {
 		/* text before the address: only quotes, <, a name in "" */
