@@ -11,7 +11,7 @@
 # Index 0 in that file says the message is no bounce at all.
 #
 # Then the providers' published replies (tests/fixtures/providers/
-# replies.tsv, 152 texts), each wrapped by tests/lib/wrap_reply.py in
+# replies.tsv, 157 texts), each wrapped by tests/lib/wrap_reply.py in
 # up to five MTAs' bounces: prints every one whose cause or side is not
 # what the file wants, and fails when the share right drops below
 # tests/fixtures/providers/replies.min (a ratchet: raise it, never lower
