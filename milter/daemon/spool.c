@@ -93,17 +93,26 @@ spool_spill(struct spool *s)
 	return (0);
 }
 
-/* A write to the spill file failed: bring what it holds back to memory. */
+/*
+ * A write to the spill file failed: bring what it holds back to memory.
+ * Only its first s->len octets: a write that stopped short (a full
+ * directory) left part of the failed chunk after them, which the caller
+ * keeps from its own copy.
+ */
 static int
 spool_unspill(struct spool *s)
 {
 	off_t off = 0;
 	ssize_t r;
+	size_t want;
 	char chunk[65536];
 
 	s->spill_failed = 1;
 	while (s->fd != -1 && (size_t)off < s->len) {
-		if ((r = pread(s->fd, chunk, sizeof(chunk), off)) <= 0)
+		want = s->len - (size_t)off;
+		if (want > sizeof(chunk))
+			want = sizeof(chunk);
+		if ((r = pread(s->fd, chunk, want, off)) <= 0)
 			break;
 		if (buf_add(&s->mem, chunk, (size_t)r) == -1)
 			break;

@@ -8,7 +8,10 @@
 # the stop (refused once stopping began); SIGUSR1 swaps the set
 # while a message in flight finishes on the old one (miltertest); a bad
 # reload changes nothing; daemon mode (no -f); the user switch (as root)
-# or its "ignored" log line (not root); inet TCP_NODELAY and inet6.
+# or its "ignored" log line (not root); the parse gate keyed on size,
+# with the spill failing ($TMPDIR missing; as root a full spool
+# directory, full before or during the message); inet TCP_NODELAY and
+# inet6.
 BUILD=${BUILD:-build}
 M="$(pwd)/$BUILD/bounce-milter"
 [ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
@@ -169,20 +172,69 @@ fi
 
 # 12. the parse gate is keyed on size, not on "spooled to a file": with
 # $TMPDIR unusable the spill fails and a large bounce stays in memory; it
-# still takes the gate (-vv says so) and is classified
+# still takes the gate (-vv says so) and is classified, whole
+octets() {	# octets LOG: what LARGE1Q's "classified N octets" says
+	sed -n 's/.*LARGE1Q: classified \([0-9]*\) octets.*/\1/p' "$1" | head -n 1
+}
 if command -v miltertest >/dev/null 2>&1; then
 	conf "$T/g.conf" gate.example
 	TMPDIR="$T/no-such-dir" start "$T/g.log" -c "$T/g.conf" -vv || bad "did not start (gate)"
 	MT_SOCK="unix:$T/sock" MT_MSGS=tests/fixtures/milter MT_LIB=tests/milter/lib.lua \
-	    miltertest -s tests/milter/large.lua >"$T/g.out" 2>&1 || bad "large.lua: $(cat "$T/g.out")"
+	    timeout 120 miltertest -s tests/milter/large.lua >"$T/g.out" 2>&1 || bad "large.lua: $(cat "$T/g.out")"
 	sleep 0.3
 	grep -q "LARGE1Q: spool:.*kept in memory\|spool: .*kept in memory" "$T/g.log" ||
 		bad "gate: the spill did not fail as arranged: $(grep -i spool "$T/g.log")"
 	grep -q "LARGE1Q: large message ([0-9]* octets, in memory): parse gate taken" "$T/g.log" ||
 		bad "gate: a large message kept in memory did not take the gate"
 	grep -q "LARGE1Q: .*bounce\|LARGE1Q: .*rcpt=" "$T/g.log" || bad "gate: the large bounce was not classified"
+	whole=$(octets "$T/g.log")
+	[ "${whole:-0}" -gt 65536 ] || bad "gate: LARGE1Q classified ${whole:-no} octets, not the whole large message"
 	quick_stop
-	echo "ok: a large bounce whose spill failed (in memory) takes the parse gate and is classified"
+	echo "ok: a large bounce whose spill failed (in memory) takes the parse gate and is classified ($whole octets)"
+fi
+
+# 12b. a full spool directory (root: a private tmpfs in a mount namespace,
+# $TMPDIR there): "full", filled before the message (the spill file's
+# first write fails), and "midway", 96 KiB free of 160 (the spill of the
+# first 64 KiB works,
+# a later write fails and what the file held is brought back to memory).
+# Either way the message is kept in memory, takes the gate and is
+# classified whole: as many octets as in 12.
+if [ "$(id -u)" = 0 ] && command -v miltertest >/dev/null 2>&1 &&
+    command -v unshare >/dev/null 2>&1 && unshare -m true 2>/dev/null; then
+	for how in full midway; do
+		case $how in
+		full)	size=64k fill=1024 ;;
+		midway)	size=160k fill=64 ;;
+		esac
+		mkdir -p "$T/spool-$how"
+		log="$T/gf-$how.log"
+		SP_DIR="$T/spool-$how" SP_SIZE=$size SP_FILL=$fill unshare -m sh -c '
+			mount -t tmpfs -o size="$SP_SIZE",mode=1777 tmpfs "$SP_DIR" || exit 1
+			dd if=/dev/zero of="$SP_DIR/fill" bs=1k count="$SP_FILL" 2>/dev/null
+			TMPDIR=$SP_DIR exec "$@"' sh "$M" -f -e -c "$T/g.conf" -vv 2>>"$log" &
+		pid=$!
+		i=0
+		while ! grep -q "listening on" "$log" 2>/dev/null && [ $i -lt 100 ]; do
+			kill -0 $pid 2>/dev/null || break; sleep 0.1; i=$((i + 1)); done
+		grep -q "listening on" "$log" || { bad "$how spool: did not start: $(cat "$log")"; pid=""; continue; }
+		MT_SOCK="unix:$T/sock" MT_MSGS=tests/fixtures/milter MT_LIB=tests/milter/lib.lua \
+		    timeout 120 miltertest -s tests/milter/large.lua >"$T/gf-$how.out" 2>&1 ||
+			bad "$how spool: large.lua: $(cat "$T/gf-$how.out")"
+		sleep 0.3
+		grep -q "spool: cannot write a spool file in $T/spool-$how: No space left on device; kept in memory" "$log" ||
+			bad "$how spool: no 'No space left on device; kept in memory' line: $(grep -i spool "$log")"
+		grep -q "LARGE1Q: large message ([0-9]* octets, in memory): parse gate taken" "$log" ||
+			bad "$how spool: the large message kept in memory did not take the gate"
+		grep -q "LARGE1Q: bounce rcpt=" "$log" || bad "$how spool: the large bounce was not classified"
+		got=$(octets "$log")
+		[ -n "$whole" ] && [ "$got" != "$whole" ] &&
+			bad "$how spool: $got octets classified, $whole with no spool at all (octets lost)"
+		quick_stop
+		echo "ok: $how spool directory: kept in memory, gate taken, classified (${got:-?} octets)"
+	done
+else
+	echo "(not root or no mount namespace: the full spool directory is not tried)"
 fi
 
 # 11. SIGUSR1 sent in a loop while the daemon stops: reloads go on until

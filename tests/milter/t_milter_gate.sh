@@ -21,7 +21,9 @@
 # the four bounces did wait on DNS (each at least 0.9 x GATE_DNS_MS) and
 # are annotated; each other message was classified in under half of
 # GATE_DNS_MS and before the first of the four finished; the large ones
-# took the gate; no "no turn" and no "classification took" line.
+# took the gate; no "no turn" and no "classification took" line; the
+# stranger's bounces got no evidence (the debug line says why) and the
+# DNS server never saw a query for its domain, ours did.
 # Relative, not absolute: the bound for the others is a fraction of the
 # DNS delay the four bounces were seen to wait.
 # Everything is bounded: every miltertest runs under timeout(1), a
@@ -201,6 +203,11 @@ grep -q "^CLASS: none" "$T/GSTRBIG.out" && bad "GSTRBIG (a stranger's bounce, la
 grep -q "^CLASS: none" "$T/GSTR.out" && bad "GSTR (a stranger's bounce) was not annotated"
 grep -q "GSTRBIG: .*domain stranger.test is not in our_domains" "$T/log" ||
 	bad "no debug line says why GSTRBIG got no evidence (stranger.test not in our_domains)"
+# the same at the DNS server: our domains were asked for, the stranger's not
+grep -q "query\[TXT\] spf-pass.test from" "$T/dns/dnsmasq.log" ||
+	bad "the DNS server saw no SPF query for our spf-pass.test"
+grep -q "stranger.test" "$T/dns/dnsmasq.log" &&
+	bad "the DNS server was asked about the stranger's domain: $(grep -c stranger.test "$T/dns/dnsmasq.log") lines"
 if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$T/log"; then
 	bad "sanitizer report in the milter log"
 fi

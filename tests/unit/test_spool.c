@@ -6,12 +6,17 @@
  *	memory below memmax and from an unnamed file above it, and the
  *	memory a spilled spool holds must drop to nothing.  A spill
  *	directory that does not exist is an error the spool survives: it
- *	says why and keeps the message in memory.
+ *	says why and keeps the message in memory.  So is a spill file that
+ *	cannot grow (a full directory; here RLIMIT_FSIZE with SIGXFSZ
+ *	ignored, so a write stops short, then fails): before the spill or
+ *	midway, the view gives back exactly the octets fed, none twice.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -124,6 +129,61 @@ test_no_dir(void **state)
 	free(src);
 }
 
+/*
+ * The spill file stops growing at limit octets (a full directory: a
+ * write stops short there, the next fails): the spool keeps the message
+ * in memory, says so once, and gives back every octet once.
+ */
+static void
+full_at(rlim_t limit, size_t total, size_t chunk)
+{
+	char dir[] = "/tmp/test_spool.XXXXXX";
+	struct rlimit old, rl;
+	struct spool s;
+	const char *v;
+	char *src = pattern(total);
+	size_t off, n, len;
+	int rc, failures = 0;
+	void (*oldh)(int);
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	rl = old;
+	rl.rlim_cur = limit;
+	oldh = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	spool_init(&s, 65536, 1u << 20, dir);
+	for (off = 0; off < total; off += n) {
+		n = total - off < chunk ? total - off : chunk;
+		rc = spool_add(&s, src + off, n);
+		failures += rc == -1;
+	}
+	/* the limit off before anything is printed (the log is a file) */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, oldh);
+	assert_int_equal(failures, 1);
+	assert_non_null(strstr(s.err, "cannot write a spool file"));
+	assert_int_equal(s.fd, -1);
+	assert_int_equal(s.len, total);
+	v = spool_view(&s, &len);
+	assert_int_equal(len, total);
+	if (memcmp(v, src, total) != 0)
+		fail_msg("limit %lu: the view differs from what was fed",
+		    (unsigned long)limit);
+	spool_free(&s);
+	assert_int_equal(rmdir(dir), 0);
+	free(src);
+}
+
+static void
+test_full(void **state)
+{
+	(void)state;
+	full_at(1000, 200000, 16000);		/* full before the spill */
+	full_at(100000, 200000, 16000);		/* midway: a write stops short */
+	full_at(65536 + 16000, 200000, 16000);	/* at a chunk's end */
+}
+
 /* The spill file has no name: nothing is left in the directory. */
 static void
 test_no_leftovers(void **state)
@@ -156,6 +216,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_no_dir),
+		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_no_leftovers),
 	};
 
