@@ -1,5 +1,6 @@
 #!/bin/sh
-# t_milter_gate - the parse gate is not held while DNS evidence runs
+# t_milter_gate - the parse gate is not held while DNS evidence runs;
+# reloads are refused once the stop began
 #
 # Large messages (over the in-memory spool, 64 KiB) are parsed a few at a
 # time (the parse gate, milter_cb.c); the gate is left when the DNS
@@ -30,6 +31,11 @@
 # watchdog stops the whole test after GATE_LIMIT (180) seconds and fails
 # it.  With the gate held across the evidence (ev_stage() not leaving it)
 # this test fails: the other large messages get no turn.
+#
+# Then SIGUSR1 every 20 ms while the daemon stops with a bounce of ours in
+# flight (waiting on the late DNS, so the stop's drain waits for it):
+# reloads before, refused ("reload refused: stopping") once stopping
+# began, none installed after a refusal, the message finished, exit 0.
 #
 # Exit 0 pass, 77 skip (miltertest, python3 or dnsmasq missing), 1 fail.
 command -v miltertest >/dev/null 2>&1 ||
@@ -208,20 +214,61 @@ grep -q "query\[TXT\] spf-pass.test from" "$T/dns/dnsmasq.log" ||
 	bad "the DNS server saw no SPF query for our spf-pass.test"
 grep -q "stranger.test" "$T/dns/dnsmasq.log" &&
 	bad "the DNS server was asked about the stranger's domain: $(grep -c stranger.test "$T/dns/dnsmasq.log") lines"
-if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$T/log"; then
-	bad "sanitizer report in the milter log"
-fi
-kill -TERM "$pid"
-i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 "$pid" 2>/dev/null; then bad "the milter did not stop within 30 s of SIGTERM"
-else wait "$pid"; rc=$?; pid=""; [ $rc = 0 ] || bad "the milter exited $rc on SIGTERM"; fi
+stop_milter() {	# SIGTERM, at most 30 s; sets rc
+	kill -TERM "$pid"
+	i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$pid" 2>/dev/null; then bad "the milter did not stop within 30 s of SIGTERM"
+	else wait "$pid"; rc=$?; pid=""; [ $rc = 0 ] || bad "the milter exited $rc on SIGTERM"; fi
+}
+stop_milter
+
+# --- 2. SIGUSR1 in a loop while the daemon stops, a message in flight ------
+# A bounce of ours waits on the late DNS; SIGTERM then, with SIGUSR1 sent
+# every 20 ms all along.  The stop waits for the message in flight (the
+# drain), so reloads keep arriving after stopping began: every one of
+# those is refused, none is installed once the stores are closed (its
+# history pointer would dangle: under ASan, t_sanitize, a use after
+# free), the message finishes, the daemon exits 0.
+printf 'history = { path = "%s"; };\n' "$T/h.db" >>"$T/bm.conf"
+BM_TEST_GATE_MAX=1 "$M" -f -e -vv -c "$T/bm.conf" 2>"$T/log2" &
+pid=$!
+wait_for 300 grep -q "listening on" "$T/log2" ||
+	{ cat "$T/log2"; echo "FAIL: the milter did not start (2)"; exit 1; }
+nq=$(wc -l <"$T/queries")
+send ours1.eml GSTOP "<>"
+more_queries() { [ "$(wc -l <"$T/queries")" -gt "$nq" ]; }
+wait_for 300 more_queries || bad "stop: no DNS query for the message in flight within 30 s"
+(
+	i=0
+	while [ $i -lt 1500 ] && kill -USR1 "$pid" 2>/dev/null; do
+		sleep 0.02; i=$((i + 1))
+	done
+) >/dev/null 2>&1 </dev/null &
+loop=$!
+wait_for 100 grep -q "reloaded configuration" "$T/log2" || bad "stop: no reload before the stop"
+stop_milter
+kill "$loop" 2>/dev/null; wait "$loop" 2>/dev/null
+reap GSTOP 2>/dev/null
+nref=$(grep -c "reload refused: stopping" "$T/log2")
+nre=$(grep -c "reloaded configuration" "$T/log2")
+[ "$nref" -ge 1 ] || bad "stop: no reload refused while the message in flight held the stop"
+sed -n '/reload refused: stopping/,$p' "$T/log2" | grep -q "reloaded configuration" &&
+	bad "stop: a reload was installed after one was refused (stopping had begun)"
+grep -q "GSTOP: bounce rcpt=" "$T/log2" || bad "stop: the message in flight was not finished"
+for f in "$T/log" "$T/log2"; do
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' "$f"; then
+		bad "sanitizer report in the milter log $(basename "$f")"
+	fi
+done
 echo "DNS answers $DLY ms late, dns.timeout_ms $TMO, max_classify_ms $MAXC, gate 1:"
 echo "  large bounces of ours (the quickest ${omin:-?} ms):$(for i in 1 2 3 4; do printf ' GOURS%s=%sms' $i "$(ms GOURS$i)"; done)"
 echo "  the others:$others (max $omax ms, $((omax * 100 / DLY)) % of the DNS delay)"
 if [ $fails -ne 0 ]; then
 	echo "--- milter log"; cat "$T/log"
+	echo "--- milter log (2)"; cat "$T/log2"
 	echo "t_milter_gate: $fails checks failed"
 	exit 1
 fi
-echo "ok: with DNS $DLY ms late and the gate at one, the other messages (large and small) did not wait behind the DNS"
+echo "  stop with a message in flight: $nre reloads before, $nref refused after stopping began, exit 0"
+echo "ok: with DNS $DLY ms late and the gate at one, the other messages (large and small) did not wait behind the DNS; SIGUSR1 in a loop during the stop refused"
 exit 0
