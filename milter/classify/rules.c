@@ -38,7 +38,8 @@ rules_load(const char *dir, char *err, size_t errlen)
 	    reason_scan_build(r, err, errlen) == -1 ||
 	    format_table_load(r, err, errlen) == -1 ||
 	    eop_hosts_load(r, err, errlen) == -1 ||
-	    fmt_autoreply_load(r, err, errlen) == -1) {
+	    fmt_autoreply_load(r, err, errlen) == -1 ||
+	    fmt_powermta_load(r, err, errlen) == -1) {
 		rules_free(r);
 		return (NULL);
 	}
@@ -56,6 +57,7 @@ rules_free(struct rules *r)
 	format_table_free(r->formats);
 	eop_hosts_free(r->eop);
 	fmt_autoreply_free(r->autoreply);
+	fmt_powermta_free(r->powermta);
 	free(r->dir);
 	free(r);
 }

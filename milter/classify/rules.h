@@ -12,7 +12,7 @@
  *	the enhanced status table (status.tsv), the reason patterns
  *	(reasons.rules), the 5.4.1 cause catalog (causes.rules) and the
  *	bounce-format markers (formats/), and the lists of rules/README
- *	(exchange-online, autoreply).  rules_load() reads and checks
+ *	(exchange-online, autoreply, powermta).  rules_load() reads and checks
  *	all of them and compiles every pattern once (PCRE2, JIT).  On error
  *	it returns NULL and writes "FILE:LINE: message" into err.
  *
@@ -34,6 +34,7 @@ struct cause_table;
 struct format_table;
 struct eop_hosts;
 struct fmt_autoreply;
+struct fmt_powermta;
 
 struct rules {
 	char			*dir;
@@ -43,6 +44,7 @@ struct rules {
 	struct format_table	*formats;	/* format.c */
 	struct eop_hosts	*eop;		/* eophost.c */
 	struct fmt_autoreply	*autoreply;	/* fmt_report.c */
+	struct fmt_powermta	*powermta;	/* fmt_powermta.c */
 };
 
 struct rules *rules_load(const char *, char *, size_t);
@@ -65,6 +67,8 @@ int	 eop_hosts_load(struct rules *, char *, size_t);
 void	 eop_hosts_free(struct eop_hosts *);
 int	 fmt_autoreply_load(struct rules *, char *, size_t);
 void	 fmt_autoreply_free(struct fmt_autoreply *);
+int	 fmt_powermta_load(struct rules *, char *, size_t);
+void	 fmt_powermta_free(struct fmt_powermta *);
 
 /* The roles of Exchange Online's domains (rules/exchange-online). */
 enum { EOP_TENANT_MX, EOP_RELAY, EOP_FRONT_END, EOP_RETIRED, EOP_NROLES };

@@ -3,6 +3,9 @@
  *
  * SYNOPSIS
  *	void	fmt_powermta_fixup(struct fmt_ctx *c);
+ *	int	fmt_powermta_load(struct rules *rules, char *err,
+ *		    size_t errlen);
+ *	void	fmt_powermta_free(struct fmt_powermta *t);
  *
  * DESCRIPTION
  *	PowerMTA (Port25, SparkPost) writes RFC 3464 reports whose
@@ -18,44 +21,117 @@
  *	disabled" is the specific X.2.1 meaning), else from the bounce
  *	category (bad-mailbox, bad-domain, quota-issues, ...).  The
  *	categories "other" and unknown ones leave the decision to the
- *	classifier.  Bounded: at most DSN_LINES lines per part, and a
+ *	classifier.  Both tables are data, rules/powermta, read once per
+ *	rules set by fmt_powermta_load() into rules->powermta (a reason
+ *	out of the vocabulary is "FILE:LINE: message").  Bounded: at most DSN_LINES lines per part, and a
  *	group whose recipient is not at its own position is looked up
  *	among the first SEARCH_MAX recipients only.
  */
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "fmt.h"
+#include "rulelist.h"
+#include "vocab.h"
 
 #define DSN_LINES	20000
 #define SEARCH_MAX	256	/* recipients searched out of order */
 
 void	fmt_powermta_fixup(struct fmt_ctx *);
 
-static const struct {
-	const char	*category;
+/* One "KEY REASON" entry of rules/powermta. */
+struct pmta_row {
+	const char	*key;
+	size_t		 keylen;
 	const char	*reason;
-} categories[] = {
-	{ "bad-domain", "hostunknown" },
-	{ "bad-mailbox", "userunknown" },
-	{ "inactive-mailbox", "suspend" },
-	{ "message-expired", "expired" },
-	{ "no-answer-from-host", "networkerror" },
-	{ "policy-related", "policyviolation" },
-	{ "quota-issues", "mailboxfull" },
-	{ "routing-errors", "systemerror" },
-	{ "spam-related", "spamdetected" },
 };
 
-/* Status comments that name a reason more exactly than the category. */
-static const struct {
-	const char	*comment;
-	const char	*reason;
-} comments[] = {
-	{ "(mailbox disabled", "suspend" },
-	{ "(mailbox full", "mailboxfull" },
+enum { PM_CATEGORY, PM_COMMENT, PM_N };
+
+static const char *const pm_section[PM_N] = {
+	"category", "status-comment"
 };
+
+struct fmt_powermta {
+	struct rlist	*list;
+	struct pmta_row	*row[PM_N];
+	size_t		 n[PM_N];
+};
+
+/* Split entry i of section k, "KEY REASON", into row r (in place). */
+static int
+pm_row(const struct rlist *l, int k, size_t i, char *e, struct pmta_row *r,
+    char *err, size_t errlen)
+{
+	char *w = e + strlen(e);
+
+	while (w > e && !isspace((unsigned char)w[-1]))
+		w--;
+	r->reason = w;
+	while (w > e && isspace((unsigned char)w[-1]))
+		w--;
+	if (w == e)
+		return (rlist_error(l, pm_section[k], i, err, errlen,
+		    "\"%s\": want KEY REASON", e));
+	if (!reason_known(r->reason))
+		return (rlist_error(l, pm_section[k], i, err, errlen,
+		    "unknown reason \"%s\"", r->reason));
+	*w = '\0';
+	r->key = e;
+	r->keylen = (size_t)(w - e);
+	return (0);
+}
+
+int
+fmt_powermta_load(struct rules *rules, char *err, size_t errlen)
+{
+	struct fmt_powermta *t;
+	const char *const *e;
+	size_t i;
+	int k;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "%s/powermta:0: out of memory",
+		    rules->dir);
+		return (-1);
+	}
+	rules->powermta = t;
+	if ((t->list = rlist_load(rules->dir, "powermta", err, errlen)) ==
+	    NULL)
+		return (-1);
+	for (k = 0; k < PM_N; k++) {
+		if (rlist_need(t->list, pm_section[k], err, errlen) == -1)
+			return (-1);
+		e = rlist_get(t->list, pm_section[k], &t->n[k]);
+		if (t->n[k] > 0 && (t->row[k] = calloc(t->n[k],
+		    sizeof(*t->row[k]))) == NULL) {
+			snprintf(err, errlen, "%s/powermta:0: out of memory",
+			    rules->dir);
+			return (-1);
+		}
+		for (i = 0; i < t->n[k]; i++)
+			if (pm_row(t->list, k, i, (char *)e[i], &t->row[k][i],
+			    err, errlen) == -1)
+				return (-1);
+	}
+	return (0);
+}
+
+void
+fmt_powermta_free(struct fmt_powermta *t)
+{
+	int k;
+
+	if (t == NULL)
+		return;
+	for (k = 0; k < PM_N; k++)
+		free(t->row[k]);
+	rlist_free(t->list);
+	free(t);
+}
 
 struct group {
 	const char	*addr;		/* Final-Recipient, bare */
@@ -111,11 +187,12 @@ apply(struct fmt_ctx *c, const struct group *g, size_t k)
 static void
 scan_part(struct fmt_ctx *c, const struct mime_part *p, size_t *k)
 {
+	const struct fmt_powermta *t = c->rules->powermta;
 	struct group g;
 	const char *s, *end, *line, *v;
 	size_t len, vlen, nl = 0, i;
 
-	if (p == NULL || p->body == NULL)
+	if (p == NULL || p->body == NULL || t == NULL)
 		return;
 	memset(&g, 0, sizeof(g));
 	s = p->body;
@@ -127,18 +204,18 @@ scan_part(struct fmt_ctx *c, const struct mime_part *p, size_t *k)
 			memset(&g, 0, sizeof(g));
 			g.addr = fmt_addr(c->a, v, vlen);
 		} else if (field(line, len, "Status", &v, &vlen)) {
-			for (i = 0; i < sizeof(comments) / sizeof(comments[0]);
-			    i++)
-				if (fmt_strcasestr(v, vlen, comments[i].comment))
-					g.by_status = comments[i].reason;
+			for (i = 0; i < t->n[PM_COMMENT]; i++)
+				if (fmt_strcasestr(v, vlen,
+				    t->row[PM_COMMENT][i].key))
+					g.by_status = t->row[PM_COMMENT][i].reason;
 		} else if (field(line, len, "X-PowerMTA-BounceCategory", &v,
 		    &vlen)) {
-			for (i = 0; i < sizeof(categories) /
-			    sizeof(categories[0]); i++)
-				if (vlen == strlen(categories[i].category) &&
-				    strncasecmp(v, categories[i].category,
+			for (i = 0; i < t->n[PM_CATEGORY]; i++)
+				if (vlen == t->row[PM_CATEGORY][i].keylen &&
+				    strncasecmp(v, t->row[PM_CATEGORY][i].key,
 				    vlen) == 0)
-					g.by_category = categories[i].reason;
+					g.by_category =
+					    t->row[PM_CATEGORY][i].reason;
 		}
 	}
 	if (g.addr != NULL)

@@ -4,7 +4,7 @@
  *
  *	fixture_setup()/fixture_teardown(): cmocka group setup and
  *	teardown that load and free rules/formats and the lists the
- *	format parsers read (rules/autoreply, ...) into R (the tests run
+ *	format parsers read (rules/autoreply, rules/powermta) into R (the tests run
  *	from the project root).  fixture_decode(): MIME walk plus
  *	format_parse() of msg (len octets) into a new report; *ret is
  *	format_parse()'s answer.  The caller frees the report.
@@ -26,7 +26,8 @@ fixture_setup(void **state)
 	    (R->dir = strdup("rules")) == NULL)
 		return (-1);
 	if (format_table_load(R, err, sizeof(err)) == -1 ||
-	    fmt_autoreply_load(R, err, sizeof(err)) == -1) {
+	    fmt_autoreply_load(R, err, sizeof(err)) == -1 ||
+	    fmt_powermta_load(R, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return (-1);
 	}
@@ -40,6 +41,7 @@ fixture_teardown(void **state)
 	if (R != NULL) {
 		format_table_free(R->formats);
 		fmt_autoreply_free(R->autoreply);
+		fmt_powermta_free(R->powermta);
 		free(R->dir);
 		free(R);
 	}
