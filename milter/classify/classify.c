@@ -42,6 +42,7 @@
 
 #include "classify.h"
 #include "classify_int.h"
+#include "smtpcmd.h"
 
 #define DIAG_SCAN_MAX	8192	/* bytes of diagnostic text looked at */
 
@@ -542,70 +543,96 @@ fold_find(const char *s, size_t n, const char *ph)
 #ifdef __SSE2__
 /*
  * Of the 16 positions at p, those where a phrase of cmd_in() may start (a
- * bit each): the first two bytes in af re wh >>, case ignored (a superset:
+ * bit each): the first two bytes of a lead-in of rules/smtp-commands
+ * [notice] and Sendmail's "wh", OR 0x20 (c->p0[k], c->p1[k]: a superset,
  * cmd_in() checks each).  Pairs, not two sets of bytes: "he", "an" and
- * the like would start too many false candidates.  Reads p[0..17).
+ * the like would start too many false candidates.  Up to CMD_PAIRS (5)
+ * pairs in one unrolled pass (unused ones are 0, which x | 0x20 never
+ * is).
+ * Reads p[0..17).
  */
+#define CMD_PAIRS	5
+
+struct cmd_vec {
+	__m128i		 p0[SC_MAXLEAD + 1], p1[SC_MAXLEAD + 1];
+	size_t		 n;
+};
+
 static unsigned
-cmd_candidates(const char *p)
+cmd_candidates(const struct cmd_vec *c, const char *p)
 {
 	const __m128i x0 = _mm_loadu_si128((const __m128i *)(const void *)p);
 	const __m128i x1 = _mm_loadu_si128((const __m128i *)(const void *)
 	    (p + 1));
 	const __m128i lc = _mm_set1_epi8(0x20);
-	__m128i l0 = _mm_or_si128(x0, lc), l1 = _mm_or_si128(x1, lc), m;
+	__m128i l0 = _mm_or_si128(x0, lc), l1 = _mm_or_si128(x1, lc);
+	__m128i m = _mm_setzero_si128();
+	size_t k;
 
-#define PAIR(a, b) _mm_and_si128(_mm_cmpeq_epi8(l0, _mm_set1_epi8(a)), \
-	    _mm_cmpeq_epi8(l1, _mm_set1_epi8(b)))
-	/* '>' | 0x20 is '>' */
-	m = _mm_or_si128(_mm_or_si128(PAIR('i', 'n'), PAIR('a', 'f')),
-	    _mm_or_si128(_mm_or_si128(PAIR('r', 'e'), PAIR('w', 'h')),
-	    PAIR('>', '>')));
+#define PAIR(k) _mm_and_si128(_mm_cmpeq_epi8(l0, c->p0[k]), \
+	    _mm_cmpeq_epi8(l1, c->p1[k]))
+	if (c->n <= CMD_PAIRS) {
+		m = _mm_or_si128(_mm_or_si128(PAIR(0), PAIR(1)),
+		    _mm_or_si128(_mm_or_si128(PAIR(2), PAIR(3)), PAIR(4)));
+	} else {
+		for (k = 0; k < c->n; k++)
+			m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(l0,
+			    c->p0[k]), _mm_cmpeq_epi8(l1, c->p1[k])));
+	}
 #undef PAIR
 	return ((unsigned)_mm_movemask_epi8(m));
 }
 #endif
 
+/* Can byte c be the third of a lead-in (smtpcmd.h: third)? */
+static inline int
+third_is(unsigned char third, char c)
+{
+	if (third == ' ')
+		return (a_space((unsigned char)c));
+	return (third == '\0' || third == ((unsigned char)c | 0x20));
+}
+
 /*
  * The SMTP command the first n bytes of s name ("in reply to RCPT TO
  * command", ">>> DATA", "after MAIL FROM"), the earliest mention first;
- * or NULL.  Case and runs of white space do not matter; the text ends at
- * n or at a NUL.
+ * or NULL.  The phrases are rules/smtp-commands [notice] (smtpcmd.h): a
+ * lead-in, then the first of its rows that follows.  Case and runs of
+ * white space do not matter; the text ends at n or at a NUL.
  */
 static const char *
-cmd_in(const char *s, size_t n)
+cmd_in(const struct rules *rules, const char *s, size_t n)
 {
-	/* Phrases by their first word; in each group, in order. */
-	static const char *const in_reply[] = { "rcpt to", "RCPT",
-	    "mail from", "MAIL", "end of data", "DATA", "data", "DATA",
-	    "ehlo", "EHLO", "helo", "HELO", NULL };
-	static const char *const sent[] = { "rcpt", "RCPT", "mail", "MAIL",
-	    "data", "DATA", "ehlo", "EHLO", "helo", "HELO", NULL };
-	static const char *const after[] = { "rcpt to", "RCPT",
-	    "mail from", "MAIL", "end of data", "DATA", "data", "DATA",
-	    "initial connection", "CONN", "pipelined rcpt to", "RCPT",
-	    "pipelined mail from", "MAIL", "connection", "CONN", NULL };
-	static const char *const refused[] = { "", "CONN", NULL };
-	static const struct {
-		const char *first;
-		const char *const *rest;
-	} groups[] = {
-		{ "in reply to ", in_reply }, { ">>> ", sent },
-		{ "after ", after }, { "refused to talk to me", refused },
-	};
-	size_t i, j, g;
-	const char *const *r;
-	unsigned char c;
-	int talk = 0;
+	const struct sc_section *sec;
+	size_t i, j;
+	unsigned char c0;
+	unsigned lm;
+	int talk = 0, g, r;
+#ifdef __SSE2__
+	struct cmd_vec cv;
+	size_t k;
+#endif
 
-	if (s == NULL)
+	if (s == NULL || rules == NULL || rules->smtpcmd == NULL)
 		return (NULL);
+	sec = &rules->smtpcmd->s[SC_NOTICE];
+#ifdef __SSE2__
+	for (k = 0; k < sec->nlead; k++) {
+		cv.p0[k] = _mm_set1_epi8((char)sec->lead[k].pair[0]);
+		cv.p1[k] = _mm_set1_epi8((char)sec->lead[k].pair[1]);
+	}
+	cv.p0[k] = _mm_set1_epi8('w');
+	cv.p1[k] = _mm_set1_epi8('h');
+	cv.n = ++k;
+	for (; k < CMD_PAIRS; k++)
+		cv.p0[k] = cv.p1[k] = _mm_setzero_si128();
+#endif
 	n = strnlen(s, n);
 	/* Scan once: the first position where a phrase starts wins. */
 	for (i = 0; i + 1 < n; i++) {
 #ifdef __SSE2__
 		if (i + 17 <= n) {	/* 16 positions at a time */
-			unsigned m = cmd_candidates(s + i);
+			unsigned m = cmd_candidates(&cv, s + i);
 
 			if (m == 0) {
 				i += 15;
@@ -614,35 +641,13 @@ cmd_in(const char *s, size_t n)
 			i += (size_t)__builtin_ctz(m);
 		}
 #endif
-		/* every phrase starts with one of "in ", aft ref whi >>> */
+		c0 = (unsigned char)s[i] | 0x20;
+		lm = sec->by_pair0[c0];
+		if (lm == 0 && c0 != 'w')
+			continue;
 		if (i + 2 >= n)
 			break;
-		c = (unsigned char)s[i];
-		switch (c | 0x20) {
-		case 'i':
-			if ((s[i + 1] | 0x20) != 'n' ||
-			    !a_space((unsigned char)s[i + 2]))
-				continue;
-			g = 0;
-			break;
-		case '>':
-			if (s[i + 1] != '>' || s[i + 2] != '>')
-				continue;
-			g = 1;
-			break;
-		case 'a':
-			if ((s[i + 1] | 0x20) != 'f' || (s[i + 2] | 0x20) != 't')
-				continue;
-			g = 2;
-			break;
-		case 'r':
-			if ((s[i + 1] | 0x20) != 'e' || (s[i + 2] | 0x20) != 'f')
-				continue;
-			g = 3;
-			break;
-		case 'w':
-			if ((s[i + 1] | 0x20) != 'h' || (s[i + 2] | 0x20) != 'i')
-				continue;
+		if (c0 == 'w' && ((unsigned char)s[i + 1] | 0x20) == 'h') {
 			/* Sendmail: "... while talking to host.: <<< 554 ..."
 			 * with no command sent: the greeting itself was
 			 * refused.  Only the first "while talking to" counts. */
@@ -654,17 +659,19 @@ cmd_in(const char *s, size_t n)
 				if (fold_at(s, n, j, " <<<") != 0)
 					return ("CONN");
 			}
-			continue;
-		default:
-			continue;
 		}
-		if ((j = fold_at(s, n, i, groups[g].first)) == 0)
-			continue;
-		for (r = groups[g].rest; *r != NULL; r += 2) {
-			if (*r[0] == '\0')
-				return (r[1]);
-			if (fold_at(s, n, j, r[0]) != 0)
-				return (r[1]);
+		for (; lm != 0; lm &= lm - 1) {
+			g = __builtin_ctz(lm);
+			if (sec->lead[g].pair[1] !=
+			    ((unsigned char)s[i + 1] | 0x20) ||
+			    !third_is(sec->lead[g].third, s[i + 2]) ||
+			    (j = fold_at(s, n, i, sec->lead[g].text)) == 0)
+				continue;
+			for (r = sec->lead[g].row0; r >= 0;
+			    r = sec->row[r].next)
+				if (sec->row[r].len == 0 ||
+				    fold_at(s, n, j, sec->row[r].rest) != 0)
+					return (sec->row[r].cmd);
 		}
 	}
 	return (NULL);
@@ -744,13 +751,14 @@ find_ci(const char *h, size_t n, const char *needle)
  * notice names it, or when every mention in the notice agrees.
  */
 static const char *
-infer_command(const struct report *r, const struct rcpt *rc)
+infer_command(const struct rules *rules, const struct report *r,
+    const struct rcpt *rc)
 {
 	const struct mime_part *np;
 	const char *c, *at, *first;
 	size_t n, lim, back;
 
-	if (rc->diag != NULL && (c = cmd_in(rc->diag, 8192)) != NULL)
+	if (rc->diag != NULL && (c = cmd_in(rules, rc->diag, 8192)) != NULL)
 		return (c);
 	if ((np = notice_part(r, r->mime.root, 0)) == NULL)
 		return (NULL);
@@ -764,12 +772,12 @@ infer_command(const struct report *r, const struct rcpt *rc)
 		    back++)
 			at--;
 		n = lim - (size_t)(at - np->body);
-		return (cmd_in(at, n < 2048 ? n : 2048));
+		return (cmd_in(rules, at, n < 2048 ? n : 2048));
 	}
 	/* Without the address, only an unambiguous notice counts. */
 	if (r->nrcpt > 1)
 		return (NULL);
-	first = cmd_in(np->body, lim);
+	first = cmd_in(rules, np->body, lim);
 	return (first);
 }
 
@@ -821,8 +829,9 @@ xunix_diag(const struct report *r, const struct rcpt *rc)
 }
 
 static void
-facts_fill(struct facts *f, const struct report *r, struct rcpt *rc,
-    const char *diag, size_t diaglen)
+facts_fill(struct facts *f, const struct rules *rules,
+    const struct report *r, struct rcpt *rc, const char *diag,
+    size_t diaglen)
 {
 	struct arena *a = r != NULL ? r->a : NULL;
 
@@ -834,7 +843,7 @@ facts_fill(struct facts *f, const struct report *r, struct rcpt *rc,
 	f->command = rc->command != NULL ? rc->command : "";
 	if (strcmp(f->command, "INIT") == 0)
 		f->command = "CONN";
-	if (*f->command == '\0' && (f->command = infer_command(r, rc)) ==
+	if (*f->command == '\0' && (f->command = infer_command(rules, r, rc)) ==
 	    NULL)
 		f->command = "";
 	if (rc->command == NULL || *rc->command == '\0')
@@ -965,7 +974,7 @@ classify_one(const struct rules *rules, const struct report *r,
 	if (rc->reply[0] != '\0' && (!reply_valid(rc->reply) ||
 	    (rc->status[0] != '\0' && rc->status[0] != rc->reply[0])))
 		rc->reply[0] = '\0';
-	facts_fill(&f, r, rc, diag, diaglen);
+	facts_fill(&f, rules, r, rc, diag, diaglen);
 
 	if (is(r->kind, "arf") || is(rc->reason_hint, "feedback"))
 		reason = "feedback";

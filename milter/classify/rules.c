@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rules.h"
+#include "smtpcmd.h"
 
 struct rules *
 rules_load(const char *dir, char *err, size_t errlen)
@@ -39,7 +40,8 @@ rules_load(const char *dir, char *err, size_t errlen)
 	    format_table_load(r, err, errlen) == -1 ||
 	    eop_hosts_load(r, err, errlen) == -1 ||
 	    fmt_autoreply_load(r, err, errlen) == -1 ||
-	    fmt_powermta_load(r, err, errlen) == -1) {
+	    fmt_powermta_load(r, err, errlen) == -1 ||
+	    smtp_cmds_load(r, err, errlen) == -1) {
 		rules_free(r);
 		return (NULL);
 	}
@@ -58,6 +60,7 @@ rules_free(struct rules *r)
 	eop_hosts_free(r->eop);
 	fmt_autoreply_free(r->autoreply);
 	fmt_powermta_free(r->powermta);
+	smtp_cmds_free(r->smtpcmd);
 	free(r->dir);
 	free(r);
 }

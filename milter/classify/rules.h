@@ -12,8 +12,9 @@
  *	the enhanced status table (status.tsv), the reason patterns
  *	(reasons.rules), the 5.4.1 cause catalog (causes.rules) and the
  *	bounce-format markers (formats/), and the lists of rules/README
- *	(exchange-online, autoreply, powermta).  rules_load() reads and checks
- *	all of them and compiles every pattern once (PCRE2, JIT).  On error
+ *	(reason-order, exchange-online, autoreply, powermta,
+ *	smtp-commands).  rules_load() reads and checks all of them and
+ *	compiles every pattern once (PCRE2, JIT).  On error
  *	it returns NULL and writes "FILE:LINE: message" into err.
  *
  *	A loaded set is read-only: any number of threads may classify with
@@ -35,6 +36,7 @@ struct format_table;
 struct eop_hosts;
 struct fmt_autoreply;
 struct fmt_powermta;
+struct smtp_cmds;
 
 struct rules {
 	char			*dir;
@@ -45,6 +47,7 @@ struct rules {
 	struct eop_hosts	*eop;		/* eophost.c */
 	struct fmt_autoreply	*autoreply;	/* fmt_report.c */
 	struct fmt_powermta	*powermta;	/* fmt_powermta.c */
+	struct smtp_cmds	*smtpcmd;	/* smtpcmd.c */
 };
 
 struct rules *rules_load(const char *, char *, size_t);
@@ -69,6 +72,8 @@ int	 fmt_autoreply_load(struct rules *, char *, size_t);
 void	 fmt_autoreply_free(struct fmt_autoreply *);
 int	 fmt_powermta_load(struct rules *, char *, size_t);
 void	 fmt_powermta_free(struct fmt_powermta *);
+int	 smtp_cmds_load(struct rules *, char *, size_t);
+void	 smtp_cmds_free(struct smtp_cmds *);
 
 /* The roles of Exchange Online's domains (rules/exchange-online). */
 enum { EOP_TENANT_MX, EOP_RELAY, EOP_FRONT_END, EOP_RETIRED, EOP_NROLES };

@@ -280,7 +280,7 @@ char	*fmt_oneline(struct arena *, const char *, size_t);
 char	*fmt_append(struct arena *, const char *, const char *, size_t);
 int	 fmt_status_find(const char *, char [16]);
 int	 fmt_reply_find(const char *, int, char [4]);
-const char *fmt_command_find(const char *);
+const char *fmt_command_find(const struct rules *, const char *);
 int	 fmt_status_better(const char *, const char *);
 void	 fmt_rcpt_finish(struct fmt_ctx *, struct rcpt *);
 struct rcpt *fmt_rcpt_add(struct fmt_ctx *);

@@ -22,7 +22,8 @@
  *		    const char *name);
  *	int	fmt_status_find(const char *s, char out[16]);
  *	int	fmt_reply_find(const char *s, int cls, char out[4]);
- *	const char *fmt_command_find(const char *s);
+ *	const char *fmt_command_find(const struct rules *rules,
+ *		    const char *s);
  *	int	fmt_status_better(const char *f, const char *d);
  *	struct rcpt *fmt_rcpt_add(struct fmt_ctx *c);
  *	void	fmt_rcpt_finish(struct fmt_ctx *c, struct rcpt *rc);
@@ -61,6 +62,7 @@
 #include "fmt.h"
 #include "litscan.h"
 #include "rulefile.h"
+#include "smtpcmd.h"
 
 struct fmt_rx {
 	pcre2_code	*re;
@@ -819,66 +821,68 @@ fmt_reply_find(const char *s, int cls, char out[4])
 }
 
 #ifdef __SSE2__
-/* Bit j set where s[j], case folded, is f, p, k or g, for j < 16. */
+#define LEAD_ANCHORS	4	/* anchors compared unrolled (a[0..3]) */
+
+/*
+ * Bit j set where s[j], case folded, is one of the n anchors in a: up to
+ * LEAD_ANCHORS in one unrolled pass (unused ones are 0, which x | 0x20
+ * never is).
+ */
 static int
-lead_anchors16(const char *s)
+lead_anchors16(const char *s, const __m128i *a, size_t n)
 {
 	__m128i x = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)
-	    s), _mm_set1_epi8(0x20));
+	    s), _mm_set1_epi8(0x20)), m = _mm_setzero_si128();
+	size_t k;
 
-	return (_mm_movemask_epi8(_mm_or_si128(
-	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('f')),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('p'))),
-	    _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('k')),
-	    _mm_cmpeq_epi8(x, _mm_set1_epi8('g'))))));
+	if (n <= LEAD_ANCHORS) {
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, a[0]),
+		    _mm_cmpeq_epi8(x, a[1])), _mm_or_si128(_mm_cmpeq_epi8(x,
+		    a[2]), _mm_cmpeq_epi8(x, a[3])));
+	} else {
+		for (k = 0; k < n; k++)
+			m = _mm_or_si128(m, _mm_cmpeq_epi8(x, a[k]));
+	}
+	return (_mm_movemask_epi8(m));
 }
 #endif
 
 /*
  * The SMTP command a diagnostic names as the failed step, or NULL: the
- * first phrase of the table found in the first 1023 bytes, case ignored.
- * Every phrase is one of four lead-ins and a rest.  One pass looks for
- * the lead-ins' anchor letters (f p k g, each in one lead-in only; 16
- * bytes a step), compares the lead-in around each and the rests after
- * it, instead of a search of the text per phrase.
+ * first row of rules/smtp-commands [diagnostic] (smtpcmd.h) found in
+ * the first 1023 bytes, case ignored.  Every row is a lead-in and a
+ * rest.  One pass looks for the lead-ins' anchor letters (16 bytes a
+ * step), compares the lead-in around each and the rests after it,
+ * instead of a search of the text per row.
  */
 const char *
-fmt_command_find(const char *s)
+fmt_command_find(const struct rules *rules, const char *s)
 {
-	static const struct { const char *lead; size_t len, anchor; } lead[] = {
-		{ "after ", 6, 1 },			/* f */
-		{ "in reply to ", 12, 5 },		/* p */
-		{ "did not like our ", 17, 10 },	/* k */
-		{ "most progress was ", 18, 8 },	/* g */
-	};
-	static const struct { int lead; const char *rest, *cmd; } t[] = {
-		{ 0, "end of data", "DATA" },
-		{ 0, "data", "DATA" },
-		{ 2, "final data", "DATA" },
-		{ 1, "end of data", "DATA" },
-		{ 0, "rcpt to", "RCPT" },
-		{ 1, "rcpt to", "RCPT" },
-		{ 2, "rcpt to", "RCPT" },
-		{ 3, "rcpt to", "RCPT" },
-		{ 0, "mail from", "MAIL" },
-		{ 1, "mail from", "MAIL" },
-		{ 2, "mail from", "MAIL" },
-		{ 0, "helo", "HELO" },
-		{ 0, "ehlo", "HELO" },
-		{ 1, "ehlo", "HELO" },
-		{ 1, "helo", "HELO" },
-		{ 0, "initial connection", "CONN" },
-	};
-	size_t best = sizeof(t) / sizeof(t[0]), n, i, j, at, k;
-	int l;
+	const struct sc_section *sec;
+	const struct sc_lead *ld;
+	size_t n, i, at;
+	unsigned lm;
+	int best, j, l;
+#ifdef __SSE2__
+	__m128i anc[SC_MAXLEAD > LEAD_ANCHORS ? SC_MAXLEAD : LEAD_ANCHORS];
+	size_t k;
+#endif
 
-	if (s == NULL)
+	if (s == NULL || rules == NULL || rules->smtpcmd == NULL)
 		return (NULL);
+	sec = &rules->smtpcmd->s[SC_DIAGNOSTIC];
+	best = (int)sec->nrow;
+#ifdef __SSE2__
+	for (k = 0; k < sec->nlead; k++)
+		anc[k] = _mm_set1_epi8((char)sec->lead[k].anchor_c);
+	for (; k < LEAD_ANCHORS; k++)
+		anc[k] = _mm_setzero_si128();
+#endif
 	n = strnlen(s, 1023);
 	for (i = 0; i < n; i++) {
 #ifdef __SSE2__
 		if (i + 16 <= n) {
-			int m = lead_anchors16(s + i);
+			int m = lead_anchors16(s + i, anc, sec->nlead);
 
 			if (m == 0) {
 				i += 15;
@@ -887,42 +891,29 @@ fmt_command_find(const char *s)
 			i += (size_t)__builtin_ctz((unsigned)m);
 		}
 #endif
-		switch ((unsigned char)s[i] | 0x20) {
-		case 'f':
-			l = 0;
-			break;
-		case 'p':
-			l = 1;
-			break;
-		case 'k':
-			l = 2;
-			break;
-		case 'g':
-			l = 3;
-			break;
-		default:
-			continue;
-		}
-		if (i < lead[l].anchor)
-			continue;
-		at = i - lead[l].anchor;
-		if (at + lead[l].len > n ||
-		    ((unsigned char)s[at] | 0x20) != lead[l].lead[0] ||
-		    strncasecmp(s + at, lead[l].lead, lead[l].len) != 0)
-			continue;
-		at += lead[l].len;
-		for (j = 0; j < best; j++) {
-			if (t[j].lead != l)
+		for (lm = sec->by_anchor[(unsigned char)s[i] | 0x20]; lm != 0;
+		    lm &= lm - 1) {
+			l = __builtin_ctz(lm);
+			ld = &sec->lead[l];
+			if (i < ld->anchor)
 				continue;
-			k = strlen(t[j].rest);
-			if (k <= n - at &&
-			    strncasecmp(s + at, t[j].rest, k) == 0) {
-				best = j;
-				break;
-			}
+			at = i - ld->anchor;
+			if (at + ld->len > n ||
+			    ((unsigned char)s[at] | 0x20) != ld->text[0] ||
+			    strncasecmp(s + at, ld->text, ld->len) != 0)
+				continue;
+			at += ld->len;
+			for (j = ld->row0; j >= 0 && j < best;
+			    j = sec->row[j].next)
+				if (sec->row[j].len <= n - at &&
+				    strncasecmp(s + at, sec->row[j].rest,
+				    sec->row[j].len) == 0) {
+					best = j;
+					break;
+				}
 		}
 	}
-	return (best < sizeof(t) / sizeof(t[0]) ? t[best].cmd : NULL);
+	return (best < (int)sec->nrow ? sec->row[best].cmd : NULL);
 }
 
 struct rcpt *
@@ -975,7 +966,7 @@ fmt_rcpt_finish(struct fmt_ctx *c, struct rcpt *rc)
 		    strcmp(rc->action, "delivered") == 0) ? 2 : -1, rp))
 			memcpy(rc->reply, rp, sizeof(rc->reply));
 		if ((rc->command == NULL || *rc->command == '\0') &&
-		    (cmd = fmt_command_find(rc->diag)) != NULL)
+		    (cmd = fmt_command_find(c->rules, rc->diag)) != NULL)
 			rc->command = cmd;
 	}
 	/*

@@ -4,7 +4,8 @@
  *
  *	fixture_setup()/fixture_teardown(): cmocka group setup and
  *	teardown that load and free rules/formats and the lists the
- *	format parsers read (rules/autoreply, rules/powermta) into R (the tests run
+ *	format parsers read (rules/autoreply, powermta,
+ *	smtp-commands) into R (the tests run
  *	from the project root).  fixture_decode(): MIME walk plus
  *	format_parse() of msg (len octets) into a new report; *ret is
  *	format_parse()'s answer.  The caller frees the report.
@@ -27,7 +28,8 @@ fixture_setup(void **state)
 		return (-1);
 	if (format_table_load(R, err, sizeof(err)) == -1 ||
 	    fmt_autoreply_load(R, err, sizeof(err)) == -1 ||
-	    fmt_powermta_load(R, err, sizeof(err)) == -1) {
+	    fmt_powermta_load(R, err, sizeof(err)) == -1 ||
+	    smtp_cmds_load(R, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return (-1);
 	}
@@ -42,6 +44,7 @@ fixture_teardown(void **state)
 		format_table_free(R->formats);
 		fmt_autoreply_free(R->autoreply);
 		fmt_powermta_free(R->powermta);
+		smtp_cmds_free(R->smtpcmd);
 		free(R->dir);
 		free(R);
 	}

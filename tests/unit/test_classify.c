@@ -504,6 +504,12 @@ load_dir(const char *dir, char *err, size_t errlen)
 		rules_free(r);
 		return (NULL);
 	}
+	/* the SMTP command phrases, where the directory has them */
+	snprintf(path, sizeof(path), "%s/smtp-commands", dir);
+	if (access(path, R_OK) == 0 && smtp_cmds_load(r, err, errlen) == -1) {
+		rules_free(r);
+		return (NULL);
+	}
 	/* the Exchange Online host list, where the directory has one */
 	snprintf(path, sizeof(path), "%s/exchange-online", dir);
 	if (access(path, R_OK) == 0 && eop_hosts_load(r, err, errlen) == -1) {

@@ -612,7 +612,7 @@ test_command_find(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		const char *got = fmt_command_find(t[i].in);
+		const char *got = fmt_command_find(R, t[i].in);
 
 		if (t[i].out == NULL)
 			assert_null(got);
@@ -623,10 +623,10 @@ test_command_find(void **state)
 	memset(big, 'x', sizeof(big));
 	memcpy(big + 1023 - 10, "after data", 10);
 	big[1023] = '\0';
-	assert_string_equal(fmt_command_find(big), "DATA");
+	assert_string_equal(fmt_command_find(R, big), "DATA");
 	memcpy(big + 1023 - 9, "after data", 10);
 	big[sizeof(big) - 1] = '\0';
-	assert_null(fmt_command_find(big));
+	assert_null(fmt_command_find(R, big));
 }
 
 /* DSN fields in plain text: only names at the start of a line count. */

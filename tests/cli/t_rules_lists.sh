@@ -1,0 +1,58 @@
+#!/bin/sh
+# t_rules_lists - the tables kept as list files under rules/ load, and a
+# broken one stops the load with FILE:LINE: message
+#
+# For each list file the decoder and the classifier read (autoreply,
+# powermta, smtp-commands): a copy of rules/ with one mistake planted
+# makes bounce-decode exit 78 with "FILE:LINE: message" naming the file
+# and the line of the mistake (0 for a section that is not there).  The
+# daemon reads the same set through the same rules_load(), so a broken
+# file on reload keeps the old set (t_milter_daemon).
+BUILD=${BUILD:-build}
+BD="$BUILD/bounce-decode"
+[ -x "$BD" ] || { echo "no $BD (build first)"; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/t_rules_lists.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+printf 'From: a@b.example\nSubject: hi\n\nhello\n' >"$T/m.eml"
+
+# broken FILE WANT SED: rules/FILE edited with SED must fail with WANT
+# (a "FILE:LINE: message" fragment) on standard error
+broken() {
+	rm -rf "$T/r"
+	cp -R rules "$T/r"
+	sed "$3" "rules/$1" >"$T/r/$1"
+	cmp -s "rules/$1" "$T/r/$1" && { bad "$1: '$3' changed nothing"; return; }
+	"$BD" --json --no-dns --rules "$T/r" "$T/m.eml" >/dev/null 2>"$T/e"
+	rc=$?
+	[ $rc -eq 78 ] || bad "$1 ($3): exit $rc, not 78"
+	grep -q "^$T/r/$1:$2" "$T/e" || bad "$1 ($3): want '$1:$2', got: $(cat "$T/e")"
+}
+# the line of the first line of rules/FILE matching RE
+line() { grep -n -m 1 -e "$2" "rules/$1" | cut -d: -f1; }
+
+"$BD" --json --no-dns --rules rules "$T/m.eml" >/dev/null ||
+    bad "the repository's rules do not load"
+
+# autoreply: a section missing; an entry before any section
+broken autoreply "0: no \[gone\]" 's/^\[gone\]/[went]/'
+broken autoreply "1: entry before the first" '1s/^.*/vacation/'
+
+# powermta: a reason out of the vocabulary; an entry without one
+n=$(line powermta '^quota-issues')
+broken powermta "$n: unknown reason \"mailfull\"" 's/^quota-issues.*/quota-issues	mailfull/'
+broken powermta "$n: \"mailboxfull\": want KEY REASON" 's/^quota-issues.*/mailboxfull/'
+
+# smtp-commands: no "|"; a command in lower case; a lead-in with and
+# without a rest; a lead-in of one character
+n=$(line smtp-commands '^after | data')
+broken smtp-commands "$n: \"after data DATA\": want LEAD-IN" 's/^after | data.*/after data DATA/'
+broken smtp-commands "$n: \"data\": the COMMAND" 's/^after | data.*/after | data data/'
+n=$(line smtp-commands '^refused to talk')
+broken smtp-commands "$n: \"after\" is a lead-in with and without" 's/^refused to talk to me |/after |/'
+broken smtp-commands "$n: \">\": a lead-in starts" 's/^refused to talk to me |/> |/'
+broken smtp-commands "0: no \[notice\]" 's/^\[notice\]/[notices]/'
+
+[ $fails -eq 0 ] && echo "ok: list files load; each planted mistake is FILE:LINE: message, exit 78"
+exit $((fails > 0))
