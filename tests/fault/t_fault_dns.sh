@@ -63,6 +63,8 @@ rc=$?
 [ $rc = 77 ] && { echo "skipped: $(tail -n 1 "$T/dns.out")"; exit 77; }
 [ $rc = 0 ] || { cat "$T/dns.out"; fail "dnsmasq did not start"; }
 DNSPORT=$(cat "$T/dns/port")
+. tests/lib/rules.sh
+RULES=$(rules_public "$T") || exit 1
 pf_ports
 pf_start
 
@@ -86,7 +88,7 @@ run() {
 	stop_milter
 	cat >"$T/bm.conf" <<EOF
 socket = "inet:$PMILTER@127.0.0.1";
-rules = "$ROOT/${BM_RULES:-rules}";
+rules = "$RULES";
 authserv_id = "mx.test.example";
 max_classify_ms = $MAXC;
 $2

@@ -47,10 +47,12 @@ trap 'exit 1' INT TERM HUP PIPE
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 30 "$T/milter.log";
 	echo "--- maillog"; tail -n 30 "$T/maillog" 2>/dev/null; exit 1; }
 
+. tests/lib/rules.sh
+RULES=$(rules_public "$T") || exit 1
 pf_ports
 cat >"$T/bm.conf" <<EOF
 socket = "inet:$PMILTER@127.0.0.1";
-rules = "$ROOT/${BM_RULES:-rules}";
+rules = "$RULES";
 authserv_id = "mx.test.example";
 dns = { spf = false; dkim = false; mx = false; };
 EOF

@@ -22,7 +22,8 @@ trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM HUP PIPE
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
-RULES="${BM_RULES:-$(pwd)/rules}"
+. tests/lib/rules.sh
+RULES=$(rules_public "$T") || exit 1	# readable by nobody (-u nobody below)
 conf() {	# FILE AUTHSERV [UMASK]
 	cat >"$1" <<CONF
 socket = "unix:$T/sock";

@@ -46,12 +46,14 @@ pf_ports
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 40 "$T/milter.log";
 	echo "--- maillog"; tail -n 20 "$T/maillog" 2>/dev/null; exit 1; }
 
+. tests/lib/rules.sh
+RULES=$(rules_public "$T") || exit 1
 mkdir -p "$T/hist"
 chown nobody "$T/hist"
 db="$T/hist/history.db"
 cat >"$T/bm.conf" <<EOF
 socket = "inet:$PMILTER@127.0.0.1";
-rules = "$ROOT/${BM_RULES:-rules}";
+rules = "$RULES";
 authserv_id = "mx.test.example";
 dns = { spf = false; dkim = false; mx = false; };
 internal_networks = [ "127.0.0.0/8" ];

@@ -44,8 +44,8 @@ count_a() { ls "$T/sinka" | wc -l; }
 has_n() { [ "$(count_a)" -ge "$1" ]; }
 
 # --- the milter: its own copy of the rules, so step 3 can break them
-cp -R "${BM_RULES:-rules}" "$T/rules"
-chmod -R a+rX "$T/rules"
+. tests/lib/rules.sh
+rules_public "$T" >/dev/null || exit 1
 cat >"$T/bm.conf" <<EOF
 socket = "inet:$PMILTER@127.0.0.1";
 rules = "$T/rules";

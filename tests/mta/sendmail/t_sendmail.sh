@@ -211,10 +211,12 @@ printf 'reject.example\trelay:[127.0.0.2]\n' | env LD_LIBRARY_PATH="$SMLIB" "$SM
 echo "ok: Sendmail $SMVER, sendmail.cf from conf/sendmail.mc:"
 grep '^Xbounce-milter\|^O InputMailFilters\|^O Milter\.macros' "$T/sendmail.cf" | sed 's/^/    /'
 
+. tests/lib/rules.sh
+RULES=$(rules_public "$T") || exit 1
 # --- the milter
 cat >"$T/bm.conf" <<EOF
 socket = "inet:$PMILTER@127.0.0.1";
-rules = "$ROOT/${BM_RULES:-rules}";
+rules = "$RULES";
 authserv_id = "mx.test.example";
 dns = { spf = false; dkim = false; mx = false; };
 history = { path = "$T/hist/history.db"; };
