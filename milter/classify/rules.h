@@ -43,7 +43,7 @@ struct rules {
 	struct status_table	*status;	/* status.c */
 	struct reason_rules	*reasons;	/* reason.c */
 	struct cause_table	*causes;	/* cause.c */
-	struct format_table	*formats;	/* format.c */
+	struct format_table	*formats;	/* fmt_load.c */
 	struct eop_hosts	*eop;		/* eophost.c */
 	struct fmt_autoreply	*autoreply;	/* fmt_report.c */
 	struct fmt_powermta	*powermta;	/* fmt_powermta.c */

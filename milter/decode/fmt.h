@@ -3,6 +3,7 @@
  *
  * OWNERS
  *	The first parser engineer owns the engine and these files: format.c,
+ *	fmt_load.c, fmt_html.c,
  *	fmt.h, fmt_util.c, fmt_rfc3464.c, fmt_text.c, fmt_report.c (ARF,
  *	RFC 3834), fmt_json.[ch], fmt_amazonses.c, fmt_hooks.c (one line per
  *	hook may be added by anyone), tests/unit/test_format.c, and the
@@ -15,7 +16,7 @@
  *	directive language only through its owner.
  *
  * SYNOPSIS
- *	Engine (format.c):
+ *	Engine (fmt_load.c, format.c):
  *	int	format_table_load(struct rules *rules, char *err, size_t errlen);
  *	int	format_parse(const struct rules *rules, struct report *r);
  *
@@ -312,10 +313,16 @@ int	 fmt_challenge(struct fmt_ctx *);
 int	 fmt_person_reply(struct fmt_ctx *);
 int	 fmt_delay_notice(struct fmt_ctx *);
 
-/* format.c */
+/* fmt_util.c */
 int	 fmt_rxv_any(const struct fmt_rxv *, const char *, size_t,
 	    struct fmt_match *, size_t *);
+
+/* fmt_load.c */
 const struct fmt_family *fmt_family_find(const struct rules *,
 	    const char *);
+int	 fmt_hname_find(const struct format_table *, const char *, size_t);
+
+/* fmt_html.c */
+size_t	 fmt_html_text(char *, const char *, size_t);
 
 #endif
