@@ -52,6 +52,8 @@
 #include <ctype.h>
 #include <pcre2.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +73,13 @@ struct fmt_rx {
 	size_t		 minlen;	/* no match in a shorter subject */
 	int		 atline;	/* every match starts a line */
 	int		 empty;		/* when atline: "" matches */
-	int		 jit;		/* JIT-compiled */
+	/*
+	 * JIT-compiled when the pattern first runs (rx_jit()), not at
+	 * load: a process that decodes one message runs few of the
+	 * patterns, and their JIT compiles were most of the load's time.
+	 * 0 not yet, 1 JIT code, -1 none (the interpreter).
+	 */
+	_Atomic int	 jit;
 	unsigned char	 first[256 / 8];	/* when atline: bytes that
 					   may start a match */
 };
@@ -224,7 +232,6 @@ struct fmt_rx *
 fmt_rx_compile(const char *pat, char *err, size_t errlen)
 {
 	struct fmt_rx *rx;
-	size_t jitsize = 0;
 	int i, n;
 
 	if ((rx = calloc(1, sizeof(*rx))) == NULL) {
@@ -236,8 +243,6 @@ fmt_rx_compile(const char *pat, char *err, size_t errlen)
 		free(rx);
 		return (NULL);
 	}
-	rx->jit = pcre2_pattern_info(rx->re, PCRE2_INFO_JITSIZE, &jitsize) ==
-	    0 && jitsize > 0;
 	(void)rx_literals(pat, strlen(pat), RXL_UTF, &rx->lits);
 	rx_starts(rx);
 	for (i = 0; i < FG_NGROUPS; i++) {
@@ -286,6 +291,37 @@ fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
 }
 
 /*
+ * Is rx JIT-compiled?  The first call JIT-compiles it, under a lock: no
+ * thread reads the pattern's code before that is done (each one that
+ * finds jit 0 waits here), so a pattern is matched by the JIT code from
+ * its first match on, as when it was JIT-compiled at load.
+ */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int
+rx_jit(const struct fmt_rx *crx)
+{
+	struct fmt_rx *rx = (struct fmt_rx *)(uintptr_t)crx;
+	size_t jitsize = 0;
+	int st;
+
+	if ((st = atomic_load_explicit(&rx->jit, memory_order_acquire)) != 0)
+		return (st > 0);
+	(void)pthread_mutex_lock(&jit_lock);
+	if ((st = atomic_load_explicit(&rx->jit, memory_order_relaxed)) ==
+	    0) {
+		/* no JIT on this platform is fine: the interpreter obeys
+		   the limits */
+		(void)pcre2_jit_compile(rx->re, PCRE2_JIT_COMPLETE);
+		st = pcre2_pattern_info(rx->re, PCRE2_INFO_JITSIZE,
+		    &jitsize) == 0 && jitsize > 0 ? 1 : -1;
+		atomic_store_explicit(&rx->jit, st, memory_order_release);
+	}
+	(void)pthread_mutex_unlock(&jit_lock);
+	return (st > 0);
+}
+
+/*
  * fmt_rx_match() without the literal prefilter: for a caller that knows
  * already that s holds one of the pattern's literals (fmt_rx_lits()).
  */
@@ -303,7 +339,7 @@ fmt_rx_match_raw(const struct fmt_rx *rx, const char *s, size_t n,
 		return (0);
 	/* the JIT entry itself skips pcre2_match()'s checks of the call;
 	   both run with the limits of every rules pattern (rx_limits()) */
-	if (rx->jit)
+	if (rx_jit(rx))
 		rc = pcre2_jit_match(rx->re, (PCRE2_SPTR)s, n, 0, 0, md,
 		    rx_limits());
 	else

@@ -229,8 +229,6 @@ rx_compile_msg(const char *re, size_t len, char *err, size_t errlen)
 		    (size_t)off, (char *)msg);
 		return (NULL);
 	}
-	/* No JIT on this platform is fine: the interpreter obeys the limits. */
-	(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
 	return (c);
 }
 
@@ -243,6 +241,9 @@ rx_compile(const char *re, size_t len, struct rf *f, char *err,
 
 	if ((c = rx_compile_msg(re, len, msg, sizeof(msg))) == NULL)
 		rf_error(f, err, errlen, "%s", msg);
+	/* No JIT on this platform is fine: the interpreter obeys the limits. */
+	else
+		(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
 	return (c);
 }
 

@@ -48,8 +48,10 @@
  *	an rf_error() at the current line), in the one dialect of
  *	rules/README: PCRE2, UTF-8 (invalid UTF-8 in the subject
  *	tolerated), multiline (^ and $ at every line), case-sensitive
- *	unless the pattern says (?i); JIT-compiled where the platform has
- *	it.  RX_OPTIONS are those compile options.
+ *	unless the pattern says (?i).  rx_compile() JIT-compiles the
+ *	pattern where the platform has it; rx_compile_msg() leaves that to
+ *	the caller (the format parsers JIT-compile a pattern when it first
+ *	runs: fmt_util.c).  RX_OPTIONS are those compile options.
  *
  *	rx_match() runs a pattern with the match, depth and heap limits of
  *	the scratch's match context (rx_scratch_init()), so no pattern can
