@@ -64,7 +64,9 @@
  *	multipart/report of type delivery-status with at most a line of
  *	text and no delivery-status part, the original returned or not,
  *	whose headers give all three signals H1-H3): a bounce without a
- *	recipient to report.
+ *	recipient to report; so is a notice whose headers give H3 and one
+ *	more signal and whose text (up to the quoted original) has a
+ *	failure phrase, when no address could be read from it.
  *
  *	fmt_delay_notice() is 1 when the notice (up to the quoted
  *	original) has a delay phrase and neither a failure nor a `final`
@@ -1283,6 +1285,30 @@ fmt_fallback_parse(struct fmt_ctx *c)
 	return (f.nadd);
 }
 
+/*
+ * A notice whose headers pass on their own (a notice Subject and one more
+ * header signal) and whose text says the message was not delivered, but
+ * that names no address to read ("mail box space not enough, account=
+ * dylan"): a bounce without a recipient.
+ */
+static int
+notice_unread(struct fmt_ctx *c, const struct fmt_lang *l)
+{
+	struct fb f;
+	int h3, quoted;
+
+	if (c->textlen == 0 || header_signals(c, l, &h3) < 2 || !h3)
+		return (0);
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.l = l;
+	f.region = c->text;
+	if ((f.regionlen = notice_len(&f, &quoted)) == 0 ||
+	    !ld_find(l, LD_FAIL, f.region, f.regionlen, NULL, NULL))
+		return (0);
+	return (!fmt_challenge(c));
+}
+
 int
 fmt_fallback_headers(struct fmt_ctx *c)
 {
@@ -1290,15 +1316,16 @@ fmt_fallback_headers(struct fmt_ctx *c)
 	const char *ct;
 	int h3;
 
+	if (l == NULL || c->root == NULL || c->dsn != NULL || c->arf != NULL)
+		return (0);
 	/* the report is missing: no delivery-status part, a line of text
 	   (the returned original may be there or not) */
-	if (l == NULL || c->root == NULL || c->dsn != NULL ||
-	    c->arf != NULL || c->textlen > FB_HDR_TEXT ||
+	if (c->textlen > FB_HDR_TEXT ||
 	    strcmp(c->root->type, "multipart/report") != 0)
-		return (0);
+		return (notice_unread(c, l));
 	if ((ct = mime_hdr_get(c->root, "Content-Type")) == NULL ||
 	    !fmt_strcasestr(ct, strlen(ct), "delivery-status"))
-		return (0);
+		return (notice_unread(c, l));
 	return (header_signals(c, l, &h3) >= 3 && h3);
 }
 
