@@ -895,14 +895,18 @@ history_match_values(const struct hist_match *m, time_t bounced,
     struct hist_values *v)
 {
 	char id[sizeof(v->message_id) - 2];
-	long long ttb;
 
 	clean_copy(id, sizeof(id), m->message_id, 256);
 	snprintf(v->message_id, sizeof(v->message_id), "<%s>", id);
 	clean_copy(v->from, sizeof(v->from), m->from, 256);
 	iso_time(v->sent, sizeof(v->sent), m->sent);
-	ttb = (long long)bounced - (long long)m->sent;
-	v->ttb = ttb < 0 ? 0 : (long)ttb;
+	/* a send time not before the bounce, or none, gives 0; a stored
+	 * time can be anything (another host's clock, a damaged row), so
+	 * the difference is taken only where it cannot overflow */
+	if (m->sent <= 0 || m->sent >= bounced)
+		v->ttb = 0;
+	else
+		v->ttb = (long)(bounced - m->sent);
 }
 
 /* ---- flush, stats --------------------------------------------------- */
