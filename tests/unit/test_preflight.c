@@ -93,6 +93,17 @@ static const struct {
 	{ { "v=1; d=org; s=x" }, "example.org", "unaligned", "" },
 	{ { "v=1; d=ample.org; s=x" }, "example.org", "unaligned",
 	    "ample.org" },				/* not a label boundary */
+	/* DMARC relaxed alignment by organisational domain (libpsl) */
+	{ { "v=1; d=news.example.org; s=x" }, "mail.example.org", "signed",
+	    "news.example.org" },			/* siblings */
+	{ { "v=1; d=co.uk; s=x" }, "example.co.uk", "unaligned",
+	    "co.uk" },					/* a public suffix */
+	{ { "v=1; d=other.co.uk; s=x" }, "example.co.uk", "unaligned",
+	    "other.co.uk" },
+	{ { "v=1; d=bob.github.io; s=x" }, "alice.github.io", "unaligned",
+	    "bob.github.io" },				/* a private suffix */
+	{ { "v=1; d=xn--bcher-kva.de; s=x" }, "mail.b\xc3\xbc" "cher.de",
+	    "signed", "xn--bcher-kva.de" },		/* IDN */
 };
 
 static void
