@@ -127,6 +127,9 @@ drain(void)
 		    "flight; the MTA goes on without the milter", mset_busy());
 }
 
+/* The set loaded at start until it is installed (die() frees it). */
+static struct mset *start_set;
+
 static void
 die(int code, const char *what, const char *err)
 {
@@ -134,6 +137,8 @@ die(int code, const char *what, const char *err)
 	    err);
 	mlog(LOG_ERR, "NOQUEUE: %s%s%s", what, *what ? ": " : "", err);
 	mproc_cleanup();
+	if (start_set != NULL)		/* not installed yet: ours to free */
+		mset_free(start_set);
 	exit(code);
 }
 
@@ -210,6 +215,7 @@ main(int argc, char *argv[])
 			mlog(LOG_ERR, "NOQUEUE: %s", err);
 		return (EX_CONFIG_);
 	}
+	start_set = set;
 	sock = opts.socket != NULL ? opts.socket : set->conf.socket;
 	user = opts.user != NULL ? opts.user : set->conf.user;
 	if (check) {
@@ -267,6 +273,7 @@ main(int argc, char *argv[])
 	    set->conf.file != NULL ? set->conf.file : "(built-in defaults)",
 	    set->rules_dir, set->authserv);
 	mset_install(set);
+	start_set = NULL;		/* the current set's owners free it */
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGUSR1);
