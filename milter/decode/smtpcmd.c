@@ -88,6 +88,9 @@ lead_of(struct smtp_cmds *t, int k, size_t i, char *text, int more,
 	if (sec->nlead == SC_MAXLEAD)
 		return (rlist_error(t->list, sc_name[k], i, err, errlen,
 		    "more than %d lead-ins", SC_MAXLEAD));
+	if (n < 2 || text[1] == ' ')
+		return (rlist_error(t->list, sc_name[k], i, err, errlen,
+		    "\"%s\": a lead-in starts with two characters", text));
 	l = &sec->lead[sec->nlead];
 	if ((l->text = malloc(n + 2)) == NULL)
 		return (rlist_error(t->list, sc_name[k], i, err, errlen,
@@ -99,16 +102,14 @@ lead_of(struct smtp_cmds *t, int k, size_t i, char *text, int more,
 	l->text[n] = '\0';
 	l->len = n;
 	text = l->text;
-	if (n < 2 || text[0] == ' ' || text[1] == ' ')
-		return (rlist_error(t->list, sc_name[k], i, err, errlen,
-		    "\"%s\": a lead-in starts with two characters", text));
 	l->pair[0] = (unsigned char)text[0] | 0x20;
 	l->pair[1] = (unsigned char)text[1] | 0x20;
 	l->third = text[2] == '\0' || text[2] == ' ' ? (unsigned char)text[2] :
 	    (unsigned char)text[2] | 0x20;
 	if (pick_anchor(sec, l) == -1 && k == SC_DIAGNOSTIC)
 		return (rlist_error(t->list, sc_name[k], i, err, errlen,
-		    "\"%s\": a lead-in without a letter", text));
+		    "\"%.*s\": a lead-in without a letter",
+		    (int)(n - (more != 0)), text));
 	return ((int)sec->nlead - 1);
 }
 

@@ -45,7 +45,8 @@ broken powermta "$n: unknown reason \"mailfull\"" 's/^quota-issues.*/quota-issue
 broken powermta "$n: \"mailboxfull\": want KEY REASON" 's/^quota-issues.*/mailboxfull/'
 
 # smtp-commands: no "|"; a command in lower case; a lead-in with and
-# without a rest; a lead-in of one character
+# without a rest; a lead-in of one character; a [diagnostic] lead-in
+# without a letter
 n=$(line smtp-commands '^after | data')
 broken smtp-commands "$n: \"after data DATA\": want LEAD-IN" 's/^after | data.*/after data DATA/'
 broken smtp-commands "$n: \"data\": the COMMAND" 's/^after | data.*/after | data data/'
@@ -53,6 +54,9 @@ n=$(line smtp-commands '^refused to talk')
 broken smtp-commands "$n: \"after\" is a lead-in with and without" 's/^refused to talk to me |/after |/'
 broken smtp-commands "$n: \">\": a lead-in starts" 's/^refused to talk to me |/> |/'
 broken smtp-commands "0: no \[notice\]" 's/^\[notice\]/[notices]/'
+n=$(line smtp-commands '^after | end of data')
+broken smtp-commands "$n: \"x\": a lead-in starts" 's/^after | end of data/x | end of data/'
+broken smtp-commands "$n: \">>>\": a lead-in without a letter" 's/^after | end of data/>>> | end of data/'
 
 [ $fails -eq 0 ] && echo "ok: list files load; each planted mistake is FILE:LINE: message, exit 78"
 exit $((fails > 0))
