@@ -31,54 +31,7 @@ trap 'rm -f "$out"; rm -rf "$wdir"' EXIT
 rc=$?
 [ $rc -le 1 ] || { echo "bounce-decode exited $rc"; exit 1; }
 
-python3 - "$DIR/expected.tsv" "$out" <<'PY'
-import json, os, sys
-
-got, bounce = {}, {}
-with open(sys.argv[2], encoding="utf-8") as fh:
-    for line in fh:
-        if not line.strip():
-            continue
-        o = json.loads(line)
-        name = os.path.basename(o["file"])
-        bounce[name] = o.get("bounce", False)
-        for i, r in enumerate(o["recipients"], 1):
-            got[(name, i)] = r
-bad = n = 0
-with open(sys.argv[1], encoding="utf-8") as fh:
-    for line in fh:
-        if line.startswith("#") or not line.strip():
-            continue
-        f = line.rstrip("\n").split("\t")
-        f += [""] * (8 - len(f))
-        name, idx = f[0], int(f[1])
-        n += 1
-        if idx == 0:
-            if name not in bounce:
-                print("FAIL %s: not in the output" % name)
-                bad += 1
-            elif bounce[name] or any(k[0] == name for k in got):
-                print("FAIL %s: read as a bounce, but it is none" % name)
-                bad += 1
-            continue
-        r = got.get((name, idx))
-        if r is None:
-            print("FAIL %s#%d: no such recipient in the output" % (name, idx))
-            bad += 1
-            continue
-        for field, w in (("cause", f[2]), ("side", f[3]), ("reason", f[4]),
-                         ("status", f[5]), ("inner_cause", f[6])):
-            if w and r.get(field) != w:
-                print("FAIL %s#%d: %s is %r, want %r" % (name, idx, field,
-                      r.get(field), w))
-                bad += 1
-        if f[7] and f[7] not in (r.get("hint") or ""):
-            print("FAIL %s#%d: hint lacks %r: %r" % (name, idx, f[7],
-                  r.get("hint")))
-            bad += 1
-print("%d checked, %d problems" % (n, bad))
-sys.exit(1 if bad else 0)
-PY
+python3 tests/lib/expect_rcpts.py "$DIR/expected.tsv" "$out"
 rc1=$?
 
 n=$(python3 tests/lib/wrap_reply.py "$DIR/replies.tsv" "$wdir") || exit 1
