@@ -45,16 +45,9 @@ has_n() { [ "$(count_a)" -ge "$1" ]; }
 
 # --- the milter: its own copy of the rules, so step 3 can break them
 . tests/lib/rules.sh
+. tests/lib/bmconf.sh
 rules_public "$T" >/dev/null || exit 1
-cat >"$T/bm.conf" <<EOF
-socket = "inet:$PMILTER@127.0.0.1";
-rules = "$T/rules";
-authserv_id = "mx.test.example";
-dns = { spf = false; dkim = false; mx = false; };
-history = { path = "$T/hist/history.db"; };
-EOF
-mkdir -p "$T/hist"
-chown nobody "$T/hist"
+bm_conf "$T" "$PMILTER" "$T/rules"
 start_milter() {
 	"$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
 	mpid=$!

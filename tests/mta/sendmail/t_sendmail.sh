@@ -212,17 +212,10 @@ echo "ok: Sendmail $SMVER, sendmail.cf from conf/sendmail.mc:"
 grep '^Xbounce-milter\|^O InputMailFilters\|^O Milter\.macros' "$T/sendmail.cf" | sed 's/^/    /'
 
 . tests/lib/rules.sh
+. tests/lib/bmconf.sh
 RULES=$(rules_public "$T") || exit 1
 # --- the milter
-cat >"$T/bm.conf" <<EOF
-socket = "inet:$PMILTER@127.0.0.1";
-rules = "$RULES";
-authserv_id = "mx.test.example";
-dns = { spf = false; dkim = false; mx = false; };
-history = { path = "$T/hist/history.db"; };
-EOF
-mkdir -p "$T/hist"
-chown nobody "$T/hist"
+bm_conf "$T" "$PMILTER" "$RULES"
 start_milter() {
 	# -v -v -v: the macros seen at MAIL go to the log
 	"$M" -f -e -v -v -v -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
