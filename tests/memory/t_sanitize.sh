@@ -24,7 +24,7 @@ for t in "$ABUILD"/tests/test_*; do
 	[ -x "$t" ] && names="$names $(basename "$t")"
 done
 for t in ${SANITIZE_TESTS:-t_corpus t_milter*}; do
-	for f in tests/$t.sh; do
+	for f in tests/*/$t.sh; do
 		[ -f "$f" ] || continue
 		case $(basename "$f" .sh) in
 		t_sanitize|t_fuzz_smoke|t_badinput|t_valgrind) continue ;;
@@ -41,7 +41,7 @@ for n in $names; do
 	log="$ABUILD/test-logs/$n.log"
 	case $n in
 	test_*) BUILD=$ABUILD "$ABUILD/tests/$n" >"$log" 2>&1 ;;
-	*) BUILD=$ABUILD sh "tests/$n.sh" >"$log" 2>&1 ;;
+	*) BUILD=$ABUILD sh "$(ls tests/*/"$n".sh | head -n 1)" >"$log" 2>&1 ;;
 	esac
 	rc=$?
 	if grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
