@@ -62,6 +62,7 @@
 #include "json.h"
 #include "maillog.h"
 #include "maillog_cli.h"
+#include "maillog_report.h"
 #include "report.h"
 
 #define RD_CHUNK	(1024u * 1024)	/* bytes read at once */
@@ -72,8 +73,6 @@
 #define OLD_IDLE	10		/* seconds quiet before one is closed */
 #define OUT_CHUNK	(64u * 1024)
 #define LOG_ARENA	(1024u * 1024)	/* arena cap of one result */
-#define GROUPS_MAX	10000		/* report groups */
-#define ADDRS_MAX	(1u << 20)	/* distinct addresses remembered */
 #define SENDERS		16384		/* queue id -> sender cache slots */
 
 /* The sender of a queue id, as its "from=" line said (direct-mapped). */
@@ -99,23 +98,6 @@ struct src {
 	char		 tail[TAIL];	/* the last bytes read */
 	size_t		 tl;
 	time_t		 active;	/* when it last grew */
-};
-
-struct grp {
-	char		*domain, *cause, *reason, *hint, *first, *last;
-	long long	 tfirst, tlast;
-	unsigned long	 count, deferred, addrs;
-};
-
-struct agg {
-	struct grp	*g;
-	size_t		 n;
-	uint32_t	*slot;		/* group index + 1; 0 empty */
-	size_t		 nslot;
-	uint64_t	*aset;		/* address hashes */
-	size_t		 na, acap;
-	int		 full;		/* GROUPS_MAX reached */
-	unsigned long long attempts, deferred;
 };
 
 struct ml {
@@ -199,267 +181,6 @@ print(struct ml *ml, const struct report *r, const char *name,
 	buf_addc(b, '\n');
 }
 
-/* --- the report ---------------------------------------------------------- */
-
-static uint64_t
-hash(const char *s, uint64_t h)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)(*s | (*s >= 'A' && *s <= 'Z' ?
-		    0x20 : 0))) * 0x100000001b3ULL;
-	return (h);
-}
-
-static char *
-lower_domain(const char *addr)
-{
-	const char *at = strrchr(addr, '@');
-	char *d, *p;
-
-	if ((d = strdup(at != NULL ? at + 1 : "")) == NULL)
-		return (NULL);
-	for (p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p += 'a' - 'A';
-	return (d);
-}
-
-/* Was (group, address) seen?  Remembers it; 1 when new. */
-static int
-addr_new(struct agg *a, size_t gi, const char *addr)
-{
-	uint64_t h = hash(addr, 0xcbf29ce484222325ULL ^ (gi * 0x9e3779b97f4a7c15ULL));
-	size_t i, ncap;
-	uint64_t *n;
-
-	if (h == 0)
-		h = 1;
-	if ((a->na + 1) * 2 > a->acap) {
-		ncap = a->acap ? a->acap * 2 : 4096;
-		if (ncap > ADDRS_MAX * 2 || (n = calloc(ncap, sizeof(*n))) ==
-		    NULL)
-			return (0);	/* full: counted as seen */
-		for (i = 0; i < a->acap; i++) {
-			size_t j;
-
-			if (a->aset[i] == 0)
-				continue;
-			for (j = a->aset[i] & (ncap - 1); n[j] != 0;
-			    j = (j + 1) & (ncap - 1))
-				;
-			n[j] = a->aset[i];
-		}
-		free(a->aset);
-		a->aset = n;
-		a->acap = ncap;
-	}
-	for (i = h & (a->acap - 1); a->aset[i] != 0;
-	    i = (i + 1) & (a->acap - 1))
-		if (a->aset[i] == h)
-			return (0);
-	a->aset[i] = h;
-	a->na++;
-	return (1);
-}
-
-static void
-agg_add(struct ml *ml, const struct rcpt *rc, const struct maillog_rec *m,
-    long long t)
-{
-	struct agg *a = &ml->agg;
-	struct grp *g;
-	char *dom;
-	const char *cause = rc->cause[0] ? rc->cause : rc->reason;
-	uint64_t h;
-	size_t i;
-
-	if ((dom = lower_domain(rc->addr)) == NULL)
-		return;
-	a->attempts++;
-	a->deferred += strcmp(rc->action, "delayed") == 0;
-	if (a->slot == NULL) {
-		a->nslot = 32768;	/* > 2 * GROUPS_MAX */
-		if ((a->slot = calloc(a->nslot, sizeof(*a->slot))) == NULL ||
-		    (a->g = calloc(GROUPS_MAX, sizeof(*a->g))) == NULL) {
-			free(dom);
-			return;
-		}
-	}
-	h = hash(cause, hash(dom, 0xcbf29ce484222325ULL) * 31);
-	for (i = h & (a->nslot - 1); a->slot[i] != 0;
-	    i = (i + 1) & (a->nslot - 1)) {
-		g = &a->g[a->slot[i] - 1];
-		if (strcmp(g->domain, dom) == 0 && strcmp(g->cause, cause) == 0)
-			break;
-	}
-	if (a->slot[i] == 0) {
-		if (a->n == GROUPS_MAX) {
-			a->full = 1;
-			free(dom);
-			return;
-		}
-		g = &a->g[a->n];
-		g->domain = dom;
-		dom = NULL;
-		g->cause = strdup(cause);
-		g->reason = strdup(rc->reason);
-		if (g->cause == NULL || g->reason == NULL) {
-			free(g->domain);
-			free(g->cause);
-			free(g->reason);
-			memset(g, 0, sizeof(*g));
-			return;
-		}
-		g->tfirst = LLONG_MAX;
-		g->tlast = LLONG_MIN;
-		a->slot[i] = (uint32_t)++a->n;
-	}
-	free(dom);
-	g = &a->g[a->slot[i] - 1];
-	g->count++;
-	g->deferred += strcmp(rc->action, "delayed") == 0;
-	g->addrs += addr_new(a, a->slot[i] - 1, rc->addr);
-	if (t <= g->tfirst) {
-		free(g->first);
-		g->first = strdup(m->time);
-		g->tfirst = t;
-	}
-	if (t >= g->tlast) {
-		free(g->last);
-		g->last = strdup(m->time);
-		g->tlast = t;
-		free(g->hint);
-		g->hint = strdup(rc->hint);
-	}
-}
-
-static const struct grp *sort_base;
-
-static int
-grpcmp(const void *x, const void *y)
-{
-	const struct grp *a = &sort_base[*(const size_t *)x];
-	const struct grp *b = &sort_base[*(const size_t *)y];
-	int c;
-
-	if (a->count != b->count)
-		return (a->count > b->count ? -1 : 1);
-	if ((c = strcmp(a->domain, b->domain)) != 0)
-		return (c);
-	return (strcmp(a->cause, b->cause));
-}
-
-static void
-cell(struct buf *out, int width, const char *s, const char *after)
-{
-	char tmp[2048];
-	size_t i;
-
-	snprintf(tmp, sizeof(tmp), "%s", s != NULL && *s ? s : "-");
-	for (i = 0; tmp[i]; i++)
-		if ((unsigned char)tmp[i] < 0x20 || tmp[i] == 0x7f)
-			tmp[i] = ' ';
-	buf_printf(out, "%-*s%s", width, tmp, after);
-}
-
-static void
-iso(char *dst, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(dst, len, "-");
-}
-
-static void
-agg_print(struct ml *ml)
-{
-	struct agg *a = &ml->agg;
-	struct buf *b = &ml->out;
-	const struct grp *g;
-	size_t *ix, i;
-	char t1[32], t2[32];
-
-	if ((ix = calloc(a->n + 1, sizeof(*ix))) == NULL)
-		return;
-	for (i = 0; i < a->n; i++)
-		ix[i] = i;
-	sort_base = a->g;
-	qsort(ix, a->n, sizeof(*ix), grpcmp);
-	if (ml->cutoff > 0)
-		iso(t1, sizeof(t1), (time_t)ml->cutoff);
-	else
-		snprintf(t1, sizeof(t1), "%s", "");
-	iso(t2, sizeof(t2), time(NULL));
-	if (ml->o->json)
-		buf_printf(b, "{\"since\":\"%s\",\"until\":\"%s\","
-		    "\"attempts\":%llu,\"deferred\":%llu,\"causes\":[",
-		    t1, t2, a->attempts, a->deferred);
-	else {
-		buf_printf(b, "failed or deferred delivery attempts%s%s: %llu "
-		    "(%llu deferred)\n", *t1 ? " since " : "", t1,
-		    a->attempts, a->deferred);
-		buf_printf(b, "%-28s %-28s %6s %6s %8s  %-20s  %-20s  %s\n",
-		    "DOMAIN", "CAUSE", "COUNT", "ADDRS", "DEFERRED",
-		    "FIRST SEEN", "LAST SEEN", "HINT");
-	}
-	for (i = 0; i < a->n; i++) {
-		g = &a->g[ix[i]];
-		if (ml->o->json) {
-			buf_adds(b, i ? ",{\"domain\":" : "{\"domain\":");
-			json_string(b, g->domain);
-			buf_adds(b, ",\"cause\":");
-			json_string(b, g->cause);
-			buf_adds(b, ",\"reason\":");
-			json_string(b, g->reason);
-			buf_printf(b, ",\"count\":%lu,\"addresses\":%lu,"
-			    "\"deferred\":%lu,\"first_seen\":", g->count,
-			    g->addrs, g->deferred);
-			json_string(b, g->first ? g->first : "");
-			buf_adds(b, ",\"last_seen\":");
-			json_string(b, g->last ? g->last : "");
-			buf_adds(b, ",\"hint\":");
-			json_string(b, g->hint ? g->hint : "");
-			buf_addc(b, '}');
-		} else {
-			cell(b, 28, g->domain, " ");
-			cell(b, 28, g->cause, " ");
-			buf_printf(b, "%6lu %6lu %8lu  ", g->count, g->addrs,
-			    g->deferred);
-			cell(b, 20, g->first, "  ");
-			cell(b, 20, g->last, "  ");
-			cell(b, 0, g->hint, "\n");
-		}
-	}
-	if (ml->o->json)
-		buf_adds(b, "]}\n");
-	else if (a->n == 0)
-		buf_adds(b, "(no failed or deferred deliveries)\n");
-	if (a->full && !ml->o->json)
-		buf_printf(b, "(only the first %d groups counted)\n",
-		    GROUPS_MAX);
-	free(ix);
-}
-
-static void
-agg_free(struct agg *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n; i++) {
-		free(a->g[i].domain);
-		free(a->g[i].cause);
-		free(a->g[i].reason);
-		free(a->g[i].hint);
-		free(a->g[i].first);
-		free(a->g[i].last);
-	}
-	free(a->g);
-	free(a->slot);
-	free(a->aset);
-}
-
 /* --- one result ---------------------------------------------------------- */
 
 /* Classify recipient i of the parsed record m and print or count it. */
@@ -481,7 +202,7 @@ result(struct ml *ml, const struct maillog_rec *m, size_t i,
 		classify_report(ml->rules, r);
 		ml->st.results++;
 		if (ml->o->report)
-			agg_add(ml, &r->rcpt[0], m, t);
+			mlr_add(&ml->agg, &r->rcpt[0], m, t);
 		else
 			print(ml, r, name, m);
 	}
@@ -491,7 +212,7 @@ result(struct ml *ml, const struct maillog_rec *m, size_t i,
 static struct sender *
 sender_slot(struct ml *ml, const char *qid)
 {
-	uint64_t h = hash(qid, 0xcbf29ce484222325ULL);
+	uint64_t h = mlr_hash(qid, 0xcbf29ce484222325ULL);
 
 	if (ml->senders == NULL &&
 	    (ml->senders = calloc(SENDERS, sizeof(*ml->senders))) == NULL)
@@ -976,10 +697,10 @@ maillog_main(const struct rules *rules, char **paths, int n,
 		src_close(&s);
 	}
 	if (o->report)
-		agg_print(&ml);
+		mlr_print(&ml.agg, &ml.out, ml.cutoff, ml.o->json);
 	emit(&ml, 1);
 	summary(&ml, n == 1 ? paths[0] : "maillog");
-	agg_free(&ml.agg);
+	mlr_free(&ml.agg);
 	free(ml.senders);
 	buf_free(&ml.out);
 	free(ml.m);
