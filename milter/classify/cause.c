@@ -270,7 +270,9 @@ status_add(struct cause *c, const char *w, int n, int kind)
  * that cause_decide() runs the block's pattern only when one occurs: the
  * phrase itself (a prefix of it when long) for a text line, what
  * rx_literals() finds for a regex.  A line with none, or too many in all,
- * and the pattern always runs.
+ * and the pattern always runs.  The literals keep k and s (RXL_FOLDSAFE):
+ * for a diagnostic with the Kelvin sign or the long s, which caseless
+ * matching takes for them, facts.ksfold is set and they are not used.
  */
 static void
 yes_literals(struct cause *c, const char *v, int literal)
@@ -291,7 +293,7 @@ yes_literals(struct cause *c, const char *v, int literal)
 		l.len[0] = n;
 		l.anchor[0] = lit_anchor(l.s[0], n);
 		l.n = n > 0 ? 1 : 0;
-	} else if (rx_literals(v, strlen(v), RXL_UTF, &l) == 0)
+	} else if (rx_literals(v, strlen(v), RXL_UTF | RXL_FOLDSAFE, &l) == 0)
 		l.n = 0;
 	if (l.n == 0 || y->n + l.n > RXLIT_MAX) {
 		c->yes_any = 1;
@@ -734,7 +736,8 @@ wording_ok(const struct cause *c, const struct cause_input *in,
 	if (c->host != NULL && !(f->rhost[0] != '\0' && rx_match(c->host,
 	    f->rhost, strlen(f->rhost), sc)))
 		return (0);
-	if (c->yes != NULL && !c->yes_any && (seen != NULL && c->yes_tag >= 0 ?
+	if (c->yes != NULL && !c->yes_any && !f->ksfold &&
+	    (seen != NULL && c->yes_tag >= 0 ?
 	    !seen[c->yes_tag] : !rxlit_find(&c->yes_lits, f->diag,
 	    f->diaglen)))
 		return (0);	/* none of its literals: it cannot match */
@@ -848,7 +851,7 @@ provider_of(const struct cause_table *t, const struct facts *f,
 					return (c);
 				break;
 			case 2:
-				if (c->yes != NULL && (c->yes_any ||
+				if (c->yes != NULL && (c->yes_any || f->ksfold ||
 				    rxlit_find(&c->yes_lits, f->diag,
 				    f->diaglen)) && rx_match(c->yes, f->diag,
 				    f->diaglen, sc))

@@ -42,6 +42,7 @@
 
 #include "classify.h"
 #include "classify_int.h"
+#include "litscan.h"
 #include "smtpcmd.h"
 
 #define DIAG_SCAN_MAX	8192	/* bytes of diagnostic text looked at */
@@ -840,6 +841,7 @@ facts_fill(struct facts *f, const struct rules *rules,
 	f->reply = rc->reply;
 	f->diag = diag != NULL ? diag : "";
 	f->diaglen = diag != NULL ? diaglen : 0;
+	f->ksfold = lit_ksfold(f->diag, f->diaglen);
 	f->command = rc->command != NULL ? rc->command : "";
 	if (strcmp(f->command, "INIT") == 0)
 		f->command = "CONN";

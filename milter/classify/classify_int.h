@@ -33,6 +33,7 @@ struct facts {
 	const char	*lhost;		/* reporting MTA, lower case, or "" */
 	const char	*format;	/* bounce format family, or "" */
 	int		 xunix;		/* Diagnostic-Code type X-Unix */
+	int		 ksfold;	/* lit_ksfold() of diag */
 };
 
 const char *reason_decide(const struct rules *, const struct facts *,

@@ -15,6 +15,7 @@
  *		    size_t litlen, size_t anchor);
  *	size_t	lit_pos_ci(const char *s, size_t n, const char *lit,
  *		    size_t litlen, size_t anchor);
+ *	int	lit_ksfold(const char *s, size_t n);
  *
  * DESCRIPTION
  *	An Aho-Corasick automaton over ASCII-folded bytes: a trie of the
@@ -724,4 +725,12 @@ lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
     size_t anchor)
 {
 	return (lit_pos_ci(s, n, lit, litlen, anchor) != LIT_NONE);
+}
+
+int
+lit_ksfold(const char *s, size_t n)
+{
+	/* the long s is C5 BF, the Kelvin sign E2 84 AA */
+	return (memmem(s, n, "\xc5\xbf", 2) != NULL ||
+	    memmem(s, n, "\xe2\x84\xaa", 3) != NULL);
 }

@@ -19,6 +19,7 @@
  *		    size_t litlen, size_t anchor);
  *	size_t	lit_pos_ci(const char *s, size_t n, const char *lit,
  *		    size_t litlen, size_t anchor);
+ *	int	lit_ksfold(const char *s, size_t n);
  *
  * DESCRIPTION
  *	A litscan holds literal phrases, each with a tag (a small number;
@@ -41,8 +42,10 @@
  *	pattern is compiled in UTF mode (non-ASCII bytes end a run, and
  *	when it is caseless, (?i) or RXL_CASELESS, the letters k and s too:
  *	caseless UTF matching folds them with the Kelvin sign and the long
- *	s).  The result is a necessary condition: when none of the literals
- *	occurs in a text (ignoring ASCII case), the pattern cannot match it.
+ *	s; RXL_FOLDSAFE keeps k and s: the caller then skips the literals
+ *	for a text where lit_ksfold() is 1).  The result is a necessary
+ *	condition: when none of the literals occurs in a text (ignoring
+ *	ASCII case), the pattern cannot match it.
  *	rxlit_find() tells whether one of them occurs in s[0..n) (1 when
  *	there are none: nothing is known).
  *
@@ -51,6 +54,10 @@
  *	first (memchr), best the rarest one: lit_anchor() picks it.
  *	lit_pos_ci() is the same search, returning the offset of the first
  *	occurrence, or LIT_NONE.
+ *
+ *	lit_ksfold() tells whether s[0..n) holds the Kelvin sign (U+212A)
+ *	or the long s (U+017F) in UTF-8: the only characters caseless UTF
+ *	matching takes for an ASCII letter (k, s).
  */
 #ifndef LITSCAN_H
 #define LITSCAN_H
@@ -67,10 +74,11 @@ void	 litscan_run(const struct litscan *, const char *, size_t,
 	    unsigned char *);
 void	 litscan_free(struct litscan *);
 
-#define RXLIT_MAX	16	/* top-level branches */
+#define RXLIT_MAX	32	/* top-level branches */
 #define RXLIT_LEN	32	/* longest literal kept */
 #define RXL_UTF		0x01
 #define RXL_CASELESS	0x02
+#define RXL_FOLDSAFE	0x04
 
 struct rxlit {
 	unsigned	 n;
@@ -84,5 +92,6 @@ size_t	 lit_anchor(const char *, size_t);
 int	 lit_find_ci(const char *, size_t, const char *, size_t, size_t);
 #define LIT_NONE	((size_t)-1)
 size_t	 lit_pos_ci(const char *, size_t, const char *, size_t, size_t);
+int	 lit_ksfold(const char *, size_t);
 
 #endif

@@ -312,7 +312,8 @@ rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 		return (0);
 	if (flags & RXL_CASELESS)
 		ci = 1;
-	ci = ci && utf;		/* only UTF folds beyond ASCII */
+	/* only UTF folds beyond ASCII; RXL_FOLDSAFE: the caller takes care */
+	ci = ci && utf && !(flags & RXL_FOLDSAFE);
 	for (;;) {
 		/* the end of this top-level branch */
 		while (i < len && p[i] != '|') {

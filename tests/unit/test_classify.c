@@ -178,6 +178,13 @@ static const struct tcase cases[] = {
 	  "unavailable, Client host [192.0.2.7] blocked using Spamhaus"), "",
 	  "failed", "u@example.com", NULL, NULL, NOEV, NULL, NULL, "blocked",
 	  "sender-blocked", "sender", 0, NULL, NULL },
+	/* The cause's literals keep k and s (RXL_FOLDSAFE): a text with the
+	 * Kelvin sign, which caseless matching takes for k, skips them. */
+	{ "blocked IP, written with the Kelvin sign", IN("5.4.1", "550",
+	  "RCPT", "550 5.4.1 Service unavailable, your IP "
+	  "bloc\xe2\x84\xaa" "ed"),
+	  "", "failed", "u@example.com", NULL, NULL, NOEV, NULL, NULL,
+	  "blocked", "sender-blocked", "sender", 0, NULL, NULL },
 	{ "bad domain reputation", IN("5.4.1", "550", "RCPT", "550 5.4.1 "
 	  "Access denied: the sending domain has a poor reputation"), "",
 	  "failed", "u@example.com", NULL, NULL, NOEV, NULL, NULL,

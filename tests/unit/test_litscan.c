@@ -234,6 +234,9 @@ static const struct {
 	{ "caf\xc3\xa9 au lait", RXL_UTF, " au lait" },
 	{ "caf\xc3\xa9 au lait", 0, "caf\xc3\xa9 au lait" },
 	{ "Delivery Status", RXL_UTF | RXL_CASELESS, "delivery " },
+	{ "(?i)Mask Desk", RXL_UTF | RXL_FOLDSAFE, "mask desk" },
+	{ "Delivery Status", RXL_UTF | RXL_CASELESS | RXL_FOLDSAFE,
+	    "delivery status" },
 	{ "", 0, "" },
 	{ "(", 0, "" },
 	{ "abc)", 0, "" },
@@ -303,7 +306,8 @@ check_pattern(const char *re, int flags, unsigned rounds)
 		}
 		if (pcre2_match(c, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0) {
 			matched++;
-			if (!rxlit_find(&l, s, n))
+			if (!rxlit_find(&l, s, n) && !((flags & RXL_FOLDSAFE) &&
+			    lit_ksfold(s, n)))
 				fail_msg("/%s/ matches \"%.*s\" without its "
 				    "literal \"%.*s\"", re, (int)n, s,
 				    (int)l.len[0], l.s[0]);
@@ -349,6 +353,21 @@ t_literals_fold(void **state)
 		    strlen(subj[i]), 0, 0, md, NULL) >= 0);
 		assert_true(rxlit_find(&l, subj[i], strlen(subj[i])));
 	}
+	/* RXL_FOLDSAFE keeps k and s; lit_ksfold() tells the texts for
+	 * which the caller must then skip the literals */
+	assert_int_equal(rx_literals(re, strlen(re), RXL_UTF | RXL_FOLDSAFE,
+	    &l), 1);
+	assert_int_equal(l.len[0], 4);
+	assert_memory_equal(l.s[0], "desk", 4);
+	assert_true(rxlit_find(&l, subj[0], strlen(subj[0])));
+	assert_false(lit_ksfold(subj[0], strlen(subj[0])));
+	for (i = 1; subj[i] != NULL; i++) {
+		assert_false(rxlit_find(&l, subj[i], strlen(subj[i])));
+		assert_true(lit_ksfold(subj[i], strlen(subj[i])));
+	}
+	assert_false(lit_ksfold("\xc5", 1));		/* cut short */
+	assert_false(lit_ksfold("\xe2\x84", 2));
+	assert_false(lit_ksfold("\xc5\xbe\xe2\x84\xab", 5));	/* neighbours */
 	pcre2_match_data_free(md);
 	pcre2_code_free(c);
 }
@@ -374,6 +393,15 @@ t_literals_rules(void **state)
 			skip();
 		while (fgets(line, sizeof(line), fp) != NULL) {
 			line[strcspn(line, "\n")] = '\0';
+			/* causes.rules: a regex line, as cause.c reads it */
+			if (strncmp(line, "\tregex\t", 7) == 0) {
+				for (p = line + 7; *p == '\t'; p++)
+					;
+				(void)check_pattern(p, RXL_UTF | RXL_FOLDSAFE,
+				    200);
+				npat++;
+				continue;
+			}
 			if ((p = strchr(line, '~')) == NULL)
 				continue;
 			for (p++; *p == ' ' || *p == '\t'; p++)
