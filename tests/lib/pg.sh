@@ -74,11 +74,22 @@ pg_sql() {
 	    -c "$1"
 }
 
-# pg_role NAME GRANTS: a login role; GRANTS is SQL run after CREATE ROLE
+# pg_role NAME GRANTS: a login role; GRANTS is SQL run after CREATE ROLE.
+# A GRANT can meet "tuple concurrently updated" when the server's own
+# (auto-)ANALYZE rewrites the same pg_class row at that moment (seen once
+# in a CI run, after the earlier phases' inserts): GRANTs are idempotent,
+# so they are tried again, at most five times.
 pg_role() {
 	pg_sql "DROP ROLE IF EXISTS $1" >/dev/null 2>&1
 	pg_sql "CREATE ROLE $1 LOGIN" >/dev/null || return 1
-	[ -n "$2" ] && { pg_sql "$2" >/dev/null || return 1; }
+	if [ -n "$2" ]; then
+		_n=0
+		until pg_sql "$2" >/dev/null; do
+			_n=$((_n + 1))
+			[ $_n -lt 5 ] || return 1
+			sleep 0.5
+		done
+	fi
 	PG_ROLE_URL="postgresql:///bm?host=$PG_DIR/pg&user=$1"
 	return 0
 }
