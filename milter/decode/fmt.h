@@ -316,6 +316,7 @@ int	 fmt_delay_notice(struct fmt_ctx *);
 /* fmt_util.c */
 int	 fmt_rxv_any(const struct fmt_rxv *, const char *, size_t,
 	    struct fmt_match *, size_t *);
+void	 fmt_rxv_free(struct fmt_rxv *);
 
 /* fmt_load.c */
 const struct fmt_family *fmt_family_find(const struct rules *,

@@ -152,19 +152,6 @@ rxv_push(struct fmt_rxv *l, struct fmt_rx *t, const char *arg)
 	return (0);
 }
 
-static void
-rxv_clear(struct fmt_rxv *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		fmt_rx_free(l->v[i]);
-		free(l->arg[i]);
-	}
-	free(l->v);
-	free(l->arg);
-}
-
 static int
 lang_file(struct fmt_lang *l, const char *dir,
     const char *base, char *err, size_t errlen)
@@ -256,11 +243,11 @@ fmt_lang_free(struct fmt_lang *l)
 	if (l == NULL)
 		return;
 	for (i = 0; i < LD_N; i++) {
-		rxv_clear(&l->rx[i]);
+		fmt_rxv_free(&l->rx[i]);
 		free(l->tag[i]);
 	}
 	litscan_free(l->scan);
-	rxv_clear(&l->hint);
+	fmt_rxv_free(&l->hint);
 	fmt_rx_free(l->from_daemon);
 	fmt_rx_free(l->subj_reply);
 	fmt_rx_free(l->smtp);

@@ -71,44 +71,29 @@ rxv_add(struct fmt_rxv *l, const char *arg, const char *pat, char *err,
 }
 
 static void
-rxv_free(struct fmt_rxv *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		fmt_rx_free(l->v[i]);
-		free(l->arg[i]);
-	}
-	free(l->v);
-	free(l->arg);
-	free(l->hid);
-	free(l->ltag);
-}
-
-static void
 family_free(struct fmt_family *f)
 {
 	if (f == NULL)
 		return;
-	rxv_free(&f->header);
-	rxv_free(&f->body);
-	rxv_free(&f->veto_header);
-	rxv_free(&f->veto_body);
-	rxv_free(&f->begin);
-	rxv_free(&f->end);
-	rxv_free(&f->original);
-	rxv_free(&f->rcpt);
-	rxv_free(&f->diag);
-	rxv_free(&f->shared);
-	rxv_free(&f->skip);
-	rxv_free(&f->rhost);
-	rxv_free(&f->command);
-	rxv_free(&f->reply);
-	rxv_free(&f->status);
-	rxv_free(&f->hint);
-	rxv_free(&f->delayed);
-	rxv_free(&f->pre);
-	rxv_free(&f->transcript);
+	fmt_rxv_free(&f->header);
+	fmt_rxv_free(&f->body);
+	fmt_rxv_free(&f->veto_header);
+	fmt_rxv_free(&f->veto_body);
+	fmt_rxv_free(&f->begin);
+	fmt_rxv_free(&f->end);
+	fmt_rxv_free(&f->original);
+	fmt_rxv_free(&f->rcpt);
+	fmt_rxv_free(&f->diag);
+	fmt_rxv_free(&f->shared);
+	fmt_rxv_free(&f->skip);
+	fmt_rxv_free(&f->rhost);
+	fmt_rxv_free(&f->command);
+	fmt_rxv_free(&f->reply);
+	fmt_rxv_free(&f->status);
+	fmt_rxv_free(&f->hint);
+	fmt_rxv_free(&f->delayed);
+	fmt_rxv_free(&f->pre);
+	fmt_rxv_free(&f->transcript);
 	free(f->rcpt_header);
 	free(f->rcpt_original);
 	free(f->id);

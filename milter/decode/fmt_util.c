@@ -12,6 +12,7 @@
  *		    size_t n, struct fmt_match *m);
  *	int	fmt_rxv_any(const struct fmt_rxv *l, const char *s, size_t n,
  *		    struct fmt_match *m, size_t *which);
+ *	void	fmt_rxv_free(struct fmt_rxv *l);
  *	int	fmt_strcasestr(const char *s, size_t n, const char *needle);
  *	char	*fmt_addr(struct arena *a, const char *s, size_t n);
  *	char	*fmt_oneline(struct arena *a, const char *s, size_t n);
@@ -1066,4 +1067,20 @@ fmt_rxv_any(const struct fmt_rxv *l, const char *s, size_t n,
 			return (1);
 		}
 	return (0);
+}
+
+/* The patterns of l, their arguments and lists; l itself is not freed. */
+void
+fmt_rxv_free(struct fmt_rxv *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		fmt_rx_free(l->v[i]);
+		free(l->arg[i]);
+	}
+	free(l->v);
+	free(l->arg);
+	free(l->hid);
+	free(l->ltag);
 }
