@@ -26,13 +26,18 @@
  *			(5.4.1 never matches 5.4.14), "C.S.*" for any
  *			detail, "none" for a bounce that states no
  *			status, "inner" for no status while an expired
- *			message's inner error is classified
+ *			message's inner error is classified, "any" for
+ *			every status and none
  *	text PHRASE	case-insensitive wording; any text or regex line
  *	regex RE	matching is enough (none at all: status decides);
  *			RE in the dialect of rules/README (rulefile.h)
  *	unless PHRASE	wording that rules the cause out (also
  *	unless-regex RE)
+ *	words R		the wording of reasons.rules' set R (its phrases,
+ *			patterns and vetoes) matches too, as a text line
  *	host RE		the remote MTA must match
+ *	if-reason R...	the block applies only where the reason computed
+ *			for the recipient is one of these
  *	reason R	reason to report (else the computed one stays)
  *	reason-retried R  reason when the sender gave up after retries
  *			(Action: failed with a 4.x.x status)
@@ -93,6 +98,7 @@
 #include "litscan.h"
 
 #define MAXST	16
+#define MAXIF	4	/* reasons of an if-reason line */
 
 /* What a block is: the kind of its first line. */
 enum { BK_CAUSE, BK_REASON, BK_PROVIDER };
@@ -116,6 +122,9 @@ struct cause {
 	size_t		 yes_len, no_len;
 	pcre2_code	*yes, *no, *host;
 	char		 reason[24], reason_retried[24];
+	char		 if_reason[MAXIF][24];	/* the computed reason must be one */
+	int		 nif;
+	char		 words[24];	/* a set of reasons.rules, or "" */
 	char		 side[16], side_delayed[16];
 	char		 evidence[24];
 	char		 replaces[8][48];
@@ -191,7 +200,7 @@ set_word(char *dst, size_t n, const char *v, struct rf *f, char *err,
 }
 
 /* What a status word of a cause asks of the status (status_ok()). */
-enum { ST_EXACT, ST_NONE, ST_INNER, ST_PREFIX };
+enum { ST_EXACT, ST_NONE, ST_INNER, ST_PREFIX, ST_ANY };
 
 /* 1-3 digits at *pp without a leading zero (but "0"); value or -1. */
 static long
@@ -322,6 +331,11 @@ status_word(struct cause *c, const char *w, struct rf *f, char *err,
 		status_add(c, w, (int)n, *w == 'n' ? ST_NONE : ST_INNER);
 		return (0);
 	}
+	if (strcmp(w, "any") == 0) {
+		status_add(c, w, (int)n, ST_ANY);
+		c->csmask = ~(uint64_t)0;
+		return (0);
+	}
 	if (n > 2 && n < sizeof(buf) && strcmp(w + n - 2, ".*") == 0) {
 		snprintf(buf, sizeof(buf), "%.*s.0", (int)(n - 2), w);
 		if (!status_parse(buf, out, &end) || *end != '\0')
@@ -388,6 +402,29 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 			    "unknown reason \"%s\"", v));
 		return (set_word(k[6] ? c->reason_retried : c->reason,
 		    sizeof(c->reason), v, f, err, errlen, "reason"));
+	}
+	if (strcmp(k, "if-reason") == 0) {
+		for (w = strtok_r(v, " \t", &save); w != NULL;
+		    w = strtok_r(NULL, " \t", &save)) {
+			if (!reason_known(w))
+				return (rf_error(f, err, errlen,
+				    "unknown reason \"%s\"", w));
+			if (c->nif == MAXIF)
+				return (rf_error(f, err, errlen,
+				    "too many reasons"));
+			if (set_word(c->if_reason[c->nif++],
+			    sizeof(c->if_reason[0]), w, f, err, errlen,
+			    "reason") == -1)
+				return (-1);
+		}
+		return (0);
+	}
+	if (strcmp(k, "words") == 0) {
+		if (!reason_known(v))
+			return (rf_error(f, err, errlen,
+			    "unknown reason \"%s\"", v));
+		return (set_word(c->words, sizeof(c->words), v, f, err,
+		    errlen, "words"));
 	}
 	if (strcmp(k, "side") == 0 || strcmp(k, "side-delayed") == 0) {
 		if (!one_of(v, sides))
@@ -711,6 +748,8 @@ status_ok(const struct cause *c, const char *status, long sv, int nested)
 			if (nested && *status == '\0')
 				return (1);
 			break;
+		case ST_ANY:
+			return (1);
 		case ST_PREFIX:
 			n = c->stn[i];
 			if (strncmp(w, status, n) == 0 &&
@@ -726,6 +765,20 @@ status_ok(const struct cause *c, const char *status, long sv, int nested)
 	return (0);
 }
 
+/* Do the block's text and regex lines match?  seen: as wording_ok(). */
+static int
+yes_match(const struct cause *c, const struct facts *f,
+    const unsigned char *seen, struct rx_scratch *sc)
+{
+	if (c->yes == NULL)
+		return (0);
+	if (!c->yes_any && !f->ksfold && (seen != NULL && c->yes_tag >= 0 ?
+	    !seen[c->yes_tag] : !rxlit_find(&c->yes_lits, f->diag,
+	    f->diaglen)))
+		return (0);	/* none of its literals: it cannot match */
+	return (rx_match(c->yes, f->diag, f->diaglen, sc));
+}
+
 /* seen: reason_scan_seen() of the diagnostic, or NULL. */
 static int
 wording_ok(const struct cause *c, const struct cause_input *in,
@@ -736,16 +789,28 @@ wording_ok(const struct cause *c, const struct cause_input *in,
 	if (c->host != NULL && !(f->rhost[0] != '\0' && rx_match(c->host,
 	    f->rhost, strlen(f->rhost), sc)))
 		return (0);
-	if (c->yes != NULL && !c->yes_any && !f->ksfold &&
-	    (seen != NULL && c->yes_tag >= 0 ?
-	    !seen[c->yes_tag] : !rxlit_find(&c->yes_lits, f->diag,
-	    f->diaglen)))
-		return (0);	/* none of its literals: it cannot match */
-	if (c->yes != NULL && !rx_match(c->yes, f->diag, f->diaglen, sc))
+	if ((c->yes != NULL || c->words[0] != '\0') &&
+	    !(c->words[0] != '\0' && reason_set_match(in->rules, c->words, f,
+	    sc)) && !yes_match(c, f, seen, sc))
 		return (0);
 	if (c->no != NULL && rx_match(c->no, f->diag, f->diaglen, sc))
 		return (0);
 	return (1);
+}
+
+/* Is the computed reason one of the block's if-reason line, if any? */
+static int
+reason_ok(const struct cause *c, const char *reason)
+{
+	int i;
+
+	if (c->nif == 0)
+		return (1);
+	for (i = 0; reason != NULL && i < c->nif; i++)
+		if (c->if_reason[i][0] == reason[0] &&
+		    strcmp(c->if_reason[i], reason) == 0)
+			return (1);
+	return (0);
 }
 
 static int
@@ -915,7 +980,8 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 		if (c->is_reason || c->evidence[0] != '\0' ||
 		    (in->nested && c->inner))
 			continue;
-		if (status_ok(c, in->f->status, sv, in->nested) &&
+		if (reason_ok(c, in->reason) &&
+		    status_ok(c, in->f->status, sv, in->nested) &&
 		    wording_ok(c, in, seen, sc))
 			hit = c;
 	}

@@ -640,6 +640,10 @@ test_rule_errors(void **state)
 		    "causes.rules:4: \"x\" has no side" },
 		{ "causes.rules", "cause x\n\tside sender\n\tevidence magic\n",
 		    "causes.rules:3: unknown evidence" },
+		{ "causes.rules", "cause x\n\tstatus any\n\tif-reason nope\n",
+		    "causes.rules:3: unknown reason" },
+		{ "causes.rules", "cause x\n\tstatus any\n\twords nope\n",
+		    "causes.rules:3: unknown reason" },
 	};
 	char err[512];
 	size_t i;
