@@ -8,7 +8,8 @@
 #
 # Sources: milter/ holds one folder a layer, each built into its own
 # archive, and each may use only the layers before it in LAYERS:
-#   util      arena, buf, utf8, charset, json, litscan, config, rulefile
+#   util      arena, buf, utf8, charset, json, litscan, config, rulefile,
+#             timefmt
 #   decode    the MIME walk, the report records, the format families
 #   classify  status, reason, cause, classify, rules, the bounce pipeline
 #   evidence  the DNS client, SPF, DKIM, MX, preflight

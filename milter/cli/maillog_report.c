@@ -30,6 +30,7 @@
 #include "maillog.h"
 #include "maillog_report.h"
 #include "report.h"
+#include "timefmt.h"
 
 uint64_t
 mlr_hash(const char *s, uint64_t h)
@@ -191,16 +192,6 @@ cell(struct buf *out, int width, const char *s, const char *after)
 	buf_printf(out, "%-*s%s", width, tmp, after);
 }
 
-static void
-iso(char *dst, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(dst, len, "-");
-}
-
 void
 mlr_print(struct agg *a, struct buf *b, long long cutoff, int json)
 {
@@ -215,10 +206,10 @@ mlr_print(struct agg *a, struct buf *b, long long cutoff, int json)
 	sort_base = a->g;
 	qsort(ix, a->n, sizeof(*ix), grpcmp);
 	if (cutoff > 0)
-		iso(t1, sizeof(t1), (time_t)cutoff);
+		timefmt_iso(t1, sizeof(t1), (time_t)cutoff, "-");
 	else
 		snprintf(t1, sizeof(t1), "%s", "");
-	iso(t2, sizeof(t2), time(NULL));
+	timefmt_iso(t2, sizeof(t2), time(NULL), "-");
 	if (json)
 		buf_printf(b, "{\"since\":\"%s\",\"until\":\"%s\","
 		    "\"attempts\":%llu,\"deferred\":%llu,\"causes\":[",

@@ -56,6 +56,7 @@
 #include "history.h"
 #include "history_int.h"
 #include "mclock.h"
+#include "timefmt.h"
 
 #define BATCH_MAX	1000		/* records per transaction */
 #define PRUNE_EVERY	3600		/* seconds */
@@ -101,14 +102,6 @@ struct history {
 };
 
 /* ---- small helpers ---------------------------------------------- */
-
-static void
-copy_str(char *dst, size_t len, const char *s)
-{
-	if (len == 0)
-		return;
-	snprintf(dst, len, "%s", s != NULL ? s : "");
-}
 
 static void
 hlog(struct history *h, int level, const char *fmt, ...)
@@ -868,16 +861,6 @@ history_find_original(struct history *h, const struct report *r,
 
 /* ---- values for headers and logs ---------------------------------- */
 
-static void
-iso_time(char *dst, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		copy_str(dst, len, "");
-}
-
 /* s without control characters, at most max octets, into dst */
 static void
 clean_copy(char *dst, size_t len, const char *s, size_t max)
@@ -899,7 +882,7 @@ history_match_values(const struct hist_match *m, time_t bounced,
 	clean_copy(id, sizeof(id), m->message_id, 256);
 	snprintf(v->message_id, sizeof(v->message_id), "<%s>", id);
 	clean_copy(v->from, sizeof(v->from), m->from, 256);
-	iso_time(v->sent, sizeof(v->sent), m->sent);
+	timefmt_iso(v->sent, sizeof(v->sent), m->sent, "");
 	/* a send time not before the bounce, or none, gives 0; a stored
 	 * time can be anything (another host's clock, a damaged row), so
 	 * the difference is taken only where it cannot overflow */

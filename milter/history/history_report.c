@@ -30,6 +30,7 @@
 #include "history.h"
 #include "history_int.h"
 #include "json.h"
+#include "timefmt.h"
 
 #define REPORT_ROWS_MAX	10000	/* groups printed at most */
 
@@ -59,16 +60,6 @@ history_parse_since(const char *s, long *seconds)
 		return (-1);
 	*seconds = n * mul;
 	return (0);
-}
-
-static void
-iso(char *dst, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(dst, len, "-");
 }
 
 static const char *
@@ -156,8 +147,8 @@ row_group(void *arg, int n, const char *const *v)
 		p->nrows++;
 		return (1);
 	}
-	iso(f, sizeof(f), (time_t)num(v[4]));
-	iso(l, sizeof(l), (time_t)num(v[5]));
+	timefmt_iso(f, sizeof(f), (time_t)num(v[4]), "-");
+	timefmt_iso(l, sizeof(l), (time_t)num(v[5]), "-");
 	if (p->format == HISTORY_REPORT_JSON) {
 		buf_adds(out, p->nrows ? ",{\"domain\":" : "{\"domain\":");
 		json_string(out, v[0]);
@@ -243,8 +234,8 @@ history_report(const char *target, time_t since, int format,
 	if (query(target, hist_sql_counts, since, row_nums, &c, err,
 	    errlen) == -1)
 		return (-1);
-	iso(t1, sizeof(t1), since);
-	iso(t2, sizeof(t2), time(NULL));
+	timefmt_iso(t1, sizeof(t1), since, "-");
+	timefmt_iso(t2, sizeof(t2), time(NULL), "-");
 	if (format == HISTORY_REPORT_JSON)
 		buf_printf(out, "{\"since\":\"%s\",\"until\":\"%s\","
 		    "\"outgoing\":%lld,\"bounces\":%lld,\"matched\":%lld,"

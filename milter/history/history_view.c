@@ -43,6 +43,7 @@
 
 #include "history.h"
 #include "history_int.h"
+#include "timefmt.h"
 #include "trend.h"
 
 #define DOMAINS_MAX	20	/* rows of the domain chart */
@@ -82,16 +83,6 @@ esc(struct buf *b, const char *s)
 				buf_addc(b, *s);
 		}
 	}
-}
-
-static void
-iso(char *dst, size_t len, time_t t)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(dst, len, "-");
 }
 
 static long long
@@ -342,7 +333,8 @@ chart_time(struct buf *o, const struct rows *causes, const struct rows *t,
 			y = (H - B) - (double)tot[k] * (H - B - TOP) /
 			    (double)max - h;
 			tot[k] += t->v[i].n;
-			iso(when, sizeof(when), since + (time_t)(k * bucket));
+			timefmt_iso(when, sizeof(when),
+			    since + (time_t)(k * bucket), "-");
 			buf_printf(o, "<rect class=\"bar\" x=\"%.1f\" "
 			    "y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			    "fill=\"%s\" data-bucket=\"%s\" data-cause=\"",
@@ -356,7 +348,8 @@ chart_time(struct buf *o, const struct rows *causes, const struct rows *t,
 		}
 	/* a few time labels */
 	for (k = 0; k < nb; k += nb > 6 ? nb / 6 : 1) {
-		iso(when, sizeof(when), since + (time_t)(k * bucket));
+		timefmt_iso(when, sizeof(when),
+		    since + (time_t)(k * bucket), "-");
 		when[16] = '\0';
 		buf_printf(o, "<text x=\"%.1f\" y=\"%d\" class=\"tick\">%s"
 		    "</text>\n", L + k * bw, H - B + 16, when);
@@ -519,7 +512,7 @@ cb_trend(void *arg, int n, const char *const *v)
 	if (trend_note(r->t, v[0], v[1], v[2], (time_t)num(v[3]), line,
 	    sizeof(line)) == 1) {
 		if (r->fired < FIRED_MAX) {
-			iso(when, sizeof(when), (time_t)num(v[3]));
+			timefmt_iso(when, sizeof(when), (time_t)num(v[3]), "-");
 			buf_printf(r->o, "<li class=\"trend\"><time>%s</time> ",
 			    when);
 			esc(r->o, line);
@@ -576,8 +569,8 @@ html(const char *target, time_t since, struct buf *o, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	iso(t1, sizeof(t1), since);
-	iso(t2, sizeof(t2), now);
+	timefmt_iso(t1, sizeof(t1), since, "-");
+	timefmt_iso(t2, sizeof(t2), now, "-");
 	buf_printf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><title>Bounces since %s</title>"
 	    "<style>%s</style></head>\n<body>\n", t1, css);
