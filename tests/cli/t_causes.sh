@@ -11,14 +11,11 @@
 # ("All recipient addresses rejected : Access denied") is Sisimai's
 # "rejected", but the catalog calls it Directory Based Edge Blocking
 # (recipient-not-in-directory, reason userunknown): the catalog wins.
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
 DIR=tests/fixtures/causes
 BIN="$BUILD/bounce-decode"
-if [ ! -x "$BIN" ]; then
-	echo "no $BIN (build first)"
-	exit 1
-fi
-command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
+need_built "$BIN"
+need_cmd python3
 out=$(mktemp) || exit 1
 trap 'rm -f "$out" "$out.c" "$out.e"' EXIT
 "$BIN" --json --no-dns --rules rules "$DIR"/*.eml >"$out"

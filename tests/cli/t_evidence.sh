@@ -20,25 +20,18 @@
 # listed (the control that the log sees queries); -v says why, once.
 #
 # Exit 0 pass, 77 skip (dnsmasq or python3 missing), 1 fail.
-BUILD=${BUILD:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
+. tests/lib/common.sh
 dec="$BUILD/bounce-decode"
 msgs=tests/fixtures/evidence
-[ -x "$dec" ] || { echo "FAIL: $dec not built"; exit 1; }
-command -v python3 >/dev/null 2>&1 || { echo "python3 missing"; exit 77; }
+need_built "$dec"
+need_cmd python3
 
 tmp=$(mktemp -d)
 trap 'sh tests/lib/dnsd.sh stop "$tmp" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
-sh tests/lib/dnsd.sh start "$tmp" > "$tmp/start.out" 2>&1
-rc=$?
-if [ $rc -eq 77 ]; then tail -n 1 "$tmp/start.out"; exit 77; fi
-[ $rc -eq 0 ] || { cat "$tmp/start.out"; echo "FAIL: DNS server did not start"; exit 1; }
-port=$(cat "$tmp/port")
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
+dns_start "$tmp"
+port=$DNS_PORT
 
 # the sender domains of the test bounces are ours (section 10 tests a
 # stranger's)
@@ -70,8 +63,6 @@ for l in open(sys.argv[1]):
             e["spf"], e["dkim"], e["mx"], r["cause"]]))
 ' "$1"
 }
-
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # --- 1. every expected row, with DNS and without ------------------------
 conf "$tmp/dns.conf" "127.0.0.1:$port" 2000
@@ -122,9 +113,6 @@ if cmp -s "$tmp/h1.txt" "$tmp/h2.txt"; then ok; else bad "two human-format runs 
 one() {	# one CONF FILE RCPT -> "spf dkim mx cause"
 	"$dec" --json -c "$1" "$msgs/$2" > "$tmp/one.jsonl"
 	rows "$tmp/one.jsonl" | awk -F'\t' -v r="$3" '$2 == r { print $3, $4, $5, $6 }'
-}
-expect() {	# expect WHAT GOT WANT
-	if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
 }
 conf "$tmp/ob1.conf" "127.0.0.1:$port" 2000 'outbound_ips = [ "192.0.2.25" ];'
 conf "$tmp/ob2.conf" "127.0.0.1:$port" 2000 'outbound_ips = [ "203.0.113.5" ];'

@@ -11,13 +11,10 @@
 # (yes, no, or autoreply: kind autoreply, no failed recipient), the
 # failed recipients (comma-separated, any order), their
 # action and reason ("-": not checked).
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
 BIN="$BUILD/bounce-decode"
-if [ ! -x "$BIN" ]; then
-	echo "no $BIN (build first)"
-	exit 1
-fi
-command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
+need_built "$BIN"
+need_cmd python3
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 for d in sender freetext lang delay lookalike; do

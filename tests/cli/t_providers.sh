@@ -16,14 +16,11 @@
 # what the file wants, and fails when the share right drops below
 # tests/fixtures/providers/replies.min (a ratchet: raise it, never lower
 # it).
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
 DIR=tests/fixtures/providers
 BIN="$BUILD/bounce-decode"
-if [ ! -x "$BIN" ]; then
-	echo "no $BIN (build first)"
-	exit 1
-fi
-command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
+need_built "$BIN"
+need_cmd python3
 out=$(mktemp) || exit 1
 wdir=$(mktemp -d) || exit 1
 trap 'rm -f "$out"; rm -rf "$wdir"' EXIT

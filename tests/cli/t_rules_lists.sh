@@ -8,13 +8,11 @@
 # and the line of the mistake (0 for a section that is not there).  The
 # daemon reads the same set through the same rules_load(), so a broken
 # file on reload keeps the old set (t_milter_daemon).
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
 BD="$BUILD/bounce-decode"
-[ -x "$BD" ] || { echo "no $BD (build first)"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_rules_lists.XXXXXX") || exit 1
+need_built "$BD"
+test_tmpdir t_rules_lists
 trap 'rm -rf "$T"' EXIT
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 printf 'From: a@b.example\nSubject: hi\n\nhello\n' >"$T/m.eml"
 
 # broken FILE WANT SED: rules/FILE edited with SED must fail with WANT

@@ -10,10 +10,10 @@
 # made by tests/mta/gen.sh) and checks each against the expected.tsv
 # beside them: recipient, action, cause, side, reason, status and
 # inner_cause per recipient, and recipient counts.
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
 BIN="$BUILD/bounce-decode"
-[ -x "$BIN" ] || { echo "no $BIN (build first)"; exit 1; }
-command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
+need_built "$BIN"
+need_cmd python3
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 fails=0

@@ -5,13 +5,11 @@
 # (exit 78, "FILE:LINE: message" on stderr), conf/bounce-milter.conf
 # equal to the built-in defaults, -V naming every linked library, usage
 # errors (exit 2), and bounce-decode reading the same file.
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
 M="$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_config.XXXXXX") || exit 1
+need_built "$M"
+test_tmpdir t_config
 trap 'rm -rf "$T"' EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
 
 # 1. the shipped files load (rules from the checkout)
 for c in conf/bounce-milter.conf conf/bounce-milter.packaged.conf; do
@@ -80,4 +78,4 @@ if [ -x "$BUILD/bounce-decode" ]; then
 	[ $? -eq 78 ] || bad "bounce-decode accepts a bad configuration"
 	echo "ok: bounce-decode -c checks the same file"
 fi
-exit $fail
+exit $((fails > 0))
