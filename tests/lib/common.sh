@@ -37,7 +37,7 @@
 #	now_ms prints the wall clock in milliseconds.
 #
 #	free_ports prints N TCP ports of 127.0.0.1 that were free a moment
-#	ago, on one line.  listening is true when a TCP socket listens on
+#	ago, on one line (with $PY, when set, for python3).  listening is true when a TCP socket listens on
 #	ADDR:PORT (ss).
 #
 #	dns_start runs `tests/lib/dnsd.sh start DIR` (the test zone, its port
@@ -89,7 +89,7 @@ now_ms() {
 }
 
 free_ports() {
-	python3 -c '
+	${PY:-python3} -c '
 import socket, sys
 ss = []
 for i in range(int(sys.argv[1])):

@@ -10,46 +10,40 @@
 # --error-exitcode).  Then bounce-decode --json --no-dns over the shared
 # corpus (skipped without it) under the same rules.  Skips without
 # valgrind or miltertest.  Suppressions (code not ours): tests/lib/valgrind.supp.
-command -v valgrind >/dev/null 2>&1 || { echo "skipped: no valgrind"; exit 77; }
-command -v miltertest >/dev/null 2>&1 || { echo "skipped: no miltertest"; exit 77; }
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
+. tests/lib/bmconf.sh
+need_cmd valgrind valgrind
+need_cmd miltertest miltertest
 SHARED=${SHARED:-$ROOT/../shared}
 case $BUILD in *-asan) echo "skipped: valgrind does not run ASan builds"; exit 77 ;; esac
 M="$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_valgrind.XXXXXX") || exit 1
+need_built "$M"
+test_tmpdir t_valgrind
 pid=""
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	bm_kill
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM HUP PIPE
 VG="valgrind --tool=memcheck --error-exitcode=97 --leak-check=full
     --errors-for-leak-kinds=definite --show-leak-kinds=definite
     --track-origins=no --num-callers=20 --suppressions=$ROOT/tests/lib/valgrind.supp"
-cat >"$T/bm.conf" <<CONF
-socket = "unix:$T/sock";
-rules = "$ROOT/rules";
-authserv_id = "mx.test.example";
-dns = { spf = false; dkim = false; mx = false; };
-max_classify_ms = 60000;	# memcheck is ~30x slower; the 200 ms cap would pass all
-CONF
-$VG --log-file="$T/vg-milter.log" "$M" -f -e -c "$T/bm.conf" 2>"$T/log" &
-pid=$!
-i=0
-while [ ! -S "$T/sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S "$T/sock" ] || { echo "FAIL: milter did not start under valgrind:"; cat "$T/log"; exit 1; }
-fail=0
+{
+	bm_conf_head "unix:$T/sock" "$ROOT/rules"
+	echo "max_classify_ms = 60000;	# memcheck is ~30x slower; the 200 ms cap would pass all"
+} >"$T/bm.conf"
+BM_WRAP="$VG --log-file=$T/vg-milter.log" BM_WAIT=30
+bm_start "$T/log" "$T/bm.conf" ||
+	{ echo "FAIL: milter did not start under valgrind:"; cat "$T/log"; exit 1; }
 export MT_SOCK="unix:$T/sock" MT_MSGS="tests/fixtures/milter" MT_LIB="tests/milter/lib.lua"
 n=0
 for s in tests/milter/*.lua; do
 	case "$s" in */lib.lua|*/reload.lua) continue ;; esac
 	o="$T/$(basename "$s" .lua).out"
 	if ! miltertest -s "$s" >"$o" 2>&1; then
-		echo "FAIL: $(basename "$s") under valgrind: $(grep -v -e '^EXPECT-LOG' -e '^NO-LOG' "$o" | tail -n 1)"
-		fail=1
+		bad "$(basename "$s") under valgrind: $(grep -v -e '^EXPECT-LOG' -e '^NO-LOG' "$o" | tail -n 1)"
 	fi
 	n=$((n + 1))
 done
@@ -59,16 +53,13 @@ if [ -d "$SHARED/corpus/bsd" ]; then
 	    miltertest -s bench/soak.lua >"$T/soak.out" 2>&1
 	echo "soak under valgrind: $(tail -n 1 "$T/soak.out")"
 fi
-kill -TERM "$pid"
-wait "$pid"
+bm_stop
 rc=$?
-pid=""
 echo "bounce-milter under memcheck ($n miltertest scripts): exit $rc; $(grep -E 'ERROR SUMMARY' "$T/vg-milter.log" | tail -n 1 | sed 's/^==[0-9]*== //')"
 grep -E 'definitely lost:' "$T/vg-milter.log" | sed 's/^==[0-9]*== /    /'
 if [ $rc -ne 0 ]; then
-	echo "FAIL: bounce-milter under valgrind exited $rc"
+	bad "bounce-milter under valgrind exited $rc"
 	grep -A 25 -E 'Invalid|uninitialised|definitely lost in' "$T/vg-milter.log" | head -n 60
-	fail=1
 fi
 if [ -d "$SHARED/corpus/bsd" ]; then
 	$VG --log-file="$T/vg-decode.log" "$BUILD/bounce-decode" --json --no-dns \
@@ -76,9 +67,8 @@ if [ -d "$SHARED/corpus/bsd" ]; then
 	rc=$?
 	echo "bounce-decode on the corpus under memcheck: exit $rc; $(grep -E 'ERROR SUMMARY' "$T/vg-decode.log" | tail -n 1 | sed 's/^==[0-9]*== //')"
 	if [ $rc -eq 97 ]; then
-		echo "FAIL: memcheck errors in bounce-decode"
+		bad "memcheck errors in bounce-decode"
 		grep -A 25 -E 'Invalid|uninitialised|definitely lost in' "$T/vg-decode.log" | head -n 60
-		fail=1
 	fi
 fi
-exit $fail
+exit $((fails > 0))

@@ -18,30 +18,23 @@
 # and side as the milter's X-Bounce-Class.
 #
 # Exit 0 pass, 77 skip (miltertest or python3 missing), 1 fail.
-command -v miltertest >/dev/null 2>&1 ||
-	{ echo "skipped: miltertest is not installed"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
-BUILD=${BUILD:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
+. tests/lib/common.sh
+. tests/lib/bmconf.sh
+need_cmd miltertest miltertest
+need_cmd python3
 M="$BUILD/bounce-milter"
 D="$BUILD/bounce-decode"
-[ -x "$M" ] && [ -x "$D" ] || { echo "FAIL: $M or $D not built"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_evm.XXXXXX") || exit 1
+need_built "$M" "$D"
+test_tmpdir t_evm
 pid=""
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	bm_kill
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
-fails=0
-checks=0
-ok() { checks=$((checks + 1)); }
-bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL: $*"; }
-expect() {	# expect WHAT GOT WANT
-	if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', want '$3'"; fi
-}
 
 # --- inputs --------------------------------------------------------------
 sed -e 's/host mx\.remote\.test said/host contoso-com.mail.protection.outlook.com[52.101.1.1] said/' \
@@ -77,26 +70,14 @@ mt.disconnect(conn)
 EOF
 
 start() {	# start CONF-EXTRA: a milter with that configuration
-	cat > "$T/bm.conf" <<CONF
-socket = "unix:$T/sock";
-rules = "$ROOT/rules";
-authserv_id = "mx.test.example";
-dns = { spf = false; dkim = false; mx = false; };
-$1
-CONF
+	{ bm_conf_head "unix:$T/sock" "$ROOT/rules"; echo "$1"; } >"$T/bm.conf"
 	rm -f "$T/sock"
-	"$M" -f -e -c "$T/bm.conf" 2>>"$T/log" &
-	pid=$!
-	i=0
-	while [ ! -S "$T/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$T/sock" ] || { bad "milter did not start"; cat "$T/log"; exit 1; }
+	bm_start "$T/log" "$T/bm.conf" ||
+		{ bad "milter did not start"; cat "$T/log"; exit 1; }
 }
 stop() {
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	pid=""
-	expect "milter exit on SIGTERM" "$rc" 0
+	bm_stop
+	expect "milter exit on SIGTERM" "$?" 0
 }
 send() {	# send FILE QID -> $T/QID.out
 	MT_SOCK="unix:$T/sock" MT_MSGS="$T" MT_LIB="tests/milter/lib.lua" \

@@ -38,19 +38,19 @@
 # began, none installed after a refusal, the message finished, exit 0.
 #
 # Exit 0 pass, 77 skip (miltertest, python3 or dnsmasq missing), 1 fail.
-command -v miltertest >/dev/null 2>&1 ||
-	{ echo "skipped: miltertest is not installed"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "skipped: python3 missing"; exit 77; }
-BUILD=${BUILD:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
+. tests/lib/common.sh
+. tests/lib/bmconf.sh
+need_cmd miltertest miltertest
+need_cmd python3
 M="$ROOT/$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "FAIL: $M not built"; exit 1; }
+need_built "$M"
 DLY=${GATE_DNS_MS:-4000}
 TMO=$((DLY + 2000))
 MAXC=$((DLY * 5 / 8))
 LIMIT=${GATE_LIMIT:-180}
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_gate.XXXXXX") || exit 1
+test_tmpdir t_gate
 chmod 755 "$T"
 pid="" spid="" dog=""
 cleanup() {
@@ -65,22 +65,12 @@ trap 'echo "FAIL: stopped by a signal (the watchdog: over ${LIMIT} s?)"; exit 1'
 # (its output elsewhere: a sleep left behind must not hold a pipe open)
 ( sleep "$LIMIT" && kill -TERM $$ ) >/dev/null 2>&1 </dev/null &
 dog=$!
-fails=0
-bad() { fails=$((fails + 1)); echo "FAIL: $*"; }
-wait_for() {	# wait_for TENTHS CMD...: true once CMD is
-	n=$1; shift
-	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
-	"$@"
-}
 
 # --- DNS: the test zone, every answer DLY ms late ------------------------
-sh tests/lib/dnsd.sh start "$T/dns" >"$T/dns.out" 2>&1
-rc=$?
-[ $rc = 77 ] && { echo "skipped: $(tail -n 1 "$T/dns.out")"; exit 77; }
-[ $rc = 0 ] || { cat "$T/dns.out"; echo "FAIL: dnsmasq did not start"; exit 1; }
-SLOWDNS_LOG="$T/queries" python3 tests/fault/slowdns.py "$T/slowport" "$DLY" "$(cat "$T/dns/port")" "$LIMIT" &
+dns_start "$T/dns"
+SLOWDNS_LOG="$T/queries" python3 tests/fault/slowdns.py "$T/slowport" "$DLY" "$DNS_PORT" "$LIMIT" &
 spid=$!
-wait_for 100 test -s "$T/slowport" || { echo "FAIL: slowdns.py did not start"; exit 1; }
+wait_for 10 test -s "$T/slowport" || { echo "FAIL: slowdns.py did not start"; exit 1; }
 
 # --- messages --------------------------------------------------------------
 OURS="spf-pass.test spf-soft.test spf-neutral.test dkim.test"
@@ -137,17 +127,15 @@ reap() {	# reap QID: wait for its miltertest (bounded by timeout 90)
 # --- the milter --------------------------------------------------------------
 doms=""
 for d in $OURS; do doms="$doms${doms:+, }\"$d\""; done
-cat >"$T/bm.conf" <<CONF
-socket = "unix:$T/sock";
-rules = "$ROOT/${BM_RULES:-rules}";
-authserv_id = "mx.test.example";
-our_domains = [ $doms ];
-max_classify_ms = $MAXC;
-dns = { resolver = "127.0.0.1:$(cat "$T/slowport")"; timeout_ms = $TMO; };
-CONF
-BM_TEST_GATE_MAX=1 "$M" -f -e -vv -c "$T/bm.conf" 2>"$T/log" &
-pid=$!
-wait_for 300 grep -q "listening on" "$T/log" ||
+{
+	bm_conf_head "unix:$T/sock" "$ROOT/${BM_RULES:-rules}" \
+	    "{ resolver = \"127.0.0.1:$(cat "$T/slowport")\"; timeout_ms = $TMO; }"
+	echo "our_domains = [ $doms ];"
+	echo "max_classify_ms = $MAXC;"
+} >"$T/bm.conf"
+# the parse gate opened to one message at a time
+BM_WRAP="env BM_TEST_GATE_MAX=1" BM_WAIT=30
+bm_start "$T/log" "$T/bm.conf" -vv ||
 	{ cat "$T/log"; echo "FAIL: the milter did not start"; exit 1; }
 
 # the four large bounces for our domains, at once
@@ -155,7 +143,7 @@ i=1
 for d in $OURS; do send "ours$i.eml" "GOURS$i" "<>"; i=$((i + 1)); done
 # once the first of them waits on DNS (the first query reached the slow
 # server: its answer comes GATE_DNS_MS later), the others, at once
-wait_for 300 test -s "$T/queries" ||
+wait_for 30 test -s "$T/queries" ||
 	bad "no DNS query within 30 s of sending the bounces of ours"
 send plain-big.eml GPLAINBIG "<>"
 send stranger-big.eml GSTRBIG "<>"
@@ -230,14 +218,12 @@ stop_milter
 # history pointer would dangle: under ASan, t_sanitize, a use after
 # free), the message finishes, the daemon exits 0.
 printf 'history = { path = "%s"; };\n' "$T/h.db" >>"$T/bm.conf"
-BM_TEST_GATE_MAX=1 "$M" -f -e -vv -c "$T/bm.conf" 2>"$T/log2" &
-pid=$!
-wait_for 300 grep -q "listening on" "$T/log2" ||
+bm_start "$T/log2" "$T/bm.conf" -vv ||
 	{ cat "$T/log2"; echo "FAIL: the milter did not start (2)"; exit 1; }
 nq=$(wc -l <"$T/queries")
 send ours1.eml GSTOP "<>"
 more_queries() { [ "$(wc -l <"$T/queries")" -gt "$nq" ]; }
-wait_for 300 more_queries || bad "stop: no DNS query for the message in flight within 30 s"
+wait_for 30 more_queries || bad "stop: no DNS query for the message in flight within 30 s"
 (
 	i=0
 	while [ $i -lt 1500 ] && kill -USR1 "$pid" 2>/dev/null; do
@@ -248,7 +234,7 @@ loop=$!
 # how long one reload takes here (it JIT-compiles every rule: tenths of a
 # second, seconds under ASan on a loaded machine)
 r0=$(date +%s%N)
-wait_for 300 grep -q "reloaded configuration" "$T/log2" || bad "stop: no reload before the stop"
+wait_for 30 grep -q "reloaded configuration" "$T/log2" || bad "stop: no reload before the stop"
 rms=$(( ($(date +%s%N) - r0) / 1000000 ))
 stop_milter
 kill "$loop" 2>/dev/null; wait "$loop" 2>/dev/null

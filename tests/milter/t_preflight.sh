@@ -25,42 +25,29 @@
 # Each run also keeps a history store: one record per message sent, with
 # the spf and dkim words of its line and its size counting the body.
 # Exit 0 pass, 77 skip (miltertest, dnsmasq or perl missing), 1 fail.
-command -v miltertest >/dev/null 2>&1 ||
-	{ echo "skipped: miltertest is not installed (apt-get install miltertest)"; exit 77; }
-BUILD=${BUILD:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
+. tests/lib/common.sh
+. tests/lib/bmconf.sh
+need_cmd miltertest miltertest
 M="$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "FAIL: no $M; run make first"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_preflight.XXXXXX") || exit 1
+need_built "$M"
+test_tmpdir t_preflight
 pid=""
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	bm_kill
 	sh tests/lib/dnsd.sh stop "$T" >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 
-sh tests/lib/dnsd.sh start "$T" > "$T/dns.out" 2>&1
-rc=$?
-if [ $rc -eq 77 ]; then tail -n 1 "$T/dns.out"; exit 77; fi
-[ $rc -eq 0 ] || { cat "$T/dns.out"; echo "FAIL: DNS server did not start"; exit 1; }
-sh tests/lib/dnsd.sh blackhole "$T" > "$T/bh.out" 2>&1
-rc=$?
-if [ $rc -eq 77 ]; then tail -n 1 "$T/bh.out"; exit 77; fi
-[ $rc -eq 0 ] || { cat "$T/bh.out"; echo "FAIL: black hole did not start"; exit 1; }
+dns_start "$T"
+dns_blackhole "$T"
 
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # stop_milter NAME: SIGTERM the milter ($pid); it must exit 0
 stop_milter() {
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	pid=""
-	[ $rc -eq 0 ] || bad "$1: the milter exited $rc on SIGTERM"
+	bm_stop || bad "$1: the milter exited $? on SIGTERM"
 }
 
 # run MODE RESOLVER TIMEOUT_MS HEADERS: one milter, one miltertest run;
@@ -68,21 +55,18 @@ stop_milter() {
 run() {
 	mode=$1 resolver=$2 to=$3 hdrs=$4
 	rm -f "$T/sock"
-	cat > "$T/$mode.conf" <<CONF
-socket = "unix:$T/sock";
-rules = "${BM_RULES:-$(pwd)/rules}";
-authserv_id = "mx.test.example";
+	{
+		bm_conf_head "unix:$T/sock" "${BM_RULES:-$(pwd)/rules}" \
+		    "{ resolver = \"$resolver\"; timeout_ms = $to; spf = true; dkim = false; mx = false; }"
+		cat <<CONF
 internal_networks = [ "127.0.0.0/8" ];
 outbound_ips = [ "192.0.2.25" ];
 outgoing_headers = $hdrs;
-dns = { resolver = "$resolver"; timeout_ms = $to; spf = true; dkim = false; mx = false; };
 history = { path = "$T/$mode.db"; retention_days = 30; };
 CONF
-	"$M" -f -e -vv -c "$T/$mode.conf" 2>"$T/$mode.log" &
-	pid=$!
-	i=0
-	while [ ! -S "$T/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$T/sock" ] || { bad "$mode: milter did not start"; cat "$T/$mode.log"; return; }
+	} >"$T/$mode.conf"
+	bm_start "$T/$mode.log" "$T/$mode.conf" -vv ||
+		{ bad "$mode: milter did not start"; cat "$T/$mode.log"; return; }
 	t0=$(now_ms)
 	MT_SOCK="unix:$T/sock" MT_LIB="tests/milter/lib.lua" MT_MODE=$mode \
 	    miltertest -s tests/milter/preflight/outgoing.lua > "$T/$mode.out" 2>&1 ||
@@ -143,11 +127,11 @@ hist_check() {
 		[ "$row" = "$sz $line" ] ||
 			{ echo "FAIL: $1: $q history '$row', want '$sz $line'"; echo x >> "$T/bad"; }
 	done
-	[ -f "$T/bad" ] && { fail=1; rm -f "$T/bad"; }
+	[ -f "$T/bad" ] && { bad "$1: history, above"; rm -f "$T/bad"; }
 }
 
-dns="127.0.0.1:$(cat "$T/port")"
-bh="127.0.0.1:$(cat "$T/bh_port")"
+dns="127.0.0.1:$DNS_PORT"
+bh="127.0.0.1:$BH_PORT"
 run log "$dns" 2000 false
 run header "$dns" 2000 true
 run blackhole "$bh" 400 true
@@ -169,11 +153,8 @@ ms=$(cat "$T/nowait.ms" 2>/dev/null || echo 99999)
 burst() {
 	rm -f "$T/sock"
 	sed -e "s|$T/nowait.db|$T/burst.db|" "$T/nowait.conf" > "$T/burst.conf"
-	"$M" -f -e -c "$T/burst.conf" 2>"$T/burst.log" &
-	pid=$!
-	i=0
-	while [ ! -S "$T/sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -S "$T/sock" ] || { bad "burst: milter did not start"; return; }
+	bm_start "$T/burst.log" "$T/burst.conf" ||
+		{ bad "burst: milter did not start"; return; }
 	t0=$(now_ms)
 	k=1
 	while [ $k -le 30 ]; do
@@ -215,7 +196,7 @@ burst() {
 }
 burst
 
-if [ $fail -ne 0 ]; then
+if [ $fails -ne 0 ]; then
 	for f in "$T"/*.log; do echo "--- $f"; cat "$f"; done
 	exit 1
 fi
