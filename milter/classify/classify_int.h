@@ -72,4 +72,47 @@ int	 cause_auth_failed(const struct rcpt *);
 int	 cause_eop_outbound(const struct cause_input *, char *, size_t);
 int	 cause_fope_relay(const struct cause_input *, char *, size_t);
 
+/*
+ * ASCII classes, as <ctype.h> gives them in the "C" locale (the programs
+ * never call setlocale()), without a call and a table look-up per byte:
+ * the folding and scanning loops of classify_diag.c and classify_cmd.c
+ * run over every diagnostic byte.
+ */
+static inline int
+a_space(int c)
+{
+	return (c == ' ' || (c >= '\t' && c <= '\r'));
+}
+
+static inline int
+a_digit(int c)
+{
+	return (c >= '0' && c <= '9');
+}
+
+static inline int
+a_alpha(int c)
+{
+	return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static inline int
+a_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+/* classify_diag.c: the status and reply a diagnostic states */
+struct arena;
+char	*diag_fold(struct arena *, const char *, size_t, size_t *);
+int	 diag_status(const char *, int, char [16]);
+int	 diag_reply(const char *, const char *, char [4]);
+int	 diag_reply_valid(const char *);
+const char *diag_find_ci(const char *, size_t, const char *);
+
+/* classify_cmd.c: the SMTP command refused */
+const char *cmd_infer(const struct rules *, const struct report *,
+	    const struct rcpt *);
+int	 cmd_xunix(const struct report *, const struct rcpt *);
+
 #endif

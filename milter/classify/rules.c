@@ -1,7 +1,7 @@
 /*
  * rules.c - load a rules directory; see rules.h
  *
- *	Each kind of rule file has its own loader (status.c, reason.c,
+ *	Each kind of rule file has its own loader (status.c, reason_load.c,
  *	cause.c, fmt_load.c, eophost.c, and the modules that read a list of
  *	rules/README); this module only strings them together and finds
  *	the directory.

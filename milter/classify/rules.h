@@ -41,7 +41,7 @@ struct smtp_cmds;
 struct rules {
 	char			*dir;
 	struct status_table	*status;	/* status.c */
-	struct reason_rules	*reasons;	/* reason.c */
+	struct reason_rules	*reasons;	/* reason_load.c */
 	struct cause_table	*causes;	/* cause.c */
 	struct format_table	*formats;	/* fmt_load.c */
 	struct eop_hosts	*eop;		/* eophost.c */
