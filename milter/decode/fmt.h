@@ -28,7 +28,8 @@
  *	fmt_arf_parse()		message/feedback-report (c->arf)
  *	fmt_rfc3834_parse()	auto-replies
  *	fmt_fallback_parse()	free-text notices no family knows
- *				(rules/lang/, fmt_fallback.c)
+ *				(rules/lang/, fmt_fallback.c and the files
+ *				of fmt_fb.h)
  *
  * DESCRIPTION
  *	format_parse() prepares one struct fmt_ctx per message: the parts
@@ -142,7 +143,7 @@
 #define FMT_HBUCKETS	64	/* header name hash (format_table) */
 
 struct fmt_rx;				/* a compiled PCRE2 pattern */
-struct fmt_lang;			/* rules/lang/ (fmt_fallback.c) */
+struct fmt_lang;			/* rules/lang/ (fmt_lang.c, fmt_fb.h) */
 struct litscan;
 struct rxlit;
 
@@ -304,14 +305,16 @@ int	 fmt_arf_unsubscribe(struct fmt_ctx *);
 int	 fmt_rfc3834_detect(struct fmt_ctx *);
 int	 fmt_rfc3834_parse(struct fmt_ctx *);
 
-/* fmt_fallback.c */
+/* the fallback (fmt_fb.h): fmt_lang.c, fmt_fallback.c, fmt_notice.c */
 int	 fmt_lang_load(struct format_table *, const char *, char *, size_t);
 void	 fmt_lang_free(struct fmt_lang *);
 int	 fmt_fallback_parse(struct fmt_ctx *);
 int	 fmt_fallback_headers(struct fmt_ctx *);
 int	 fmt_challenge(struct fmt_ctx *);
-int	 fmt_person_reply(struct fmt_ctx *);
 int	 fmt_delay_notice(struct fmt_ctx *);
+
+/* fmt_reply.c */
+int	 fmt_person_reply(struct fmt_ctx *);
 
 /* fmt_util.c */
 int	 fmt_rxv_any(const struct fmt_rxv *, const char *, size_t,
