@@ -727,10 +727,29 @@ lit_find_ci(const char *s, size_t n, const char *lit, size_t litlen,
 	return (lit_pos_ci(s, n, lit, litlen, anchor) != LIT_NONE);
 }
 
+/*
+ * Does s[0..n) hold the k bytes of seq?  By memchr() on the first byte
+ * (a lead byte, rare in mail text): a few times faster than memmem(),
+ * whose short-needle loop goes byte by byte.
+ */
+static int
+has_seq(const char *s, size_t n, const char *seq, size_t k)
+{
+	const char *p = s, *e = s + n;
+
+	while ((size_t)(e - p) >= k && (p = memchr(p, seq[0],
+	    (size_t)(e - p) - k + 1)) != NULL) {
+		if (memcmp(p + 1, seq + 1, k - 1) == 0)
+			return (1);
+		p++;
+	}
+	return (0);
+}
+
 int
 lit_ksfold(const char *s, size_t n)
 {
 	/* the long s is C5 BF, the Kelvin sign E2 84 AA */
-	return (memmem(s, n, "\xc5\xbf", 2) != NULL ||
-	    memmem(s, n, "\xe2\x84\xaa", 3) != NULL);
+	return (has_seq(s, n, "\xc5\xbf", 2) ||
+	    has_seq(s, n, "\xe2\x84\xaa", 3));
 }
