@@ -166,9 +166,11 @@ usable_addr(struct arena *a, const char *v)
 	if (semi != NULL && semi - v < 16 &&
 	    memchr(v, '@', (size_t)(semi - v)) == NULL)
 		v = semi + 1;
-	/* X.400: /C=../ADMD=../DDA:SMTP=user@host/ */
-	if (((p = strcasestr(v, "dda:smtp=")) != NULL && (p += 9)) ||
-	    ((p = strcasestr(v, "rfc-822=")) != NULL && (p += 8))) {
+	/* X.400: /C=../ADMD=../DDA:SMTP=user@host/ (both forms have an
+	   '=': most values have none and skip the two searches) */
+	if (strchr(v, '=') != NULL &&
+	    (((p = strcasestr(v, "dda:smtp=")) != NULL && (p += 9)) ||
+	    ((p = strcasestr(v, "rfc-822=")) != NULL && (p += 8)))) {
 		for (e = p; *e != '\0' && *e != '/' && *e != ';' &&
 		    !isspace((unsigned char)*e); e++)
 			;
