@@ -229,45 +229,58 @@ empty_diag(const char *d)
  */
 struct tlits {
 	const struct fmt_rxv *l;
-	size_t		*next;		/* [i * TL_SLOTS + j]: offset + 1 of
-					   the next occurrence, 0 not known */
+	size_t		*next;		/* per pattern, one slot a literal:
+					   offset + 1 of its next occurrence,
+					   0 not known; then one for the
+					   earliest of them (tl_slots()) */
 	size_t		 low;		/* not 0: no pattern of the list has
 					   a literal before offset low - 1 */
 };
 
-#define TL_SLOTS	(RXLIT_MAX + 1)
+/* The slots of a list: each pattern's literals and one more (zeroed) */
+static size_t
+tl_slots(const struct fmt_rxv *l)
+{
+	const struct rxlit *lits;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += ((lits = fmt_rx_lits(l->v[i])) != NULL ? lits->n : 0) + 1;
+	return (n);
+}
 
 enum { TL_ORIG, TL_BEGIN, TL_END, TL_SKIP, TL_RCPT, TL_TRANS, TL_PRE,
 	TL_DIAG, TL_SHARED, TL_N };
 
 /* tl for the list l, its slots taken from *slots (NULL: none). */
 static void
-tl_init(struct tlits *tl, const struct fmt_rxv *l, size_t **slots)
+tl_init(struct tlits *tl, const struct fmt_rxv *l, size_t **slots,
+    size_t nslots)
 {
 	tl->l = l;
 	tl->low = 0;
 	tl->next = l->n == 0 || *slots == NULL ? NULL : *slots;
 	if (tl->next != NULL)
-		*slots += l->n * TL_SLOTS;
+		*slots += nslots;
 }
 
 /*
- * Whether the i-th pattern's literals allow a match in line[0..len).
- * The slot past its literals' keeps the earliest of their occurrences
- * (offset + 1), which rules out the lines before it at once.
+ * Whether the pattern with literals lits allow a match in line[0..len);
+ * nx: its slots.  The slot past its literals' keeps the earliest of
+ * their occurrences (offset + 1), which rules out the lines before it
+ * at once.
  */
 static int
-tl_maybe(struct tstate *t, struct tlits *tl, size_t i, const char *line,
-    size_t len)
+tl_maybe(struct tstate *t, const struct rxlit *lits, size_t *nx,
+    const char *line, size_t len)
 {
-	const struct rxlit *lits = fmt_rx_lits(tl->l->v[i]);
 	size_t tlen = t->c->textlen, ls = (size_t)(line - t->c->text), j, pos;
-	size_t *nx = &tl->next[i * TL_SLOTS], low = tlen + 1;
+	size_t low = tlen + 1;
 	int ok = 0;
 
 	if (lits == NULL || lits->n == 0)
 		return (1);
-	if (nx[RXLIT_MAX] != 0 && nx[RXLIT_MAX] - 1 >= ls + len)
+	if (nx[lits->n] != 0 && nx[lits->n] - 1 >= ls + len)
 		return (0);	/* none before the line's end */
 	for (j = 0; j < lits->n; j++) {
 		if (nx[j] == 0 || nx[j] - 1 < ls) {
@@ -280,7 +293,7 @@ tl_maybe(struct tstate *t, struct tlits *tl, size_t i, const char *line,
 		if (nx[j] < low)
 			low = nx[j];
 	}
-	nx[RXLIT_MAX] = low;
+	nx[lits->n] = low;
 	return (ok);
 }
 
@@ -289,16 +302,19 @@ static int
 tl_try(struct tstate *t, struct tlits *tl, const char *line, size_t len,
     struct fmt_match *m)
 {
-	size_t i, low = (size_t)-1;
+	const struct rxlit *lits;
+	size_t i, k, low = (size_t)-1, *nx;
 
 	if (tl->next == NULL)
 		return (fmt_rxv_any(tl->l, line, len, m, NULL));
-	for (i = 0; i < tl->l->n; i++) {
-		if (tl_maybe(t, tl, i, line, len) &&
+	for (i = 0, nx = tl->next; i < tl->l->n; i++, nx += k + 1) {
+		lits = fmt_rx_lits(tl->l->v[i]);
+		k = lits != NULL ? lits->n : 0;
+		if (tl_maybe(t, lits, nx, line, len) &&
 		    fmt_rx_match_raw(tl->l->v[i], line, len, m))
 			return (1);
-		if (tl->next[i * TL_SLOTS + RXLIT_MAX] < low)
-			low = tl->next[i * TL_SLOTS + RXLIT_MAX];
+		if (nx[k] < low)
+			low = nx[k];
 	}
 	tl->low = low;
 	return (0);
@@ -335,15 +351,15 @@ scan(struct tstate *t)
 	const struct fmt_rxv *lists[TL_N] = { &f->original, &f->begin,
 	    &f->end, &f->skip, &f->rcpt, &f->transcript, &f->pre, &f->diag,
 	    &f->shared };
-	size_t *slots, nslots = 0, i;
+	size_t *slots, nslots = 0, ns[TL_N], i;
 
 	/* one block of slots for all the lists */
 	for (i = 0; i < TL_N; i++)
-		nslots += lists[i]->n * TL_SLOTS;
+		nslots += (ns[i] = tl_slots(lists[i]));
 	slots = nslots == 0 ? NULL :
 	    arena_alloc(t->c->a, nslots * sizeof(size_t));
 	for (i = 0; i < TL_N; i++)
-		tl_init(&tl[i], lists[i], &slots);
+		tl_init(&tl[i], lists[i], &slots, ns[i]);
 
 	while (nl++ < TEXT_MAX_LINES && fmt_next_line(&p, end, &line, &len)) {
 		if (len > TEXT_MAX_LINE)
