@@ -34,7 +34,7 @@
  *	const char *ev_org_domain(const char *domain, char *out,
  *		    size_t outlen);
  *
- *	From evidence.c (for the tests):
+ *	From evidence.c and ev_original.c (for the tests):
  *	int	evidence_relevant(const struct rcpt *rc);
  *	int	evidence_received_ip(const char *received, char *ip,
  *		    size_t iplen, int *authenticated);

@@ -18,8 +18,6 @@
  *		    struct report *r);
  *	void	evidence_free(struct evidence_ctx *e);
  *	int	evidence_relevant(const struct rcpt *rc);
- *	int	evidence_received_ip(const char *v, char *out, size_t outlen,
- *		    int *auth);
  *
  * DESCRIPTION
  *	evidence_new() prepares a context from the dns.*, outbound_ips
@@ -71,6 +69,12 @@
  *	matters most for that recipient (the MX first when the text is
  *	about relaying, else SPF, then DKIM).
  *
+ *	evidence.c holds the context, the choice of recipients and of the
+ *	client IP, and runs the checks; ev_original.c reads the returned
+ *	original (headers, envelope sender, Received trace, a cut body)
+ *	and ev_note.c writes the hint sentence (evidence_int.h between
+ *	them).
+ *
  * NOTES
  *	Resolver.  libspf2's resolv layer and libopendkim's default key
  *	lookup both go through the libresolv res_* calls: per-thread state
@@ -99,57 +103,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ev.h"
-#include "evidence.h"
+#include "evidence_int.h"
 
-#define MAX_IPS		8
-#define MAX_NETS	CONFIG_MAX_LIST
-#define MAX_DOMAINS	32	/* distinct recipient domains per message */
 #define DEFAULT_TIMEOUT	2000
-
-struct net {
-	int		 fam;
-	unsigned char	 addr[16];
-	int		 bits;
-};
-
-struct evidence_ctx {
-	struct ev_dns	*dns;
-	struct ev_dkim	*dkim;
-	int		 timeout_ms;
-	int		 spf, dkim_on, mx;
-	char		 ips[MAX_IPS][INET6_ADDRSTRLEN];
-	int		 nips;
-	struct net	 nets[MAX_NETS];
-	int		 nnets;
-	char		*ours[CONFIG_MAX_LIST];	/* our_domains, A-labels */
-	int		 nours;
-	evidence_ours_fn *ours_fn;	/* else: the history's senders */
-	void		*ours_arg;
-};
-
-/* Per-message state. */
-struct msg {
-	struct evidence_ctx *e;
-	const struct rules *rules;
-	struct report	*r;
-	int64_t		 deadline;
-	int		 spf_done, dkim_done;
-	const char	*spf, *dkim;
-	struct ev_spf_info si;
-	struct ev_dkim_info di;
-	char		 from_domain[256];
-	int		 ours;		/* the sender domain is ours */
-	int		 from_ours;	/* the From domain is ours */
-	char		 why[512];	/* why nothing was looked up */
-	struct {
-		char		 domain[256];
-		const char	*mx;
-		struct ev_mx_info info;
-	}		 dom[MAX_DOMAINS];
-	int		 ndom;
-	int		 ran_out;
-};
 
 /* ---- configuration ---- */
 
@@ -410,196 +366,7 @@ evidence_relevant(const struct rcpt *rc)
 	return (0);
 }
 
-/* ---- the returned original ---- */
-
-struct hlist {
-	const char	*name[256];
-	const char	*value[256];
-	int		 n;
-};
-
-/* Unfolded headers of raw text (an inline original), into the arena. */
-static void
-hlist_from_text(struct arena *a, const char *s, size_t len, struct hlist *h)
-{
-	size_t i = 0, ls, le;
-	char *v;
-	const char *colon;
-
-	while (i < len && h->n < 256) {
-		ls = i;
-		while (i < len && s[i] != '\n')
-			i++;
-		le = i;
-		if (le > ls && s[le - 1] == '\r')
-			le--;
-		if (i < len)
-			i++;
-		if (le == ls)
-			break;
-		if ((s[ls] == ' ' || s[ls] == '\t') && h->n > 0) {
-			v = arena_printf(a, "%s %.*s", h->value[h->n - 1],
-			    (int)(le - ls - 1), s + ls + 1);
-			if (v != NULL)
-				h->value[h->n - 1] = v;
-			continue;
-		}
-		if ((colon = memchr(s + ls, ':', le - ls)) == NULL)
-			continue;
-		h->name[h->n] = arena_strndup(a, s + ls, (size_t)(colon - s - ls));
-		colon++;
-		while (colon < s + le && (*colon == ' ' || *colon == '\t'))
-			colon++;
-		h->value[h->n] = arena_strndup(a, colon, (size_t)(s + le - colon));
-		if (h->name[h->n] != NULL && h->value[h->n] != NULL)
-			h->n++;
-	}
-}
-
-static const char *
-hget(const struct hlist *h, const char *name)
-{
-	int i;
-
-	for (i = 0; i < h->n; i++)
-		if (strcasecmp(h->name[i], name) == 0)
-			return (h->value[i]);
-	return (NULL);
-}
-
-static int
-headers_type(const char *t)
-{
-	return (t != NULL && strstr(t, "headers") != NULL);
-}
-
-/*
- * The raw bytes of the returned original, its headers, and whether only
- * the headers came back.
- */
-static void
-original_get(struct report *r, const char **raw, size_t *len,
-    int *hdr_only, struct hlist *h)
-{
-	const struct mime_part *p = r->original;
-	size_t i;
-
-	*raw = NULL;
-	*len = 0;
-	*hdr_only = 0;
-	if (p != NULL && mime_is_embedding(p->type) && p->child == NULL) {
-		/* an embedding that was not walked: its body is the message */
-		*raw = p->body;
-		*len = p->bodylen;
-		*hdr_only = headers_type(p->type);
-		hlist_from_text(r->a, *raw, *len, h);
-		return;
-	}
-	if (p != NULL) {
-		for (i = 0; i < p->nhdrs && h->n < 256; i++) {
-			h->name[h->n] = p->hdrs[i].name;
-			h->value[h->n] = p->hdrs[i].value;
-			h->n++;
-		}
-		*hdr_only = p->headers_only || (p->parent != NULL &&
-		    headers_type(p->parent->type));
-		if (p->parent != NULL && mime_is_embedding(p->parent->type)) {
-			*raw = p->raw;
-			*len = p->rawlen;
-		}
-		return;
-	}
-	if (r->original_text != NULL) {
-		*raw = r->original_text;
-		*len = r->original_len;
-		hlist_from_text(r->a, *raw, *len, h);
-	}
-}
-
-/* The bare address in a header value ("Name <a@b>", "rfc822; a@b"). */
-static const char *
-addr_of(struct arena *a, const char *v)
-{
-	const char *lt, *gt, *semi, *e;
-
-	if (v == NULL)
-		return (NULL);
-	if ((lt = strchr(v, '<')) != NULL && (gt = strchr(lt, '>')) != NULL)
-		return (arena_strndup(a, lt + 1, (size_t)(gt - lt - 1)));
-	if ((semi = strchr(v, ';')) != NULL)
-		v = semi + 1;
-	while (*v == ' ' || *v == '\t')
-		v++;
-	e = v + strcspn(v, " \t,");
-	return (arena_strndup(a, v, (size_t)(e - v)));
-}
-
-/* The domain of addr as written (U-labels stay), if it can be looked up. */
-static const char *
-domain_of(const char *addr)
-{
-	const char *at;
-	char ascii[256];
-
-	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
-		return (NULL);
-	if (ev_domain_ascii(at + 1, ascii, sizeof(ascii)) == -1)
-		return (NULL);
-	return (ev_domain_ok(ascii) ? at + 1 : NULL);
-}
-
-/* A field of the delivery-status part, outside the original. */
-static const char *
-dsn_field(struct arena *a, const struct mime_part *p, const char *name,
-    int depth)
-{
-	const char *s, *v, *e;
-	size_t n = strlen(name);
-
-	for (; p != NULL && depth < 16; p = p->next) {
-		if (mime_is_embedding(p->type))
-			continue;
-		if (p->type != NULL && strstr(p->type, "delivery-status") &&
-		    p->body != NULL) {
-			for (s = p->body; s != NULL && *s; ) {
-				if (strncasecmp(s, name, n) == 0 &&
-				    s[n] == ':') {
-					v = s + n + 1;
-					e = v + strcspn(v, "\r\n");
-					return (arena_strndup(a, v,
-					    (size_t)(e - v)));
-				}
-				s = strchr(s, '\n');
-				if (s != NULL)
-					s++;
-			}
-		}
-		if (p->child != NULL &&
-		    (v = dsn_field(a, p->child, name, depth + 1)) != NULL)
-			return (v);
-	}
-	return (NULL);
-}
-
-/* Envelope sender of the original, as "local@domain", or NULL. */
-static const char *
-original_sender(struct report *r, const struct hlist *h)
-{
-	const char *cand[4], *d;
-	int i;
-
-	cand[0] = addr_of(r->a, hget(h, "Return-Path"));
-	cand[1] = addr_of(r->a, r->mime.root ?
-	    dsn_field(r->a, r->mime.root, "X-Postfix-Sender", 0) : NULL);
-	cand[2] = addr_of(r->a, r->mime.root ?
-	    mime_hdr_get(r->mime.root, "To") : NULL);
-	cand[3] = addr_of(r->a, hget(h, "From"));
-	for (i = 0; i < 4; i++)
-		if ((d = domain_of(cand[i])) != NULL)
-			return (cand[i]);
-	(void)d;
-	return (NULL);
-}
+/* ---- the sending IP ---- */
 
 static int
 ip_public(const struct evidence_ctx *e, const char *ip)
@@ -639,60 +406,6 @@ ip_public(const struct evidence_ctx *e, const char *ip)
 	return (1);
 }
 
-/*
- * The client IP of one Received value ("from host (name [ip]) by ...")
- * into out; *auth is set for an authenticated submission.  Returns 1
- * when an address was found.  (Exported for the tests.)
- */
-int
-evidence_received_ip(const char *v, char *out, size_t outlen, int *auth)
-{
-	const char *from, *by, *p, *q, *w;
-	char tok[INET6_ADDRSTRLEN + 8];
-	unsigned char tmp[16];
-	size_t n, fl;
-
-	*auth = 0;
-	if ((w = strcasestr(v, " with ")) != NULL) {
-		w += 6;
-		w += strspn(w, " \t");
-		n = strcspn(w, " \t;(");
-		if (n > 0 && n < sizeof(tok)) {
-			memcpy(tok, w, n);
-			tok[n] = '\0';
-			/* RFC 3848: ESMTPA, ESMTPSA, LMTPSA, UTF8SMTPSA ... */
-			if ((tok[n - 1] == 'A' || tok[n - 1] == 'a') &&
-			    (strcasestr(tok, "SMTP") || strcasestr(tok, "LMTP")))
-				*auth = 1;
-		}
-	}
-	v += strspn(v, " \t");
-	if (strncasecmp(v, "from", 4) != 0 || (v[4] != ' ' && v[4] != '\t'))
-		return (0);
-	from = v + 4;
-	by = strcasestr(from, " by ");
-	fl = by ? (size_t)(by - from) : strlen(from);
-	/* bracketed literal first, then bare addresses in comments */
-	for (p = from; p < from + fl; p++) {
-		if (*p != '[' && *p != '(' && *p != ' ')
-			continue;
-		q = p + 1;
-		if (strncasecmp(q, "IPv6:", 5) == 0)
-			q += 5;
-		n = strcspn(q, "])( \t");
-		if (q + n > from + fl || n == 0 || n >= sizeof(tok))
-			continue;
-		memcpy(tok, q, n);
-		tok[n] = '\0';
-		if (inet_pton(AF_INET, tok, tmp) == 1 ||
-		    inet_pton(AF_INET6, tok, tmp) == 1) {
-			snprintf(out, outlen, "%s", tok);
-			return (1);
-		}
-	}
-	return (0);
-}
-
 /* The IP that handed the original over, or NULL. */
 static const char *
 sending_ip(struct msg *m, const struct hlist *h)
@@ -714,46 +427,6 @@ sending_ip(struct msg *m, const struct hlist *h)
 	return (best);
 }
 
-/* Did the body of the original come back cut? */
-static int
-body_cut(struct report *r, const struct hlist *h, const char *raw,
-    size_t len)
-{
-	const struct mime_part *p;
-	const char *ct, *b;
-	char *bnd, *close;
-	size_t bl;
-
-	for (p = r->mime.root; p != NULL; p = p->child ? p->child : p->next) {
-		if (mime_is_embedding(p->type))
-			break;
-		if (p->type != NULL && strncmp(p->type, "text/plain", 10) == 0
-		    && p->body != NULL &&
-		    (contains(p->body, "truncated") ||
-		    contains(p->body, "only the first")))
-			return (1);
-		if (p->child == NULL && p->next == NULL)
-			break;
-	}
-	if ((ct = hget(h, "Content-Type")) != NULL &&
-	    strncasecmp(ct, "multipart/", 10) == 0 &&
-	    (b = strcasestr(ct, "boundary=")) != NULL && raw != NULL) {
-		b += 9;
-		if (*b == '"')
-			b++;
-		bl = strcspn(b, "\";");
-		if (bl == 0 || bl > 200)
-			return (0);
-		if ((bnd = arena_strndup(r->a, b, bl)) == NULL)
-			return (0);
-		if ((close = arena_printf(r->a, "--%s--", bnd)) == NULL)
-			return (0);
-		if (memmem(raw, len, close, strlen(close)) == NULL)
-			return (1);
-	}
-	return (0);
-}
-
 /* ---- running the checks ---- */
 
 static void
@@ -771,10 +444,10 @@ message_checks(struct msg *m)
 	m->spf = m->dkim = "skipped";
 	if ((h = arena_alloc(r->a, sizeof(*h))) == NULL)
 		return;
-	original_get(r, &raw, &len, &hdr_only, h);
-	fd = domain_of(addr_of(r->a, hget(h, "From")));
+	ev_original_get(r, &raw, &len, &hdr_only, h);
+	fd = ev_domain_of(ev_addr_of(r->a, ev_hget(h, "From")));
 	if (fd == NULL)
-		fd = domain_of(addr_of(r->a, r->orig.from));
+		fd = ev_domain_of(ev_addr_of(r->a, r->orig.from));
 	if (fd != NULL)
 		snprintf(m->from_domain, sizeof(m->from_domain), "%s", fd);
 	/*
@@ -783,8 +456,8 @@ message_checks(struct msg *m)
 	 * bounce-milter.conf(5)), and no DKIM key unless the From
 	 * domain is ours too.
 	 */
-	sender = original_sender(r, h);
-	m->ours = domain_ours(m->e, sender ? domain_of(sender) : NULL,
+	sender = ev_original_sender(r, h);
+	m->ours = domain_ours(m->e, sender ? ev_domain_of(sender) : NULL,
 	    "sender", m->why, sizeof(m->why));
 	if (!m->ours)
 		return;
@@ -796,7 +469,7 @@ message_checks(struct msg *m)
 			    m->deadline, &m->si);
 		else if (sender != NULL)
 			snprintf(m->si.domain, sizeof(m->si.domain), "%s",
-			    domain_of(sender));
+			    ev_domain_of(sender));
 	}
 	if (m->e->dkim_on && !m->from_ours)
 		;			/* "skipped", why says why */
@@ -805,12 +478,12 @@ message_checks(struct msg *m)
 			m->dkim = "none";	/* nothing came back */
 		else if (raw == NULL) {
 			m->dkim = "none";
-			if (hget(h, "DKIM-Signature") != NULL)
+			if (ev_hget(h, "DKIM-Signature") != NULL)
 				m->dkim = "unverifiable";
 		} else
 			m->dkim = ev_dkim_check(m->e->dkim, m->e->dns, raw,
 			    len, hdr_only, !hdr_only &&
-			    body_cut(r, h, raw, len), m->from_domain,
+			    ev_body_cut(r, h, raw, len), m->from_domain,
 			    m->deadline, &m->di);
 	}
 	if (strcmp(m->spf, "skipped") == 0 && m->e->spf &&
@@ -821,7 +494,7 @@ message_checks(struct msg *m)
 static int
 mx_for(struct msg *m, const char *addr)
 {
-	const char *d = domain_of(addr);
+	const char *d = ev_domain_of(addr);
 	int i;
 
 	if (d == NULL)
@@ -839,134 +512,6 @@ mx_for(struct msg *m, const char *addr)
 	    ev_now_ms() >= m->deadline)
 		m->ran_out = 1;
 	return (i);
-}
-
-/* ---- the hint sentence ---- */
-
-static char *
-dashed(struct arena *a, const char *d)
-{
-	char *s = arena_strdup(a, d), *p;
-
-	if (s != NULL)
-		for (p = s; *p; p++)
-			if (*p == '.')
-				*p = '-';
-	return (s);
-}
-
-static const char *
-spf_note(struct msg *m)
-{
-	struct arena *a = m->r->a;
-	const char *d = m->si.domain, *ip = m->si.ip;
-
-	if (*d == '\0')
-		return (NULL);
-	if (strcmp(m->spf, "fail") == 0)
-		return (arena_printf(a, "SPF for %s fails from %s: add it to "
-		    "the record.", d, ip));
-	if (strcmp(m->spf, "softfail") == 0)
-		return (arena_printf(a, "SPF for %s soft-fails (~all) from "
-		    "%s: add it to the record.", d, ip));
-	if (strcmp(m->spf, "neutral") == 0)
-		return (arena_printf(a, "SPF for %s is neutral for %s: list "
-		    "it in the record so that it passes.", d, ip));
-	if (strcmp(m->spf, "none") == 0)
-		return (arena_printf(a, "%s publishes no SPF record: publish "
-		    "one that includes %s.", d, ip));
-	if (strcmp(m->spf, "permerror") == 0)
-		return (arena_printf(a, "The SPF record of %s is broken "
-		    "(permerror): fix its syntax or its DNS lookup count.",
-		    d));
-	if (strcmp(m->spf, "temperror") == 0)
-		return (arena_printf(a, "SPF for %s could not be evaluated "
-		    "(DNS error).", d));
-	return (NULL);
-}
-
-static const char *
-dkim_note(struct msg *m)
-{
-	struct arena *a = m->r->a;
-	const char *fd = m->from_domain;
-
-	if (*fd == '\0')
-		return (NULL);
-	if (strcmp(m->dkim, "fail") == 0)
-		return (arena_printf(a, "The DKIM signature of %s (s=%s) "
-		    "fails on the returned original: something changed the "
-		    "message after signing, or the published key does not "
-		    "match.", m->di.domain, m->di.selector));
-	if (strcmp(m->dkim, "unverifiable") == 0)
-		return (arena_printf(a, "The DKIM signature of %s could not "
-		    "be checked (body cut or key unavailable).",
-		    m->di.domain[0] ? m->di.domain : fd));
-	if (strcmp(m->dkim, "none") == 0 && m->di.other[0] != '\0')
-		return (arena_printf(a, "The original carries no DKIM "
-		    "signature aligned with %s (only d=%s): sign with the "
-		    "From domain.", fd, m->di.other));
-	if (strcmp(m->dkim, "none") == 0)
-		return (arena_printf(a, "The original carries no DKIM "
-		    "signature of %s: sign outgoing mail with DKIM aligned to "
-		    "the From domain.", fd));
-	return (NULL);
-}
-
-static const char *
-mx_note(struct msg *m, int i, int relay)
-{
-	struct arena *a = m->r->a;
-	const char *d, *w;
-	const struct ev_mx_info *in;
-
-	if (i < 0)
-		return (NULL);
-	d = m->dom[i].domain;
-	w = m->dom[i].mx;
-	in = &m->dom[i].info;
-	if (strcmp(w, "eop-mixed") == 0)
-		return (arena_printf(a, "%s has %d MX records, not all "
-		    "Exchange Online (%s): Exchange Online needs the single "
-		    "MX %s.mail.protection.outlook.com.", d, in->n,
-		    in->foreign, dashed(a, d)));
-	if (strcmp(w, "none") == 0)
-		return (arena_printf(a, "%s has no MX record.", d));
-	if (!relay)
-		return (NULL);
-	if (strcmp(w, "other") == 0)
-		return (arena_printf(a, "The MX of %s is %s, not Exchange "
-		    "Online: if Exchange Online refused to relay, our own "
-		    "outbound connector sent it there.", d, in->first));
-	if (strcmp(w, "eop") == 0)
-		return (arena_printf(a, "The MX of %s is Exchange Online "
-		    "(%s): the tenant must list %s as an accepted domain.", d,
-		    in->first, d));
-	return (NULL);
-}
-
-static const char *
-note_for(struct msg *m, const struct rcpt *rc, int mxi)
-{
-	const char *n;
-	int relay = relay_text(rc);
-
-	if (relay && (n = mx_note(m, mxi, 1)) != NULL)
-		return (n);
-	if ((n = spf_note(m)) != NULL)
-		return (n);
-	if ((n = dkim_note(m)) != NULL)
-		return (n);
-	if ((n = mx_note(m, mxi, 0)) != NULL)
-		return (n);
-	if (strcmp(m->spf, "pass") == 0 && strcmp(m->dkim, "pass") == 0)
-		return (arena_printf(m->r->a, "SPF for %s passes from %s and "
-		    "the DKIM signature of %s verifies.", m->si.domain,
-		    m->si.ip, m->di.domain));
-	if (m->ran_out)
-		return (arena_printf(m->r->a, "Evidence checks stopped after "
-		    "dns.timeout_ms (%d ms).", m->e->timeout_ms));
-	return ("");
 }
 
 void
@@ -1016,7 +561,8 @@ evidence_check(struct evidence_ctx *e, const struct rules *rules,
 			mxi = mx_for(m, rc->addr);
 			rc->ev.mx = mxi >= 0 ? m->dom[mxi].mx : "skipped";
 		}
-		if ((rc->ev.note = note_for(m, rc, mxi)) == NULL)
+		if ((rc->ev.note = ev_note(m, relay_text(rc), mxi)) ==
+		    NULL)
 			rc->ev.note = "";
 	}
 	if (why != NULL && whylen > 0 && m->spf_done &&
