@@ -36,6 +36,7 @@
 #include "rulefile.h"
 
 #include "format_fixture.h"
+#include "testutil.h"
 
 
 struct want_rcpt {
@@ -397,7 +398,7 @@ static void
 test_cases(void **state)
 {
 	const struct tcase *t;
-	const struct rcpt *rc;
+	const struct want_rcpt *w;
 	struct report *r;
 	size_t i, k;
 	int ret;
@@ -414,23 +415,11 @@ test_cases(void **state)
 		assert_string_equal(r->reporting_mta, t->reporting_mta);
 		assert_int_equal(r->nrcpt, t->nrcpt);
 		for (k = 0; k < t->nrcpt; k++) {
-			rc = &r->rcpt[k];
-			assert_string_equal(rc->addr, t->rc[k].addr);
-			assert_string_equal(rc->action ? rc->action : "",
-			    t->rc[k].action);
-			assert_string_equal(rc->status, t->rc[k].status);
-			assert_string_equal(rc->reply, t->rc[k].reply);
-			if (t->rc[k].diag != NULL) {
-				assert_non_null(rc->diag);
-				if (strstr(rc->diag, t->rc[k].diag) == NULL)
-					fail_msg("diag \"%s\" lacks \"%s\"",
-					    rc->diag, t->rc[k].diag);
-			}
-			if (t->rc[k].hint == NULL)
-				assert_null(rc->reason_hint);
-			else
-				assert_string_equal(rc->reason_hint,
-				    t->rc[k].hint);
+			w = &t->rc[k];
+			fixture_check_rcpt(&r->rcpt[k], &(struct fixture_want){
+			    .addr = w->addr, .action = w->action,
+			    .status = w->status, .reply = w->reply,
+			    .diag = w->diag, .hint = w->hint });
 		}
 		report_free(r);
 	}
@@ -838,7 +827,6 @@ test_load_errors(void **state)
 	};
 	char dir[] = "/tmp/test_format.XXXXXX", path[512], err[512];
 	struct rules ru;
-	FILE *fp;
 	size_t i;
 
 	(void)state;
@@ -847,9 +835,7 @@ test_load_errors(void **state)
 	assert_int_equal(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/formats/x.fmt", dir);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		assert_non_null(fp = fopen(path, "w"));
-		fputs(t[i].body, fp);
-		fclose(fp);
+		tu_put(path, t[i].body);
 		memset(&ru, 0, sizeof(ru));
 		ru.dir = dir;
 		err[0] = '\0';
@@ -859,9 +845,7 @@ test_load_errors(void **state)
 			fail_msg("error \"%s\" lacks \"%s\"", err, t[i].want);
 	}
 	/* a good one loads */
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("family ok\nheader From x\nrcpt ^(?<addr>\\S+@\\S+)$\n", fp);
-	fclose(fp);
+	tu_put(path, "family ok\nheader From x\nrcpt ^(?<addr>\\S+@\\S+)$\n");
 	memset(&ru, 0, sizeof(ru));
 	ru.dir = dir;
 	assert_int_equal(format_table_load(&ru, err, sizeof(err)), 0);
@@ -878,12 +862,9 @@ static const char *
 write_family(const char *dir, const char *name, const char *body)
 {
 	static char path[512];
-	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/formats/%s", dir, name);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(body, fp);
-	fclose(fp);
+	tu_put(path, body);
 	return (path);
 }
 

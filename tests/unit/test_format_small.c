@@ -597,31 +597,10 @@ decode(const char *msg, int *ret)
 }
 
 static void
-check_rcpt(const struct rcpt *rc, const struct want *w)
-{
-	assert_non_null(rc->addr);
-	assert_string_equal(rc->addr, w->addr);
-	assert_string_equal(rc->status, w->status);
-	assert_string_equal(rc->reply, w->reply);
-	assert_string_equal(rc->command != NULL ? rc->command : "", w->cmd);
-	if (w->diag != NULL) {
-		assert_non_null(rc->diag);
-		if (strstr(rc->diag, w->diag) == NULL)
-			fail_msg("diag \"%s\" lacks \"%s\"", rc->diag, w->diag);
-	}
-	if (w->hint == NULL) {
-		if (rc->reason_hint != NULL)
-			fail_msg("unexpected hint %s", rc->reason_hint);
-	} else {
-		assert_non_null(rc->reason_hint);
-		assert_string_equal(rc->reason_hint, w->hint);
-	}
-}
-
-static void
 test_families(void **state)
 {
 	const struct tcase *t;
+	const struct want *w;
 	struct report *r;
 	size_t i, k;
 	int ret;
@@ -636,8 +615,13 @@ test_families(void **state)
 		assert_string_equal(r->kind, "dsn");
 		assert_string_equal(r->format, t->format);
 		assert_int_equal(r->nrcpt, t->nrcpt);
-		for (k = 0; k < t->nrcpt; k++)
-			check_rcpt(&r->rcpt[k], &t->rc[k]);
+		for (k = 0; k < t->nrcpt; k++) {
+			w = &t->rc[k];
+			fixture_check_rcpt(&r->rcpt[k], &(struct fixture_want){
+			    .addr = w->addr, .status = w->status,
+			    .reply = w->reply, .cmd = w->cmd, .diag = w->diag,
+			    .hint = w->hint });
+		}
 		report_free(r);
 	}
 }

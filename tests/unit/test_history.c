@@ -51,6 +51,7 @@
 #include "history_int.h"
 #include "report.h"
 #include "rules.h"
+#include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------ */
 
@@ -175,15 +176,6 @@ sql_exec(const char *path, const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 	sqlite3_close(db);
-}
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
 static int
@@ -431,21 +423,21 @@ test_correlate(void **state)
 	report_free(r);
 	assert_int_equal(history_find_original(NULL, r, &m), 0);
 	{
-		long long t0 = now_us();
+		long long t0 = tu_now_us();
 		int i;
 
 		r = mk_report("<m1@example.org>", "", "", NULL, 0);
 		for (i = 0; i < 1000; i++)
 			assert_int_equal(history_find_original(h, r, &m), 1);
 		printf("# lookup by Message-ID: %.1f us each\n",
-		    (double)(now_us() - t0) / 1000);
+		    (double)(tu_now_us() - t0) / 1000);
 		report_free(r);
 		r = mk_report("<none@x>", "none", "NONE", NULL, 0);
-		t0 = now_us();
+		t0 = tu_now_us();
 		for (i = 0; i < 1000; i++)
 			assert_int_equal(history_find_original(h, r, &m), 0);
 		printf("# lookup, no match (3 queries): %.1f us each\n",
-		    (double)(now_us() - t0) / 1000);
+		    (double)(tu_now_us() - t0) / 1000);
 		report_free(r);
 	}
 
@@ -749,11 +741,11 @@ write_50(void *arg)
 	for (i = 0; i < 50; i++) {
 		snprintf(qid, sizeof(qid), "Q%d-%d", w->id, i);
 		snprintf(msgid, sizeof(msgid), "<%d.%d@load>", w->id, i);
-		t0 = now_us();
+		t0 = tu_now_us();
 		if (put_out(w->h, qid, msgid, "", "me@x", time(NULL), why,
 		    sizeof(why)) != 0)
 			w->failed++;
-		dt = now_us() - t0;
+		dt = tu_now_us() - t0;
 		if (dt > w->max_us)
 			w->max_us = dt;
 	}
@@ -776,7 +768,7 @@ test_concurrent(void **state)
 	db_path(path, sizeof(path), "load.db");
 	h = history_open(path, &o, err, sizeof(err));
 	assert_non_null(h);
-	t0 = now_us();
+	t0 = tu_now_us();
 	for (i = 0; i < 200; i++) {
 		w[i].h = h;
 		w[i].id = i;
@@ -795,7 +787,7 @@ test_concurrent(void **state)
 	history_stats(h, &st);
 	printf("# 200 threads x 50 records: %.1f ms in all, slowest put "
 	    "%lld us, written %lu, dropped %lu+%lu\n",
-	    (double)(now_us() - t0) / 1000, max_us, st.written,
+	    (double)(tu_now_us() - t0) / 1000, max_us, st.written,
 	    st.dropped_full, st.dropped_db);
 	history_close(h);
 	assert_int_equal(failed, 0);
@@ -838,14 +830,14 @@ test_locked(void **state)
 	assert_int_equal(sqlite3_exec(lk, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
 	for (i = 0; i < 1000; i++) {
-		t0 = now_us();
+		t0 = tu_now_us();
 		if (put_out(h, "Q", "<l@x>", "", "me", time(NULL), why,
 		    sizeof(why)) != 0) {
 			fails++;
 			assert_true(*why == '\0' ||
 			    strstr(why, "queue full") != NULL);
 		}
-		dt = now_us() - t0;
+		dt = tu_now_us() - t0;
 		if (dt > max_us)
 			max_us = dt;
 		if (i % 100 == 0)
@@ -866,9 +858,9 @@ test_locked(void **state)
 	assert_true(log_has(": locked ("));
 	/* lookups go on beside the lock (WAL), quickly */
 	r = mk_report("<pre@x>", "", "", NULL, 0);
-	t0 = now_us();
+	t0 = tu_now_us();
 	assert_int_equal(history_find_original(h, r, &m), 1);
-	dt = now_us() - t0;
+	dt = tu_now_us() - t0;
 	printf("# locked: a lookup took %lld us\n", dt);
 	assert_true(dt < 100000);
 	report_free(r);
@@ -1289,11 +1281,11 @@ tool(int argc, char *argv[])
 	for (i = 0; n < 0 || i < n; i++) {
 		snprintf(msgid, sizeof(msgid), "<%ld.%ld@tool>",
 		    (long)getpid(), i);
-		t0 = now_us();
+		t0 = tu_now_us();
 		if (put_out(h, "QT", msgid, "", "me@x", time(NULL), why,
 		    sizeof(why)) != 0 && i % 100 == 0)
 			fprintf(stderr, "put: %s\n", why);
-		dt = now_us() - t0;
+		dt = tu_now_us() - t0;
 		if (dt > max_us)
 			max_us = dt;
 		if (n < 0 && i % 1000 == 0) {

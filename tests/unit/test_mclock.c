@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "mclock.h"
+#include "testutil.h"
 
 #define WAIT_MS	150
 #define SLACK_MS 20000		/* a loaded machine: bounded, not tight */
@@ -29,10 +30,7 @@
 static long long
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (tu_now_us() / 1000);
 }
 
 static void

@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "charset.h"
 #include "mime.h"
+#include "testutil.h"
 
 static const struct mime_limits deflim = { 32, 1000 };
 
@@ -989,30 +990,6 @@ test_threads(void **state)
  * message/delivery-status part whose body says "Status:" or "Action:"
  * where the raw file does.
  */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *b;
-	long l;
-
-	if (fp == NULL)
-		return (NULL);
-	if (fseek(fp, 0, SEEK_END) != 0 || (l = ftell(fp)) < 0) {
-		fclose(fp);
-		return (NULL);
-	}
-	rewind(fp);
-	if ((b = malloc((size_t)l + 1)) == NULL) {
-		fclose(fp);
-		return (NULL);
-	}
-	*len = fread(b, 1, (size_t)l, fp);
-	b[*len] = '\0';
-	fclose(fp);
-	return (b);
-}
-
 static int
 ci_contains(const char *s, size_t n, const char *w)
 {
@@ -1055,7 +1032,7 @@ test_corpus(void **state)
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			if ((b = slurp(path, &len)) == NULL)
+			if ((b = tu_slurp(path, &len)) == NULL)
 				continue;
 			a = arena_new(0);
 			t0 = clock();

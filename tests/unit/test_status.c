@@ -20,6 +20,7 @@
 
 #include "classify.h"
 #include "rules.h"
+#include "testutil.h"
 
 static const struct {
 	const char	*in;
@@ -174,7 +175,6 @@ test_table_errors(void **state)
 		{ "5.1.1 userunknown\n", "status.tsv:1: expected CODE" },
 	};
 	char dir[] = "/tmp/test_status.XXXXXX", path[512], err[512];
-	FILE *fp;
 	size_t i;
 
 	(void)state;
@@ -183,9 +183,7 @@ test_table_errors(void **state)
 		struct rules tmp;
 
 		snprintf(path, sizeof(path), "%s/status.tsv", dir);
-		assert_non_null(fp = fopen(path, "w"));
-		fputs(bad[i].body, fp);
-		fclose(fp);
+		tu_put(path, bad[i].body);
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.dir = dir;
 		err[0] = '\0';
