@@ -26,12 +26,13 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/bm-demo.XXXXXX") || exit 1
 chmod 755 "$T"
-mpid=""
+pid=""
 fail() { echo "demo: $*" >&2; tail -n 20 "$T/milter.log" "$T/maillog" >&2; exit 1; }
-. tests/mta/postfix/postfix.sh
+. tests/lib/postfix.sh
+. tests/lib/bmconf.sh
 cleanup() {
 	pf_stop
-	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	bm_kill
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -43,14 +44,10 @@ socket = "inet:$PMILTER@127.0.0.1";
 authserv_id = "mx.demo.example";
 dns = { spf = false; dkim = false; mx = false; };
 CONF
-"$M" -f -e -c "$T/bm.conf" 2>"$T/milter.log" &
-mpid=$!
-wait_for 5 grep -q "listening on" "$T/milter.log" || fail "the milter did not start"
+bm_start "$T/milter.log" "$T/bm.conf" || fail "the milter did not start"
 echo "demo: bounce-milter on 127.0.0.1:$PMILTER, private Postfix on 127.0.0.1:$PSMTPD"
 pf_start
 
-count() { ls "$T/sinka" | wc -l; }
-has() { [ "$(count)" -ge "$1" ]; }
 n=0
 for f in $FAMILIES; do
 	sed "s/^Message-ID: <\(.*\)>/Message-ID: <demo.\1>/" "$MSGS/$f.eml" >"$T/$f.eml"
@@ -60,7 +57,7 @@ done
 printf 'From: sender@origin.example\nTo: someone@reject.example\nSubject: hello\nMessage-ID: <demo.own@origin.example>\n\nhello\n' >"$T/own.eml"
 smtp_send "sender@origin.example" "someone@reject.example" "$T/own.eml"
 n=$((n + 1))
-wait_for 30 has $n || fail "only $(count) of $n bounces arrived"
+wait_for 30 sink_has $n || fail "only $(sink_count) of $n bounces arrived"
 
 for f in "$T"/sinka/*; do
 	subj=$(grep -m1 '^Subject:' "$f")

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t_fault_dns - DNS down or slow while mail flows through bounce-milter
 #
-# As root only.  A private Postfix (tests/mta/postfix/postfix.sh), the test
+# As root only.  A private Postfix (tests/lib/postfix.sh), the test
 # zone of tests/lib/dnsd.sh (dnsmasq on 127.0.0.1) and
 # tests/fault/slowdns.py in front of it.  The milter runs with evidence
 # on (SPF, DKIM, MX), dns.timeout_ms = 1000 and max_classify_ms = 200,
@@ -27,9 +27,10 @@
 # says so in its bounce lines (spf=skipped mx=skipped).  Prints per
 # condition the client-side time per message (p50/p95/max, bounces and
 # plain mail) and the time added over "off".
-BUILD=${BUILD:-build}
 ROOT=$(pwd)
-. tests/mta/postfix/postfix.sh
+. tests/lib/postfix.sh
+. tests/lib/rules.sh
+. tests/lib/bmconf.sh
 pf_init t_fault_dns
 SECS=${DNSF_SECONDS:-3}
 CONC=${DNSF_CONC:-8}
@@ -37,18 +38,14 @@ SLACK=${DNSF_SLACK_MS:-800}
 P95SLACK=${DNSF_P95_SLACK_MS:-400}
 TMO=1000 MAXC=200
 
-mpid="" spid=""
-stop_milter() {
-	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
-	mpid=""
-}
+pid="" spid=""
 stop_slow() {
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	spid=""
 }
 cleanup() {
 	pf_stop
-	stop_milter
+	bm_kill
 	stop_slow
 	sh tests/lib/dnsd.sh stop "$T/dns" >/dev/null 2>&1
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
@@ -58,12 +55,8 @@ trap 'exit 1' INT TERM HUP PIPE
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 20 "$T/milter.log";
 	echo "--- maillog"; tail -n 20 "$T/maillog" 2>/dev/null; exit 1; }
 
-sh tests/lib/dnsd.sh start "$T/dns" >"$T/dns.out" 2>&1
-rc=$?
-[ $rc = 77 ] && { echo "skipped: $(tail -n 1 "$T/dns.out")"; exit 77; }
-[ $rc = 0 ] || { cat "$T/dns.out"; fail "dnsmasq did not start"; }
-DNSPORT=$(cat "$T/dns/port")
-. tests/lib/rules.sh
+dns_start "$T/dns"
+DNSPORT=$DNS_PORT
 RULES=$(rules_public "$T") || exit 1
 pf_ports
 pf_start
@@ -81,25 +74,22 @@ slow() {	# slow DELAY|blackhole: start slowdns.py, sets SLOWPORT
 	SLOWPORT=$(cat "$T/slowport")
 }
 
-# run NAME DNSCONF: one condition; sets P50 P95 MAX (remote bounces, ms)
+# run NAME DNS [SETTINGS]: one condition, the milter's dns = DNS (no DNS
+# evidence when empty); sets P50 P95 MAX (remote bounces, ms)
 run() {
 	name=$1
 	t0=$(date +%s)
 	# where each bounce waits a whole dns.timeout_ms, 3 s give only
 	# about 20: one outlier (below) is then 5 %.  Twice the time there.
 	case $name in late|blackhole) secs=$((SECS * 2)) ;; *) secs=$SECS ;; esac
-	stop_milter
-	cat >"$T/bm.conf" <<EOF
-socket = "inet:$PMILTER@127.0.0.1";
-rules = "$RULES";
-authserv_id = "mx.test.example";
-max_classify_ms = $MAXC;
-$2
-EOF
+	bm_kill
+	{
+		bm_conf_head "inet:$PMILTER@127.0.0.1" "$RULES" "$2"
+		echo "max_classify_ms = $MAXC;"
+		echo "$3"
+	} >"$T/bm.conf"
 	: >"$T/milter.log"
-	"$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
-	mpid=$!
-	wait_for 5 grep -q "listening on" "$T/milter.log" || fail "$name: milter did not start"
+	bm_start "$T/milter.log" "$T/bm.conf" -u nobody || fail "$name: milter did not start"
 	echo "$(date +%T) $name: milter up" >>"$T/times"
 	rm -rf "$T/sinka"/*
 	# shellcheck disable=SC2086
@@ -115,7 +105,7 @@ EOF
 		[ $i -lt 20 ] || { cat "$T/check.out"; fail "$name: mail lost or a bounce not annotated"; }
 		sleep 1; i=$((i + 1))
 	done
-	kill -0 "$mpid" 2>/dev/null || fail "$name: the milter died"
+	kill -0 "$pid" 2>/dev/null || fail "$name: the milter died"
 	python3 tests/fault/inject.py stats "$T/$name.jsonl" >"$T/$name.stats"
 	set -- $(sed -n 's/^remote: .* p50=\([0-9]*\) p95=\([0-9]*\) p99=[0-9]* max=\([0-9]*\) ms/\1 \2 \3/p' "$T/$name.stats")
 	P50=$1 P95=$2 MAX=$3
@@ -157,22 +147,22 @@ skipped_only() {	# every X-Bounce-Class at the sink says mx=skipped
 
 late_fail=0
 echo "dns.timeout_ms=$TMO max_classify_ms=$MAXC, $CONC clients, $SECS s per condition"
-run off "dns = { spf = false; dkim = false; mx = false; };"
+run off ""
 B50=$P50 B95=$P95
 # the test bounces' sender domains are ours (evidence is only for ours)
 OURS='our_domains = [ "spf-pass.test", "spf-soft.test", "spf-neutral.test", "spf-perm.test", "spf-mx.test", "spf-ptr.test", "spf-none.test", "dkim.test" ];'
-run fast "$OURS dns = { resolver = \"127.0.0.1:$DNSPORT\"; timeout_ms = $TMO; };"
+run fast "{ resolver = \"127.0.0.1:$DNSPORT\"; timeout_ms = $TMO; }" "$OURS"
 grep -q ': bounce rcpt=.* mx=eop' "$T/milter.log" || fail "fast: the evidence never found the EOP MX"
 F50=$P50 F95=$P95
 slow 300
-run slow "$OURS dns = { resolver = \"127.0.0.1:$SLOWPORT\"; timeout_ms = $TMO; };"
+run slow "{ resolver = \"127.0.0.1:$SLOWPORT\"; timeout_ms = $TMO; }" "$OURS"
 S50=$P50 S95=$P95
 slow 1500
-run late "$OURS dns = { resolver = \"127.0.0.1:$SLOWPORT\"; timeout_ms = $TMO; };"
+run late "{ resolver = \"127.0.0.1:$SLOWPORT\"; timeout_ms = $TMO; }" "$OURS"
 skipped_only late
 L50=$P50 L95=$P95
 slow blackhole
-run blackhole "$OURS dns = { resolver = \"127.0.0.1:$SLOWPORT\"; timeout_ms = $TMO; };"
+run blackhole "{ resolver = \"127.0.0.1:$SLOWPORT\"; timeout_ms = $TMO; }" "$OURS"
 skipped_only blackhole
 H50=$P50 H95=$P95
 stop_slow

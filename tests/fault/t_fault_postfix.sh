@@ -2,7 +2,7 @@
 # t_fault_postfix - Postfix reloads and restarts while mail flows through
 # bounce-milter: nothing lost, every bounce annotated, the milter lives
 #
-# As root only.  A private Postfix (tests/mta/postfix/postfix.sh) with the
+# As root only.  A private Postfix (tests/lib/postfix.sh) with the
 # milter wired as documented; tests/fault/inject.py runs FAULT_CONC
 # (default 8) SMTP clients for FAULT_SECONDS (default 16) seconds, 5
 # messages per connection, a mix of remote bounces (null sender, the
@@ -28,18 +28,19 @@
 # (no symbols, and its SIMD reads past the subject, inside the arena,
 # are reported as "conditional jump depends on uninitialised value").
 # FAULT_VG_JIT=1 leaves the JIT on.
-BUILD=${BUILD:-build}
 ROOT=$(pwd)
-. tests/mta/postfix/postfix.sh
+. tests/lib/postfix.sh
+. tests/lib/rules.sh
+. tests/lib/bmconf.sh
 pf_init t_fault_pf
 SECS=${FAULT_SECONDS:-16}
 CONC=${FAULT_CONC:-8}
 
-mpid="" ipid=""
+pid="" ipid=""
 cleanup() {
 	[ -n "$ipid" ] && kill "$ipid" 2>/dev/null
 	pf_stop
-	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	bm_kill
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -47,15 +48,9 @@ trap 'exit 1' INT TERM HUP PIPE
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 30 "$T/milter.log";
 	echo "--- maillog"; tail -n 30 "$T/maillog" 2>/dev/null; exit 1; }
 
-. tests/lib/rules.sh
 RULES=$(rules_public "$T") || exit 1
 pf_ports
-cat >"$T/bm.conf" <<EOF
-socket = "inet:$PMILTER@127.0.0.1";
-rules = "$RULES";
-authserv_id = "mx.test.example";
-dns = { spf = false; dkim = false; mx = false; };
-EOF
+bm_conf_head "inet:$PMILTER@127.0.0.1" "$RULES" >"$T/bm.conf"
 VG=""
 if [ -n "$FAULT_VALGRIND" ]; then
 	command -v valgrind >/dev/null 2>&1 || { echo "skipped: no valgrind"; exit 77; }
@@ -70,9 +65,8 @@ if [ -n "$FAULT_VALGRIND" ]; then
 		VG="env LD_PRELOAD=$T/nojit.so $VG"
 	fi
 fi
-$VG "$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
-mpid=$!
-wait_for 30 grep -q "listening on" "$T/milter.log" || fail "milter did not start"
+BM_WRAP=$VG BM_WAIT=30
+bm_start "$T/milter.log" "$T/bm.conf" -u nobody || fail "milter did not start"
 pf_start
 
 set --
@@ -90,7 +84,7 @@ sleep "$q"; pf_reload; echo "$(date +%T) postfix reload"
 wait "$ipid" || { cat "$T/inj.out"; fail "the injector failed"; }
 ipid=""
 pf_drain 90 || fail "the queue is not empty after 90 s: $(postqueue -c "$T/etc" -p | tail -n 1)"
-kill -0 "$mpid" 2>/dev/null || fail "the milter died"
+kill -0 "$pid" 2>/dev/null || fail "the milter died"
 python3 tests/fault/inject.py stats "$T/inj.jsonl" | sed 's/^/    /'
 # Postfix's own bounces reach the sink after the queue drained
 i=0
@@ -99,7 +93,7 @@ until python3 tests/fault/inject.py check "$T/inj.jsonl" "$T/sinka" >"$T/check.o
 	sleep 1; i=$((i + 1))
 done
 sed 's/^/    /' "$T/check.out" | cut -c1-200
-echo "    milter still running (pid $mpid); its log lines by kind:"
+echo "    milter still running (pid $pid); its log lines by kind:"
 # "bounce-milter[PID]: QID: WORD ..." -> WORD (the last ':' free word)
 sed -n 's/^bounce-milter\[[0-9]*\]: [^ ]*: \([a-z][a-z-]*\).*/\1/p' "$T/milter.log" |
     sort | uniq -c | sort -rn | awk '{ printf "      %6d %s\n", $1, $2 }'
@@ -114,10 +108,8 @@ grep -q "$bad" "$T/milter.log" &&
 echo "    Postfix: $(grep -c 'warning:.*milter' "$T/maillog") milter warnings"
 if [ -n "$VG" ]; then
 	pf_stop
-	kill -TERM "$mpid"
-	wait "$mpid"
+	bm_stop
 	rc=$?
-	mpid=""
 	echo "    memcheck: exit $rc; $(grep 'ERROR SUMMARY' "$FAULT_VALGRIND" | tail -n 1 | sed 's/^==[0-9]*== //')"
 	grep 'definitely lost:' "$FAULT_VALGRIND" | sed 's/^==[0-9]*== /    /'
 	if [ $rc -ne 0 ]; then

@@ -62,20 +62,9 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 mkdir -p "$OUT"
 
-wait_for() {
-	_w=$(( $1 * 10 )); shift
-	while [ $_w -gt 0 ]; do "$@" && return 0; sleep 0.1; _w=$((_w - 1)); done
-	return 1
-}
-listening() { ss -Hltn "src $1" | grep -q .; }
-freeports() {
-	$PY -c '
-import socket, sys
-ss = []
-for i in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
-}
+# wait_for, listening, free_ports (tests/lib/common.sh); pf_base_cf,
+# pf_master_cf (the private Postfix of the tests)
+. tests/lib/postfix.sh
 
 # fetch PKG...: unpack Debian packages into $CACHE/root once
 fetch() {
@@ -117,7 +106,7 @@ in_ns() {
 }
 
 set -- "$@"
-PORTS=$(freeports 1)
+PORTS=$(free_ports 1)
 P=$PORTS
 mkdir -p "$T/sink"
 $PY tests/mta/fake.py "$P" "$T/sink" >"$T/fake.log" 2>&1 &
@@ -190,33 +179,15 @@ collect() {
 
 # --- Postfix
 run_postfix() {
-	set -- $(freeports 1); PM=$1
+	set -- $(free_ports 1); PM=$1
 	D=$T/postfix
 	mkdir -p "$D/etc" "$D/spool" "$D/data"
 	chown postfix "$D/data"
-	cat >"$D/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $D/spool
-data_directory = $D/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.test.example
-mydomain = test.example
-myorigin = \$mydomain
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
+	{
+		pf_base_cf "$D"
+		cat <<EOF
 smtpd_relay_restrictions = permit_mynetworks, reject
 transport_maps = inline:{remote.example=smtp:[127.0.0.1]:$P, refused.example=smtp:[127.0.0.3]:$P, origin.example=smtp:[127.0.0.2]:$P}
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
-maillog_file = $D/maillog
-maillog_file_prefixes = $D
-biff = no
 queue_run_delay = 2s
 minimal_backoff_time = 2s
 maximal_backoff_time = 4s
@@ -225,8 +196,8 @@ bounce_queue_lifetime = 12s
 delay_warning_time = 4s
 smtp_connect_timeout = 5s
 EOF
-	sed -n '/^pf_master_cf/,/^}/p' tests/mta/postfix/postfix.sh | sed -n '/^127/,/^postlog/p' |
-	    sed "s/^127.0.0.1:\$PSMTPD/127.0.0.1:$PM/" >"$D/etc/master.cf"
+	} >"$D/etc/main.cf"
+	pf_master_cf "$PM" >"$D/etc/master.cf"
 	script -qec "postfix -c $D/etc start" /dev/null >"$D/start.out" 2>&1 ||
 		{ cat "$D/start.out"; return 1; }
 	wait_for 10 listening 127.0.0.1:$PM || { echo "postfix not listening"; return 1; }
@@ -238,7 +209,7 @@ EOF
 # --- Exim 4 (exim4-daemon-light, unpacked)
 run_exim() {
 	fetch exim4-base exim4-daemon-light libidn12 || return 1
-	set -- $(freeports 1); PM=$1
+	set -- $(free_ports 1); PM=$1
 	D=$T/exim
 	mkdir -p "$D/spool" "$D/log"
 	chown 990:990 "$D/spool" "$D/log"
@@ -310,7 +281,7 @@ EOF
 # --- OpenSMTPD (unpacked)
 run_opensmtpd() {
 	fetch opensmtpd || return 1
-	set -- $(freeports 1); PM=$1
+	set -- $(free_ports 1); PM=$1
 	D=$T/opensmtpd
 	mkdir -p "$D/spool"
 	chmod 711 "$D/spool"
@@ -355,7 +326,7 @@ run_sendmail() {
 	SMLIB=$(find "$CACHE/root" -name 'libwrap.so.0' | head -n 1)
 	SMLIB=${SMLIB%/*}
 	chmod g-s "$SMBIN"
-	set -- $(freeports 1); PM=$1
+	set -- $(free_ports 1); PM=$1
 	D=$T/sendmail
 	mkdir -p "$D/q"
 	chmod 700 "$D/q"

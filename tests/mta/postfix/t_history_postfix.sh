@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_history_postfix - the history store and trends in bounce-milter,
-# behind a real, private Postfix (tests/mta/postfix/postfix.sh)
+# behind a real, private Postfix (tests/lib/postfix.sh)
 #
 # As root only.  The milter runs as nobody with history and trends on
 # (dbeb_addresses = 5).  Postfix routes reject.example to an smtp-sink
@@ -21,21 +21,22 @@
 #   4. the database file removed while the milter runs: the log says
 #      so, the file is created again and holds what came after;
 #   5. the milter killed with SIGKILL: integrity_check says ok.
-BUILD=${BUILD:-build}
 ROOT=$(pwd)
-. tests/mta/postfix/postfix.sh
+. tests/lib/postfix.sh
+. tests/lib/rules.sh
+. tests/lib/bmconf.sh
 pf_require sqlite3
 M="$ROOT/$BUILD/bounce-milter"
 D="$ROOT/$BUILD/bounce-decode"
-[ -x "$M" ] && [ -x "$D" ] || { echo "no $M or $D; run make first"; exit 1; }
+need_built "$M" "$D"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_history_pf.XXXXXX") || exit 1
+test_tmpdir t_history_pf
 chmod 755 "$T"
-mpid="" lpid=""
+pid="" lpid=""
 cleanup() {
 	pf_stop
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	bm_kill
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -46,23 +47,19 @@ pf_ports
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 40 "$T/milter.log";
 	echo "--- maillog"; tail -n 20 "$T/maillog" 2>/dev/null; exit 1; }
 
-. tests/lib/rules.sh
 RULES=$(rules_public "$T") || exit 1
 mkdir -p "$T/hist"
 chown nobody "$T/hist"
 db="$T/hist/history.db"
-cat >"$T/bm.conf" <<EOF
-socket = "inet:$PMILTER@127.0.0.1";
-rules = "$RULES";
-authserv_id = "mx.test.example";
-dns = { spf = false; dkim = false; mx = false; };
+{
+	bm_conf_head "inet:$PMILTER@127.0.0.1" "$RULES"
+	cat <<EOF
 internal_networks = [ "127.0.0.0/8" ];
 history = { path = "$db"; retention_days = 30; };
 trends = { window = 3600; dbeb_addresses = 5; blocked_domains = 3; };
 EOF
-"$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
-mpid=$!
-wait_for 5 grep -q "listening on" "$T/milter.log" || fail "milter did not start"
+} >"$T/bm.conf"
+bm_start "$T/milter.log" "$T/bm.conf" -u nobody || fail "milter did not start"
 pf_start
 
 # send TO MSGID: one message from an internal client; prints seconds taken
@@ -166,9 +163,9 @@ echo "ok: database removed while running: re-created, the log says:"
 grep "history: .*removed" "$T/milter.log" | sed 's/^/    /'
 
 # --- 5. SIGKILL: the database is intact
-kill -KILL "$mpid"
-wait "$mpid" 2>/dev/null
-mpid=""
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+pid=""
 r=$(sqlite3 "$db" "PRAGMA integrity_check")
 [ "$r" = ok ] || fail "integrity_check after SIGKILL: $r"
 echo "ok: milter killed with SIGKILL; integrity_check: $r"

@@ -2,7 +2,7 @@
 # t_history_roundtrip - a bounce that real Postfix generates is tied back
 # to the message we recorded as sent (library side, no daemon)
 #
-# As root only (Postfix).  A private Postfix (tests/mta/postfix/postfix.sh;
+# As root only (Postfix).  A private Postfix (tests/lib/postfix.sh;
 # no milter listens, so milter_default_action = accept lets mail pass)
 # routes reject.example to an smtp-sink that answers "550 5.4.1
 # Recipient address rejected: Access denied".  For two messages:
@@ -16,7 +16,7 @@
 # milter's history wiring.)
 BUILD=${BUILD:-build}
 ROOT=$(pwd)
-. tests/mta/postfix/postfix.sh
+. tests/lib/postfix.sh
 pf_require
 H="$ROOT/$BUILD/tests/test_history"
 D="$ROOT/$BUILD/bounce-decode"

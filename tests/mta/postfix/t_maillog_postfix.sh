@@ -2,7 +2,7 @@
 # t_maillog_postfix - bounce-decode --maillog on a real Postfix's own log
 #
 # As root only (Postfix needs it; CI runs as root).  The private Postfix
-# of the end-to-end tests (tests/mta/postfix/postfix.sh) relays mail for
+# of the end-to-end tests (tests/lib/postfix.sh) relays mail for
 # dsink.example to a small SMTP server on loopback (python3, below) that
 # answers RCPT by the local part: dbeb* "550 5.4.1 Recipient address
 # rejected: Access denied ...", ptr* "450 4.7.1 Client host rejected:
@@ -18,7 +18,7 @@
 #   3. SIGTERM stops the follower with exit 0.
 BUILD=${BUILD:-build}
 ROOT=$(pwd)
-. tests/mta/postfix/postfix.sh
+. tests/lib/postfix.sh
 pf_require
 B="$ROOT/$BUILD/bounce-decode"
 [ -x "$B" ] || { echo "no $B; run make first"; exit 1; }

@@ -17,15 +17,16 @@
 #   4. SIGKILL the milter while smtp-source sends 40 messages through
 #      it: every message still arrives at A (milter_default_action).
 # Uses random free ports and a temporary directory, removed on exit.
-BUILD=${BUILD:-build}
 ROOT=$(pwd)
-. tests/mta/postfix/postfix.sh
+. tests/lib/postfix.sh
+. tests/lib/rules.sh
+. tests/lib/bmconf.sh
 pf_init t_postfix
 
-mpid=""
+pid=""
 cleanup() {
 	pf_stop
-	[ -n "$mpid" ] && kill "$mpid" 2>/dev/null && wait "$mpid" 2>/dev/null
+	bm_kill
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
@@ -35,25 +36,11 @@ pf_ports
 
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 40 "$T/milter.log";
 	echo "--- maillog"; tail -n 40 "$T/maillog" 2>/dev/null; exit 1; }
-# the X-Bounce-* headers of a delivered message, with continuation lines
-show_headers() {
-	awk '/^$/ { exit } /^X-Bounce-/ { p = 1; print "    " $0; next }
-	    /^[ \t]/ { if (p) print "    " $0; next } { p = 0 }' "$1"
-}
-count_a() { ls "$T/sinka" | wc -l; }
-has_n() { [ "$(count_a)" -ge "$1" ]; }
 
 # --- the milter: its own copy of the rules, so step 3 can break them
-. tests/lib/rules.sh
-. tests/lib/bmconf.sh
 rules_public "$T" >/dev/null || exit 1
 bm_conf "$T" "$PMILTER" "$T/rules"
-start_milter() {
-	"$M" -f -e -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
-	mpid=$!
-	wait_for 5 grep -q "listening on" "$T/milter.log" || fail "milter did not start"
-}
-start_milter
+bm_start "$T/milter.log" "$T/bm.conf" -u nobody || fail "milter did not start"
 
 pf_start
 
@@ -66,7 +53,7 @@ pf_start
 	cat tests/fixtures/milter/dbeb.eml
 } >"$T/remote.eml"
 smtp_send "" "sender@origin.example" "$T/remote.eml"
-wait_for 20 has_n 1 || fail "the remote bounce did not arrive at the sink"
+wait_for 20 sink_has 1 || fail "the remote bounce did not arrive at the sink"
 f=$(ls "$T"/sinka/* | head -n 1)
 [ "$(grep -c '^X-Bounce-Class:' "$f")" = 1 ] || { cat "$f"; fail "remote: not exactly one X-Bounce-Class"; }
 [ "$(grep -c '^X-Bounce-Hint:' "$f")" = 1 ] || { cat "$f"; fail "remote: not exactly one X-Bounce-Hint"; }
@@ -88,7 +75,7 @@ echo "ok: log line carries Postfix queue id $qid"
 # --- 2. Postfix generates the bounce itself (non_smtpd_milters)
 printf 'From: sender@origin.example\nTo: user@reject.example\nSubject: hello\nMessage-ID: <own.1@origin.example>\n\nhello\n' >"$T/own.eml"
 smtp_send "sender@origin.example" "user@reject.example" "$T/own.eml"
-wait_for 30 has_n 2 || fail "Postfix's own bounce did not arrive at the sink"
+wait_for 30 sink_has 2 || fail "Postfix's own bounce did not arrive at the sink"
 f=$(grep -l 'own.1@origin.example' "$T"/sinka/* | head -n 1)
 [ -n "$f" ] || fail "own bounce: not found at the sink"
 grep -q '^X-Bounce-Class: mx.test.example; rcpt=user@reject.example; status=5.4.1;' "$f" ||
@@ -111,35 +98,26 @@ grep ': bounce rcpt=user@reject.example' "$T/milter.log" | sed 's/^/    /'
 
 # --- 3. SIGUSR1 with a broken rules file keeps the old rules
 echo 'this line is not a rule' >>"$T/rules/reasons.rules"
-kill -USR1 "$mpid"
+kill -USR1 "$pid"
 wait_for 5 grep -q 'reload failed' "$T/milter.log" || fail "no 'reload failed' line"
-n=$(count_a)
+n=$(sink_count)
 sed 's/dbeb.1@mx.example.org/dbeb.2@mx.example.org/' tests/fixtures/milter/dbeb.eml >"$T/remote2.eml"
 smtp_send "" "sender@origin.example" "$T/remote2.eml"
-wait_for 20 has_n $((n + 1)) || fail "bounce after bad reload did not arrive"
+wait_for 20 sink_has $((n + 1)) || fail "bounce after bad reload did not arrive"
 f=$(grep -l 'dbeb.2@mx.example.org' "$T"/sinka/* | head -n 1)
 grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
 	fail "after a bad reload the old rules no longer work"
-kill -0 "$mpid" || fail "milter died on a bad reload"
+kill -0 "$pid" || fail "milter died on a bad reload"
 echo "ok: bad reload logged, old rules still classify"
 grep 'reload failed' "$T/milter.log" | sed 's/^/    /'
 
 # --- 4. SIGKILL the milter mid-stream: nothing is lost
-n=$(count_a)
+n=$(sink_count)
 N=200
-seen() { grep -c 'null sender but not a delivery report' "$T/milter.log"; }
-s0=$(seen)
-smtp-source -l 2000 -m $N -s 4 -f "" -t sender@origin.example \
-    127.0.0.1:$PSMTPD >"$T/source.out" 2>&1 &
-spid=$!
-wait_for 20 sh -c "[ \$(grep -c 'null sender but not' '$T/milter.log') -ge $((s0 + 10)) ]" ||
+kill_midstream 127.0.0.1:$PSMTPD $N -s 4 ||
 	fail "the milter saw no messages from smtp-source"
-kill -KILL "$mpid"
-wait "$mpid" 2>/dev/null
-mpid=""
-k=$(( $(seen) - s0 ))
 wait "$spid" || { cat "$T/source.out"; fail "smtp-source failed"; }
-wait_for 40 has_n $((n + N)) || fail "only $(( $(count_a) - n )) of $N messages arrived after SIGKILL"
+wait_for 40 sink_has $((n + N)) || fail "only $(( $(sink_count) - n )) of $N messages arrived after SIGKILL"
 [ "$k" -lt $N ] || fail "the milter was killed too late to prove anything ($k of $N seen)"
 echo "ok: SIGKILL after the milter had seen $k of $N messages: all $N arrived (milter_default_action = accept)"
 echo "    Postfix warnings about the unreachable milter: $(grep -ci 'warning.*milter' "$T/maillog")"

@@ -42,7 +42,10 @@
 #      starting at all.
 # Uses random free ports and a temporary directory, removed on exit
 # (BM_KEEP=1 keeps it).
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
+. tests/lib/mta.sh
+. tests/lib/rules.sh
+. tests/lib/bmconf.sh
 if [ "$(id -u)" != 0 ]; then
 	echo "skipped: the Sendmail end-to-end test needs root (CI runs it as root)"
 	exit 77
@@ -54,7 +57,7 @@ done
 id postfix >/dev/null 2>&1 || { echo "skipped: no postfix user (for smtp-sink)"; exit 77; }
 ROOT=$(pwd)
 M="$ROOT/$BUILD/bounce-milter"
-[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
+need_built "$M"
 
 # --- Sendmail, fetched and unpacked once into $BUILD/sendmail
 SMC="$ROOT/$BUILD/sendmail"
@@ -95,15 +98,15 @@ SMVER=$(ls "$SMC"/debs/sendmail-bin_*.deb | sed 's/.*sendmail-bin_\([^_]*\)_.*/\
 unshare --fork --pid --kill-child --mount --uts true 2>/dev/null ||
 	{ echo "skipped: unshare (pid, mount and uts namespaces) not permitted here"; exit 77; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_sendmail.XXXXXX") || exit 1
+test_tmpdir t_sendmail
 chmod 755 "$T"
-mpid="" smpid="" logpid="" apid="" bpid="" spid="" RUN=""
+pid="" smpid="" logpid="" apid="" bpid="" spid="" RUN=""
 cleanup() {
 	# unshare ignores SIGTERM; SIGKILL takes the namespace with it.  The
 	# milter may be stopped (step e): SIGKILL too.
-	for p in $smpid $mpid; do kill -KILL "$p" 2>/dev/null; done
+	for p in $smpid $pid; do kill -KILL "$p" 2>/dev/null; done
 	for p in $spid $apid $bpid $logpid; do kill "$p" 2>/dev/null; done
-	for p in $smpid $mpid $spid $apid $bpid $logpid; do wait "$p" 2>/dev/null; done
+	for p in $smpid $pid $spid $apid $bpid $logpid; do wait "$p" 2>/dev/null; done
 	[ -n "$RUN" ] && rm -rf "$RUN"
 	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
@@ -112,21 +115,6 @@ trap 'exit 1' INT TERM HUP PIPE
 
 fail() { echo "FAIL: $*"; echo "--- milter log"; tail -n 30 "$T/milter.log"
 	echo "--- sendmail log"; tail -n 30 "$T/maillog" 2>/dev/null; exit 1; }
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-	_w=$(( $1 * 10 )); shift
-	while [ $_w -gt 0 ]; do "$@" && return 0; sleep 0.1; _w=$((_w - 1)); done
-	return 1
-}
-# the X-Bounce-* headers of a delivered message, with continuation lines
-show_headers() {
-	awk '/^\r?$/ { exit } /^X-Bounce-/ { p = 1; print "    " $0; next }
-	    /^[ \t]/ { if (p) print "    " $0; next } { p = 0 }' "$1"
-}
-# listening ADDR:PORT: a TCP socket listens there (ss: no connection made)
-listening() { ss -Hltn "src $1" | grep -q .; }
-count_a() { ls "$T/sinka" | wc -l; }
-has_n() { [ "$(count_a)" -ge "$1" ]; }
 # after_received FILE: the message as Sendmail got it: what follows
 # Sendmail's own Received header (its "by mx.test.example" line)
 after_received() {
@@ -177,12 +165,7 @@ PY
 # the interpreter itself, not a wrapper script (pyenv's costs seconds on a
 # loaded machine)
 PY=$(python3 -c 'import sys; print(sys.executable)')
-set -- $($PY -c '
-import socket
-ss = []
-for i in range(3):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+set -- $(free_ports 3)
 PSM=$1 PSINK=$2 PMILTER=$3
 
 # --- the milter line(s) of conf/sendmail.mc, on a private port
@@ -211,28 +194,18 @@ printf 'reject.example\trelay:[127.0.0.2]\n' | env LD_LIBRARY_PATH="$SMLIB" "$SM
 echo "ok: Sendmail $SMVER, sendmail.cf from conf/sendmail.mc:"
 grep '^Xbounce-milter\|^O InputMailFilters\|^O Milter\.macros' "$T/sendmail.cf" | sed 's/^/    /'
 
-. tests/lib/rules.sh
-. tests/lib/bmconf.sh
 RULES=$(rules_public "$T") || exit 1
 # --- the milter
 bm_conf "$T" "$PMILTER" "$RULES"
 start_milter() {
 	# -v -v -v: the macros seen at MAIL go to the log
-	"$M" -f -e -v -v -v -u nobody -c "$T/bm.conf" 2>>"$T/milter.log" &
-	mpid=$!
-	wait_for 5 sh -c "grep -c 'listening on' '$T/milter.log' | grep -qx '$1'" ||
+	bm_start "$T/milter.log" "$T/bm.conf" -v -v -v -u nobody ||
 		fail "milter did not start"
 }
-start_milter 1
+start_milter
 
 # --- the sinks
-chown postfix "$T/sinka"
-smtp-sink -u postfix -d "$T/sinka/%H%M%S." 127.0.0.1:$PSINK 64 &
-apid=$!
-smtp-sink -u postfix -f RCPT \
-    -B "550 5.4.1 Recipient address rejected: Access denied" \
-    127.0.0.2:$PSINK 64 &
-bpid=$!
+sinks_start 127.0.0.1:$PSINK 127.0.0.2:$PSINK
 
 # --- Sendmail.  It logs only to syslog: a tiny one here gets /dev/log of
 # its mount namespace.  A host name without a dot that no file or DNS
@@ -274,7 +247,7 @@ wait_for 5 listening 127.0.0.1:$PSINK && wait_for 5 listening 127.0.0.2:$PSINK |
 # --- a. a bounce with a null sender and a 5.4.1 DSN
 A=tests/fixtures/causes/recipient-not-in-directory-postfix.eml
 qa=$(smtp_send "" bob@contoso.example.com "$A") || fail "a: SMTP send failed"
-wait_for 20 has_n 1 || fail "the bounce did not arrive at the sink"
+wait_for 20 sink_has 1 || fail "the bounce did not arrive at the sink"
 f=$(sink_file "5AbCdEfGh1@mail.contoso.example.com")
 [ -n "$f" ] || fail "a: the bounce is not at the sink"
 grep -q "^Received: from .*" "$f" && grep -q "by mx.test.example (8\.[0-9./A-Za-z+-]*) with ESMTP id $qa\$" "$f" ||
@@ -318,10 +291,10 @@ Shall we meet at noon?  The usual place.
 -- 
 Alice
 EOF
-n=$(count_a)
+n=$(sink_count)
 qb=$(smtp_send alice@origin.example bob@contoso.example.com "$T/plain.eml") ||
 	fail "b: SMTP send failed"
-wait_for 20 has_n $((n + 1)) || fail "b: the ordinary message did not arrive"
+wait_for 20 sink_has $((n + 1)) || fail "b: the ordinary message did not arrive"
 f=$(sink_file "plain.1@origin.example")
 [ -n "$f" ] || fail "b: not found at the sink"
 # what the sink got after Sendmail's Received header is what was sent
@@ -346,12 +319,12 @@ echo "ok: b. the ordinary message arrived byte for byte as sent (queue id $qb)"
 	printf 'X-Bounce-Class: forged.example; second copy\n'
 	sed 's/5AbCdEfGh1@/5AbCdEfGh2@/' "$A"
 } >"$T/forged-bounce.eml"
-n=$(count_a)
+n=$(sink_count)
 smtp_send alice@origin.example bob@contoso.example.com "$T/forged.eml" >/dev/null ||
 	fail "c: SMTP send failed"
 smtp_send "" bob@contoso.example.com "$T/forged-bounce.eml" >/dev/null ||
 	fail "c: SMTP send failed"
-wait_for 20 has_n $((n + 2)) || fail "c: the messages with forged headers did not arrive"
+wait_for 20 sink_has $((n + 2)) || fail "c: the messages with forged headers did not arrive"
 f=$(sink_file "forged.1@origin.example")
 [ -n "$f" ] || fail "c: ordinary message not found at the sink"
 grep -qi '^X-Bounce-' "$f" && { cat "$f"; fail "c: a forged header survived on an ordinary message"; }
@@ -370,10 +343,10 @@ echo "ok: c. 4 forged headers removed from an ordinary message (nothing else cha
 
 # --- d. a bounce Sendmail makes itself
 printf 'From: sender@origin.example\nTo: user@reject.example\nSubject: hello\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <own.1@origin.example>\n\nhello\n' >"$T/own.eml"
-n=$(count_a)
+n=$(sink_count)
 qd=$(smtp_send sender@origin.example user@reject.example "$T/own.eml") ||
 	fail "d: SMTP send failed"
-wait_for 30 has_n $((n + 1)) || fail "d: Sendmail's own bounce did not arrive at the sink"
+wait_for 30 sink_has $((n + 1)) || fail "d: Sendmail's own bounce did not arrive at the sink"
 f=$(sink_file "own.1@origin.example")
 [ -n "$f" ] || fail "d: Sendmail's own bounce not found at the sink"
 grep -q '^X-Rcpt-Args: <sender@origin.example>' "$f" || { cat "$f"; fail "d: not a bounce to the sender"; }
@@ -399,9 +372,9 @@ echo "ok: d. bounce-decode reads Sendmail's DSN: $(cut -d' ' -f2-7 "$T/own-dsn.o
 # tied to the message Sendmail took from us in the first place
 grep -q ": $qd: outgoing from=<sender@origin.example> msgid=<own.1@origin.example> rcpts=1" "$T/milter.log" ||
 	fail "d: no outgoing line for the message sent ($qd)"
-n=$(count_a)
+n=$(sink_count)
 qr=$(smtp_send "" sender@origin.example "$T/own-dsn.eml") || fail "d: SMTP send of the DSN failed"
-wait_for 20 has_n $((n + 1)) || fail "d: the DSN passed back in did not arrive"
+wait_for 20 sink_has $((n + 1)) || fail "d: the DSN passed back in did not arrive"
 f=$(sink_file "with ESMTP id $qr\$")
 [ -n "$f" ] || fail "d: the DSN passed back in ($qr) is not at the sink"
 grep -q '^X-Bounce-Class: mx.test.example; rcpt=user@reject.example;' "$f" &&
@@ -414,14 +387,14 @@ show_headers "$f"
 
 # --- e. a hung milter (SIGSTOP): Sendmail waits T=R:10s, then goes on
 sed 's/5AbCdEfGh1@/5AbCdEfGh5@/' "$A" >"$T/hung.eml"
-n=$(count_a)
-kill -STOP "$mpid"
+n=$(sink_count)
+kill -STOP "$pid"
 t0=$(date +%s)
 smtp_send "" bob@contoso.example.com "$T/hung.eml" >/dev/null ||
-	{ kill -CONT "$mpid"; fail "e: Sendmail refused mail while the milter hung"; }
+	{ kill -CONT "$pid"; fail "e: Sendmail refused mail while the milter hung"; }
 t1=$(date +%s)
-wait_for 20 has_n $((n + 1)) || { kill -CONT "$mpid"; fail "e: mail sent while the milter hung did not arrive"; }
-kill -CONT "$mpid"
+wait_for 20 sink_has $((n + 1)) || { kill -CONT "$pid"; fail "e: mail sent while the milter hung did not arrive"; }
+kill -CONT "$pid"
 f=$(sink_file "5AbCdEfGh5@mail.contoso.example.com")
 grep -q '^X-Bounce-' "$f" && fail "e: annotated by a stopped milter?"
 [ $((t1 - t0)) -le 25 ] || fail "e: a hung milter held the SMTP session $((t1 - t0)) s (T=R:10s)"
@@ -429,22 +402,13 @@ echo "ok: e. milter stopped (SIGSTOP): the message was accepted after $((t1 - t0
 grep 'Milter (bounce-milter): timeout' "$T/maillog" | sed 's/^<[0-9]*>/    /' | cut -c1-160 | head -n 2
 
 # --- f. SIGKILL the milter while smtp-source sends through Sendmail
-n=$(count_a)
+n=$(sink_count)
 N=30	# 6 sessions, 1 s between messages: about 5 s, killed after 10
-seen() { grep -c 'null sender but not a delivery report' "$T/milter.log"; }
-s0=$(seen)
-smtp-source -l 2000 -m $N -s 6 -w 1 -f "" -t sender@origin.example \
-    127.0.0.1:$PSM >"$T/source.out" 2>&1 &
-spid=$!
-wait_for 20 sh -c "[ \$(grep -c 'null sender but not' '$T/milter.log') -ge $((s0 + 10)) ]" ||
+kill_midstream 127.0.0.1:$PSM $N -s 6 -w 1 ||
 	fail "f: the milter saw no messages from smtp-source"
-kill -KILL "$mpid"
-wait "$mpid" 2>/dev/null
-mpid=""
-k=$(( $(seen) - s0 ))
 wait "$spid" || { spid=""; cat "$T/source.out"; fail "f: smtp-source failed: Sendmail refused mail"; }
 spid=""
-wait_for 40 has_n $((n + N)) || fail "f: only $(( $(count_a) - n )) of $N messages arrived after SIGKILL"
+wait_for 40 sink_has $((n + N)) || fail "f: only $(( $(sink_count) - n )) of $N messages arrived after SIGKILL"
 [ "$k" -lt $N ] || fail "f: the milter was killed too late to prove anything ($k of $N seen)"
 wait_for 10 sh -c "! ls '$T/q' | grep -q '^qf'" || { ls -l "$T/q"; fail "f: messages left in Sendmail's queue"; }
 echo "ok: f. SIGKILL after the milter had seen $k of $N messages: all $N arrived, queue empty (no F= flag)"
@@ -455,30 +419,28 @@ grep 'Milter (bounce-milter): .*error' "$T/maillog" | sed 's/^<[0-9]*>//' | sort
     { t = $0; sub(/^.*Milter \(bounce-milter\): /, "", t); if (!(t in s)) { s[t] = 1; print "    " $0 } }' |
     cut -c1-160 | head -n 4
 # mail sent while no milter listens at all
-n=$(count_a)
+n=$(sink_count)
 sed 's/5AbCdEfGh1@/5AbCdEfGh3@/' "$A" >"$T/down.eml"
 smtp_send "" bob@contoso.example.com "$T/down.eml" >/dev/null ||
 	fail "f: SMTP send with the milter down failed"
-wait_for 20 has_n $((n + 1)) || fail "f: a bounce sent with the milter down did not arrive"
+wait_for 20 sink_has $((n + 1)) || fail "f: a bounce sent with the milter down did not arrive"
 f=$(sink_file "5AbCdEfGh3@mail.contoso.example.com")
 grep -q '^X-Bounce-' "$f" && fail "f: annotated with no milter running?"
 echo "ok: f. a bounce sent while the milter is down arrives unannotated"
 # restarted, it annotates again
-start_milter 2
+start_milter
 sed 's/5AbCdEfGh1@/5AbCdEfGh4@/' "$A" >"$T/again.eml"
-n=$(count_a)
+n=$(sink_count)
 smtp_send "" bob@contoso.example.com "$T/again.eml" >/dev/null ||
 	fail "f: SMTP send after the restart failed"
-wait_for 20 has_n $((n + 1)) || fail "f: the bounce after the restart did not arrive"
+wait_for 20 sink_has $((n + 1)) || fail "f: the bounce after the restart did not arrive"
 f=$(sink_file "5AbCdEfGh4@mail.contoso.example.com")
 grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
 	{ cat "$f"; fail "f: not annotated after the milter restarted"; }
 echo "ok: f. restarted, the milter annotates the next bounce again"
 # --- g. SIGTERM: a clean stop (with SANITIZE=1: no sanitizer report)
-kill -TERM "$mpid"
-wait "$mpid"
+bm_stop
 rc=$?
-mpid=""
 [ $rc = 0 ] || fail "g: the milter exited $rc on SIGTERM"
 grep -q 'bounce-milter stopped' "$T/milter.log" || fail "g: no 'stopped' line"
 grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$T/milter.log" &&
@@ -501,17 +463,15 @@ grep -q "S=unix:$RUN/bounce-milter.sock, T=S:10s;R:10s;E:5m" "$T/milter-unix.m4"
 mk_cf "$T/milter-unix.m4" "$T/sendmail-unix.cf"
 sed -e "s|^socket = .*|socket = \"unix:$RUN/bounce-milter.sock\"; umask = \"007\";|" \
     "$T/bm.conf" >"$T/bm-unix.conf"
-"$M" -f -e -u nobody -c "$T/bm-unix.conf" 2>>"$T/milter.log" &
-mpid=$!
-wait_for 5 sh -c "grep -c 'listening on' '$T/milter.log' | grep -qx 3" ||
+bm_start "$T/milter.log" "$T/bm-unix.conf" -u nobody ||
 	fail "h: milter did not start on the unix socket"
 sm_start "$T/sendmail-unix.cf"
 wait_for 20 listening 127.0.0.1:$PSM ||
 	{ cat "$T/sendmail.out"; fail "h: Sendmail did not start with the unix socket line"; }
 sed 's/5AbCdEfGh1@/5AbCdEfGh6@/' "$A" >"$T/unix.eml"
-n=$(count_a)
+n=$(sink_count)
 qh=$(smtp_send "" bob@contoso.example.com "$T/unix.eml") || fail "h: SMTP send failed"
-wait_for 20 has_n $((n + 1)) || fail "h: the bounce did not arrive"
+wait_for 20 sink_has $((n + 1)) || fail "h: the bounce did not arrive"
 f=$(sink_file "5AbCdEfGh6@mail.contoso.example.com")
 grep -A3 '^X-Bounce-Class:' "$f" | grep -q 'cause=recipient-not-in-directory' ||
 	{ cat "$f"; fail "h: not annotated through the unix socket"; }

@@ -1,15 +1,24 @@
-# postfix.sh - a private, throw-away Postfix for tests and the demo
+# tests/lib/postfix.sh - a private, throw-away Postfix for tests and the demo
 #
-# Sourced (not run) by tests/mta/postfix/t_postfix.sh and tests/demo.sh, after they
-# set T (an empty temporary directory) and define fail().  Provides:
+# Sourced (not run) from the repository root by the tests of
+# tests/mta/postfix/ and tests/fault/, by tests/demo.sh and
+# tests/mta/gen.sh, after they set T (an empty temporary directory) and
+# define fail().  Sources tests/lib/common.sh and tests/lib/mta.sh.
+# Provides:
 #	pf_ports	sets PSMTPD PSINKA PSINKB PMILTER (free loopback ports)
 #	pf_start	starts sink A (accepts, dumps to $T/sinka), sink B
 #			(rejects every RCPT with 550 5.4.1 ... Access denied)
+#			(sinks_start of tests/lib/mta.sh)
 #			and Postfix on 127.0.0.1:$PSMTPD with the milter wired
 #			as documented (smtpd_milters, non_smtpd_milters,
 #			internal_mail_filter_classes = bounce,
 #			milter_default_action = accept) at inet:127.0.0.1:$PMILTER;
 #			mail for reject.example goes to B, all else to A
+#	pf_base_cf DIR	prints the main.cf settings of every private
+#			Postfix: queue, data and log in DIR, loopback only,
+#			no local delivery, no DNS, no TLS
+#	pf_master_cf [PORT]	prints master.cf: smtpd on 127.0.0.1:PORT
+#			(default $PSMTPD), chroot off
 #	pf_stop		stops all of it (call from the EXIT trap)
 #	pf_reload	postfix reload (smtpd processes finish their sessions)
 #	pf_restart	postfix stop; postfix start (sessions are cut), the
@@ -21,36 +30,20 @@
 #	pf_init NAME	pf_require, then M (the built bounce-milter, or
 #			exit 1) and T (a new temporary directory NAME.XXXXXX)
 #	smtp_send FROM TO FILE	one message through smtpd
-#	wait_for SECONDS CMD...	poll until CMD succeeds
 # Needs root, postfix, smtp-sink and python3 (pf_require checks).
+. tests/lib/common.sh
+. tests/lib/mta.sh
 apid="" bpid="" started=""
 
 pf_ports() {
-	set -- $(python3 -c '
-import socket
-ss = []
-for i in range(4):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+	set -- $(free_ports 4)
 	PSMTPD=$1 PSINKA=$2 PSINKB=$3 PMILTER=$4
 }
 
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-	_w=$(( $1 * 10 )); shift
-	while [ $_w -gt 0 ]; do "$@" && return 0; sleep 0.1; _w=$((_w - 1)); done
-	return 1
-}
-
 pf_start() {
-	mkdir -p "$T/sinka" "$T/sinkb" "$T/etc" "$T/spool" "$T/data"
-	chown postfix "$T/sinka" "$T/sinkb" "$T/data"
-	smtp-sink -u postfix -d "$T/sinka/%H%M%S." 127.0.0.1:$PSINKA 64 &
-	apid=$!
-	smtp-sink -u postfix -f RCPT \
-	    -B "550 5.4.1 Recipient address rejected: Access denied" \
-	    127.0.0.1:$PSINKB 64 &
-	bpid=$!
+	mkdir -p "$T/etc" "$T/spool" "$T/data"
+	chown postfix "$T/data"
+	sinks_start 127.0.0.1:$PSINKA 127.0.0.1:$PSINKB
 	pf_main_cf >"$T/etc/main.cf"
 	pf_master_cf >"$T/etc/master.cf"
 	script -qec "postfix -c $T/etc start" /dev/null >"$T/start.out" 2>&1 ||
@@ -60,11 +53,11 @@ pf_start() {
 		fail "smtpd is not listening on $PSMTPD"
 }
 
-pf_main_cf() {
+pf_base_cf() {
 	cat <<EOF
 compatibility_level = 3.6
-queue_directory = $T/spool
-data_directory = $T/data
+queue_directory = $1/spool
+data_directory = $1/data
 mail_owner = postfix
 setgid_group = postdrop
 myhostname = mx.test.example
@@ -77,15 +70,21 @@ alias_database =
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
+smtp_dns_support_level = disabled
+smtp_tls_security_level = none
+maillog_file = $1/maillog
+maillog_file_prefixes = $1
+biff = no
+EOF
+}
+
+pf_main_cf() {
+	pf_base_cf "$T"
+	cat <<EOF
 smtpd_recipient_restrictions = permit_mynetworks, reject
 relayhost = [127.0.0.1]:$PSINKA
 transport_maps = inline:{reject.example=smtp:[127.0.0.1]:$PSINKB}
-smtp_dns_support_level = disabled
-smtp_tls_security_level = none
 smtpd_tls_security_level = none
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-biff = no
 delay_warning_time = 0
 queue_run_delay = 1s
 minimal_backoff_time = 1s
@@ -102,7 +101,7 @@ EOF
 # chroot off ("n" in the fifth column) for every service
 pf_master_cf() {
 	cat <<EOF
-127.0.0.1:$PSMTPD inet n - n - - smtpd
+127.0.0.1:${1:-$PSMTPD} inet n - n - - smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -141,9 +140,9 @@ pf_require() {
 
 pf_init() {
 	pf_require
-	M="$ROOT/${BUILD:-build}/bounce-milter"
-	[ -x "$M" ] || { echo "no $M; run make first"; exit 1; }
-	T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+	M="$ROOT/$BUILD/bounce-milter"
+	need_built "$M"
+	test_tmpdir "$1"
 	chmod 755 "$T"
 }
 
