@@ -81,23 +81,11 @@ while IFS="$(printf '\t')" read -r file rcpt spf dkim mx cdns cno; do
 	nod=$(awk -F'\t' -v f="$file" -v r="$rcpt" '$1 == f && $2 == r' "$tmp/b.rows")
 	if [ -z "$got" ]; then bad "$file $rcpt: not in the output"; continue; fi
 	set -- $(echo "$got" | tr '\t' ' ')
-	if [ "$3 $4 $5" = "$spf $dkim $mx" ]; then ok; else
-		bad "$file $rcpt: evidence spf=$3 dkim=$4 mx=$5, want spf=$spf dkim=$dkim mx=$mx"
-	fi
-	if [ "$cdns" != "*" ]; then
-		if [ "$6" = "$cdns" ]; then ok; else
-			bad "$file $rcpt: cause with DNS $6, want $cdns"
-		fi
-	fi
+	expect "$file $rcpt: evidence spf dkim mx" "$3 $4 $5" "$spf $dkim $mx"
+	[ "$cdns" = "*" ] || expect "$file $rcpt: cause with DNS" "$6" "$cdns"
 	set -- $(echo "$nod" | tr '\t' ' ')
-	if [ "$3 $4 $5" = "skipped skipped skipped" ]; then ok; else
-		bad "$file $rcpt: --no-dns evidence $3 $4 $5, want all skipped"
-	fi
-	if [ "$cno" != "*" ]; then
-		if [ "$6" = "$cno" ]; then ok; else
-			bad "$file $rcpt: cause with --no-dns $6, want $cno"
-		fi
-	fi
+	expect "$file $rcpt: --no-dns evidence" "$3 $4 $5" "skipped skipped skipped"
+	[ "$cno" = "*" ] || expect "$file $rcpt: cause with --no-dns" "$6" "$cno"
 done < "$msgs/expected.tsv"
 
 # --- 2. same inputs, same answers ----------------------------------------
