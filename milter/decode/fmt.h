@@ -4,7 +4,8 @@
  * OWNERS
  *	The first parser engineer owns the engine and these files: format.c,
  *	fmt_load.c, fmt_html.c,
- *	fmt.h, fmt_util.c, fmt_rfc3464.c, fmt_text.c, fmt_report.c (ARF,
+ *	fmt.h, fmt_util.c, fmt_rx.c, fmt_codes.c, fmt_rcpt.c,
+ *	fmt_rfc3464.c, fmt_text.c, fmt_report.c (ARF,
  *	RFC 3834), fmt_json.[ch], fmt_amazonses.c, fmt_hooks.c (one line per
  *	hook may be added by anyone), tests/unit/test_format.c, and the
  *	families rfc3464, arf, rfc3834 and rules/formats/{postfix, sendmail,
@@ -246,7 +247,7 @@ struct fmt_match {
 	size_t		 start, end;	/* the whole match */
 };
 
-/* fmt_util.c */
+/* fmt_rx.c */
 int	 fmt_rx_match(const struct fmt_rx *, const char *, size_t,
 	    struct fmt_match *);
 int	 fmt_rx_match_raw(const struct fmt_rx *, const char *, size_t,
@@ -277,19 +278,24 @@ fmt_next_line(const char **p, const char *end, const char **line,
 	return (1);
 }
 
+/* fmt_util.c */
 char	*fmt_addr(struct arena *, const char *, size_t);
 char	*fmt_oneline(struct arena *, const char *, size_t);
 char	*fmt_append(struct arena *, const char *, const char *, size_t);
-int	 fmt_status_find(const char *, char [16]);
-int	 fmt_reply_find(const char *, int, char [4]);
-const char *fmt_command_find(const struct rules *, const char *);
-int	 fmt_status_better(const char *, const char *);
-void	 fmt_rcpt_finish(struct fmt_ctx *, struct rcpt *);
-struct rcpt *fmt_rcpt_add(struct fmt_ctx *);
 const char *fmt_header(const struct mime_part *, const char *);
 char	*fmt_header_decoded(struct fmt_ctx *, const struct mime_part *,
 	    const char *);
 int	 fmt_strcasestr(const char *, size_t, const char *);
+
+/* fmt_codes.c */
+int	 fmt_status_find(const char *, char [16]);
+int	 fmt_reply_find(const char *, int, char [4]);
+const char *fmt_command_find(const struct rules *, const char *);
+int	 fmt_status_better(const char *, const char *);
+
+/* fmt_rcpt.c */
+void	 fmt_rcpt_finish(struct fmt_ctx *, struct rcpt *);
+struct rcpt *fmt_rcpt_add(struct fmt_ctx *);
 
 /* the parsers */
 int	 fmt_rfc3464_parse(struct fmt_ctx *);
@@ -316,7 +322,7 @@ int	 fmt_delay_notice(struct fmt_ctx *);
 /* fmt_reply.c */
 int	 fmt_person_reply(struct fmt_ctx *);
 
-/* fmt_util.c */
+/* fmt_rx.c */
 int	 fmt_rxv_any(const struct fmt_rxv *, const char *, size_t,
 	    struct fmt_match *, size_t *);
 void	 fmt_rxv_free(struct fmt_rxv *);

@@ -19,7 +19,7 @@
  *	than white space.
  *
  *	For the one-pass searches of the users (fmt_command_find() in
- *	fmt_util.c, cmd_in() in classify.c): each lead-in's first two
+ *	fmt_codes.c, cmd_in() in classify.c): each lead-in's first two
  *	bytes OR 0x20 (pair, the candidates of a [notice] scan), and its
  *	anchor (a letter, OR 0x20, at anchor bytes into it: the rarest of
  *	its letters in English text that no earlier lead-in of the section

@@ -180,7 +180,7 @@ rf_list_free(char **names, size_t n)
 /*
  * The limits every pattern of rules/ runs and compiles with, made once:
  * a match context (match, depth and heap limits) for every caller that
- * does not keep its own (the format parsers: fmt_util.c), and a compile
+ * does not keep its own (the format parsers: fmt_rx.c), and a compile
  * context (nesting of parentheses, pattern length).  Read-only once made,
  * so threads share them.
  */
