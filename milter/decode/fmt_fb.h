@@ -6,7 +6,7 @@
  *
  *	struct fmt_lang; struct fb;
  *	ctx_lang(), rx_line(), ld_cover(), ld_may(), ld_find(),
- *	ld_match(), ld_phrase()		static inline, below
+ *	ld_find_cov(), ld_match(), ld_phrase()	static inline, below
  *
  *	The fallback's files and their functions:
  *	fmt_lang.c	fmt_lang_load(), fmt_lang_free() (fmt.h)
@@ -30,8 +30,10 @@
  *	says which patterns may match in it (or any part of it); ld_may()
  *	whether a pattern of a directive may match where a cover was made;
  *	ld_find() whether a pattern of a directive matches a text (only
- *	those the cover allows; all of them without one); ld_match() the
- *	same without a cover; ld_phrase() a failure or delay phrase.
+ *	those the cover allows; all of them without one); ld_find_cov()
+ *	the same on the very text the cover was made of, without looking
+ *	for the literals again; ld_match() the same without a cover;
+ *	ld_phrase() a failure or delay phrase.
  *	rx_line() matches a pattern that may be NULL; ctx_lang() is the
  *	loaded phrases of a message's rules, or NULL.
  */
@@ -156,6 +158,29 @@ ld_find(const struct fmt_lang *l, int d, const char *s, size_t n,
 	for (i = 0; i < v->n; i++)
 		if ((l->tag[d][i] == LD_NOTAG || hit[l->tag[d][i]]) &&
 		    fmt_rx_match(v->v[i], s, n, m))
+			return (1);
+	return (0);
+}
+
+/*
+ * ld_find() on the very text that hit was made of (ld_cover() of
+ * s[0..n)): a pattern whose tag is set holds one of its literals there,
+ * so it is matched without searching for them again (the automaton and
+ * rxlit_find() compare the same way, ASCII case ignored).
+ */
+static inline int
+ld_find_cov(const struct fmt_lang *l, int d, const char *s, size_t n,
+    const unsigned char *hit)
+{
+	const struct fmt_rxv *v = &l->rx[d];
+	size_t i;
+
+	if (hit == NULL)
+		return (fmt_rxv_any(v, s, n, NULL, NULL));
+	for (i = 0; i < v->n; i++)
+		if (l->tag[d][i] == LD_NOTAG ? fmt_rx_match(v->v[i], s, n,
+		    NULL) : hit[l->tag[d][i]] && fmt_rx_match_raw(v->v[i], s,
+		    n, NULL))
 			return (1);
 	return (0);
 }

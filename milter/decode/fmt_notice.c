@@ -101,8 +101,8 @@ fmt_delay_notice(struct fmt_ctx *c)
 		return (0);
 	/* one pass of the automaton (when there is one) over the head */
 	n = c->textlen < FB_DELAY_HEAD ? c->textlen : FB_DELAY_HEAD;
-	if (!ld_find(l, LD_DELAY, c->text, n, ld_cover(l, c->text, n, hit),
-	    NULL))
+	if (!ld_find_cov(l, LD_DELAY, c->text, n, ld_cover(l, c->text, n,
+	    hit)))
 		return (0);
 	memset(&f, 0, sizeof(f));
 	f.c = c;
