@@ -269,6 +269,9 @@ fmt_rx_match(const struct fmt_rx *rx, const char *s, size_t n,
 	 */
 	if (rx->lits.n > 0 && !rxlit_find(&rx->lits, s, n))
 		return (0);
+	/* a pattern of non-ASCII words (Cyrillic, CJK) on ASCII text */
+	if (rx->lits.high && !rxlit_high(s, n))
+		return (0);
 	return (fmt_rx_match_raw(rx, s, n, m));
 }
 

@@ -14,6 +14,7 @@
  *	int	rx_literals(const char *pat, size_t len, int flags,
  *		    struct rxlit *out);
  *	int	rxlit_find(const struct rxlit *l, const char *s, size_t n);
+ *	int	rxlit_high(const char *s, size_t n);
  *	size_t	lit_anchor(const char *lit, size_t litlen);
  *	int	lit_find_ci(const char *s, size_t n, const char *lit,
  *		    size_t litlen, size_t anchor);
@@ -47,7 +48,12 @@
  *	condition: when none of the literals occurs in a text (ignoring
  *	ASCII case), the pattern cannot match it.
  *	rxlit_find() tells whether one of them occurs in s[0..n) (1 when
- *	there are none: nothing is known).
+ *	there are none: nothing is known).  rx_literals() also sets
+ *	out->high when every match of the pattern holds a byte >= 0x80
+ *	(each branch needs a non-ASCII character other than the Kelvin sign
+ *	and the long s, which fold with k and s): such a pattern cannot
+ *	match a text for which rxlit_high() is 0 (ASCII only), whether or
+ *	not it has literals.
  *
  *	lit_find_ci() tells whether lit occurs in s[0..n), ASCII case
  *	ignored (lit in lower case).  It looks for the byte at anchor
@@ -82,12 +88,14 @@ void	 litscan_free(struct litscan *);
 
 struct rxlit {
 	unsigned	 n;
+	int		 high;		/* every match holds a byte >= 0x80 */
 	size_t		 len[RXLIT_MAX], anchor[RXLIT_MAX];
 	char		 s[RXLIT_MAX][RXLIT_LEN];
 };
 
 int	 rx_literals(const char *, size_t, int, struct rxlit *);
 int	 rxlit_find(const struct rxlit *, const char *, size_t);
+int	 rxlit_high(const char *, size_t);
 size_t	 lit_anchor(const char *, size_t);
 int	 lit_find_ci(const char *, size_t, const char *, size_t, size_t);
 #define LIT_NONE	((size_t)-1)

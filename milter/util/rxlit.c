@@ -5,16 +5,20 @@
  *	int	rx_literals(const char *pat, size_t len, int flags,
  *		    struct rxlit *out);
  *	int	rxlit_find(const struct rxlit *l, const char *s, size_t n);
+ *	int	rxlit_high(const char *s, size_t n);
  *
  * DESCRIPTION
  *	See litscan.h.  rx_literals() reads a PCRE2 pattern source branch
  *	by branch: classes and most groups are skipped whole (they end a
  *	run), a group that matches its content once is looked into, a
  *	quantifier that allows zero takes back the character before it,
- *	and anything it does not know makes it give up.  rxlit_find()
- *	looks for the literals with lit_find_ci() (litscan.c).
+ *	and anything it does not know makes it give up; it also sets
+ *	out->high when every match holds a non-ASCII byte (needs_high()).
+ *	rxlit_find() looks for the literals with lit_find_ci() (litscan.c);
+ *	rxlit_high() tells whether a text holds a byte >= 0x80.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "litscan.h"
@@ -301,6 +305,75 @@ options(const char *p, size_t len)
 	return (ci);
 }
 
+/*
+ * Does every match of p[0..len) hold a byte >= 0x80?  Yes when each
+ * top-level branch has, outside classes, escapes and optional items, a
+ * non-ASCII character (a byte that is none, read as literal, in byte
+ * mode), or a group matched once whose every branch has one.  The
+ * Kelvin sign and the long s do not count: caseless UTF matching takes
+ * them for k and s; nor do the Turkish dotted and dotless i (Turkish
+ * casing would take them for i).  Every other character folds only with
+ * non-ASCII ones.  Errs on the side of no.
+ */
+static int
+needs_high(const char *p, size_t len, int depth)
+{
+	size_t i = 0, j, k, in;
+	int branch = 0;
+
+	for (;;) {
+		if (i >= len || p[i] == '|') {
+			if (!branch)
+				return (0);
+			if (i >= len)
+				return (1);
+			branch = 0;
+			i++;
+			continue;
+		}
+		switch (p[i]) {
+		case '\\':
+			if (i + 1 < len && (p[i + 1] == 'Q' || p[i + 1] == 'E'))
+				return (0);
+			i += 2;
+			break;
+		case '[':
+			if ((i = skip_class(p, len, i)) > len)
+				return (0);
+			break;
+		case '(':
+			if ((j = skip_group(p, len, i)) > len)
+				return (0);
+			if (!branch && depth < 8 && (in = group_inner(p, i, j)) !=
+			    0 && in < j && !(j < len && (p[j] == '*' ||
+			    p[j] == '?' || p[j] == '{')) &&
+			    needs_high(p + in, j - 1 - in, depth + 1))
+				branch = 1;
+			i = j;
+			break;
+		default:
+			if ((unsigned char)p[i] < 0x80) {
+				i++;
+				break;
+			}
+			/* one character: the lead byte and its continuations */
+			for (j = i + 1; j < len &&
+			    ((unsigned char)p[j] & 0xc0) == 0x80; j++)
+				;
+			k = j - i;
+			if (!(j < len && (p[j] == '*' || p[j] == '?' ||
+			    p[j] == '{')) &&
+			    !(k == 2 && memcmp(p + i, "\xc5\xbf", 2) == 0) &&
+			    !(k == 3 && memcmp(p + i, "\xe2\x84\xaa", 3) == 0) &&
+			    !(k == 2 && (unsigned char)p[i] == 0xc4 &&
+			    ((unsigned char)p[i + 1] & 0xfe) == 0xb0))
+				branch = 1;
+			i = j;
+			break;
+		}
+	}
+}
+
 int
 rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 {
@@ -308,8 +381,10 @@ rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 	int ci, utf = (flags & RXL_UTF) != 0;
 
 	out->n = 0;
+	out->high = 0;
 	if ((ci = options(p, len)) == -1)
 		return (0);
+	out->high = needs_high(p, len, 0);
 	if (flags & RXL_CASELESS)
 		ci = 1;
 	/* only UTF folds beyond ASCII; RXL_FOLDSAFE: the caller takes care */
@@ -340,6 +415,24 @@ rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 		start = ++i;
 	}
 	return ((int)out->n);
+}
+
+int
+rxlit_high(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t w;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, u + i, 8);
+		if (w & 0x8080808080808080ULL)
+			return (1);
+	}
+	for (; i < n; i++)
+		if (u[i] >= 0x80)
+			return (1);
+	return (0);
 }
 
 int

@@ -6,8 +6,9 @@
  *	texts and on random ones.  rx_literals() must only ever return
  *	literals a match cannot do without: the table pins what it finds for
  *	typical rule patterns, and for every pattern of the table and of
- *	rules/ a random test checks that whenever PCRE2 matches a text, one
- *	of the literals occurs in it.
+ *	rules/ (reasons, causes, formats, lang) a random test checks that
+ *	whenever PCRE2 matches a text, one of the literals occurs in it, and
+ *	a non-ASCII byte when rx_literals() says every match needs one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -294,7 +295,7 @@ check_pattern(const char *re, int flags, unsigned rounds)
 		return (0);
 	md = pcre2_match_data_create(1, NULL);
 	(void)rx_literals(re, rl, flags, &l);
-	for (r = 0; r < rounds && l.n > 0 && rl > 0; r++) {
+	for (r = 0; r < rounds && (l.n > 0 || l.high) && rl > 0; r++) {
 		n = (size_t)random() % sizeof(s);
 		for (k = 0; k < n; k++)
 			s[k] = re[random() % rl];
@@ -311,6 +312,9 @@ check_pattern(const char *re, int flags, unsigned rounds)
 				fail_msg("/%s/ matches \"%.*s\" without its "
 				    "literal \"%.*s\"", re, (int)n, s,
 				    (int)l.len[0], l.s[0]);
+			if (l.high && !rxlit_high(s, n))
+				fail_msg("/%s/ matches \"%.*s\", ASCII only",
+				    re, (int)n, s);
 		}
 	}
 	pcre2_match_data_free(md);
@@ -372,6 +376,49 @@ t_literals_fold(void **state)
 	pcre2_code_free(c);
 }
 
+/*
+ * out->high: every match holds a non-ASCII byte (a pattern of Cyrillic
+ * or CJK words cannot match ASCII text), never for a character that is
+ * optional, in a class, or one that caseless matching folds with ASCII.
+ */
+static void
+t_literals_high(void **state)
+{
+	static const struct { const char *re; int high; } t[] = {
+		{ "(?i)\xd0\xb7\xd0\xb0\xd0\xb4\xd0\xb5\xd1\x80", 1 },
+		{ "(?:\xe9\x85\x8d\xe4\xbf\xa1|\xe9\x80\x81)x", 1 },
+		{ "(?:\xe9\x85\x8d\xe4\xbf\xa1|send)x", 0 },
+		{ "(?:\xe9\x85\x8d)?x", 0 },
+		{ "caf\xc3\xa9?", 0 },
+		{ "caf\xc3\xa9+", 1 },
+		{ "caf\xc3\xa9{0,1}", 0 },
+		{ "a|\xc3\xa9", 0 },
+		{ "\xc3\xa9|\xc3\xbc", 1 },
+		{ "[\xc3\xa9]", 0 },
+		{ "(?i)de\xc5\xbfk", 0 },		/* the long s */
+		{ "(?i)\xe2\x84\xaa" "elvin", 0 },	/* the Kelvin sign */
+		{ "(?i)\xc4\xb0stanbul", 0 },		/* the dotted I */
+		{ "(?=\xc3\xa9)\\w", 0 },		/* a lookahead */
+		{ "\\Q\xc3\xa9\\E", 0 },
+		{ "(?x)\xc3\xa9", 0 },
+	};
+	struct rxlit l;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		(void)rx_literals(t[i].re, strlen(t[i].re), RXL_UTF, &l);
+		if (l.high != t[i].high)
+			fail_msg("/%s/: high %d, want %d", t[i].re, l.high,
+			    t[i].high);
+		(void)check_pattern(t[i].re, RXL_UTF, 500);
+	}
+	assert_false(rxlit_high("", 0));
+	assert_false(rxlit_high("plain ASCII text, 7 bits", 24));
+	assert_true(rxlit_high("plain ASCII text\xc3\xa9", 18));
+	assert_true(rxlit_high("\x80", 1));
+}
+
 /* Every pattern line of the shipped rules, as the loaders compile them. */
 static void
 t_literals_rules(void **state)
@@ -410,6 +457,30 @@ t_literals_rules(void **state)
 			npat++;
 		}
 		fclose(fp);
+	}
+	/* rules/lang: DIRECTIVE [ARG] PATTERN, the pattern the last field */
+	{
+		FILE *ls;
+		char cmd[1200], name[1024];
+
+		snprintf(cmd, sizeof(cmd), "ls %s/lang/*.rules", dir);
+		if ((ls = popen(cmd, "r")) != NULL) {
+			while (fgets(name, sizeof(name), ls) != NULL) {
+				name[strcspn(name, "\n")] = '\0';
+				if ((fp = fopen(name, "r")) == NULL)
+					continue;
+				while (fgets(line, sizeof(line), fp) != NULL) {
+					line[strcspn(line, "\n")] = '\0';
+					if (line[0] == '#' || line[0] == '\0' ||
+					    (p = strrchr(line, '\t')) == NULL)
+						continue;
+					(void)check_pattern(p + 1, RXL_UTF, 200);
+					npat++;
+				}
+				fclose(fp);
+			}
+			pclose(ls);
+		}
 	}
 	snprintf(path, sizeof(path), "%s/formats", dir);
 	for (i = 0; i < 1; i++) {
@@ -454,6 +525,7 @@ main(void)
 		cmocka_unit_test(t_literals_table),
 		cmocka_unit_test(t_literals_sound),
 		cmocka_unit_test(t_literals_fold),
+		cmocka_unit_test(t_literals_high),
 		cmocka_unit_test(t_literals_rules),
 	};
 
