@@ -29,7 +29,6 @@ chmod 755 "$T"
 pid=""
 fail() { echo "demo: $*" >&2; tail -n 20 "$T/milter.log" "$T/maillog" >&2; exit 1; }
 . tests/lib/postfix.sh
-. tests/lib/bmconf.sh
 cleanup() {
 	pf_stop
 	bm_kill

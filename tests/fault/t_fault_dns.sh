@@ -29,8 +29,6 @@
 # plain mail) and the time added over "off".
 ROOT=$(pwd)
 . tests/lib/postfix.sh
-. tests/lib/rules.sh
-. tests/lib/bmconf.sh
 pf_init t_fault_dns
 SECS=${DNSF_SECONDS:-3}
 CONC=${DNSF_CONC:-8}

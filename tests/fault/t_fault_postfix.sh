@@ -30,8 +30,6 @@
 # FAULT_VG_JIT=1 leaves the JIT on.
 ROOT=$(pwd)
 . tests/lib/postfix.sh
-. tests/lib/rules.sh
-. tests/lib/bmconf.sh
 pf_init t_fault_pf
 SECS=${FAULT_SECONDS:-16}
 CONC=${FAULT_CONC:-8}

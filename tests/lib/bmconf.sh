@@ -2,7 +2,6 @@
 # and stop
 #
 # SYNOPSIS
-#	. tests/lib/common.sh
 #	. tests/lib/bmconf.sh
 #	bm_conf_head SOCKET RULES [DNS]
 #	bm_conf DIR PORT RULES
@@ -11,6 +10,8 @@
 #	bm_kill
 #
 # DESCRIPTION
+#	Sources tests/lib/common.sh and tests/lib/rules.sh (rules_public).
+#
 #	bm_conf_head prints the settings every test configuration starts
 #	with: socket SOCKET (a milter socket, "unix:PATH" or
 #	"inet:PORT@ADDR"), rules RULES, authserv-id mx.test.example and
@@ -34,6 +35,9 @@
 #	bm_stop sends SIGTERM to the milter of bm_start, waits for it,
 #	clears pid and returns its exit status (0 for a clean stop).
 #	bm_kill (for the EXIT trap) ends it, if it still runs.
+. tests/lib/common.sh
+. tests/lib/rules.sh
+
 bm_conf_head() {
 	_bm_dns=${3:-'{ spf = false; dkim = false; mx = false; }'}
 	cat <<EOC

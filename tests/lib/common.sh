@@ -47,7 +47,7 @@
 #	not start.  The caller stops both with `sh tests/lib/dnsd.sh stop
 #	DIR` (in its EXIT trap).
 BUILD=${BUILD:-build}
-fails=0 checks=0
+fails=${fails:-0} checks=${checks:-0}
 
 ok() {
 	checks=$((checks + 1))

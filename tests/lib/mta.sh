@@ -2,7 +2,6 @@
 # what arrived there, the milter killed while mail flows
 #
 # SYNOPSIS
-#	. tests/lib/common.sh
 #	. tests/lib/mta.sh
 #	sinks_start ADDR_A:PORT ADDR_B:PORT
 #	sink_count
@@ -11,7 +10,8 @@
 #	kill_midstream ADDR:PORT N [SMTP-SOURCE-OPTION...]
 #
 # DESCRIPTION
-#	Sourced after T (the test's temporary directory) is set; needs
+#	Sources tests/lib/bmconf.sh (and so common.sh and rules.sh).  The
+#	functions use T (the test's temporary directory) and need
 #	Postfix's smtp-sink and smtp-source and root (the sinks run as
 #	postfix).
 #
@@ -33,6 +33,7 @@
 #	and sets k to how many of the N the milter had seen.  It returns 1
 #	when the milter saw no ten within 20 s.  The caller then waits for
 #	spid and checks that all N arrive.
+. tests/lib/bmconf.sh
 
 sinks_start() {
 	mkdir -p "$T/sinka"

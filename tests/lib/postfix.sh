@@ -3,7 +3,8 @@
 # Sourced (not run) from the repository root by the tests of
 # tests/mta/postfix/ and tests/fault/, by tests/demo.sh and
 # tests/mta/gen.sh, after they set T (an empty temporary directory) and
-# define fail().  Sources tests/lib/common.sh and tests/lib/mta.sh.
+# define fail().  Sources tests/lib/mta.sh, and with it bmconf.sh,
+# rules.sh and common.sh: an MTA test sources this file only.
 # Provides:
 #	pf_ports	sets PSMTPD PSINKA PSINKB PMILTER (free loopback ports)
 #	pf_start	starts sink A (accepts, dumps to $T/sinka), sink B
@@ -31,7 +32,6 @@
 #			exit 1) and T (a new temporary directory NAME.XXXXXX)
 #	smtp_send FROM TO FILE	one message through smtpd
 # Needs root, postfix, smtp-sink and python3 (pf_require checks).
-. tests/lib/common.sh
 . tests/lib/mta.sh
 apid="" bpid="" started=""
 

@@ -12,7 +12,6 @@
 # valgrind or miltertest.  Suppressions (code not ours): tests/lib/valgrind.supp.
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
-. tests/lib/common.sh
 . tests/lib/bmconf.sh
 need_cmd valgrind valgrind
 need_cmd miltertest miltertest

@@ -20,7 +20,6 @@
 # Exit 0 pass, 77 skip (miltertest or python3 missing), 1 fail.
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
-. tests/lib/common.sh
 . tests/lib/bmconf.sh
 need_cmd miltertest miltertest
 need_cmd python3

@@ -6,7 +6,6 @@
 # script with miltertest, then checks the log: each script prints
 # "EXPECT-LOG: TEXT" (TEXT must be in the log) and "NO-LOG: TEXT" (must
 # not).  Skips when miltertest is not installed.
-. tests/lib/common.sh
 . tests/lib/bmconf.sh
 need_cmd miltertest miltertest
 M="$BUILD/bounce-milter"

@@ -27,7 +27,6 @@
 # Exit 0 pass, 77 skip (miltertest, dnsmasq or perl missing), 1 fail.
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$ROOT" || exit 1
-. tests/lib/common.sh
 . tests/lib/bmconf.sh
 need_cmd miltertest miltertest
 M="$BUILD/bounce-milter"

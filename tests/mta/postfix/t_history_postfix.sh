@@ -23,8 +23,6 @@
 #   5. the milter killed with SIGKILL: integrity_check says ok.
 ROOT=$(pwd)
 . tests/lib/postfix.sh
-. tests/lib/rules.sh
-. tests/lib/bmconf.sh
 pf_require sqlite3
 M="$ROOT/$BUILD/bounce-milter"
 D="$ROOT/$BUILD/bounce-decode"

@@ -19,8 +19,6 @@
 # Uses random free ports and a temporary directory, removed on exit.
 ROOT=$(pwd)
 . tests/lib/postfix.sh
-. tests/lib/rules.sh
-. tests/lib/bmconf.sh
 pf_init t_postfix
 
 pid=""

@@ -42,10 +42,7 @@
 #      starting at all.
 # Uses random free ports and a temporary directory, removed on exit
 # (BM_KEEP=1 keeps it).
-. tests/lib/common.sh
 . tests/lib/mta.sh
-. tests/lib/rules.sh
-. tests/lib/bmconf.sh
 if [ "$(id -u)" != 0 ]; then
 	echo "skipped: the Sendmail end-to-end test needs root (CI runs it as root)"
 	exit 77
