@@ -14,7 +14,6 @@
 # Then bounce-decode --report counts both bounces as tied to what we
 # sent.  (The daemon-level test, t_history_postfix.sh, belongs with the
 # milter's history wiring.)
-BUILD=${BUILD:-build}
 ROOT=$(pwd)
 . tests/lib/postfix.sh
 pf_require
@@ -22,7 +21,7 @@ H="$ROOT/$BUILD/tests/test_history"
 D="$ROOT/$BUILD/bounce-decode"
 [ -x "$H" ] && [ -x "$D" ] || { echo "skipped: $H or $D not built"; exit 77; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_history_rt.XXXXXX") || exit 1
+test_tmpdir t_history_rt
 chmod 755 "$T"
 cleanup() {
 	pf_stop
@@ -63,17 +62,27 @@ bounce_for() {	# bounce_for MSGID: the file at sink A returning it
 }
 has_bounce() { [ -n "$(bounce_for "$1")" ]; }
 
+# roundtrip N RECORDED: message N (<rt.N@origin.example>) to
+# userN@reject.example through Postfix, recorded in the store by its
+# queue id (in qN) with the Message-ID RECORDED; then Postfix's bounce
+# for it matched against the store, the answer in $T/mN.out; returns the
+# match's exit status
+roundtrip() {
+	_q=$(send sender@origin.example "user$1@reject.example" "<rt.$1@origin.example>")
+	[ -n "$_q" ] || fail "no queue id for message $1"
+	eval "q$1=\$_q"
+	"$H" put "$db" "$_q" "$2" sender@origin.example "user$1@reject.example" ||
+		fail "could not record message $1"
+	wait_for 30 has_bounce "rt.$1@origin.example" || fail "no bounce for message $1"
+	"$H" match "$db" rules "$(bounce_for "rt.$1@origin.example")" >"$T/m$1.out" 2>&1
+	_rc=$?
+	sed "s/^/    $1: /" "$T/m$1.out"
+	return $_rc
+}
+
 # --- 1. by Message-ID
-q1=$(send sender@origin.example user1@reject.example "<rt.1@origin.example>")
-[ -n "$q1" ] || fail "no queue id for message 1"
-"$H" put "$db" "$q1" "<rt.1@origin.example>" sender@origin.example \
-    user1@reject.example || fail "could not record message 1"
-wait_for 30 has_bounce "rt.1@origin.example" || fail "no bounce for message 1"
-f=$(bounce_for "rt.1@origin.example")
-"$H" match "$db" rules "$f" >"$T/m1.out" 2>&1
-rc=$?
-sed 's/^/    1: /' "$T/m1.out"
-[ $rc -eq 0 ] || fail "message 1: the bounce was not tied to what was sent"
+roundtrip 1 "<rt.1@origin.example>" ||
+	fail "message 1: the bounce was not tied to what was sent"
 grep -q "^found by=message-id msgid=<rt.1@origin.example> from=<sender@origin.example> qid=$q1 " "$T/m1.out" ||
 	fail "message 1: wrong match"
 # the original as the match gives it (the X-Bounce-Original header made
@@ -83,16 +92,8 @@ grep -q '^original: message-id=<rt.1@origin.example> sent=20[0-9-]*T[0-9:]*Z fro
 echo "ok: Postfix's bounce for queue id $q1 tied back by Message-ID"
 
 # --- 2. by X-Postfix-Queue-ID only
-q2=$(send sender@origin.example user2@reject.example "<rt.2@origin.example>")
-[ -n "$q2" ] || fail "no queue id for message 2"
-"$H" put "$db" "$q2" "<recorded-differently@origin.example>" \
-    sender@origin.example user2@reject.example || fail "could not record message 2"
-wait_for 30 has_bounce "rt.2@origin.example" || fail "no bounce for message 2"
-f=$(bounce_for "rt.2@origin.example")
-"$H" match "$db" rules "$f" >"$T/m2.out" 2>&1
-rc=$?
-sed 's/^/    2: /' "$T/m2.out"
-[ $rc -eq 0 ] || fail "message 2: the bounce was not tied by queue id"
+roundtrip 2 "<recorded-differently@origin.example>" ||
+	fail "message 2: the bounce was not tied by queue id"
 grep -q "^found by=queue-id msgid=<recorded-differently@origin.example> .* qid=$q2 " "$T/m2.out" ||
 	fail "message 2: wrong match"
 echo "ok: Postfix's bounce for queue id $q2 tied back by X-Postfix-Queue-ID"
