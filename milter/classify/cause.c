@@ -141,6 +141,7 @@ struct cause_table {
 	int		 indexed;	/* slot[] is built */
 	size_t		 nword;		/* 1 + the last block with a status
 					   (the reasons come after it) */
+	const struct vocab *vocab;	/* the rules' vocabulary */
 	unsigned short	 slot[CT_SLOTS];	/* 1 + index in v of the first
 					   block of each kind and id; 0 empty */
 };
@@ -352,7 +353,8 @@ status_word(struct cause *c, const char *w, struct rf *f, char *err,
 }
 
 static int
-key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
+key_line(const struct vocab *vocab, struct cause *c, struct rf *f, char *line,
+    char *err, size_t errlen)
 {
 	char *k = line, *v, *w, *save;
 	pcre2_code *t;
@@ -397,7 +399,7 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 		return (c->host == NULL ? -1 : 0);
 	}
 	if (strcmp(k, "reason") == 0 || strcmp(k, "reason-retried") == 0) {
-		if (!reason_known(v))
+		if (!reason_known(vocab, v))
 			return (rf_error(f, err, errlen,
 			    "unknown reason \"%s\"", v));
 		return (set_word(k[6] ? c->reason_retried : c->reason,
@@ -406,7 +408,7 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 	if (strcmp(k, "if-reason") == 0) {
 		for (w = strtok_r(v, " \t", &save); w != NULL;
 		    w = strtok_r(NULL, " \t", &save)) {
-			if (!reason_known(w))
+			if (!reason_known(vocab, w))
 				return (rf_error(f, err, errlen,
 				    "unknown reason \"%s\"", w));
 			if (c->nif == MAXIF)
@@ -420,7 +422,7 @@ key_line(struct cause *c, struct rf *f, char *line, char *err, size_t errlen)
 		return (0);
 	}
 	if (strcmp(k, "words") == 0) {
-		if (!reason_known(v))
+		if (!reason_known(vocab, v))
 			return (rf_error(f, err, errlen,
 			    "unknown reason \"%s\"", v));
 		return (set_word(c->words, sizeof(c->words), v, f, err,
@@ -518,7 +520,7 @@ block_start(struct cause_table *t, struct rf *f, char *line, char *err,
 		;
 	if (!valid_id(id))
 		return (rf_error(f, err, errlen, "bad id \"%s\"", id));
-	if (isr && !reason_known(id))
+	if (isr && !reason_known(t->vocab, id))
 		return (rf_error(f, err, errlen, "unknown reason \"%s\"", id));
 	for (i = 0; i < t->n; i++)
 		if ((isr || isp) && t->v[i].is_reason ==
@@ -623,6 +625,7 @@ cause_table_load(struct rules *r, char *err, size_t errlen)
 		return (-1);
 	}
 	r->causes = t;
+	t->vocab = r->vocab;
 	if (rf_open(&f, r->dir, "causes.rules", err, errlen) == -1)
 		return (-1);
 	while (rc == 0 && (line = rf_next(&f)) != NULL) {
@@ -639,7 +642,8 @@ cause_table_load(struct rules *r, char *err, size_t errlen)
 		if (t->n == 0)
 			rc = rf_error(&f, err, errlen, "key outside a block");
 		else
-			rc = key_line(&t->v[t->n - 1], &f, line, err, errlen);
+			rc = key_line(t->vocab, &t->v[t->n - 1], &f, line,
+			    err, errlen);
 	}
 	if (rc == 0)
 		rc = rf_end(&f, err, errlen);

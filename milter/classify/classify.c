@@ -16,7 +16,8 @@
  *	3. reason: reason_decide() (reason.c, Sisimai's order of checks
  *	   over rules/reasons.rules);
  *	4. status, still none: the one the reason clearly implies (user
- *	   unknown is X.1.1, ...) in the class of the reply code;
+ *	   unknown is X.1.1, ...: "implies" in rules/reason-vocabulary) in
+ *	   the class of the reply code;
  *	5. cause and side: cause_decide() (cause.c, the catalog of
  *	   rules/causes.rules, with its evidence blocks); a catalogued
  *	   cause may set the reason (the catalog wins over Sisimai's
@@ -28,8 +29,9 @@
  *	   hint says the message is still being retried; the evidence
  *	   module's sentence (rc->ev.note) and, when SPF/DKIM do not pass,
  *	   the evidence keys are added to the hint;
- *	8. hard: Sisimai's hard bounce (userunknown, hostunknown, hasmoved,
- *	   and notaccept of class 5).
+ *	8. hard: Sisimai's hard bounce, as rules/reason-vocabulary marks
+ *	   the reason (userunknown, hostunknown, hasmoved, and notaccept of
+ *	   class 5).
  *
  *	The diagnostic text is read by classify_diag.c (status, reply) and
  *	classify_cmd.c (the SMTP command).
@@ -45,26 +47,6 @@
 #include "litscan.h"
 
 #define DIAG_SCAN_MAX	8192	/* bytes of diagnostic text looked at */
-
-/* Status a reason clearly implies, for a bounce that states none. */
-static const char *
-implied_detail(const char *reason)
-{
-	static const struct { const char *reason, *sd; } map[] = {
-		{ "userunknown", "1.1" }, { "hostunknown", "1.2" },
-		{ "hasmoved", "1.6" }, { "mailboxfull", "2.2" },
-		{ "exceedlimit", "2.3" }, { "systemfull", "3.1" },
-		{ "mesgtoobig", "3.4" }, { "norelaying", "7.1" },
-		{ "requireptr", "7.25" },
-		{ NULL, NULL }
-	};
-	size_t i;
-
-	for (i = 0; map[i].reason != NULL; i++)
-		if (strcmp(map[i].reason, reason) == 0)
-			return (map[i].sd);
-	return (NULL);
-}
 
 static int
 is(const char *a, const char *b)
@@ -95,15 +77,6 @@ class_of(const struct rcpt *rc)
 	if (is(rc->action, "delayed") || gave_up(rc->diag))
 		return ('4');
 	return ('5');
-}
-
-static int
-hard_bounce(const char *reason, char cls)
-{
-	if (is(reason, "userunknown") || is(reason, "hostunknown") ||
-	    is(reason, "hasmoved"))
-		return (1);
-	return (is(reason, "notaccept") && cls == '5');
 }
 
 static char *
@@ -381,8 +354,8 @@ classify_one(const struct rules *rules, const struct report *r,
 		reason = "expired";
 	rc->reason = reason;
 
-	if (rc->status[0] == '\0' && (implied = implied_detail(reason)) !=
-	    NULL && (rc->reply[0] != '\0' || f.diaglen > 0)) {
+	if (rc->status[0] == '\0' && (implied = vocab_implied(rules->vocab,
+	    reason)) != NULL && (rc->reply[0] != '\0' || f.diaglen > 0)) {
 		snprintf(rc->status, sizeof(rc->status), "%c.%s",
 		    class_of(rc), implied);
 		rc->status_inferred = 1;
@@ -454,7 +427,7 @@ classify_one(const struct rules *rules, const struct report *r,
 	    is(rc->cause, "unclassified-5.4.1"))
 		rc->hint = join(a, rc->hint, arena_printf(a, "Text: %s",
 		    diag != NULL ? diag : rc->diag));
-	rc->hard = hard_bounce(rc->reason, class_of(rc));
+	rc->hard = vocab_hard(rules->vocab, rc->reason, class_of(rc));
 	if (is(rc->reason, "delivered") || is(rc->reason, "feedback") ||
 	    is(rc->reason, "vacation"))
 		rc->hard = 0;

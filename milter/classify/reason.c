@@ -173,7 +173,7 @@ is_retry(const struct reason_rules *t, const char *s)
 		return (0);
 	if (*s == '\0')
 		return (1);
-	return ((id = vocab_reason(s)) != R_NONE && t->retry[id]);
+	return ((id = vocab_reason(t->vocab, s)) != R_NONE && t->retry[id]);
 }
 
 static const char *
@@ -324,7 +324,7 @@ another(struct probe *p)
 		return (sr);
 	for (o = p->rules->reasons->order_text; *o != R_NONE; o++)
 		if (inc(p, *o))
-			return (vocab_name(*o));
+			return (vocab_name(p->rules->vocab, *o));
 	if (*sr != '\0')
 		return (sr);
 	if (f->status != NULL && strlen(f->status) > 3) {
@@ -533,12 +533,12 @@ reason_decide(const struct rules *rules, const struct facts *f,
 	p.f = f;
 	p.sc = sc;
 	p.sr = status_reason(rules, f->status);
-	p.srid = vocab_reason(p.sr);
-	p.hintid = vocab_reason(f->hint);
+	p.srid = vocab_reason(rules->vocab, p.sr);
+	p.hintid = vocab_reason(rules->vocab, f->hint);
 	if (!f->xunix)
 		for (o = rules->reasons->order_status; *o != R_NONE; o++)
 			if (probe(&p, *o))
-				return (vocab_name(*o));
+				return (vocab_name(rules->vocab, *o));
 	r = another(&p);
 	if (*r != '\0' && !is(r, "undefined"))
 		return (r);

@@ -71,7 +71,8 @@ struct reason_rules {
 	struct rset	*sets;
 	size_t		 nsets;
 	unsigned char	 set_slot[SET_SLOTS];	/* 1 + index in sets, 0 empty */
-	signed char	 byid[R_NREASONS];	/* index in sets, -1 none */
+	const struct vocab *vocab;	/* the rules' vocabulary */
+	signed char	 byid[VOCAB_MAX];	/* index in sets, -1 none */
 	struct rhost	*hosts;
 	size_t		 nhosts;
 	struct rdom	*doms;		/* every domain line's names, sorted */
@@ -82,9 +83,9 @@ struct reason_rules {
 	int		 built;		/* reason_scan_build() done */
 	/* rules/reason-order */
 	struct rlist	*order;
-	int		 order_status[R_NREASONS + 1];	/* R_NONE ends */
-	int		 order_text[R_NREASONS + 1];
-	unsigned char	 retry[R_NREASONS];
+	int		 order_status[VOCAB_MAX + 1];	/* R_NONE ends */
+	int		 order_text[VOCAB_MAX + 1];
+	unsigned char	 retry[VOCAB_MAX];
 	const char *const *before_data;
 	struct litscan	*hostscan;	/* literals of the host patterns,
 					   tagged with the host's index */

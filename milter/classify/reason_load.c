@@ -257,7 +257,7 @@ rhost_line(struct reason_rules *t, struct rhost *h, struct rf *f,
 	if (n == 0 || n >= sizeof(w->reason))
 		return (rf_error(f, err, errlen, "expected REASON PATTERN"));
 	memcpy(w->reason, word, n);
-	if (!reason_known(w->reason))
+	if (!reason_known(t->vocab, w->reason))
 		return (rf_error(f, err, errlen, "unknown reason \"%s\"",
 		    w->reason));
 	for (p = word + n; *p == ' ' || *p == '\t'; p++)
@@ -326,7 +326,7 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 		snprintf((*ch)->name, sizeof((*ch)->name), "%s", name);
 		return (0);
 	}
-	if (!reason_known(name))
+	if (!reason_known(t->vocab, name))
 		return (rf_error(f, err, errlen, "unknown reason \"%s\"", name));
 	if (set_find(t, name) != NULL)
 		return (rf_error(f, err, errlen, "section [%s] seen before",
@@ -340,7 +340,7 @@ section(struct reason_rules *t, struct rf *f, char *line, struct rset **cs,
 	memset(*cs, 0, sizeof(**cs));
 	snprintf((*cs)->name, sizeof((*cs)->name), "%s", name);
 	set_index(t);
-	t->byid[vocab_reason(name)] = (signed char)(t->nsets - 1);
+	t->byid[vocab_reason(t->vocab, name)] = (signed char)(t->nsets - 1);
 	(*cs)->yes_tag = (int)t->ntags++;
 	(*cs)->no_tag = (int)t->ntags++;
 	return (0);
@@ -427,7 +427,7 @@ order_ids(struct reason_rules *t, const char *dir, const char *name,
 		return (-1);
 	v = rlist_get(t->order, name, &n);
 	for (i = 0; i < n; i++) {
-		if ((id = vocab_reason(v[i])) == R_NONE) {
+		if ((id = vocab_reason(t->vocab, v[i])) == R_NONE) {
 			snprintf(err, errlen, "%s/reason-order:0: [%s]: unknown "
 			    "reason \"%s\"", dir, name, v[i]);
 			return (-1);
@@ -448,7 +448,7 @@ order_ids(struct reason_rules *t, const char *dir, const char *name,
 static int
 order_load(struct reason_rules *t, const char *dir, char *err, size_t errlen)
 {
-	int retry[R_NREASONS + 1], i;
+	int retry[VOCAB_MAX + 1], i;
 
 	if ((t->order = rlist_load(dir, "reason-order", err, errlen)) == NULL ||
 	    order_ids(t, dir, "status", t->order_status, err, errlen) == -1 ||
@@ -479,6 +479,7 @@ reason_rules_load(struct rules *r, char *err, size_t errlen)
 		return (-1);
 	}
 	r->reasons = t;
+	t->vocab = r->vocab;
 	memset(t->byid, -1, sizeof(t->byid));
 	if ((t->scan = litscan_new()) == NULL) {
 		snprintf(err, errlen, "%s/reasons.rules:0: out of memory",

@@ -16,6 +16,7 @@
 
 #include "rules.h"
 #include "smtpcmd.h"
+#include "vocab.h"
 
 struct rules *
 rules_load(const char *dir, char *err, size_t errlen)
@@ -33,7 +34,8 @@ rules_load(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s:0: out of memory", dir);
 		return (NULL);
 	}
-	if (status_table_load(r, err, errlen) == -1 ||
+	if ((r->vocab = vocab_load(dir, err, errlen)) == NULL ||
+	    status_table_load(r, err, errlen) == -1 ||
 	    reason_rules_load(r, err, errlen) == -1 ||
 	    cause_table_load(r, err, errlen) == -1 ||
 	    reason_scan_build(r, err, errlen) == -1 ||
@@ -61,6 +63,7 @@ rules_free(struct rules *r)
 	fmt_autoreply_free(r->autoreply);
 	fmt_powermta_free(r->powermta);
 	smtp_cmds_free(r->smtpcmd);
+	vocab_free(r->vocab);
 	free(r->dir);
 	free(r);
 }

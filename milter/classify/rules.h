@@ -9,7 +9,8 @@
  *
  * DESCRIPTION
  *	A rules directory holds, as text files an administrator can edit:
- *	the enhanced status table (status.tsv), the reason patterns
+ *	the reason vocabulary (reason-vocabulary), the enhanced status
+ *	table (status.tsv), the reason patterns
  *	(reasons.rules), the 5.4.1 cause catalog (causes.rules) and the
  *	bounce-format markers (formats/), and the lists of rules/README
  *	(reason-order, exchange-online, autoreply, powermta,
@@ -37,9 +38,11 @@ struct eop_hosts;
 struct fmt_autoreply;
 struct fmt_powermta;
 struct smtp_cmds;
+struct vocab;
 
 struct rules {
 	char			*dir;
+	struct vocab		*vocab;		/* vocab.c */
 	struct status_table	*status;	/* status.c */
 	struct reason_rules	*reasons;	/* reason_load.c */
 	struct cause_table	*causes;	/* cause.c */

@@ -38,6 +38,7 @@ struct status_table {
 	size_t			 n, cap;
 	char			**strs;	/* strings owned by the table */
 	size_t			 nstrs, capstrs;
+	const struct vocab	*vocab;	/* the rules' vocabulary */
 };
 
 /* Parse 1-3 digits at *pp; returns value or -1. */
@@ -203,7 +204,7 @@ parse_line(struct status_table *t, struct rf *f, char *line, char *err,
 		return (rf_error(f, err, errlen, "bad status code \"%s\"",
 		    code));
 	if (strcmp(reason, "-") != 0) {
-		if (!reason_known(reason))
+		if (!reason_known(t->vocab, reason))
 			return (rf_error(f, err, errlen,
 			    "unknown reason \"%s\"", reason));
 		if (generic)
@@ -239,6 +240,7 @@ status_table_load(struct rules *r, char *err, size_t errlen)
 		return (-1);
 	}
 	r->status = t;
+	t->vocab = r->vocab;
 	if (rf_open(&f, r->dir, "status.tsv", err, errlen) == -1)
 		return (-1);
 	while ((line = rf_next(&f)) != NULL)

@@ -147,6 +147,7 @@ struct fmt_rx;				/* a compiled PCRE2 pattern */
 struct fmt_lang;			/* rules/lang/ (fmt_lang.c, fmt_fb.h) */
 struct litscan;
 struct rxlit;
+struct vocab;				/* the reasons (vocab.h) */
 
 /* A list of patterns of one directive. */
 struct fmt_rxv {
@@ -312,7 +313,8 @@ int	 fmt_rfc3834_detect(struct fmt_ctx *);
 int	 fmt_rfc3834_parse(struct fmt_ctx *);
 
 /* the fallback (fmt_fb.h): fmt_lang.c, fmt_fallback.c, fmt_notice.c */
-int	 fmt_lang_load(struct format_table *, const char *, char *, size_t);
+int	 fmt_lang_load(struct format_table *, const struct vocab *,
+	    const char *, char *, size_t);
 void	 fmt_lang_free(struct fmt_lang *);
 int	 fmt_fallback_parse(struct fmt_ctx *);
 int	 fmt_fallback_headers(struct fmt_ctx *);

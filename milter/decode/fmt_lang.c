@@ -4,8 +4,9 @@
  * SYNOPSIS
  *	#include "fmt_fb.h"
  *
- *	int	fmt_lang_load(struct format_table *t, const char *dir,
- *		    char *err, size_t errlen);
+ *	int	fmt_lang_load(struct format_table *t,
+ *		    const struct vocab *vocab, const char *dir, char *err,
+ *		    size_t errlen);
  *	void	fmt_lang_free(struct fmt_lang *l);
  *
  * DESCRIPTION
@@ -63,7 +64,7 @@ rxv_push(struct fmt_rxv *l, struct fmt_rx *t, const char *arg)
 }
 
 static int
-lang_file(struct fmt_lang *l, const char *dir,
+lang_file(struct fmt_lang *l, const struct vocab *vocab, const char *dir,
     const char *base, char *err, size_t errlen)
 {
 	struct rf rf;
@@ -106,7 +107,7 @@ lang_file(struct fmt_lang *l, const char *dir,
 				*pat++ = '\0';
 			while (isspace((unsigned char)*pat))
 				pat++;
-			if (*pat == '\0' || !reason_known(arg)) {
+			if (*pat == '\0' || !reason_known(vocab, arg)) {
 				rf_error(&rf, err, errlen, "hint: a reason "
 				    "and a pattern");
 				goto fail;
@@ -235,8 +236,8 @@ static const char rx_hdrline[] =
     "References|In-Reply-To|Cc|Sender|Thread-Topic|Thread-Index):[ \\t]";
 
 int
-fmt_lang_load(struct format_table *t, const char *rdir, char *err,
-    size_t errlen)
+fmt_lang_load(struct format_table *t, const struct vocab *vocab,
+    const char *rdir, char *err, size_t errlen)
 {
 	struct fmt_lang *l = NULL;
 	char dir[4096], msg[200], *names[LANG_MAX_FILES];
@@ -253,7 +254,7 @@ fmt_lang_load(struct format_table *t, const char *rdir, char *err,
 		goto out;
 	}
 	for (i = 0; i < nn; i++) {
-		if (lang_file(l, dir, names[i], err, errlen) == -1)
+		if (lang_file(l, vocab, dir, names[i], err, errlen) == -1)
 			goto out;
 		l->nfiles++;
 	}

@@ -161,8 +161,8 @@ hook_find(const char *name)
 
 /* One directive; returns 0 or -1 with err (without FILE:LINE). */
 static int
-directive(struct fmt_family *f, char *kw, char *arg, char *err,
-    size_t errlen)
+directive(const struct vocab *vocab, struct fmt_family *f, char *kw,
+    char *arg, char *err, size_t errlen)
 {
 	static const struct {
 		const char *kw;
@@ -209,7 +209,7 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 			snprintf(err, errlen, "%.40s: missing pattern", kw);
 			return (-1);
 		}
-		if (strcmp(kw, "hint") == 0 && !reason_known(arg)) {
+		if (strcmp(kw, "hint") == 0 && !reason_known(vocab, arg)) {
 			snprintf(err, errlen, "hint: unknown reason \"%.40s\"",
 			    arg);
 			return (-1);
@@ -303,7 +303,8 @@ directive(struct fmt_family *f, char *kw, char *arg, char *err,
 }
 
 static struct fmt_family *
-family_load(const char *dir, const char *base, char *err, size_t errlen)
+family_load(const struct vocab *vocab, const char *dir, const char *base,
+    char *err, size_t errlen)
 {
 	struct fmt_family *f;
 	struct rf rf;
@@ -339,7 +340,7 @@ family_load(const char *dir, const char *base, char *err, size_t errlen)
 			}
 			continue;
 		}
-		if (directive(f, s, arg, msg, sizeof(msg)) == -1) {
+		if (directive(vocab, f, s, arg, msg, sizeof(msg)) == -1) {
 			rf_error(&rf, err, errlen, "%s", msg);
 			goto fail;
 		}
@@ -504,8 +505,8 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 	}
 	for (i = 0; i < nn; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if ((t->fam[t->n] = family_load(dir, names[i], err,
-		    errlen)) == NULL) {
+		if ((t->fam[t->n] = family_load(rules->vocab, dir, names[i],
+		    err, errlen)) == NULL) {
 			format_table_free(t);
 			goto fail;
 		}
@@ -540,7 +541,7 @@ format_table_load(struct rules *rules, char *err, size_t errlen)
 			format_table_free(t);
 			goto fail;
 		}
-	if (fmt_lang_load(t, rules->dir, err, errlen) == -1) {
+	if (fmt_lang_load(t, rules->vocab, rules->dir, err, errlen) == -1) {
 		format_table_free(t);
 		goto fail;
 	}

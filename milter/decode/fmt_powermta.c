@@ -63,8 +63,8 @@ struct fmt_powermta {
 
 /* Split entry i of section k, "KEY REASON", into row r (in place). */
 static int
-pm_row(const struct rlist *l, int k, size_t i, char *e, struct pmta_row *r,
-    char *err, size_t errlen)
+pm_row(const struct vocab *vocab, const struct rlist *l, int k, size_t i,
+    char *e, struct pmta_row *r, char *err, size_t errlen)
 {
 	char *w = e + strlen(e);
 
@@ -76,7 +76,7 @@ pm_row(const struct rlist *l, int k, size_t i, char *e, struct pmta_row *r,
 	if (w == e)
 		return (rlist_error(l, pm_section[k], i, err, errlen,
 		    "\"%s\": want KEY REASON", e));
-	if (!reason_known(r->reason))
+	if (!reason_known(vocab, r->reason))
 		return (rlist_error(l, pm_section[k], i, err, errlen,
 		    "unknown reason \"%s\"", r->reason));
 	*w = '\0';
@@ -113,8 +113,8 @@ fmt_powermta_load(struct rules *rules, char *err, size_t errlen)
 			return (-1);
 		}
 		for (i = 0; i < t->n[k]; i++)
-			if (pm_row(t->list, k, i, (char *)e[i], &t->row[k][i],
-			    err, errlen) == -1)
+			if (pm_row(rules->vocab, t->list, k, i, (char *)e[i],
+			    &t->row[k][i], err, errlen) == -1)
 				return (-1);
 	}
 	return (0);

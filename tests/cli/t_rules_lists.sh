@@ -3,9 +3,10 @@
 # broken one stops the load with FILE:LINE: message
 #
 # For each list file the decoder and the classifier read (autoreply,
-# powermta, smtp-commands): a copy of rules/ with one mistake planted
-# makes bounce-decode exit 78 with "FILE:LINE: message" naming the file
-# and the line of the mistake (0 for a section that is not there).  The
+# powermta, smtp-commands, reason-vocabulary): a copy of rules/ with one
+# mistake planted makes bounce-decode exit 78 with "FILE:LINE: message"
+# naming the file and the line of the mistake (0 for a section that is
+# not there, or a reason the programs name that is left out).  The
 # daemon reads the same set through the same rules_load(), so a broken
 # file on reload keeps the old set (t_milter_daemon).
 . tests/lib/common.sh
@@ -55,6 +56,17 @@ broken smtp-commands "0: no \[notice\]" 's/^\[notice\]/[notices]/'
 n=$(line smtp-commands '^after | end of data')
 broken smtp-commands "$n: \"x\": a lead-in starts" 's/^after | end of data/x | end of data/'
 broken smtp-commands "$n: \">>>\": a lead-in without a letter" 's/^after | end of data/>>> | end of data/'
+
+# reason-vocabulary: a name not of lower-case letters; a name twice; a
+# word that is no property; a reason the programs name left out (line
+# 0, naming it); no [reasons]
+n=$(line reason-vocabulary '^speeding')
+broken reason-vocabulary "$n: \"Speeding\": a reason is" 's/^speeding/Speeding/'
+broken reason-vocabulary "$n: \"blocked\" twice" 's/^speeding/blocked/'
+broken reason-vocabulary "$n: \"speeding\": want NAME" 's/^speeding/speeding soft/'
+broken reason-vocabulary "$n: \"speeding\": want NAME" 's/^speeding/speeding implies 8.1/'
+broken reason-vocabulary "0: \[reasons\]: no \"userunknown\"" '/^userunknown/d'
+broken reason-vocabulary "0: no \[reasons\]" 's/^\[reasons\]/[reason]/'
 
 [ $fails -eq 0 ] && echo "ok: list files load; each planted mistake is FILE:LINE: message, exit 78"
 exit $((fails > 0))

@@ -20,6 +20,8 @@
 #ifndef FORMAT_FIXTURE_H
 #define FORMAT_FIXTURE_H
 
+#include "vocab.h"
+
 static struct rules *R;
 
 static int
@@ -31,7 +33,8 @@ fixture_setup(void **state)
 	if ((R = calloc(1, sizeof(*R))) == NULL ||
 	    (R->dir = strdup("rules")) == NULL)
 		return (-1);
-	if (format_table_load(R, err, sizeof(err)) == -1 ||
+	if ((R->vocab = vocab_load(R->dir, err, sizeof(err))) == NULL ||
+	    format_table_load(R, err, sizeof(err)) == -1 ||
 	    fmt_autoreply_load(R, err, sizeof(err)) == -1 ||
 	    fmt_powermta_load(R, err, sizeof(err)) == -1 ||
 	    smtp_cmds_load(R, err, sizeof(err)) == -1) {
@@ -50,6 +53,7 @@ fixture_teardown(void **state)
 		fmt_autoreply_free(R->autoreply);
 		fmt_powermta_free(R->powermta);
 		smtp_cmds_free(R->smtpcmd);
+		vocab_free(R->vocab);
 		free(R->dir);
 		free(R);
 	}

@@ -504,7 +504,8 @@ load_dir(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	if (status_table_load(r, err, errlen) == -1 ||
+	if ((r->vocab = vocab_load(dir, err, errlen)) == NULL ||
+	    status_table_load(r, err, errlen) == -1 ||
 	    reason_rules_load(r, err, errlen) == -1 ||
 	    cause_table_load(r, err, errlen) == -1 ||
 	    reason_scan_build(r, err, errlen) == -1) {
@@ -547,8 +548,8 @@ teardown(void **state)
 	return (0);
 }
 
-/* A temporary rules directory: status.tsv and reason-order copied, the
- * rest as given. */
+/* A temporary rules directory: status.tsv, reason-order and
+ * reason-vocabulary copied, the rest as given. */
 static char tmpdir[64];
 
 static void
@@ -572,7 +573,7 @@ tmp_rules(void)
 	char path[256];
 
 	static const char *const copy[] = { "status.tsv", "reason-order",
-	    NULL };
+	    "reason-vocabulary", NULL };
 	size_t i;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_classify.XXXXXX");
@@ -593,7 +594,7 @@ static void
 tmp_clean(void)
 {
 	static const char *const f[] = { "status.tsv", "reasons.rules",
-	    "causes.rules", "reason-order", NULL };
+	    "causes.rules", "reason-order", "reason-vocabulary", NULL };
 	char path[256];
 	size_t i;
 
@@ -656,6 +657,8 @@ test_rule_errors(void **state)
 
 		memset(&r, 0, sizeof(r));
 		r.dir = tmpdir;
+		assert_non_null(r.vocab = vocab_load(tmpdir, err,
+		    sizeof(err)));
 		put(bad[i].file, bad[i].body);
 		err[0] = '\0';
 		if (strcmp(bad[i].file, "reasons.rules") == 0) {
@@ -665,6 +668,7 @@ test_rule_errors(void **state)
 			rc = cause_table_load(&r, err, sizeof(err));
 			cause_table_free(r.causes);
 		}
+		vocab_free(r.vocab);
 		if (rc != -1 || strstr(err, bad[i].want) == NULL)
 			fail_msg("case %zu: rc %d, \"%s\", want \"%s\"", i, rc,
 			    err, bad[i].want);

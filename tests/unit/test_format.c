@@ -838,6 +838,7 @@ test_load_errors(void **state)
 		tu_put(path, t[i].body);
 		memset(&ru, 0, sizeof(ru));
 		ru.dir = dir;
+		ru.vocab = R->vocab;
 		err[0] = '\0';
 		assert_int_equal(format_table_load(&ru, err, sizeof(err)), -1);
 		if (strstr(err, "x.fmt") == NULL ||
@@ -848,6 +849,7 @@ test_load_errors(void **state)
 	tu_put(path, "family ok\nheader From x\nrcpt ^(?<addr>\\S+@\\S+)$\n");
 	memset(&ru, 0, sizeof(ru));
 	ru.dir = dir;
+	ru.vocab = R->vocab;
 	assert_int_equal(format_table_load(&ru, err, sizeof(err)), 0);
 	assert_int_equal(ru.formats->n, 1);
 	format_table_free(ru.formats);
@@ -906,6 +908,7 @@ test_engine(void **state)
 	    "header Subject ^bounce$\nrcpt ^FAILED: (?<addr>\\S+)\n");
 	memset(&ru, 0, sizeof(ru));
 	ru.dir = dir;
+	ru.vocab = R->vocab;
 	assert_int_equal(format_table_load(&ru, err, sizeof(err)), 0);
 	assert_int_equal(ru.formats->n, 3);
 	R = &ru;

@@ -106,7 +106,8 @@ load(void)
 	/* Only the status table: the other rule files are not needed. */
 	assert_non_null(r = calloc(1, sizeof(*r)));
 	assert_non_null(r->dir = strdup("rules"));
-	if (status_table_load(r, err, sizeof(err)) == -1)
+	if ((r->vocab = vocab_load(r->dir, err, sizeof(err))) == NULL ||
+	    status_table_load(r, err, sizeof(err)) == -1)
 		fail_msg("rules: %s", err);
 	return (r);
 }
@@ -175,9 +176,11 @@ test_table_errors(void **state)
 		{ "5.1.1 userunknown\n", "status.tsv:1: expected CODE" },
 	};
 	char dir[] = "/tmp/test_status.XXXXXX", path[512], err[512];
+	struct vocab *v;
 	size_t i;
 
 	(void)state;
+	assert_non_null(v = vocab_load("rules", err, sizeof(err)));
 	assert_non_null(mkdtemp(dir));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct rules tmp;
@@ -186,6 +189,7 @@ test_table_errors(void **state)
 		tu_put(path, bad[i].body);
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.dir = dir;
+		tmp.vocab = v;
 		err[0] = '\0';
 		assert_int_equal(status_table_load(&tmp, err, sizeof(err)), -1);
 		if (strstr(err, bad[i].msg) == NULL)
@@ -194,6 +198,7 @@ test_table_errors(void **state)
 		unlink(path);
 	}
 	rmdir(dir);
+	vocab_free(v);
 }
 
 int
