@@ -40,8 +40,9 @@ stat_worth(const char *h, const char *end)
 		return (0);
 	if (end - h >= 8 && memcmp(h + 4, "us=", 3) == 0)
 		return (h[7] == 'b' || h[7] == 'd' || h[7] == 'e');
-	if (end - h >= 6 && h[4] == '=')
-		return (!(h[5] == 'S' && end - h >= 9 &&
+	/* "stat=" may end the text: a line with an empty status counts */
+	if (end - h >= 5 && h[4] == '=')
+		return (!(end - h >= 9 && h[5] == 'S' &&
 		    memcmp(h + 6, "ent", 3) == 0));
 	return (0);
 }
