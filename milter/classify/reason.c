@@ -16,8 +16,10 @@
  *	then the text alone, then the status class, reply code, action and
  *	command), so results compare with Sisimai's.  The order is data
  *	(rules/reason-order: [status], [text], [retry], [before-data]),
- *	the words are in reasons.rules; what each reason needs besides its
- *	words is here.  The rules are read by reason_load.c (reason_int.h).
+ *	the words are in reasons.rules; what a reason the programs name
+ *	(vocab.h: R_*) needs besides its words is here, and a reason of
+ *	the data alone (rules/reason-vocabulary) needs its status or its
+ *	words.  The rules are read by reason_load.c (reason_int.h).
  *
  *	One pass of the scan (reason_load.c) over a recipient's diagnostic
  *	tells which phrases and literals occur; reason_scan_seen() gives
@@ -297,8 +299,9 @@ probe(struct probe *p, int id)
 			return (0);
 		return (inc(p, id));
 	default:
-		/* mailboxfull exceedlimit authfailure requireptr toomanyconn
-		 * blocked */
+		/* mailboxfull exceedlimit blocked, and every reason of the
+		 * data alone (rules/reason-vocabulary: authfailure
+		 * requireptr toomanyconn ...): its status or its words */
 		return (srid == id || inc(p, id));
 	}
 }
