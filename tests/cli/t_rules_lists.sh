@@ -13,7 +13,6 @@
 BD="$BUILD/bounce-decode"
 need_built "$BD"
 test_tmpdir t_rules_lists
-trap 'rm -rf "$T"' EXIT
 printf 'From: a@b.example\nSubject: hi\n\nhello\n' >"$T/m.eml"
 
 # broken FILE WANT SED: rules/FILE edited with SED must fail with WANT

@@ -29,8 +29,12 @@
 #	PACKAGE)") unless CMD is on the PATH.  need_built exits 1 ("no FILE;
 #	run make first") unless every FILE is an executable.
 #
-#	test_tmpdir sets T to a new directory ${TMPDIR:-/tmp}/NAME.XXXXXX,
-#	or exits 1; the caller removes it (in its EXIT trap).
+#	test_tmpdir sets T to a new directory ${TMPDIR:-/tmp}/NAME.XXXXXX
+#	(or exits 1) and sets the traps: at exit the test's function
+#	at_exit runs, when it defines one (to stop what it started), and T
+#	is removed (kept, and named, with BM_KEEP=1); INT, TERM, HUP and
+#	PIPE end the test with exit 1, and so the same way.  A test that
+#	sets its own EXIT trap replaces this one.
 #
 #	wait_for runs CMD every 0.1 s until it succeeds, for at most
 #	SECONDS (a whole number); it returns 1 when CMD never succeeded.
@@ -76,6 +80,13 @@ need_built() {
 
 test_tmpdir() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX") || exit 1
+	trap _test_exit EXIT
+	trap 'exit 1' INT TERM HUP PIPE
+}
+
+_test_exit() {
+	type at_exit >/dev/null 2>&1 && at_exit
+	if [ "${BM_KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 
 wait_for() {

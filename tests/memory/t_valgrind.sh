@@ -21,11 +21,7 @@ M="$BUILD/bounce-milter"
 need_built "$M"
 test_tmpdir t_valgrind
 pid=""
-cleanup() {
-	bm_kill
-	rm -rf "$T"
-}
-trap cleanup EXIT INT TERM HUP PIPE
+at_exit() { bm_kill; }
 VG="valgrind --tool=memcheck --error-exitcode=97 --leak-check=full
     --errors-for-leak-kinds=definite --show-leak-kinds=definite
     --track-origins=no --num-callers=20 --suppressions=$ROOT/tests/lib/valgrind.supp"

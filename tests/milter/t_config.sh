@@ -9,7 +9,6 @@
 M="$BUILD/bounce-milter"
 need_built "$M"
 test_tmpdir t_config
-trap 'rm -rf "$T"' EXIT
 
 # 1. the shipped files load (rules from the checkout)
 for c in conf/bounce-milter.conf conf/bounce-milter.packaged.conf; do

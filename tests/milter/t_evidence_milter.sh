@@ -28,12 +28,7 @@ D="$BUILD/bounce-decode"
 need_built "$M" "$D"
 test_tmpdir t_evm
 pid=""
-cleanup() {
-	bm_kill
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+at_exit() { bm_kill; }
 
 # --- inputs --------------------------------------------------------------
 sed -e 's/host mx\.remote\.test said/host contoso-com.mail.protection.outlook.com[52.101.1.1] said/' \

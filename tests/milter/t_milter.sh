@@ -12,12 +12,7 @@ M="$BUILD/bounce-milter"
 need_built "$M"
 test_tmpdir t_milter
 pid=""
-cleanup() {
-	bm_kill
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+at_exit() { bm_kill; }
 {
 	bm_conf_head "unix:$T/sock" "${BM_RULES:-$(pwd)/rules}"
 	echo "max_message_size = 100000;"

@@ -52,14 +52,12 @@ LIMIT=${GATE_LIMIT:-180}
 test_tmpdir t_gate
 chmod 755 "$T"
 pid="" spid="" dog=""
-cleanup() {
+at_exit() {
 	[ -n "$dog" ] && kill $(pgrep -P "$dog") "$dog" 2>/dev/null
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	[ -n "$spid" ] && kill "$spid" 2>/dev/null
 	sh tests/lib/dnsd.sh stop "$T/dns" >/dev/null 2>&1
-	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
-trap cleanup EXIT
 trap 'echo "FAIL: stopped by a signal (the watchdog: over ${LIMIT} s?)"; exit 1' INT TERM HUP PIPE
 # (its output elsewhere: a sleep left behind must not hold a pipe open)
 ( sleep "$LIMIT" && kill -TERM $$ ) >/dev/null 2>&1 </dev/null &

@@ -33,13 +33,10 @@ M="$BUILD/bounce-milter"
 need_built "$M"
 test_tmpdir t_preflight
 pid=""
-cleanup() {
+at_exit() {
 	bm_kill
 	sh tests/lib/dnsd.sh stop "$T" >/dev/null 2>&1
-	rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
 
 dns_start "$T"
 dns_blackhole "$T"

@@ -31,14 +31,11 @@ need_built "$M" "$D"
 test_tmpdir t_history_pf
 chmod 755 "$T"
 pid="" lpid=""
-cleanup() {
+at_exit() {
 	pf_stop
 	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
 	bm_kill
-	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 pf_ports
 

@@ -23,12 +23,7 @@ D="$ROOT/$BUILD/bounce-decode"
 
 test_tmpdir t_history_rt
 chmod 755 "$T"
-cleanup() {
-	pf_stop
-	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+at_exit() { pf_stop; }
 fail() { echo "FAIL: $*"; echo "--- maillog"; tail -n 30 "$T/maillog" 2>/dev/null; exit 1; }
 
 pf_ports

@@ -22,13 +22,10 @@ ROOT=$(pwd)
 pf_init t_postfix
 
 pid=""
-cleanup() {
+at_exit() {
 	pf_stop
 	bm_kill
-	[ "${BM_KEEP:-0}" = 1 ] && echo "kept $T" || rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
 
 pf_ports
 
