@@ -16,7 +16,6 @@
 BD="$BUILD/bounce-decode"
 need_built "$BD"
 test_tmpdir t_vocab
-trap 'rm -rf "$T"' EXIT
 M=tests/fixtures/vocab/frozen.eml
 
 # field RULES KEY...: the first recipient's fields KEY, one a line
