@@ -19,14 +19,13 @@
 #      equal the database.
 # BM_SHOT=FILE keeps the screenshot (tests/report-screenshot.png was made
 # so).  Exit 77 only when the whole test cannot run.
-BUILD=${BUILD:-build}
+. tests/lib/common.sh
 ROOT=$(pwd)
 D="$ROOT/$BUILD/bounce-decode"
 H="$ROOT/$BUILD/tests/test_history"
-[ -x "$D" ] && [ -x "$H" ] || { echo "no $D or $H; run make first"; exit 1; }
-command -v python3 >/dev/null 2>&1 || { echo "skipped: no python3"; exit 77; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_history_html.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+need_built "$D" "$H"
+need_cmd python3
+test_tmpdir t_history_html
 fail=0
 
 "$H" count "$T/h.db" >/dev/null 2>&1 || { echo "cannot create $T/h.db"; exit 1; }

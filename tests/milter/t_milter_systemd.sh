@@ -5,12 +5,10 @@
 # which a build tree does not have: a copy pointing at $BUILD is checked.
 # Also prints the offline exposure score and fails above 3.0 ("OK" is
 # below 4), and checks the sysusers.d and tmpfiles.d files' syntax.
-command -v systemd-analyze >/dev/null 2>&1 ||
-	{ echo "skipped: systemd-analyze not installed (apt-get install systemd)"; exit 77; }
-BUILD=${BUILD:-build}
-[ -x "$BUILD/bounce-milter" ] || { echo "no $BUILD/bounce-milter; run make first"; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_systemd.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+. tests/lib/common.sh
+need_cmd systemd-analyze systemd
+need_built "$BUILD/bounce-milter"
+test_tmpdir t_systemd
 sed "s|/usr/local/sbin/bounce-milter|$(cd "$BUILD" && pwd)/bounce-milter|g" \
     systemd/bounce-milter.service >"$T/bounce-milter.service"
 systemd-analyze verify --man=no "$T/bounce-milter.service" || { echo "FAIL: verify"; exit 1; }

@@ -14,13 +14,9 @@
 #    README.md, man/, conf/, rules/, milter/, systemd/ or debian/: a
 #    user's clone has none of them.  (Tests may read corpora from there.)
 #    The check itself is shown to fail on a planted reference.
-BUILD=${BUILD:-build}
-T=$(mktemp -d "${TMPDIR:-/tmp}/t_docs.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-command -v python3 >/dev/null 2>&1 ||
-    { echo "skipped: python3 not installed (apt-get install python3)"; exit 77; }
+. tests/lib/common.sh
+need_cmd python3 python3
+test_tmpdir t_docs
 
 RULES=rules/causes.rules
 python3 mk/causes-man -V test "$RULES" >"$T/page.7" || { echo "FAIL: causes-man"; exit 1; }
