@@ -12,6 +12,7 @@
  *	const char *cause_reason_hint(const struct rules *rules,
  *		    const char *reason);
  *	int	cause_wants_inner(const struct rules *rules, const char *id);
+ *	int	cause_known(const struct rules *rules, const char *id);
  *	int	cause_auth_failed(const struct rcpt *rc);
  *
  * DESCRIPTION
@@ -1019,4 +1020,11 @@ cause_wants_inner(const struct rules *rules, const char *id)
 	const struct cause *c = find(rules->causes, id, 0);
 
 	return (c != NULL && c->inner);
+}
+
+/* Is id a cause of the catalog (a "cause ID" block)? */
+int
+cause_known(const struct rules *rules, const char *id)
+{
+	return (find(rules->causes, id, 0) != NULL);
 }

@@ -66,6 +66,7 @@ void	 cause_decide(const struct rules *, const struct cause_input *,
 const char *cause_reason_side(const struct rules *, const char *);
 const char *cause_reason_hint(const struct rules *, const char *);
 int	 cause_wants_inner(const struct rules *, const char *);
+int	 cause_known(const struct rules *, const char *);
 int	 cause_auth_failed(const struct rcpt *);
 
 /* cause_eop.c: the Exchange Online evidence of cause_decide() */

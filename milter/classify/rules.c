@@ -2,9 +2,9 @@
  * rules.c - load a rules directory; see rules.h
  *
  *	Each kind of rule file has its own loader (status.c, reason_load.c,
- *	cause.c, fmt_load.c, eophost.c, and the modules that read a list of
- *	rules/README); this module only strings them together and finds
- *	the directory.
+ *	cause.c, fmt_load.c, eophost.c, trendrule.c, and the modules that
+ *	read a list of rules/README); this module only strings them
+ *	together and finds the directory.
  */
 #include <sys/stat.h>
 
@@ -16,6 +16,7 @@
 
 #include "rules.h"
 #include "smtpcmd.h"
+#include "trendrule.h"
 #include "vocab.h"
 
 struct rules *
@@ -43,7 +44,8 @@ rules_load(const char *dir, char *err, size_t errlen)
 	    eop_hosts_load(r, err, errlen) == -1 ||
 	    fmt_autoreply_load(r, err, errlen) == -1 ||
 	    fmt_powermta_load(r, err, errlen) == -1 ||
-	    smtp_cmds_load(r, err, errlen) == -1) {
+	    smtp_cmds_load(r, err, errlen) == -1 ||
+	    trend_rules_load(r, err, errlen) == -1) {
 		rules_free(r);
 		return (NULL);
 	}
@@ -64,6 +66,7 @@ rules_free(struct rules *r)
 	fmt_powermta_free(r->powermta);
 	smtp_cmds_free(r->smtpcmd);
 	vocab_free(r->vocab);
+	trend_rules_free(r->trends);
 	free(r->dir);
 	free(r);
 }

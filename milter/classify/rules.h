@@ -14,7 +14,7 @@
  *	(reasons.rules), the 5.4.1 cause catalog (causes.rules) and the
  *	bounce-format markers (formats/), and the lists of rules/README
  *	(reason-order, exchange-online, autoreply, powermta,
- *	smtp-commands).  rules_load() reads and checks all of them and
+ *	smtp-commands, trends).  rules_load() reads and checks all of them and
  *	compiles every pattern once (PCRE2, JIT).  On error
  *	it returns NULL and writes "FILE:LINE: message" into err.
  *
@@ -38,6 +38,7 @@ struct eop_hosts;
 struct fmt_autoreply;
 struct fmt_powermta;
 struct smtp_cmds;
+struct trend_rules;
 struct vocab;
 
 struct rules {
@@ -51,6 +52,7 @@ struct rules {
 	struct fmt_autoreply	*autoreply;	/* fmt_report.c */
 	struct fmt_powermta	*powermta;	/* fmt_powermta.c */
 	struct smtp_cmds	*smtpcmd;	/* smtpcmd.c */
+	struct trend_rules	*trends;	/* trendrule.c */
 };
 
 struct rules *rules_load(const char *, char *, size_t);

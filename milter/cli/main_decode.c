@@ -32,8 +32,10 @@
  *	history.url or history.path) received in the last --since (default
  *	24h), by recipient domain and cause (history_report(), history.h),
  *	or in the Prometheus text format (--prometheus), or writes one HTML
- *	page with charts to FILE (--html; written beside it, then renamed);
- *	exit 1 when the database cannot be read.
+ *	page with charts to FILE (--html; written beside it, then renamed;
+ *	its trend lines replay the rows through the rules directory's
+ *	trends, so --html reads the rules); exit 1 when the database cannot
+ *	be read, 78 when the rules cannot.
  *
  *	--line and --maillog (maillog_cli.h) classify one pasted SMTP reply
  *	a TEXT, or the failed and deferred delivery attempts of a Postfix,
@@ -666,7 +668,8 @@ write_file(const char *path, const struct buf *b)
 
 /* --report: the history database's bounces by domain and cause. */
 static int
-report_main(const char *db, const char *since, int fmt, const char *html)
+report_main(const char *db, const char *since, int fmt, const char *html,
+    const struct rules *rules)
 {
 	struct buf out = BUF_INIT;
 	char err[1024];
@@ -682,7 +685,7 @@ report_main(const char *db, const char *since, int fmt, const char *html)
 		    "seconds, or with m, h, d or w\n", since);
 		return (EX_USAGE_);
 	}
-	if (history_report(db, time(NULL) - secs, fmt, &out, err,
+	if (history_report(db, time(NULL) - secs, fmt, rules, &out, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "bounce-decode: %s\n", err);
 		buf_free(&out);
@@ -720,7 +723,7 @@ main(int argc, char *argv[])
 	};
 	struct decode_ctx d;
 	struct config conf;
-	struct rules *rules;
+	struct rules *rules = NULL;
 	struct evidence_ctx *ev = NULL;
 	struct hist_domains *doms = NULL;
 	const char *rules_opt = NULL, *conf_path = NULL, *dir;
@@ -791,10 +794,19 @@ main(int argc, char *argv[])
 			fprintf(stderr, "%s\n", err);
 			return (EX_CONFIG_);
 		}
+		/* the page replays the bounces through the trend rules */
+		if (html != NULL && (rules = rules_load(rules_find_dir(
+		    rules_opt, conf.rules, NULL, dirbuf, sizeof(dirbuf)), err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "%s\n", err);
+			config_free(&conf);
+			return (EX_CONFIG_);
+		}
 		ch = report_main(history_db ? history_db :
 		    *conf.history.url ? conf.history.url : conf.history.path,
 		    since, html ? HISTORY_REPORT_HTML : prom ?
-		    HISTORY_REPORT_PROM : d.json, html);
+		    HISTORY_REPORT_PROM : d.json, html, rules);
+		rules_free(rules);
 		config_free(&conf);
 		return (ch);
 	}

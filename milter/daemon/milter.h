@@ -59,9 +59,10 @@
  *	The history store and the trend counters are process-wide: opened
  *	once (mset_stores_open, after fork and the user switch, since the
  *	store's writer is a thread and its file must belong to the user)
- *	from the first set's configuration, handed to every set installed
- *	later, and closed after smfi_main() returns.  Changing history or
- *	trends in a reload takes a restart (logged).
+ *	from the first set's configuration (the trends: and its rules,
+ *	rules/trends, copied), handed to every set installed later, and
+ *	closed after smfi_main() returns.  Changing history, trends or the
+ *	trend rules in a reload takes a restart (logged; trend_differs()).
  */
 #ifndef MILTER_H
 #define MILTER_H

@@ -134,8 +134,7 @@ mset_stores_open(const struct mset *s, char *err, size_t errlen)
 {
 	struct history_opts ho;
 
-	trend = trend_new(s->conf.trends.window, s->conf.trends.dbeb_addresses,
-	    s->conf.trends.blocked_domains);
+	trend = trend_new(s->rules, &s->conf);
 	if (trend == NULL)
 		mlog(LOG_WARNING, "NOQUEUE: out of memory; trends off");
 	if (*s->conf.history.path == '\0' && *s->conf.history.url == '\0')
@@ -304,13 +303,10 @@ mset_reload(const struct mopts *o)
 		if (differs(old->conf.history.path, s->conf.history.path) ||
 		    differs(old->conf.history.url, s->conf.history.url) ||
 		    differs(old->conf.history.host, s->conf.history.host) ||
-		    old->conf.trends.window != s->conf.trends.window ||
-		    old->conf.trends.dbeb_addresses !=
-		    s->conf.trends.dbeb_addresses ||
-		    old->conf.trends.blocked_domains !=
-		    s->conf.trends.blocked_domains)
+		    trend_differs(old->trend, s->rules, &s->conf))
 			mlog(LOG_WARNING, "NOQUEUE: reload: history and "
-			    "trends settings take a restart");
+			    "trends settings and the trend rules take a "
+			    "restart");
 		if (differs(old->conf.syslog_facility,
 		    s->conf.syslog_facility))
 			mlog_facility(s->conf.syslog_facility);

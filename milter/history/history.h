@@ -26,7 +26,8 @@
  *	void	history_stats(struct history *h, struct hist_stats *s);
  *
  *	int	history_report(const char *path, time_t since, int format,
- *		    struct buf *out, char *err, size_t errlen);
+ *		    const struct rules *rules, struct buf *out, char *err,
+ *		    size_t errlen);
  *	int	history_parse_since(const char *s, long *seconds);
  *	void	history_domain(char *dst, size_t len, const char *addr);
  *	int	history_rcpt_counts(const struct report *r, const struct rcpt *rc);
@@ -127,7 +128,10 @@
  *	latest hint, and the rows of each host; as a table for people or
  *	(format HISTORY_REPORT_JSON) as one JSON object; with
  *	HISTORY_REPORT_HTML or HISTORY_REPORT_PROM, as an HTML page with
- *	charts or the Prometheus text format (history_view.c).
+ *	charts or the Prometheus text format (history_view.c).  The HTML
+ *	page replays the bounces through the trend rules of rules
+ *	(rules/trends, with the settings' default thresholds; NULL: none);
+ *	the other formats do not read rules.
  *	history_parse_since() reads "90", "30m", "24h", "7d", "2w" into
  *	seconds.  Both return 0 or -1 (err says why).  history_domain()
  *	writes the lower-case domain of addr ("" when it has none) into
@@ -252,8 +256,8 @@ int	history_note_bounce(struct history *, struct trend *,
 	    struct buf *);
 int	history_flush(struct history *, int);
 void	history_stats(struct history *, struct hist_stats *);
-int	history_report(const char *, time_t, int, struct buf *, char *,
-	    size_t);
+int	history_report(const char *, time_t, int, const struct rules *,
+	    struct buf *, char *, size_t);
 int	history_parse_since(const char *, long *);
 void	history_domain(char *, size_t, const char *);
 int	history_rcpt_counts(const struct report *, const struct rcpt *);

@@ -7,7 +7,8 @@
  *		    long long arg, hist_row_fn *fn, void *fnarg, char *err,
  *		    size_t errlen);
  *	int	hist_view(const char *target, time_t since, int format,
- *		    struct buf *out, char *err, size_t errlen);
+ *		    const struct rules *rules, struct buf *out, char *err,
+ *		    size_t errlen);
  *
  * DESCRIPTION
  *	hist_query() runs one statement against either backend (a path:
@@ -21,9 +22,10 @@
  *	    no script, nothing fetched): bounces over time stacked by cause,
  *	    recipient domains by side (the DOMAINS_MAX busiest), the time
  *	    from sending to bounce in bins, and the trend lines that fired
- *	    when the rows are replayed through the trend rules (trend.h,
- *	    the configuration's default thresholds), so they count every
- *	    host that writes to the database.  Every bar carries its numbers
+ *	    when the rows are replayed through the trend rules of rules
+ *	    (rules/trends, trend.h; the settings' default thresholds; the
+ *	    page names them), so they count every host that writes to the
+ *	    database.  Every bar carries its numbers
  *	    as data-* attributes and a <title>, so a test (or a person
  *	    hovering) can read them.
  *	HISTORY_REPORT_PROM: the Prometheus text exposition format, for
@@ -41,6 +43,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "history.h"
 #include "history_int.h"
 #include "timefmt.h"
@@ -50,9 +53,6 @@
 #define CAUSES_MAX	12	/* colours of the time chart; the rest "other" */
 #define SERIES_MAX	10000	/* Prometheus series of bounces */
 #define FIRED_MAX	100	/* trend lines listed */
-#define TREND_WINDOW	3600	/* the configuration's defaults */
-#define TREND_DBEB	5
-#define TREND_BLOCKED	3
 
 int
 hist_query(const char *target, const char *sql, long long arg,
@@ -523,6 +523,33 @@ cb_trend(void *arg, int n, const char *const *v)
 	return (0);
 }
 
+/* The paragraph that says which trend rules the bounces went through. */
+static void
+trend_rules_html(struct buf *o, const struct rules *rules)
+{
+	const struct trend_rule *tr;
+	struct config def;
+	size_t i, n;
+	int th;
+
+	tr = trend_rules_get(rules, &n);
+	config_defaults(&def);
+	buf_printf(o, "<h2>Trend lines that fired</h2>\n<p>The bounces "
+	    "replayed through the trend rules (window %d s", def.trends.window);
+	for (i = 0; i < n; i++) {
+		buf_adds(o, ", ");
+		esc(o, tr[i].cause);
+		if ((th = trend_rule_threshold(&tr[i], NULL)) == 0)
+			buf_adds(o, " off");
+		else
+			buf_printf(o, " at %d %s", th,
+			    tr[i].by == TREND_BY_ADDRESS ?
+			    "addresses of one domain" : "domains");
+	}
+	buf_printf(o, "%s), every host's together.</p>\n<ul id=\"trends\">\n",
+	    n == 0 ? ", none" : "");
+}
+
 /* ---- the page ------------------------------------------------------ */
 
 static const char css[] =
@@ -536,8 +563,8 @@ static const char css[] =
     "svg{display:block;background:#fafafa;border:1px solid #eee}";
 
 static int
-html(const char *target, time_t since, struct buf *o, char *err,
-    size_t errlen)
+html(const char *target, time_t since, const struct rules *rules,
+    struct buf *o, char *err, size_t errlen)
 {
 	struct rows causes = { 0 }, tm = { 0 }, sides = { 0 }, ttb = { 0 };
 	struct rows hosts = { 0 };
@@ -595,15 +622,10 @@ html(const char *target, time_t since, struct buf *o, char *err,
 	chart_domains(o, &sides);
 	buf_adds(o, "<h2>Time from sending to bounce</h2>\n");
 	chart_ttb(o, &ttb);
-	buf_printf(o, "<h2>Trend lines that fired</h2>\n<p>The bounces "
-	    "replayed through the trend rules (window %d s, %d addresses "
-	    "of one domain not in its directory, %d domains blocking us), "
-	    "every host's together.</p>\n<ul id=\"trends\">\n", TREND_WINDOW,
-	    TREND_DBEB, TREND_BLOCKED);
+	trend_rules_html(o, rules);
 	memset(&rp, 0, sizeof(rp));
 	rp.o = o;
-	if ((rp.t = trend_new(TREND_WINDOW, TREND_DBEB, TREND_BLOCKED)) ==
-	    NULL) {
+	if ((rp.t = trend_new(rules, NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
@@ -717,10 +739,10 @@ done:
 }
 
 int
-hist_view(const char *target, time_t since, int format, struct buf *out,
-    char *err, size_t errlen)
+hist_view(const char *target, time_t since, int format,
+    const struct rules *rules, struct buf *out, char *err, size_t errlen)
 {
 	if (format == HISTORY_REPORT_PROM)
 		return (prom(target, since, out, err, errlen));
-	return (html(target, since, out, err, errlen));
+	return (html(target, since, rules, out, err, errlen));
 }

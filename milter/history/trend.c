@@ -1,9 +1,10 @@
 /*
  * trend.c - sliding-window bounce counters per domain and cause; see trend.h
  *
- * Each rule of the table names a cause and what is counted for it:
- * distinct addresses per recipient domain, or distinct recipient domains
- * over all.  A counter (struct tkey) keeps one entry per distinct item
+ * Each rule (rules/trends, read by trendrule.c and copied here at
+ * trend_new()) names a cause and what is counted for it: distinct
+ * addresses per recipient domain, or distinct recipient domains over
+ * all.  A counter (struct tkey) keeps one entry per distinct item
  * seen within the window, with the time it was last seen; entries older
  * than the window fall out when the counter is next touched.
  */
@@ -15,31 +16,24 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
+#include "rules.h"
 #include "trend.h"
 
 #define TREND_NAME_MAX	255
 
-enum trend_by { BY_ADDRESS, BY_DOMAIN };
-
-struct trend_rule {
-	const char	*cause;
+/* A rule of rules/trends, copied: the trend outlives the rules set. */
+struct trule {
+	char		*cause;
 	enum trend_by	 by;
-	const char	*hint;
+	int		 threshold;	/* 0: off */
+	char		*hint;
 };
-
-static const struct trend_rule rules[] = {
-	{ "recipient-not-in-directory", BY_ADDRESS,
-	  "the receiving tenant is probably misconfigured: accepted domain "
-	  "or directory sync" },
-	{ "sender-blocked", BY_DOMAIN,
-	  "our sending IP is probably listed" },
-};
-#define NRULES	(sizeof(rules) / sizeof(rules[0]))
 
 struct tent {
 	uint64_t	 h;		/* hash of the item */
 	time_t		 t;		/* last seen */
-	char		*name;		/* BY_DOMAIN only */
+	char		*name;		/* TREND_BY_DOMAIN only */
 };
 
 struct tkey {
@@ -56,7 +50,8 @@ struct tkey {
 struct trend {
 	pthread_mutex_t	 mu;
 	int		 window;
-	int		 threshold[NRULES];
+	struct trule	 rules[TREND_MAX_RULES];
+	size_t		 nrules;
 	struct tkey	*keys[TREND_MAX_KEYS];
 	size_t		 nkeys;
 	size_t		 nent;		/* entries in all counters */
@@ -83,12 +78,38 @@ clamp_threshold(int n)
 	return (n > TREND_MAX_THRESHOLD ? TREND_MAX_THRESHOLD : n);
 }
 
-struct trend *
-trend_new(int window, int dbeb_addresses, int blocked_domains)
+static void
+rules_drop(struct trend *t)
 {
-	struct trend *t;
+	size_t i;
 
-	if (window <= 0)
+	for (i = 0; i < t->nrules; i++) {
+		free(t->rules[i].cause);
+		free(t->rules[i].hint);
+	}
+	t->nrules = 0;
+}
+
+static int
+window_of(const struct config *c)
+{
+	struct config def;
+
+	if (c == NULL) {
+		config_defaults(&def);
+		return (def.trends.window);
+	}
+	return (c->trends.window);
+}
+
+struct trend *
+trend_new(const struct rules *rules, const struct config *c)
+{
+	const struct trend_rule *tr;
+	struct trend *t;
+	size_t i, n;
+
+	if (window_of(c) <= 0)
 		return (NULL);
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return (NULL);
@@ -96,10 +117,43 @@ trend_new(int window, int dbeb_addresses, int blocked_domains)
 		free(t);
 		return (NULL);
 	}
-	t->window = window;
-	t->threshold[0] = clamp_threshold(dbeb_addresses);
-	t->threshold[1] = clamp_threshold(blocked_domains);
+	t->window = window_of(c);
+	tr = trend_rules_get(rules, &n);
+	for (i = 0; i < n && i < TREND_MAX_RULES; i++) {
+		t->rules[i].by = tr[i].by;
+		t->rules[i].threshold = clamp_threshold(
+		    trend_rule_threshold(&tr[i], c));
+		t->rules[i].cause = strdup(tr[i].cause);
+		t->rules[i].hint = strdup(tr[i].hint);
+		t->nrules++;
+		if (t->rules[i].cause == NULL || t->rules[i].hint == NULL) {
+			trend_free(t);
+			return (NULL);
+		}
+	}
 	return (t);
+}
+
+int
+trend_differs(const struct trend *t, const struct rules *rules,
+    const struct config *c)
+{
+	const struct trend_rule *tr;
+	size_t i, n;
+
+	if (t == NULL)
+		return (0);
+	tr = trend_rules_get(rules, &n);
+	if (t->window != window_of(c) || t->nrules != n)
+		return (1);
+	for (i = 0; i < n; i++)
+		if (t->rules[i].by != tr[i].by ||
+		    t->rules[i].threshold !=
+		    clamp_threshold(trend_rule_threshold(&tr[i], c)) ||
+		    strcmp(t->rules[i].cause, tr[i].cause) != 0 ||
+		    strcmp(t->rules[i].hint, tr[i].hint) != 0)
+			return (1);
+	return (0);
 }
 
 static void
@@ -124,6 +178,7 @@ trend_free(struct trend *t)
 		return;
 	for (i = 0; i < t->nkeys; i++)
 		key_free(t, t->keys[i]);
+	rules_drop(t);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
@@ -304,12 +359,12 @@ format_line(char *line, size_t len, const struct trend *t,
 	put_raw(line, len, &off, "trend domain=");
 	put_value(line, len, &off, k->name);
 	put_raw(line, len, &off, " cause=");
-	put_value(line, len, &off, rules[k->rule].cause);
+	put_value(line, len, &off, t->rules[k->rule].cause);
 	snprintf(num, sizeof(num), " count=%zu window=%d hint=", k->nent,
 	    t->window);
 	put_raw(line, len, &off, num);
-	put_value(line, len, &off, rules[k->rule].hint);
-	if (rules[k->rule].by == BY_DOMAIN && k->nent > 0) {
+	put_value(line, len, &off, t->rules[k->rule].hint);
+	if (t->rules[k->rule].by == TREND_BY_DOMAIN && k->nent > 0) {
 		put_raw(line, len, &off, " domains=");
 		for (i = 0; i < k->nent; i++) {
 			if (i)
@@ -323,6 +378,7 @@ int
 trend_note(struct trend *t, const char *domain, const char *cause,
     const char *rcpt, time_t when, char *line, size_t len)
 {
+	const struct trule *tr;
 	struct tkey *k;
 	const char *item, *name;
 	time_t now;
@@ -334,10 +390,11 @@ trend_note(struct trend *t, const char *domain, const char *cause,
 	if (t == NULL || domain == NULL || cause == NULL || *domain == '\0')
 		return (0);
 	pthread_mutex_lock(&t->mu);
-	for (r = 0; r < NRULES && !fired; r++) {
-		if (t->threshold[r] == 0 || strcmp(cause, rules[r].cause) != 0)
+	for (r = 0; r < t->nrules && !fired; r++) {
+		tr = &t->rules[r];
+		if (tr->threshold == 0 || strcmp(cause, tr->cause) != 0)
 			continue;
-		if (rules[r].by == BY_ADDRESS) {
+		if (tr->by == TREND_BY_ADDRESS) {
 			name = domain;
 			item = rcpt;
 		} else {
@@ -354,14 +411,14 @@ trend_note(struct trend *t, const char *domain, const char *cause,
 		key_expire(t, k, now, t->window);
 		if (when <= now - t->window)
 			continue;		/* older than the window */
-		if (key_add(t, k, item, rules[r].by == BY_DOMAIN, when,
-		    (size_t)t->threshold[r]) == -1) {
+		if (key_add(t, k, item, tr->by == TREND_BY_DOMAIN, when,
+		    (size_t)tr->threshold) == -1) {
 			t->dropped++;
 			continue;
 		}
 		if (when > k->last)
 			k->last = when;
-		if (k->nent >= (size_t)t->threshold[r] &&
+		if (k->nent >= (size_t)tr->threshold &&
 		    (!k->has_fired || when >= k->fired + t->window)) {
 			k->fired = when;
 			k->has_fired = 1;

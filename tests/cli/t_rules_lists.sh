@@ -3,9 +3,9 @@
 # broken one stops the load with FILE:LINE: message
 #
 # For each list file the decoder and the classifier read (autoreply,
-# powermta, smtp-commands, reason-vocabulary): a copy of rules/ with one
-# mistake planted makes bounce-decode exit 78 with "FILE:LINE: message"
-# naming the file and the line of the mistake (0 for a section that is
+# powermta, smtp-commands, reason-vocabulary, trends): a copy of rules/
+# with one mistake planted makes bounce-decode exit 78 with "FILE:LINE:
+# message" naming the file and the line of the mistake (0 for a section that is
 # not there, or a reason the programs name that is left out).  The
 # daemon reads the same set through the same rules_load(), so a broken
 # file on reload keeps the old set (t_milter_daemon).
@@ -66,6 +66,15 @@ broken reason-vocabulary "$n: \"speeding\": want NAME" 's/^speeding/speeding sof
 broken reason-vocabulary "$n: \"speeding\": want NAME" 's/^speeding/speeding implies 8.1/'
 broken reason-vocabulary "0: \[reasons\]: no \"userunknown\"" '/^userunknown/d'
 broken reason-vocabulary "0: no \[reasons\]" 's/^\[reasons\]/[reason]/'
+
+# trends: a cause not in the catalog; a bad BY; no hint; an unknown
+# setting; [rules] missing
+n=$(line trends '^sender-blocked')
+broken trends "$n: \"sender-blockd\" is not a cause" 's/^sender-blocked/sender-blockd/'
+broken trends "$n: by \"domains\": want address or domain" 's/^\(sender-blocked[[:space:]]*\)domain/\1domains/'
+broken trends "$n: want CAUSE BY THRESHOLD HINT" 's/^\(sender-blocked[[:space:]]*domain[[:space:]]*trends.blocked_domains\).*/\1/'
+broken trends "$n: threshold \"trends.blocked\": not a setting" 's/trends.blocked_domains/trends.blocked/'
+broken trends "0: no \[rules\]" 's/^\[rules\]/[rule]/'
 
 [ $fails -eq 0 ] && echo "ok: list files load; each planted mistake is FILE:LINE: message, exit 78"
 exit $((fails > 0))

@@ -552,7 +552,7 @@ test_report(void **state)
 
 	assert_int_equal(history_parse_since("24h", &secs), 0);
 	assert_int_equal(secs, 86400);
-	assert_int_equal(history_report(path, now - secs, 1, &out, err,
+	assert_int_equal(history_report(path, now - secs, 1, NULL, &out, err,
 	    sizeof(err)), 0);
 	/* 3 rows matched to s1 + 2 unmatched; 2 outgoing in the day */
 	assert_non_null(strstr(out.p, "\"outgoing\":2,\"bounces\":5,"
@@ -568,12 +568,12 @@ test_report(void **state)
 	assert_null(strstr(out.p, "old hint"));
 	buf_reset(&out);
 	/* a week: the old bounce counts too */
-	assert_int_equal(history_report(path, now - 7 * 86400, 1, &out, err,
-	    sizeof(err)), 0);
+	assert_int_equal(history_report(path, now - 7 * 86400, 1, NULL, &out,
+	    err, sizeof(err)), 0);
 	assert_non_null(strstr(out.p, "\"bounces\":6,"));
 	assert_non_null(strstr(out.p, "\"count\":5,\"addresses\":3,"));
 	buf_reset(&out);
-	assert_int_equal(history_report(path, now - 86400, 0, &out, err,
+	assert_int_equal(history_report(path, now - 86400, 0, NULL, &out, err,
 	    sizeof(err)), 0);
 	assert_non_null(strstr(out.p, "bounces since "));
 	assert_non_null(strstr(out.p, ": 5 (3 tied to what we sent); "
@@ -582,13 +582,13 @@ test_report(void **state)
 	assert_non_null(strstr(out.p, "      4      3       3  "));
 	buf_reset(&out);
 	/* nothing in the last second */
-	assert_int_equal(history_report(path, now + 10, 0, &out, err,
+	assert_int_equal(history_report(path, now + 10, 0, NULL, &out, err,
 	    sizeof(err)), 0);
 	assert_non_null(strstr(out.p, "(no bounces in that time)"));
 	buf_free(&out);
 	db_path(path, sizeof(path), "missing.db");
-	assert_int_equal(history_report(path, 0, 0, &out, err, sizeof(err)),
-	    -1);
+	assert_int_equal(history_report(path, 0, 0, NULL, &out, err,
+	    sizeof(err)), -1);
 	buf_free(&out);
 
 	assert_int_equal(history_parse_since("90", &secs), 0);
@@ -629,6 +629,7 @@ test_note_bounce(void **state)
 	};
 	struct history_opts o = opts();
 	struct history *h;
+	struct rules *rules;
 	struct trend *t;
 	struct report *r;
 	struct hist_match m;
@@ -640,7 +641,9 @@ test_note_bounce(void **state)
 	db_path(path, sizeof(path), "note.db");
 	h = history_open(path, &o, err, sizeof(err));
 	assert_non_null(h);
-	t = trend_new(3600, 5, 3);
+	rules = rules_load("rules", err, sizeof(err));
+	assert_non_null(rules);
+	t = trend_new(rules, NULL);	/* the defaults: 5 addresses */
 	assert_non_null(t);
 	assert_int_equal(put_out(h, "QN", "<n1@x>", "", "me@x", now - 30,
 	    why, sizeof(why)), 0);
@@ -678,6 +681,7 @@ test_note_bounce(void **state)
 	report_free(r);
 	buf_free(&lines);
 	trend_free(t);
+	rules_free(rules);
 	history_close(h);
 }
 

@@ -1,21 +1,50 @@
 /*
- * test_trend.c - sliding-window trend lines (trend.c)
+ * test_trend.c - sliding-window trend lines (trend.c), driven by the
+ *	trend rules of rules/trends (trendrule.c)
  *
  * Each table row is a sequence of bounces (domain, cause, address, time)
  * and the step at which a trend line must fire; every other step must
- * stay quiet.  Then: the exact line, memory bounds, thread safety.
+ * stay quiet.  Then: the exact line, memory bounds, thread safety.  The
+ * rules come from the repository's rules/ (run from the top of the
+ * tree, or RULES_DIR); a rule added only in a copy of rules/trends
+ * fires; a broken rules/trends (an unknown cause, a bad BY, a missing
+ * hint, an unknown setting, a threshold out of range, no [rules]) stops
+ * rules_load() with FILE:LINE; trend_differs() sees a change.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "config.h"
+#include "rules.h"
 #include "trend.h"
+
+static struct rules *rules;	/* the repository's rules/ */
+
+/* A trend of the repository's rules with these settings. */
+static struct trend *
+mk(const struct rules *r, int window, int dbeb, int blocked)
+{
+	struct config c;
+
+	config_defaults(&c);
+	c.trends.window = window;
+	c.trends.dbeb_addresses = dbeb;
+	c.trends.blocked_domains = blocked;
+	return (trend_new(r, &c));
+}
 
 #define DBEB	"recipient-not-in-directory"
 #define BLOCK	"sender-blocked"
@@ -104,7 +133,8 @@ test_sequences(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
-		t = trend_new(seqs[i].window, seqs[i].dbeb, seqs[i].blocked);
+		t = mk(rules, seqs[i].window, seqs[i].dbeb,
+		    seqs[i].blocked);
 		assert_non_null(t);
 		for (j = 0; seqs[i].s[j].domain != NULL; j++) {
 			s = &seqs[i].s[j];
@@ -132,8 +162,8 @@ test_lines(void **state)
 	char line[1024], small[40];
 
 	(void)state;
-	assert_null(trend_new(0, 5, 3));
-	t = trend_new(3600, 2, 2);
+	assert_null(mk(rules, 0, 5, 3));
+	t = mk(rules, 3600, 2, 2);
 	assert_non_null(t);
 	assert_int_equal(trend_note(t, "contoso.com", DBEB, "a@contoso.com",
 	    1, line, sizeof(line)), 0);
@@ -174,7 +204,7 @@ test_bounded(void **state)
 	int i, fired = 0;
 
 	(void)state;
-	t = trend_new(60, 2, 0);
+	t = mk(rules, 60, 2, 0);
 	/* more domains than counters: the rest are dropped, counted */
 	for (i = 0; i < TREND_MAX_KEYS + 500; i++) {
 		snprintf(dom, sizeof(dom), "d%d.example", i);
@@ -205,7 +235,7 @@ test_bounded(void **state)
 	}
 	trend_free(t);
 	/* all counters together hold at most TREND_MAX_ENTRIES */
-	t = trend_new(60, TREND_MAX_THRESHOLD, 0);
+	t = mk(rules, 60, TREND_MAX_THRESHOLD, 0);
 	for (i = 0; i < TREND_MAX_ENTRIES + 1000; i++) {
 		snprintf(dom, sizeof(dom), "d%d.example", i % 1000);
 		snprintf(rcpt, sizeof(rcpt), "u%d@%s", i, dom);
@@ -215,7 +245,7 @@ test_bounded(void **state)
 	assert_int_equal(fired, 0);
 	assert_int_equal(trend_dropped(t), 1000);
 	trend_free(t);
-	t = trend_new(60, 2, 0);
+	t = mk(rules, 60, 2, 0);
 	/* one counter never holds more than its threshold */
 	for (i = 0; i < 100000; i++) {
 		snprintf(rcpt, sizeof(rcpt), "u%d@big.example", i);
@@ -254,7 +284,7 @@ test_threads(void **state)
 	int i, total = 0;
 
 	(void)state;
-	w[0].t = trend_new(3600, 5, 3);
+	w[0].t = trend_new(rules, NULL);	/* the defaults: 5, 3 */
 	for (i = 0; i < 8; i++) {
 		w[i].t = w[0].t;
 		w[i].id = i;
@@ -270,6 +300,215 @@ test_threads(void **state)
 	trend_free(w[0].t);
 }
 
+/* ---- rules/trends as data ---------------------------------------- */
+
+static const char *
+rules_dir(void)
+{
+	const char *d = getenv("RULES_DIR");
+
+	return (d != NULL && *d != '\0' ? d : "rules");
+}
+
+/*
+ * A copy of the rules directory in dir (links to every entry but trends)
+ * with trends made of text.
+ */
+static void
+rules_copy(char *dir, size_t len, const char *text)
+{
+	char src[PATH_MAX], from[PATH_MAX + 300], to[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+	FILE *fp;
+
+	snprintf(dir, len, "/tmp/test_trend.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(realpath(rules_dir(), src));
+	assert_non_null(d = opendir(src));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "trends") == 0)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", src, de->d_name);
+		snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
+		assert_int_equal(symlink(from, to), 0);
+	}
+	closedir(d);
+	snprintf(to, sizeof(to), "%s/trends", dir);
+	assert_non_null(fp = fopen(to, "w"));
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+rules_copy_rm(const char *dir)
+{
+	char p[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+#define HEAD	"# a comment\n\n[rules]\n"
+#define DBEB_RULE "recipient-not-in-directory address trends.dbeb_addresses " \
+	"the receiving tenant is probably misconfigured: accepted domain " \
+	"or directory sync\n"
+
+/* A rule that is only in the data file counts and fires. */
+static void
+test_data_rule(void **state)
+{
+	char dir[64], err[512], line[512];
+	struct rules *r;
+	struct trend *t;
+
+	(void)state;
+	rules_copy(dir, sizeof(dir), HEAD DBEB_RULE
+	    "wrong-region\t domain\t2\tsome tenants of ours sit in "
+	    "another region\n"
+	    "mta-sts-failure address 0 never fires\n");
+	r = rules_load(dir, err, sizeof(err));
+	if (r == NULL)
+		fail_msg("%s", err);
+	t = mk(r, 600, 5, 3);
+	assert_non_null(t);
+	assert_int_equal(trend_note(t, "a.example", "wrong-region",
+	    "x@a.example", 10, line, sizeof(line)), 0);
+	assert_int_equal(trend_note(t, "a.example", "mta-sts-failure",
+	    "x@a.example", 10, line, sizeof(line)), 0);
+	assert_int_equal(trend_note(t, "a.example", "mta-sts-failure",
+	    "y@a.example", 10, line, sizeof(line)), 0);
+	/* sender-blocked is not in this copy: it never fires */
+	assert_int_equal(trend_note(t, "a.example", BLOCK, "x@a.example", 10,
+	    line, sizeof(line)), 0);
+	assert_int_equal(trend_note(t, "b.example", BLOCK, "x@b.example", 10,
+	    line, sizeof(line)), 0);
+	assert_int_equal(trend_note(t, "c.example", BLOCK, "x@c.example", 10,
+	    line, sizeof(line)), 0);
+	assert_int_equal(trend_note(t, "B.example", "wrong-region",
+	    "x@b.example", 11, line, sizeof(line)), 1);
+	assert_string_equal(line, "trend domain=* cause=wrong-region "
+	    "count=2 window=600 hint=\"some tenants of ours sit in another "
+	    "region\" domains=a.example,B.example");
+	/* the shipped rule still reads its setting */
+	assert_int_equal(trend_differs(t, r, NULL), 1);	/* window 3600 */
+	trend_free(t);
+	t = mk(r, 600, 1, 3);
+	assert_int_equal(trend_note(t, "c.example", DBEB, "x@c.example", 10,
+	    line, sizeof(line)), 1);
+	trend_free(t);
+	rules_free(r);
+	rules_copy_rm(dir);
+}
+
+/* A broken rules/trends stops the load with FILE:LINE: message. */
+static void
+test_bad_files(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 line;
+		const char	*msg;
+	} bad[] = {
+		{ HEAD "no-such-cause address 3 hint\n", 4,
+		  "\"no-such-cause\" is not a cause of causes.rules" },
+		{ HEAD DBEB_RULE "userunknown address 3 a reason, not a "
+		  "cause\n", 5, "\"userunknown\" is not a cause" },
+		{ HEAD "sender-blocked sender 3 hint\n", 4,
+		  "by \"sender\": want address or domain" },
+		{ HEAD "sender-blocked domain 3\n", 4,
+		  "want CAUSE BY THRESHOLD HINT" },
+		{ HEAD "sender-blocked domain trends.blocked_domains   \n", 4,
+		  "want CAUSE BY THRESHOLD HINT" },
+		{ HEAD "sender-blocked domain trends.window hint\n", 4,
+		  "threshold \"trends.window\": not a setting" },
+		{ HEAD "sender-blocked domain 10001 hint\n", 4,
+		  "threshold \"10001\": want a setting or a number" },
+		{ HEAD "sender-blocked domain 3x hint\n", 4,
+		  "threshold \"3x\"" },
+		{ "[rule]\nsender-blocked domain 3 hint\n", 0,
+		  "no [rules]" },
+		{ "sender-blocked domain 3 hint\n", 1, "" },
+	};
+	char dir[64], err[512], want[600];
+	struct rules *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rules_copy(dir, sizeof(dir), bad[i].text);
+		r = rules_load(dir, err, sizeof(err));
+		if (r != NULL)
+			fail_msg("case %zu loaded", i);
+		snprintf(want, sizeof(want), "%s/trends:%d: ", dir,
+		    bad[i].line);
+		if (strncmp(err, want, strlen(want)) != 0 ||
+		    strstr(err, bad[i].msg) == NULL)
+			fail_msg("case %zu: got \"%s\", want \"%s%s\"", i,
+			    err, want, bad[i].msg);
+		rules_copy_rm(dir);
+	}
+}
+
+/* trend_differs(): what a reload compares. */
+static void
+test_differs(void **state)
+{
+	struct config c;
+	struct trend *t;
+
+	(void)state;
+	config_defaults(&c);
+	t = trend_new(rules, &c);
+	assert_non_null(t);
+	assert_int_equal(trend_differs(t, rules, &c), 0);
+	assert_int_equal(trend_differs(t, rules, NULL), 0);
+	c.trends.blocked_domains = 4;
+	assert_int_equal(trend_differs(t, rules, &c), 1);
+	c.trends.blocked_domains = 3;
+	c.trends.window = 60;
+	assert_int_equal(trend_differs(t, rules, &c), 1);
+	assert_int_equal(trend_differs(t, NULL, NULL), 1);
+	assert_int_equal(trend_differs(NULL, rules, NULL), 0);
+	trend_free(t);
+	/* no rules: a trend that never fires */
+	t = trend_new(NULL, NULL);
+	assert_non_null(t);
+	assert_int_equal(trend_differs(t, NULL, NULL), 0);
+	trend_free(t);
+}
+
+static int
+setup(void **state)
+{
+	char err[512];
+
+	(void)state;
+	if ((rules = rules_load(rules_dir(), err, sizeof(err))) == NULL) {
+		fprintf(stderr, "test_trend: %s\n", err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	rules_free(rules);
+	return (0);
+}
+
 int
 main(void)
 {
@@ -278,7 +517,10 @@ main(void)
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_data_rule),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_differs),
 	};
 
-	return (cmocka_run_group_tests(tests, NULL, NULL));
+	return (cmocka_run_group_tests(tests, setup, teardown));
 }
