@@ -21,8 +21,8 @@
 #	dec_round runs BUILD/bounce-decode --json --no-dns --rules RULES over
 #	the DIRs given PASSES times on one command line (one process); the
 #	messages are its output lines.  sis_round runs bench/sisimai.pl (Perl
-#	Sisimai in one process, the file LIST repeated for >= SECS seconds);
-#	its first pass goes to JSONL.  dec_size sizes PASSES for a round of
+#	Sisimai in one process, the file LIST repeated until the process has
+#	used SECS CPU seconds); its first pass goes to JSONL.  dec_size sizes PASSES for a round of
 #	about SECS CPU seconds from warm runs of one and of four passes (their
 #	difference is three passes without the start-up).  next_reps scales a
 #	round's PASSES by SECS / CPU of the last round, so rounds stay near
