@@ -262,11 +262,7 @@ fmt_fallback_parse(struct fmt_ctx *c)
 		return (0);
 	if ((hs = header_signals(c, l, &h3)) <= 0)
 		return (0);
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.l = l;
-	f.hit = ld_cover(l, c->text, c->textlen < FB_NOTICE_MAX ? c->textlen :
-	    FB_NOTICE_MAX, f.hitbuf);
+	fb_init(&f, c, l, 1);
 	/* one scan: no failure or delay phrase, no notice (wrapped lines
 	   joined) */
 	if (!ld_phrase(l, c->text, c->textlen < FB_HEAD_MAX ?
@@ -421,9 +417,7 @@ notice_unread(struct fmt_ctx *c, const struct fmt_lang *l)
 
 	if (c->textlen == 0 || header_signals(c, l, &h3) < 2 || !h3)
 		return (0);
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.l = l;
+	fb_init(&f, c, l, 0);
 	f.region = c->text;
 	if ((f.regionlen = fmt_notice_len(&f, &quoted)) == 0 ||
 	    !ld_find(l, LD_FAIL, f.region, f.regionlen, NULL, NULL))

@@ -6,7 +6,8 @@
  *
  *	struct fmt_lang; struct fb;
  *	ctx_lang(), rx_line(), ld_cover(), ld_may(), ld_find(),
- *	ld_find_cov(), ld_match(), ld_phrase()	static inline, below
+ *	ld_find_cov(), ld_match(), ld_phrase(), fb_init()	static inline,
+ *	below
  *
  *	The fallback's files and their functions:
  *	fmt_lang.c	fmt_lang_load(), fmt_lang_free() (fmt.h)
@@ -35,7 +36,8 @@
  *	for the literals again; ld_match() the same without a cover;
  *	ld_phrase() a failure or delay phrase.
  *	rx_line() matches a pattern that may be NULL; ctx_lang() is the
- *	loaded phrases of a message's rules, or NULL.
+ *	loaded phrases of a message's rules, or NULL; fb_init() starts a
+ *	struct fb over a message's notice.
  */
 #ifndef FMT_FB_H
 #define FMT_FB_H
@@ -198,6 +200,22 @@ ld_phrase(const struct fmt_lang *l, const char *s, size_t n,
 {
 	return (ld_find(l, LD_FAIL, s, n, hit, NULL) ||
 	    ld_find(l, LD_DELAY, s, n, hit, NULL));
+}
+
+/*
+ * f made ready for a run over c's notice: zeroed, its c and l set, and
+ * f->hit the ld_cover() of the notice's text (c->text up to
+ * FB_NOTICE_MAX) when cover is set, else NULL (every pattern is tried).
+ */
+static inline void
+fb_init(struct fb *f, struct fmt_ctx *c, const struct fmt_lang *l, int cover)
+{
+	memset(f, 0, sizeof(*f));
+	f->c = c;
+	f->l = l;
+	if (cover)
+		f->hit = ld_cover(l, c->text, c->textlen < FB_NOTICE_MAX ?
+		    c->textlen : FB_NOTICE_MAX, f->hitbuf);
 }
 
 /* fmt_notice.c */

@@ -104,11 +104,7 @@ fmt_delay_notice(struct fmt_ctx *c)
 	if (!ld_find_cov(l, LD_DELAY, c->text, n, ld_cover(l, c->text, n,
 	    hit)))
 		return (0);
-	memset(&f, 0, sizeof(f));
-	f.c = c;
-	f.l = l;
-	f.hit = ld_cover(l, c->text, c->textlen < FB_NOTICE_MAX ? c->textlen :
-	    FB_NOTICE_MAX, f.hitbuf);
+	fb_init(&f, c, l, 1);
 	f.region = c->text;
 	f.regionlen = fmt_notice_len(&f, &quoted);
 	return (ld_find(l, LD_DELAY, f.region, f.regionlen, f.hit, NULL) &&

@@ -47,16 +47,12 @@ hdr_run(const unsigned char *s, size_t n)
 			return (i + (size_t)__builtin_ctz((unsigned)m));
 	}
 #else
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t highs = 0x8080808080808080ULL;
-	uint64_t w, x, y;
+	uint64_t w;
 
 	for (; n - i >= 8; i += 8) {
 		memcpy(&w, s + i, 8);
-		x = w ^ (ones * '\r');
-		y = w ^ (ones * '\n');
-		if ((((w - ones) & ~w) | ((x - ones) & ~x) |
-		    ((y - ones) & ~y)) & highs)
+		if ((swar_eq(w, 0) | swar_eq(w, '\r') | swar_eq(w, '\n')) &
+		    SWAR_HIGHS)
 			break;
 	}
 #endif

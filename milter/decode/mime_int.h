@@ -161,6 +161,25 @@ line_end(const char *b, size_t s, size_t e)
 	return (q != NULL ? (size_t)(q - b) : e);
 }
 
+#ifndef __SSE2__
+/*
+ * Eight bytes at a time without SSE2 (ascii_run(), hdr_run() in
+ * mime_hdr.c): swar_eq(w, c) has the high bit set in the lowest byte of
+ * w that is c (and perhaps in bytes above it, never below), so w holds
+ * a byte c when swar_eq(w, c) & SWAR_HIGHS.
+ */
+#define SWAR_ONES	0x0101010101010101ULL
+#define SWAR_HIGHS	0x8080808080808080ULL
+
+static inline uint64_t
+swar_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (SWAR_ONES * c);
+
+	return ((x - SWAR_ONES) & ~x);
+}
+#endif
+
 /*
  * Length of the leading run of s[0, n) that is plain ASCII: no byte
  * >= 0x80, no NUL and, when cr is set, no CR, when esc is set, no ESC
@@ -198,22 +217,16 @@ ascii_run(const unsigned char *s, size_t n, int cr, int esc)
 	}
 #undef STOPS
 #else
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t highs = 0x8080808080808080ULL;
-	uint64_t w, x, z;
+	uint64_t w, z;
 
 	for (; n - i >= 8; i += 8) {
 		memcpy(&w, s + i, 8);
-		z = (w - ones) & ~w;			/* a NUL byte */
-		if (cr) {
-			x = w ^ (ones * '\r');
-			z |= (x - ones) & ~x;		/* a CR byte */
-		}
-		if (esc) {
-			x = w ^ (ones * 0x1b);
-			z |= (x - ones) & ~x;		/* an ESC byte */
-		}
-		if ((w | z) & highs)
+		z = swar_eq(w, 0);			/* a NUL byte */
+		if (cr)
+			z |= swar_eq(w, '\r');		/* a CR byte */
+		if (esc)
+			z |= swar_eq(w, 0x1b);		/* an ESC byte */
+		if ((w | z) & SWAR_HIGHS)
 			break;
 	}
 #endif
