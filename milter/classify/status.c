@@ -257,7 +257,8 @@ status_table_load(struct rules *r, char *err, size_t errlen)
 	for (i = 0; i < t->n; i++)
 		if (t->v[i].text == NULL)
 			t->v[i].text = "";
-	qsort(t->v, t->n, sizeof(*t->v), cmp_info);
+	if (t->n > 1)	/* t->v is NULL for a table without rows */
+		qsort(t->v, t->n, sizeof(*t->v), cmp_info);
 	return (0);
 }
 
