@@ -7,13 +7,16 @@
  * DESCRIPTION
  *	At start, copies the repository's rules directory (FUZZ_RULES, else
  *	rules/ beside the build directory) into a temporary directory and
- *	lists its files (one level of subdirectories, e.g. formats/).  For
+ *	lists its files (one level of subdirectories, e.g. formats/), in
+ *	the order of their names, so that an input picks the same file on
+ *	every machine (a regression input replays).  For
  *	each input, the first byte picks one of those files, the rest of
  *	the input replaces its content, rules_load() reads the whole set
  *	(and rules_free() drops it), then the file gets its text back.
  *	A failure must come with a "FILE:LINE: message" error; anything
  *	else is a crash, a leak or a sanitizer report.  An empty rules
- *	directory makes the target fuzz status.tsv alone.
+ *	directory gives one file, status.tsv, whose every load fails early
+ *	(there is no reason-vocabulary): a smoke run only.
  */
 #include <sys/stat.h>
 
@@ -73,6 +76,13 @@ spill(const char *p, const void *data, size_t len)
 }
 
 /* Copy the regular files of src into dst, recursing depth levels. */
+static int
+file_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct rfile *)a)->path,
+	    ((const struct rfile *)b)->path));
+}
+
 static void
 copy_dir(const char *src, const char *dst, int depth)
 {
@@ -141,6 +151,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	atexit(cleanup);
 	copy_dir(d, tmpdir, 1);
+	qsort(files, nfiles, sizeof(files[0]), file_cmp);
 	if (nfiles == 0) {
 		snprintf(src, sizeof(src), "%s/status.tsv", tmpdir);
 		files[0].path = strdup(src);
