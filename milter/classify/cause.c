@@ -139,7 +139,7 @@ yes_match(const struct cause *c, const struct facts *f,
 	return (rx_match(c->yes, f->diag, f->diaglen, sc));
 }
 
-/* seen: reason_scan_seen() of the diagnostic, or NULL. */
+/* seen: reason_scan() of the diagnostic, or NULL. */
 static int
 wording_ok(const struct cause *c, const struct cause_input *in,
     const unsigned char *seen, struct rx_scratch *sc)
@@ -255,7 +255,7 @@ domain_listed(const char *list, const char *d)
  */
 static const struct cause *
 provider_of(const struct cause_table *t, const struct facts *f,
-    struct rx_scratch *sc)
+    const unsigned char *seen, struct rx_scratch *sc)
 {
 	const struct cause *c;
 	const char *h;
@@ -276,10 +276,7 @@ provider_of(const struct cause_table *t, const struct facts *f,
 					return (c);
 				break;
 			case 2:
-				if (c->yes != NULL && (c->yes_any || f->ksfold ||
-				    rxlit_find(&c->yes_lits, f->diag,
-				    f->diaglen)) && rx_match(c->yes, f->diag,
-				    f->diaglen, sc))
+				if (yes_match(c, f, seen, sc))
 					return (c);
 				break;
 			default:
@@ -297,7 +294,7 @@ provider_of(const struct cause_table *t, const struct facts *f,
  */
 static const char *
 provider_fill(const struct cause_table *t, const struct cause_input *in,
-    struct rx_scratch *sc, const char *hint)
+    const unsigned char *seen, struct rx_scratch *sc, const char *hint)
 {
 	static const char key[] = "{provider}";
 	const struct cause *p;
@@ -307,7 +304,7 @@ provider_fill(const struct cause_table *t, const struct cause_input *in,
 
 	if (hint == NULL || (at = strstr(hint, key)) == NULL || in->r == NULL)
 		return (hint);
-	p = provider_of(t, in->f, sc);
+	p = provider_of(t, in->f, seen, sc);
 	ph = p != NULL ? p->hint : "";
 	pre = (size_t)(at - hint);
 	if (*ph == '\0')
@@ -334,7 +331,7 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 	if (t == NULL)
 		return;
 	sv = cause_st_value(in->f->status, 0);
-	seen = reason_scan_seen(rules, in->f, sc);
+	seen = reason_scan(rules, in->f, sc);
 	for (i = 0; i < t->nword && hit == NULL; i++) {
 		c = &t->v[i];
 		if (c->is_reason || c->evidence[0] != '\0' ||
@@ -363,7 +360,7 @@ cause_decide(const struct rules *rules, const struct cause_input *in,
 	if (hit == NULL)
 		return;
 	fill(hit, in, out);
-	out->hint = provider_fill(t, in, sc, out->hint);
+	out->hint = provider_fill(t, in, seen, sc, out->hint);
 	if (note[0] != '\0' && in->r != NULL && (h = arena_printf(in->r->a,
 	    "%s %s", out->hint ? out->hint : "", note)) != NULL)
 		out->hint = h;

@@ -10,7 +10,7 @@
  *	two halves of classify_rcpt() (classify.c).  cause.c puts the
  *	literals of its wording into reason.c's one pass over a diagnostic
  *	(reason_scan_add(), at load) and reads what it saw
- *	(reason_scan_seen()).
+ *	(reason_scan(), which makes the pass if it has not run).
  */
 #ifndef CLASSIFY_INT_H
 #define CLASSIFY_INT_H
@@ -40,8 +40,8 @@ const char *reason_decide(const struct rules *, const struct facts *,
 	    struct rx_scratch *);
 struct rxlit;
 int	 reason_scan_add(struct rules *, const struct rxlit *);
-const unsigned char *reason_scan_seen(const struct rules *,
-	    const struct facts *, const struct rx_scratch *);
+const unsigned char *reason_scan(const struct rules *,
+	    const struct facts *, struct rx_scratch *);
 int	 reason_set_match(const struct rules *, const char *,
 	    const struct facts *, struct rx_scratch *);
 

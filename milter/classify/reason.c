@@ -6,8 +6,8 @@
  *		    const struct facts *f, struct rx_scratch *sc);
  *	int	reason_set_match(const struct rules *rules, const char *name,
  *		    const struct facts *f, struct rx_scratch *sc);
- *	const unsigned char *reason_scan_seen(const struct rules *rules,
- *		    const struct facts *f, const struct rx_scratch *sc);
+ *	const unsigned char *reason_scan(const struct rules *rules,
+ *		    const struct facts *f, struct rx_scratch *sc);
  *
  * DESCRIPTION
  *	reason_decide() applies the order of checks Sisimai uses (the
@@ -22,9 +22,11 @@
  *	words.  The rules are read by reason_load.c (reason_int.h).
  *
  *	One pass of the scan (reason_load.c) over a recipient's diagnostic
- *	tells which phrases and literals occur; reason_scan_seen() gives
- *	that pass to other modules (cause.c), or NULL when it has not run
- *	for this diagnostic.  reason_set_match() says whether the phrase
+ *	tells which phrases and literals occur; reason_scan() gives that
+ *	pass to other modules (cause.c: its blocks' literals are in it),
+ *	making it when reason_decide() has not (a status alone decided),
+ *	so they need no search of their own; NULL without a diagnostic or
+ *	when out of memory.  reason_set_match() says whether the phrase
  *	set of one reason points at it.
  */
 #include <stdlib.h>
@@ -62,19 +64,14 @@ scan_hits(const struct reason_rules *t, const struct facts *f,
 	return (sc->hit);
 }
 
-/*
- * The scan of f's diagnostic when reason_decide() has made it already (for
- * cause.c, whose literals it holds), else NULL: no second pass for them.
- */
+/* The scan of f's diagnostic, made now if reason_decide() has not. */
 const unsigned char *
-reason_scan_seen(const struct rules *rules, const struct facts *f,
-    const struct rx_scratch *sc)
+reason_scan(const struct rules *rules, const struct facts *f,
+    struct rx_scratch *sc)
 {
-	if (rules->reasons != NULL && rules->reasons->built &&
-	    sc->hit_valid && sc->hit_for == f->diag &&
-	    sc->hit_len == f->diaglen)
-		return (sc->hit);
-	return (NULL);
+	if (rules->reasons == NULL || f->diaglen == 0)
+		return (NULL);
+	return (scan_hits(rules->reasons, f, sc));
 }
 
 /* Does one of the patterns of v match (those whose literal occurs)? */

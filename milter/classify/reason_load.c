@@ -29,8 +29,8 @@
  *	pattern runs (PCRE2, JIT) only when its literal does.  Other
  *	modules put their literals in the same automaton with
  *	reason_scan_add() (cause.c: those of each block's wording), under a
- *	tag of their own, and read the pass's result with
- *	reason_scan_seen() (NULL when it has not run for this diagnostic).
+ *	tag of their own, and read the pass's result with reason_scan()
+ *	(reason.c), which makes it when reason_decide() has not.
  *	reason_scan_build() builds it once all are in: rules_load() calls
  *	it after cause_table_load().
  *
