@@ -91,20 +91,11 @@ struct reason_rules {
 					   tagged with the host's index */
 };
 
-/*
- * The slot of a set name's hash: of its first three bytes, enough to tell
- * most reasons apart (the rest collide in a probe or two) at a fraction
- * of the cost of hashing the whole name.
- */
+/* The slot of a set name's hash (vocab_hash3(), as the vocabulary's). */
 static inline size_t
 set_hash(const char *name)
 {
-	size_t h = (unsigned char)name[0];
-
-	if (name[0] != '\0' && name[1] != '\0')
-		h = h * 31 * 31 + (unsigned char)name[1] * 31 +
-		    (unsigned char)name[2];
-	return (h & (SET_SLOTS - 1));
+	return (vocab_hash3(name) & (SET_SLOTS - 1));
 }
 
 /*

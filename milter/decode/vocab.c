@@ -37,20 +37,11 @@ struct vocab {
 	unsigned char	 slot[VOCAB_SLOTS];	/* 1 + id, 0 empty */
 };
 
-/*
- * The slot of a word's hash: of its first three bytes, enough to tell
- * most reasons apart (the rest collide in a probe or two) at a fraction
- * of the cost of hashing the whole word.
- */
+/* The slot of a word's hash (vocab_hash3(): the rest collide in a probe). */
 static size_t
 word_hash(const char *s)
 {
-	size_t h = (unsigned char)s[0];
-
-	if (s[0] != '\0' && s[1] != '\0')
-		h = h * 31 * 31 + (unsigned char)s[1] * 31 +
-		    (unsigned char)s[2];
-	return (h & (VOCAB_SLOTS - 1));
+	return (vocab_hash3(s) & (VOCAB_SLOTS - 1));
 }
 
 int
