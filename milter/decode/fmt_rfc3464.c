@@ -542,25 +542,13 @@ int
 fmt_rfc3464_epilogue(struct fmt_ctx *c)
 {
 	const struct mime_part *root = c->root;
-	const char *raw, *end, *p, *q;
-	char close[256];
-	size_t blen, k;
+	const char *end, *p, *q;
 
-	if (root == NULL || root->boundary == NULL || root->raw == NULL)
+	/* the text after the close delimiter, as the MIME walk found it */
+	if (root == NULL || root->epilogue == NULL)
 		return (0);
-	blen = strlen(root->boundary);
-	if (blen == 0 || blen > sizeof(close) - 8)
-		return (0);
-	/* "--" boundary "--" */
-	memcpy(close, "--", 2);
-	memcpy(close + 2, root->boundary, blen);
-	memcpy(close + 2 + blen, "--", 2);
-	k = blen + 4;
-	raw = root->raw;
-	end = raw + root->rawlen;
-	if ((p = memmem(raw, root->rawlen, close, k)) == NULL)
-		return (0);
-	p += k;
+	p = root->epilogue;
+	end = p + root->epiloguelen;
 	/* only a real second report: a delivery-status part after it */
 	if ((q = memmem(p, (size_t)(end - p), "message/delivery-status",
 	    23)) == NULL)

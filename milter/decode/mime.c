@@ -506,8 +506,14 @@ multipart_walk(struct walk *wk, struct mime_part *p, const char *b, size_t n,
 				    0) == -1)
 					return (-1);
 			}
-			if (d == 2)
+			if (d == 2) {
+				for (cs = pos; is_wsp(b[cs]); cs++)
+					;
+				cs += bl + 4;
+				p->epilogue = b + cs;
+				p->epiloguelen = n - cs;
 				return (0);
+			}
 			open = 1;
 			cs = le < n ? le + 1 : n;
 		}

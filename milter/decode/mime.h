@@ -72,6 +72,11 @@ struct mime_part {
 	size_t		 rawlen;
 	const char	*body;		/* decoded content, NUL-terminated */
 	size_t		 bodylen;
+	const char	*epilogue;	/* multipart: what follows its close
+					   delimiter "--boundary--" (on that
+					   line and after), or NULL when it
+					   has none */
+	size_t		 epiloguelen;
 	int		 depth;		/* 0 for the top-level message */
 	int		 headers_only;	/* text/rfc822-headers embedding */
 	struct mime_part *parent;

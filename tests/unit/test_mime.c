@@ -353,6 +353,58 @@ test_tree(void **state)
 }
 
 /*
+ * A multipart's epilogue: what follows its close delimiter (the walk's
+ * own, a delimiter line, not the first "--b--" anywhere), or none.
+ */
+static const struct {
+	const char	*msg;
+	const char	*epilogue;	/* NULL: none */
+} epilogue_cases[] = {
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n"
+	  "--b--\nafter\n", "\nafter\n" },
+	/* indented, with white space after it */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n"
+	  " --b--  \nmore", "  \nmore" },
+	/* "--b--" inside a line comes first: not the delimiter */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\nsee --b-- here\n"
+	  "--b--\nrest", "\nrest" },
+	/* the close delimiter is the body's last bytes */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--b--",
+	  "" },
+	/* no close delimiter, no boundary, not a multipart */
+	{ "Content-Type: multipart/mixed; boundary=b\n\n--b\n\none\n", NULL },
+	{ "Content-Type: multipart/mixed\n\none\n--b--\nx\n", NULL },
+	{ "Subject: plain\n\n--b--\nx\n", NULL },
+};
+
+static void
+test_epilogue(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(epilogue_cases) / sizeof(epilogue_cases[0]);
+	    i++) {
+		struct arena *a = arena_new(0);
+		struct mime_msg m = parse(a, epilogue_cases[i].msg);
+		const char *want = epilogue_cases[i].epilogue;
+
+		if (want == NULL) {
+			if (m.root->epilogue != NULL)
+				fail_msg("case %zu: an epilogue", i);
+		} else if (m.root->epilogue == NULL ||
+		    m.root->epiloguelen != strlen(want) ||
+		    memcmp(m.root->epilogue, want, strlen(want)) != 0)
+			fail_msg("case %zu: epilogue %.*s want %s", i,
+			    m.root->epilogue != NULL ?
+			    (int)m.root->epiloguelen : 4,
+			    m.root->epilogue != NULL ? m.root->epilogue :
+			    "none", want);
+		arena_free(a);
+	}
+}
+
+/*
  * Leaf bodies: transfer decodings, line ends, charsets.
  */
 static const struct {
@@ -1099,6 +1151,7 @@ main(void)
 		cmocka_unit_test(test_hdr_next),
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_epilogue),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_charsets),
