@@ -72,6 +72,8 @@ struct fmt_lang {
 	unsigned	*tag[LD_N];	/* per pattern: its tag, or LD_NOTAG */
 	int		 always[LD_N];	/* a pattern of d has no literals */
 	unsigned	 ntags;
+	unsigned	 hightag;	/* set by ld_cover() on a text with a
+					   byte past ASCII, or LD_NOTAG */
 };
 
 struct fb {
@@ -125,6 +127,8 @@ ld_cover(const struct fmt_lang *l, const char *s, size_t n,
 		return (NULL);
 	memset(hit, 0, l->ntags);
 	litscan_run(l->scan, s, n, hit);
+	if (l->hightag != LD_NOTAG)
+		hit[l->hightag] = (unsigned char)rxlit_high(s, n);
 	return (hit);
 }
 

@@ -167,19 +167,49 @@ fmt_lang_free(struct fmt_lang *l)
 }
 
 /*
+ * Is one of a pattern's literals too common to tell texts apart?  A
+ * literal of fewer than LD_LIT_MIN bytes other than blanks (" ", ":",
+ * " to", "no ": what is left of a phrase of another script, whose
+ * non-ASCII letters end a literal) is in nearly every notice: in the
+ * automaton it rules nothing out and stops it at every occurrence.
+ */
+#define LD_LIT_MIN	3
+
+static int
+lits_weak(const struct rxlit *lits)
+{
+	unsigned j;
+	size_t k, solid;
+
+	for (j = 0; j < lits->n; j++) {
+		for (k = solid = 0; k < lits->len[j]; k++)
+			if (lits->s[j][k] != ' ')
+				solid++;
+		if (solid < LD_LIT_MIN)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * The automaton of every directive's literals (l->scan): a pattern whose
- * literals are not in a text cannot match it nor any part of it.  More
- * patterns than LD_TAGS_MAX leave it NULL (each pattern then looks for
- * its own literals).  -1 when memory ran out.
+ * literals are not in a text cannot match it nor any part of it.  A
+ * pattern without literals, or with a weak one (lits_weak()), has no
+ * tag of its own: when every match of it holds a non-ASCII character it
+ * shares l->hightag, which ld_cover() sets when the text has a byte past
+ * ASCII; else it is always tried (LD_NOTAG).  More patterns than
+ * LD_TAGS_MAX leave it NULL (each pattern then looks for its own
+ * literals).  -1 when memory ran out.
  */
 static int
 lang_scan(struct fmt_lang *l)
 {
 	const struct rxlit *lits;
-	size_t i, total = 0;
+	size_t i, total = 0, nlit = 0;
 	unsigned j;
 	int d;
 
+	l->hightag = LD_NOTAG;
 	for (d = 0; d < LD_N; d++)
 		total += l->rx[d].n;
 	if (total > LD_TAGS_MAX)
@@ -193,9 +223,15 @@ lang_scan(struct fmt_lang *l)
 			return (-1);
 		for (i = 0; i < l->rx[d].n; i++) {
 			lits = fmt_rx_lits(l->rx[d].v[i]);
-			if (lits->n == 0) {
-				l->tag[d][i] = LD_NOTAG;
-				l->always[d] = 1;
+			if (lits->n == 0 || lits_weak(lits)) {
+				if (lits->high) {
+					if (l->hightag == LD_NOTAG)
+						l->hightag = l->ntags++;
+					l->tag[d][i] = l->hightag;
+				} else {
+					l->tag[d][i] = LD_NOTAG;
+					l->always[d] = 1;
+				}
 				continue;
 			}
 			l->tag[d][i] = l->ntags;
@@ -204,9 +240,11 @@ lang_scan(struct fmt_lang *l)
 				    lits->len[j], l->ntags) == -1)
 					return (-1);
 			l->ntags++;
+			nlit++;
 		}
 	}
-	if (l->ntags == 0) {
+	if (nlit == 0) {
+		/* no automaton: every pattern is tried */
 		litscan_free(l->scan);
 		l->scan = NULL;
 		return (0);
