@@ -386,11 +386,14 @@ ctx_init(struct fmt_ctx *c, const struct rules *rules, struct report *r,
 static void
 inline_original_summary(struct fmt_ctx *c)
 {
-	static const struct { const char *name; size_t off; } map[] = {
-		{ "message-id:", offsetof(struct report, orig.message_id) },
-		{ "from:", offsetof(struct report, orig.from) },
-		{ "to:", offsetof(struct report, orig.to) },
-		{ "subject:", offsetof(struct report, orig.subject) },
+	static const struct {
+		const char	*name;
+		size_t		 len, off;
+	} map[] = {
+		{ "message-id:", 11, offsetof(struct report, orig.message_id) },
+		{ "from:", 5, offsetof(struct report, orig.from) },
+		{ "to:", 3, offsetof(struct report, orig.to) },
+		{ "subject:", 8, offsetof(struct report, orig.subject) },
 	};
 	struct report *r = c->r;
 	const char *p, *end, *line, **slot;
@@ -409,8 +412,10 @@ inline_original_summary(struct fmt_ctx *c)
 		}
 		seen = 1;
 		for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-			k = strlen(map[i].name);
-			if (len <= k || strncasecmp(line, map[i].name, k) != 0)
+			k = map[i].len;
+			/* the first letter first: most lines are none */
+			if (len <= k || (line[0] | 0x20) != map[i].name[0] ||
+			    strncasecmp(line, map[i].name, k) != 0)
 				continue;
 			slot = (const char **)(void *)((char *)r + map[i].off);
 			if (*slot != NULL && **slot != '\0')
