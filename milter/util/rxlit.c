@@ -374,10 +374,102 @@ needs_high(const char *p, size_t len, int depth)
 	}
 }
 
+/*
+ * A branch whose longest literal is short (" " between two groups, as in
+ * "(spf|dkim) (or|and) ...") is in nearly every text.  Every match of
+ * the branch also matches, once, each group of it that is neither
+ * optional nor repeated: when every alternative of such a group has a
+ * literal, one of them is in every match.  branch_group() adds the
+ * literals of the group whose shortest one is longest, when that is
+ * longer than have bytes and there are room of them at most: their
+ * number, else 0.
+ */
+#define RXL_GROUP_BELOW	4	/* a branch literal shorter looks further */
+#define RXL_ALTS	8	/* alternatives of a group looked at */
+
+static size_t
+branch_group(const char *p, size_t len, int utf, int ci, size_t have,
+    size_t room, struct rxlit *out)
+{
+	char lit[RXL_ALTS][RXLIT_LEN];
+	size_t len_of[RXL_ALTS], best_len[RXL_ALTS];
+	char best[RXL_ALTS][RXLIT_LEN];
+	size_t i = 0, j, in, a, k, e, nalt, least, best_least = have, nbest = 0;
+
+	while (i < len) {
+		if (p[i] == '\\') {
+			i += 2;
+			continue;
+		}
+		if (p[i] == '[') {
+			i = skip_class(p, len, i);
+			continue;
+		}
+		if (p[i] != '(') {
+			i++;
+			continue;
+		}
+		if ((j = skip_group(p, len, i)) > len)
+			return (0);
+		in = group_inner(p, i, j);
+		if (in == 0 || in >= j || (j < len && (p[j] == '*' ||
+		    p[j] == '?' || p[j] == '{'))) {
+			i = j;
+			continue;
+		}
+		/* the group's top-level alternatives p[a..e), each a literal */
+		nalt = 0;
+		least = SIZE_MAX;
+		for (a = k = in; least > best_least; k++) {
+			if (k < j - 1 && p[k] == '\\') {
+				k++;
+				continue;
+			}
+			if (k < j - 1 && p[k] == '(') {
+				k = skip_group(p, j - 1, k) - 1;
+				continue;
+			}
+			if (k < j - 1 && p[k] == '[') {
+				k = skip_class(p, j - 1, k) - 1;
+				continue;
+			}
+			if (k < j - 1 && p[k] != '|')
+				continue;
+			e = k < j - 1 ? k : j - 1;
+			if (nalt == RXL_ALTS || (len_of[nalt] = branch_literal(
+			    p + a, e - a, utf, ci, lit[nalt], RXLIT_LEN, 1)) ==
+			    0) {
+				least = 0;
+				break;
+			}
+			if (len_of[nalt] < least)
+				least = len_of[nalt];
+			nalt++;
+			a = k + 1;
+			if (k >= j - 1)
+				break;
+		}
+		if (nalt > 1 && least > best_least && nalt <= room) {
+			best_least = least;
+			nbest = nalt;
+			memcpy(best, lit, sizeof(lit));
+			memcpy(best_len, len_of, sizeof(len_of));
+		}
+		i = j;
+	}
+	for (k = 0; k < nbest; k++) {
+		memcpy(out->s[out->n], best[k], best_len[k]);
+		out->len[out->n] = best_len[k];
+		out->anchor[out->n] = lit_anchor(out->s[out->n], best_len[k]);
+		out->n++;
+	}
+	return (nbest);
+}
+
 int
 rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 {
-	size_t i = 0, start = 0, n;
+	size_t i = 0, start = 0, n, nb;
 	int ci, utf = (flags & RXL_UTF) != 0;
 
 	out->n = 0;
@@ -389,6 +481,17 @@ rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 		ci = 1;
 	/* only UTF folds beyond ASCII; RXL_FOLDSAFE: the caller takes care */
 	ci = ci && utf && !(flags & RXL_FOLDSAFE);
+	/* the top-level branches, each of which needs one literal at least */
+	for (nb = 1; i < len; i++)
+		if (p[i] == '\\')
+			i++;
+		else if (p[i] == '(')
+			i = skip_group(p, len, i) - 1;
+		else if (p[i] == '[')
+			i = skip_class(p, len, i) - 1;
+		else if (p[i] == '|')
+			nb++;
+	i = 0;
 	for (;;) {
 		/* the end of this top-level branch */
 		while (i < len && p[i] != '|') {
@@ -407,9 +510,16 @@ rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 		    out->s[out->n], sizeof(out->s[0]), 0);
 		if (n == 0)
 			return (out->n = 0);
-		out->len[out->n] = n;
-		out->anchor[out->n] = lit_anchor(out->s[out->n], n);
-		out->n++;
+		nb--;	/* the branches after this one */
+		if (n < RXL_GROUP_BELOW && nb < RXLIT_MAX - out->n &&
+		    branch_group(p + start, i - start, utf, ci, n,
+		    RXLIT_MAX - out->n - nb, out) > 0)
+			;	/* a group's alternatives, each longer */
+		else {
+			out->len[out->n] = n;
+			out->anchor[out->n] = lit_anchor(out->s[out->n], n);
+			out->n++;
+		}
 		if (i >= len)
 			break;
 		start = ++i;

@@ -238,6 +238,27 @@ static const struct {
 	{ "(?i)Mask Desk", RXL_UTF | RXL_FOLDSAFE, "mask desk" },
 	{ "Delivery Status", RXL_UTF | RXL_CASELESS | RXL_FOLDSAFE,
 	    "delivery status" },
+	/*
+	 * A branch whose literal is short (below 4) takes instead the
+	 * alternatives of the group, matched once, whose shortest one is
+	 * longest, when that is longer.
+	 */
+	{ "(spf|dkim) (or|and) x", 0, "spf|dkim" },
+	{ "(does not|don.t) (meet|follow) (guidelines|requirements)", 0,
+	    "guidelines|requirements" },
+	{ "(ab|cd) (efgh|ijkl)?", 0, "ab|cd" },	/* an optional group */
+	{ "(ab|cd) (efgh|ijkl)*", 0, "ab|cd" },
+	{ "(ab|cd) (efgh|ijkl){0,1}", 0, "ab|cd" },
+	{ "(?:a|bcdef) x", 0, " x" },	/* one alternative as short */
+	{ "(ab|) x", 0, " x" },		/* an empty alternative */
+	{ "(ab|c.*) x", 0, " x" },
+	{ "(abc|cde.*) x", 0, "abc|cde" },
+	{ "(?=spfx|dkimx) y", 0, " y" },	/* lookaround: opaque */
+	{ "((abcd|efgh)|ijkl) x", 0, " x" },	/* a nested alternation */
+	{ "(abcd|efgh)+ x", 0, "abcd|efgh" },
+	{ "(?i)(user|mailbox) (unknown|unavailable)", RXL_UTF,
+	    "nown|unavailable" },
+	{ "xyz|(aaaa|bbbb) c|longer one", 0, "xyz|aaaa|bbbb|longer one" },
 	{ "", 0, "" },
 	{ "(", 0, "" },
 	{ "abc)", 0, "" },
