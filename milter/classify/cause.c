@@ -87,6 +87,9 @@ status_ok(const struct cause *c, const char *status, long sv, int nested)
 	int i;
 	size_t n;
 
+	/* no status: only "none", "any", and "inner" when nested */
+	if (*status == '\0')
+		return (c->st_empty || (nested && c->st_inner));
 	/* "none" and "inner" want no status: only the mask can match. */
 	if (sv >= 0 && !c->st_odd && !(c->csmask & cs_bit(sv / 1000)))
 		return (0);

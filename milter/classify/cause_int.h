@@ -41,6 +41,8 @@ struct cause {
 	int		 nst;
 	uint64_t	 csmask;	/* cs_bit() of each class.subject */
 	int		 st_odd;	/* a code without a st_value() */
+	unsigned char	 st_empty;	/* "none" or "any": no status will do */
+	unsigned char	 st_inner;	/* "inner": none will do, nested */
 	char		*yes_src, *no_src;
 	struct rxlit	 yes_lits;	/* every match of yes holds one */
 	int		 yes_any;	/* a yes line without such literals */

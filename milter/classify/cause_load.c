@@ -190,6 +190,10 @@ status_add(struct cause *c, const char *w, int n, int kind)
 		else
 			c->csmask |= cs_bit(kind == ST_PREFIX ? v : v / 1000);
 	}
+	if (kind == ST_NONE || kind == ST_ANY)
+		c->st_empty = 1;
+	else if (kind == ST_INNER)
+		c->st_inner = 1;
 	c->stv[c->nst] = v;
 	c->nst++;
 }
