@@ -669,7 +669,7 @@ write_file(const char *path, const struct buf *b)
 /* --report: the history database's bounces by domain and cause. */
 static int
 report_main(const char *db, const char *since, int fmt, const char *html,
-    const struct rules *rules)
+    const struct rules *rules, const struct config *conf)
 {
 	struct buf out = BUF_INIT;
 	char err[1024];
@@ -685,7 +685,7 @@ report_main(const char *db, const char *since, int fmt, const char *html,
 		    "seconds, or with m, h, d or w\n", since);
 		return (EX_USAGE_);
 	}
-	if (history_report(db, time(NULL) - secs, fmt, rules, &out, err,
+	if (history_report(db, time(NULL) - secs, fmt, rules, conf, &out, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "bounce-decode: %s\n", err);
 		buf_free(&out);
@@ -805,7 +805,7 @@ main(int argc, char *argv[])
 		ch = report_main(history_db ? history_db :
 		    *conf.history.url ? conf.history.url : conf.history.path,
 		    since, html ? HISTORY_REPORT_HTML : prom ?
-		    HISTORY_REPORT_PROM : d.json, html, rules);
+		    HISTORY_REPORT_PROM : d.json, html, rules, &conf);
 		rules_free(rules);
 		config_free(&conf);
 		return (ch);

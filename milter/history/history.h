@@ -26,8 +26,8 @@
  *	void	history_stats(struct history *h, struct hist_stats *s);
  *
  *	int	history_report(const char *path, time_t since, int format,
- *		    const struct rules *rules, struct buf *out, char *err,
- *		    size_t errlen);
+ *		    const struct rules *rules, const struct config *conf,
+ *		    struct buf *out, char *err, size_t errlen);
  *	int	history_parse_since(const char *s, long *seconds);
  *	void	history_domain(char *dst, size_t len, const char *addr);
  *	int	history_rcpt_counts(const struct report *r, const struct rcpt *rc);
@@ -130,8 +130,9 @@
  *	HISTORY_REPORT_HTML or HISTORY_REPORT_PROM, as an HTML page with
  *	charts or the Prometheus text format (history_view.c).  The HTML
  *	page replays the bounces through the trend rules of rules
- *	(rules/trends, with the settings' default thresholds; NULL: none);
- *	the other formats do not read rules.
+ *	(rules/trends; NULL: none), with the trend window and thresholds of
+ *	conf (the settings' defaults when conf is NULL); the other formats
+ *	read neither.
  *	history_parse_since() reads "90", "30m", "24h", "7d", "2w" into
  *	seconds.  Both return 0 or -1 (err says why).  history_domain()
  *	writes the lower-case domain of addr ("" when it has none) into
@@ -257,7 +258,7 @@ int	history_note_bounce(struct history *, struct trend *,
 int	history_flush(struct history *, int);
 void	history_stats(struct history *, struct hist_stats *);
 int	history_report(const char *, time_t, int, const struct rules *,
-	    struct buf *, char *, size_t);
+	    const struct config *, struct buf *, char *, size_t);
 int	history_parse_since(const char *, long *);
 void	history_domain(char *, size_t, const char *);
 int	history_rcpt_counts(const struct report *, const struct rcpt *);

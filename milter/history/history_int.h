@@ -14,8 +14,8 @@
  *		    size_t errlen);
  *	int	hist_query(const char *target, ...);	(history_view.c)
  *	int	hist_view(const char *target, time_t since, int format,
- *		    const struct rules *rules, struct buf *out, char *err,
- *		    size_t errlen);
+ *		    const struct rules *rules, const struct config *conf,
+ *		    struct buf *out, char *err, size_t errlen);
  *
  * DESCRIPTION
  *	history.c owns the queue, the writer thread, the counters and the
@@ -130,6 +130,6 @@ int	hist_pg_query(const char *, const char *, long long, hist_row_fn *,
 int	hist_query(const char *, const char *, long long, hist_row_fn *,
 	    void *, char *, size_t);
 int	hist_view(const char *, time_t, int, const struct rules *,
-	    struct buf *, char *, size_t);
+	    const struct config *, struct buf *, char *, size_t);
 
 #endif

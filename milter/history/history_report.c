@@ -4,8 +4,8 @@
  *
  * SYNOPSIS
  *	int	history_report(const char *target, time_t since, int format,
- *		    const struct rules *rules, struct buf *out, char *err,
- *		    size_t errlen);
+ *		    const struct rules *rules, const struct config *conf,
+ *		    struct buf *out, char *err, size_t errlen);
  *	int	history_parse_since(const char *s, long *seconds);
  *
  * DESCRIPTION
@@ -222,7 +222,8 @@ static const char hist_sql_hosts[] =
 
 int
 history_report(const char *target, time_t since, int format,
-    const struct rules *rules, struct buf *out, char *err, size_t errlen)
+    const struct rules *rules, const struct config *conf, struct buf *out,
+    char *err, size_t errlen)
 {
 	struct nums c = { { 0 }, 0 };
 	struct rep p;
@@ -231,8 +232,8 @@ history_report(const char *target, time_t since, int format,
 	if (check_version(target, err, errlen) == -1)
 		return (-1);
 	if (format == HISTORY_REPORT_HTML || format == HISTORY_REPORT_PROM)
-		return (hist_view(target, since, format, rules, out, err,
-		    errlen));
+		return (hist_view(target, since, format, rules, conf, out,
+		    err, errlen));
 	if (query(target, hist_sql_counts, since, row_nums, &c, err,
 	    errlen) == -1)
 		return (-1);

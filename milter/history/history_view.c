@@ -7,8 +7,8 @@
  *		    long long arg, hist_row_fn *fn, void *fnarg, char *err,
  *		    size_t errlen);
  *	int	hist_view(const char *target, time_t since, int format,
- *		    const struct rules *rules, struct buf *out, char *err,
- *		    size_t errlen);
+ *		    const struct rules *rules, const struct config *conf,
+ *		    struct buf *out, char *err, size_t errlen);
  *
  * DESCRIPTION
  *	hist_query() runs one statement against either backend (a path:
@@ -23,11 +23,11 @@
  *	    recipient domains by side (the DOMAINS_MAX busiest), the time
  *	    from sending to bounce in bins, and the trend lines that fired
  *	    when the rows are replayed through the trend rules of rules
- *	    (rules/trends, trend.h; the settings' default thresholds; the
- *	    page names them), so they count every host that writes to the
- *	    database.  Every bar carries its numbers
- *	    as data-* attributes and a <title>, so a test (or a person
- *	    hovering) can read them.
+ *	    (rules/trends, trend.h) with the window and thresholds of conf
+ *	    (NULL: the settings' defaults; the page names them), so they
+ *	    count every host that writes to the database.  Every bar
+ *	    carries its numbers as data-* attributes and a <title>, so a
+ *	    test (or a person hovering) can read them.
  *	HISTORY_REPORT_PROM: the Prometheus text exposition format, for
  *	    node_exporter's textfile collector: gauges over the window,
  *	    bounce_milter_bounces{cause,side,domain},
@@ -525,7 +525,8 @@ cb_trend(void *arg, int n, const char *const *v)
 
 /* The paragraph that says which trend rules the bounces went through. */
 static void
-trend_rules_html(struct buf *o, const struct rules *rules)
+trend_rules_html(struct buf *o, const struct rules *rules,
+    const struct config *conf)
 {
 	const struct trend_rule *tr;
 	struct config def;
@@ -533,13 +534,17 @@ trend_rules_html(struct buf *o, const struct rules *rules)
 	int th;
 
 	tr = trend_rules_get(rules, &n);
-	config_defaults(&def);
+	if (conf == NULL) {
+		config_defaults(&def);
+		conf = &def;
+	}
 	buf_printf(o, "<h2>Trend lines that fired</h2>\n<p>The bounces "
-	    "replayed through the trend rules (window %d s", def.trends.window);
+	    "replayed through the trend rules (window %d s",
+	    conf->trends.window);
 	for (i = 0; i < n; i++) {
 		buf_adds(o, ", ");
 		esc(o, tr[i].cause);
-		if ((th = trend_rule_threshold(&tr[i], NULL)) == 0)
+		if ((th = trend_rule_threshold(&tr[i], conf)) == 0)
 			buf_adds(o, " off");
 		else
 			buf_printf(o, " at %d %s", th,
@@ -564,7 +569,7 @@ static const char css[] =
 
 static int
 html(const char *target, time_t since, const struct rules *rules,
-    struct buf *o, char *err, size_t errlen)
+    const struct config *conf, struct buf *o, char *err, size_t errlen)
 {
 	struct rows causes = { 0 }, tm = { 0 }, sides = { 0 }, ttb = { 0 };
 	struct rows hosts = { 0 };
@@ -622,10 +627,10 @@ html(const char *target, time_t since, const struct rules *rules,
 	chart_domains(o, &sides);
 	buf_adds(o, "<h2>Time from sending to bounce</h2>\n");
 	chart_ttb(o, &ttb);
-	trend_rules_html(o, rules);
+	trend_rules_html(o, rules, conf);
 	memset(&rp, 0, sizeof(rp));
 	rp.o = o;
-	if ((rp.t = trend_new(rules, NULL)) == NULL) {
+	if ((rp.t = trend_new(rules, conf)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
@@ -740,9 +745,10 @@ done:
 
 int
 hist_view(const char *target, time_t since, int format,
-    const struct rules *rules, struct buf *out, char *err, size_t errlen)
+    const struct rules *rules, const struct config *conf, struct buf *out,
+    char *err, size_t errlen)
 {
 	if (format == HISTORY_REPORT_PROM)
 		return (prom(target, since, out, err, errlen));
-	return (html(target, since, rules, out, err, errlen));
+	return (html(target, since, rules, conf, out, err, errlen));
 }

@@ -9,6 +9,8 @@
 #      nothing fetched (no src or href), and every figure equals the
 #      database's (summary, bars over time summed by cause, each domain's
 #      bar per side, the time-to-bounce bins, the trend lines listed);
+#      with -c, the replay's window and thresholds are the configuration's
+#      (named on the page; thresholds no domain reaches fire nothing);
 #   2. the page in headless Chromium (Debian's chromium; skipped with a
 #      message when absent), network off: a screenshot is taken, no
 #      console message is logged, and the DOM Chromium built gives the
@@ -43,6 +45,22 @@ if python3 tests/lib/reportcheck.py html "$T/h.db" "$T/planted.html" $since >/de
 	echo "FAIL: the checker passed a page with a wrong count"; fail=1
 else
 	echo "ok: the checker catches a planted wrong count"
+fi
+
+# --- 1b. the replay takes the configuration's trend settings (-c)
+fired() { sed -n 's/.*data-fired="\([0-9]*\)".*/\1/p' "$1" | head -n 1; }
+printf 'trends = {\n\twindow = 600;\n\tdbeb_addresses = 100000;\n\tblocked_domains = 100000;\n};\n' >"$T/high.conf"
+"$D" -c "$T/high.conf" --history "$T/h.db" --report --since 7d \
+    --html "$T/high.html" || { echo "FAIL: --html with -c failed"; exit 1; }
+if ! grep -q 'window 600 s' "$T/high.html" ||
+    ! grep -q 'at 100000 addresses of one domain' "$T/high.html"; then
+	echo "FAIL: the page does not name the configured window and thresholds"
+	fail=1
+elif [ "$(fired "$T/report.html")" -gt 0 ] && [ "$(fired "$T/high.html")" != 0 ]; then
+	echo "FAIL: thresholds of 100000 fired $(fired "$T/high.html") lines"
+	fail=1
+else
+	echo "ok: -c: the page replays with the configured window and thresholds ($(fired "$T/report.html") lines at the defaults, $(fired "$T/high.html") at 100000)"
 fi
 
 # --- 2. in a browser
