@@ -9,7 +9,8 @@
  *	small arena cap, then walks the tree and checks what mime.h
  *	promises: every part has a type and charset, every body is
  *	NUL-terminated at bodylen, the depth never passes the limit, the
- *	part count matches the tree.  A broken promise aborts, which
+ *	part count matches the tree, an epilogue follows its multipart's
+ *	close delimiter and can be read to its end.  A broken promise aborts, which
  *	libFuzzer reports as a crash.  Built by fuzz/build.
  */
 #include <stdint.h>
@@ -43,6 +44,18 @@ walk(struct arena *a, const struct mime_part *p, int maxdepth)
 			(void)strlen(w);
 	}
 	(void)mime_hdr_get(p, "Content-Type");
+	if (p->epilogue != NULL) {
+		/* right after "--boundary--", and readable to its end */
+		size_t bl = p->boundary != NULL ? strlen(p->boundary) : 0;
+		unsigned sum = 0;
+
+		CHECK(bl > 0 && memcmp(p->epilogue - 2, "--", 2) == 0 &&
+		    memcmp(p->epilogue - 2 - bl, p->boundary, bl) == 0 &&
+		    memcmp(p->epilogue - 4 - bl, "--", 2) == 0);
+		for (i = 0; i < p->epiloguelen; i++)
+			sum += (unsigned char)p->epilogue[i];
+		(void)sum;
+	}
 	for (c = p->child; c != NULL; c = c->next) {
 		CHECK(c->parent == p);
 		n += walk(a, c, maxdepth);

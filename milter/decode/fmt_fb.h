@@ -70,7 +70,7 @@ struct fmt_lang {
 	 */
 	struct litscan	*scan;
 	unsigned	*tag[LD_N];	/* per pattern: its tag, or LD_NOTAG */
-	int		 always[LD_N];	/* a pattern of d has no literals */
+	int		 always[LD_N];	/* a pattern of d is always tried */
 	unsigned	 ntags;
 	unsigned	 hightag;	/* set by ld_cover() on a text with a
 					   byte past ASCII, or LD_NOTAG */
