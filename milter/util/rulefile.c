@@ -281,8 +281,18 @@ int
 rx_match(const pcre2_code *re, const char *s, size_t len,
     struct rx_scratch *sc)
 {
+	int rc;
+
 	if (re == NULL || s == NULL)
 		return (0);
 	sc->nmatch++;
-	return (pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, sc->md, sc->mc) >= 0);
+	/*
+	 * The JIT entry skips pcre2_match()'s checks of the call (the same
+	 * limits apply); a pattern the JIT did not compile is matched by
+	 * the interpreter.
+	 */
+	rc = pcre2_jit_match(re, (PCRE2_SPTR)s, len, 0, 0, sc->md, sc->mc);
+	if (rc == PCRE2_ERROR_JIT_BADOPTION)
+		rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, sc->md, sc->mc);
+	return (rc >= 0);
 }
