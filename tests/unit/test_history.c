@@ -552,8 +552,8 @@ test_report(void **state)
 
 	assert_int_equal(history_parse_since("24h", &secs), 0);
 	assert_int_equal(secs, 86400);
-	assert_int_equal(history_report(path, now - secs, 1, NULL, &out, err,
-	    sizeof(err)), 0);
+	assert_int_equal(history_report(path, now - secs, 1, NULL, NULL, &out,
+	    err, sizeof(err)), 0);
 	/* 3 rows matched to s1 + 2 unmatched; 2 outgoing in the day */
 	assert_non_null(strstr(out.p, "\"outgoing\":2,\"bounces\":5,"
 	    "\"matched\":3,"));
@@ -568,13 +568,13 @@ test_report(void **state)
 	assert_null(strstr(out.p, "old hint"));
 	buf_reset(&out);
 	/* a week: the old bounce counts too */
-	assert_int_equal(history_report(path, now - 7 * 86400, 1, NULL, &out,
-	    err, sizeof(err)), 0);
+	assert_int_equal(history_report(path, now - 7 * 86400, 1, NULL, NULL,
+	    &out, err, sizeof(err)), 0);
 	assert_non_null(strstr(out.p, "\"bounces\":6,"));
 	assert_non_null(strstr(out.p, "\"count\":5,\"addresses\":3,"));
 	buf_reset(&out);
-	assert_int_equal(history_report(path, now - 86400, 0, NULL, &out, err,
-	    sizeof(err)), 0);
+	assert_int_equal(history_report(path, now - 86400, 0, NULL, NULL, &out,
+	    err, sizeof(err)), 0);
 	assert_non_null(strstr(out.p, "bounces since "));
 	assert_non_null(strstr(out.p, ": 5 (3 tied to what we sent); "
 	    "outgoing messages: 2\n"));
@@ -582,12 +582,12 @@ test_report(void **state)
 	assert_non_null(strstr(out.p, "      4      3       3  "));
 	buf_reset(&out);
 	/* nothing in the last second */
-	assert_int_equal(history_report(path, now + 10, 0, NULL, &out, err,
-	    sizeof(err)), 0);
+	assert_int_equal(history_report(path, now + 10, 0, NULL, NULL, &out,
+	    err, sizeof(err)), 0);
 	assert_non_null(strstr(out.p, "(no bounces in that time)"));
 	buf_free(&out);
 	db_path(path, sizeof(path), "missing.db");
-	assert_int_equal(history_report(path, 0, 0, NULL, &out, err,
+	assert_int_equal(history_report(path, 0, 0, NULL, NULL, &out, err,
 	    sizeof(err)), -1);
 	buf_free(&out);
 
