@@ -100,6 +100,27 @@ quant_len(const char *p, size_t len, size_t i)
 	return (0);
 }
 
+/*
+ * The end of the branch that starts at p[i] among the alternatives of
+ * p[0..len): the index of the next '|' outside groups and classes, or
+ * len; more than len when a group or class is not closed.
+ */
+static size_t
+branch_end(const char *p, size_t len, size_t i)
+{
+	while (i < len && p[i] != '|') {
+		if (p[i] == '\\')
+			i += 2;
+		else if (p[i] == '(')
+			i = skip_group(p, len, i);
+		else if (p[i] == '[')
+			i = skip_class(p, len, i);
+		else
+			i++;
+	}
+	return (i);
+}
+
 struct run {
 	char	*out;
 	size_t	 outlen, best;
@@ -394,7 +415,8 @@ branch_group(const char *p, size_t len, int utf, int ci, size_t have,
 	char lit[RXL_ALTS][RXLIT_LEN];
 	size_t len_of[RXL_ALTS], best_len[RXL_ALTS];
 	char best[RXL_ALTS][RXLIT_LEN];
-	size_t i = 0, j, in, a, k, e, nalt, least, best_least = have, nbest = 0;
+	size_t i = 0, j, in, a, k, e = 0, nalt, least, best_least = have;
+	size_t nbest = 0;
 
 	while (i < len) {
 		if (p[i] == '\\') {
@@ -417,26 +439,12 @@ branch_group(const char *p, size_t len, int utf, int ci, size_t have,
 			i = j;
 			continue;
 		}
-		/* the group's top-level alternatives p[a..e), each a literal */
+		/* the group's alternatives p[a..e), each with a literal */
 		nalt = 0;
 		least = SIZE_MAX;
-		for (a = k = in; least > best_least; k++) {
-			if (k < j - 1 && p[k] == '\\') {
-				k++;
-				continue;
-			}
-			if (k < j - 1 && p[k] == '(') {
-				k = skip_group(p, j - 1, k) - 1;
-				continue;
-			}
-			if (k < j - 1 && p[k] == '[') {
-				k = skip_class(p, j - 1, k) - 1;
-				continue;
-			}
-			if (k < j - 1 && p[k] != '|')
-				continue;
-			e = k < j - 1 ? k : j - 1;
-			if (nalt == RXL_ALTS || (len_of[nalt] = branch_literal(
+		for (a = in; least > best_least; a = e + 1) {
+			if ((e = branch_end(p, j - 1, a)) > j - 1 ||
+			    nalt == RXL_ALTS || (len_of[nalt] = branch_literal(
 			    p + a, e - a, utf, ci, lit[nalt], RXLIT_LEN, 1)) ==
 			    0) {
 				least = 0;
@@ -445,8 +453,7 @@ branch_group(const char *p, size_t len, int utf, int ci, size_t have,
 			if (len_of[nalt] < least)
 				least = len_of[nalt];
 			nalt++;
-			a = k + 1;
-			if (k >= j - 1)
+			if (e == j - 1)
 				break;
 		}
 		if (nalt > 1 && least > best_least && nalt <= room) {
@@ -482,28 +489,11 @@ rx_literals(const char *p, size_t len, int flags, struct rxlit *out)
 	/* only UTF folds beyond ASCII; RXL_FOLDSAFE: the caller takes care */
 	ci = ci && utf && !(flags & RXL_FOLDSAFE);
 	/* the top-level branches, each of which needs one literal at least */
-	for (nb = 1; i < len; i++)
-		if (p[i] == '\\')
-			i++;
-		else if (p[i] == '(')
-			i = skip_group(p, len, i) - 1;
-		else if (p[i] == '[')
-			i = skip_class(p, len, i) - 1;
-		else if (p[i] == '|')
-			nb++;
+	for (nb = 1; (i = branch_end(p, len, i)) < len; i++)
+		nb++;
 	i = 0;
 	for (;;) {
-		/* the end of this top-level branch */
-		while (i < len && p[i] != '|') {
-			if (p[i] == '\\')
-				i += 2;
-			else if (p[i] == '(')
-				i = skip_group(p, len, i);
-			else if (p[i] == '[')
-				i = skip_class(p, len, i);
-			else
-				i++;
-		}
+		i = branch_end(p, len, i);	/* the end of this branch */
 		if (i > len || out->n == RXLIT_MAX)
 			return (out->n = 0);
 		n = branch_literal(p + start, i - start, utf, ci,
