@@ -132,6 +132,34 @@ set_word(char *dst, size_t n, const char *v, struct rf *f, char *err,
 }
 
 
+/*
+ * The blank-separated words of v into the rows of base (width bytes each,
+ * at most max, *n of them used so far); each a known reason when vocab is
+ * set.  what names a word in the error message.
+ */
+static int
+set_words(char *base, size_t width, int max, int *n, char *v,
+    const struct vocab *vocab, struct rf *f, char *err, size_t errlen,
+    const char *what)
+{
+	char *w, *save;
+
+	for (w = strtok_r(v, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		if (vocab != NULL && !reason_known(vocab, w))
+			return (rf_error(f, err, errlen,
+			    "unknown reason \"%s\"", w));
+		if (*n == max)
+			return (rf_error(f, err, errlen, "too many %ss",
+			    what));
+		if (set_word(base + (size_t)(*n)++ * width, width, w, f, err,
+		    errlen, what) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+
 /* 1-3 digits at *pp without a leading zero (but "0"); value or -1. */
 static long
 st_number(const char **pp)
@@ -328,22 +356,9 @@ key_line(const struct vocab *vocab, struct cause *c, struct rf *f, char *line,
 		return (set_word(k[6] ? c->reason_retried : c->reason,
 		    sizeof(c->reason), v, f, err, errlen, "reason"));
 	}
-	if (strcmp(k, "if-reason") == 0) {
-		for (w = strtok_r(v, " \t", &save); w != NULL;
-		    w = strtok_r(NULL, " \t", &save)) {
-			if (!reason_known(vocab, w))
-				return (rf_error(f, err, errlen,
-				    "unknown reason \"%s\"", w));
-			if (c->nif == MAXIF)
-				return (rf_error(f, err, errlen,
-				    "too many reasons"));
-			if (set_word(c->if_reason[c->nif++],
-			    sizeof(c->if_reason[0]), w, f, err, errlen,
-			    "reason") == -1)
-				return (-1);
-		}
-		return (0);
-	}
+	if (strcmp(k, "if-reason") == 0)
+		return (set_words(c->if_reason[0], sizeof(c->if_reason[0]),
+		    MAXIF, &c->nif, v, vocab, f, err, errlen, "reason"));
 	if (strcmp(k, "words") == 0) {
 		if (!reason_known(vocab, v))
 			return (rf_error(f, err, errlen,
@@ -366,19 +381,10 @@ key_line(const struct vocab *vocab, struct cause *c, struct rf *f, char *line,
 		return (set_word(c->evidence, sizeof(c->evidence), v, f, err,
 		    errlen, "evidence"));
 	}
-	if (strcmp(k, "replaces") == 0) {
-		for (w = strtok_r(v, " \t", &save); w != NULL;
-		    w = strtok_r(NULL, " \t", &save)) {
-			if (c->nreplaces == 8)
-				return (rf_error(f, err, errlen,
-				    "too many replaces"));
-			if (set_word(c->replaces[c->nreplaces++],
-			    sizeof(c->replaces[0]), w, f, err, errlen,
-			    "cause id") == -1)
-				return (-1);
-		}
-		return (0);
-	}
+	if (strcmp(k, "replaces") == 0)
+		return (set_words(c->replaces[0], sizeof(c->replaces[0]),
+		    (int)(sizeof(c->replaces) / sizeof(c->replaces[0])),
+		    &c->nreplaces, v, NULL, f, err, errlen, "cause id"));
 	if (strcmp(k, "domain") == 0) {
 		n = c->domains ? strlen(c->domains) : 1;
 		if ((w = realloc(c->domains, n + strlen(v) + 2)) == NULL)

@@ -645,6 +645,14 @@ test_rule_errors(void **state)
 		    "causes.rules:3: unknown reason" },
 		{ "causes.rules", "cause x\n\tstatus any\n\twords nope\n",
 		    "causes.rules:3: unknown reason" },
+		{ "causes.rules", "cause x\n\tstatus any\n\tif-reason "
+		    "blocked rejected\n\tif-reason spamdetected filtered "
+		    "expired\n", "causes.rules:4: too many reasons" },
+		{ "causes.rules", "cause x\n\tstatus any\n\treplaces "
+		    "a b c d e f g h i\n", "causes.rules:3: too many cause ids" },
+		{ "causes.rules", "cause x\n\tstatus any\n\treplaces "
+		    "a-cause-id-that-is-far-longer-than-any-real-one-is\n",
+		    "causes.rules:3: bad cause id" },
 	};
 	char err[512];
 	size_t i;
