@@ -35,6 +35,7 @@
 #include "classify.h"
 #include "report.h"
 #include "rules.h"
+#include "testrules.h"
 
 static struct rules *rules;
 
@@ -316,16 +317,8 @@ test_relay(void **state)
 static int
 setup(void **state)
 {
-	const char *root = getenv("ROOT");
-	char dir[1200], err[1024];
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/rules", root != NULL ? root : ".");
-	if ((rules = rules_load(dir, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "%s\n", err);
-		return (-1);
-	}
-	return (0);
+	return ((rules = tu_rules_load("test_bounce")) == NULL ? -1 : 0);
 }
 
 static int

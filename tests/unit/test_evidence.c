@@ -34,6 +34,7 @@
 #include "mime.h"
 #include "report.h"
 #include "rules.h"
+#include "testrules.h"
 #include "testutil.h"
 
 static char	 dns_dir[256];
@@ -48,11 +49,7 @@ static char rules_err[512];
 static void
 rules_once(void)
 {
-	char dir[4096];
-	const char *rt = getenv("ROOT");
-
-	snprintf(dir, sizeof(dir), "%s/rules", rt ? rt : ".");
-	the_rules = rules_load(dir, rules_err, sizeof(rules_err));
+	the_rules = rules_load(tu_rules_dir(), rules_err, sizeof(rules_err));
 }
 
 static const struct rules *

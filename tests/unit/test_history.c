@@ -51,6 +51,7 @@
 #include "history_int.h"
 #include "report.h"
 #include "rules.h"
+#include "testrules.h"
 #include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------ */
@@ -641,8 +642,7 @@ test_note_bounce(void **state)
 	db_path(path, sizeof(path), "note.db");
 	h = history_open(path, &o, err, sizeof(err));
 	assert_non_null(h);
-	rules = rules_load("rules", err, sizeof(err));
-	assert_non_null(rules);
+	assert_non_null(rules = tu_rules_load("test_history"));
 	t = trend_new(rules, NULL);	/* the defaults: 5 addresses */
 	assert_non_null(t);
 	assert_int_equal(put_out(h, "QN", "<n1@x>", "", "me@x", now - 30,

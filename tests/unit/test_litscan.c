@@ -25,6 +25,7 @@
 #include <pcre2.h>
 
 #include "litscan.h"
+#include "testrules.h"
 
 /* ---- litscan ---------------------------------------------------------- */
 
@@ -446,14 +447,12 @@ t_literals_rules(void **state)
 {
 	static const char *const files[] = { "reasons.rules",
 	    "causes.rules", NULL };
-	const char *dir = getenv("RULES_DIR");
+	const char *dir = tu_rules_dir();
 	char path[1024], line[4096], *p, *e;
 	FILE *fp;
 	size_t i, npat = 0;
 
 	(void)state;
-	if (dir == NULL)
-		dir = "rules";
 	srandom(13);
 	for (i = 0; files[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);

@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "rules.h"
+#include "testrules.h"
 #include "trend.h"
 
 static struct rules *rules;	/* the repository's rules/ */
@@ -302,14 +303,6 @@ test_threads(void **state)
 
 /* ---- rules/trends as data ---------------------------------------- */
 
-static const char *
-rules_dir(void)
-{
-	const char *d = getenv("RULES_DIR");
-
-	return (d != NULL && *d != '\0' ? d : "rules");
-}
-
 /*
  * A copy of the rules directory in dir (links to every entry but trends)
  * with trends made of text.
@@ -324,7 +317,7 @@ rules_copy(char *dir, size_t len, const char *text)
 
 	snprintf(dir, len, "/tmp/test_trend.XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_non_null(realpath(rules_dir(), src));
+	assert_non_null(realpath(tu_rules_dir(), src));
 	assert_non_null(d = opendir(src));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || strcmp(de->d_name, "trends") == 0)
@@ -491,14 +484,8 @@ test_differs(void **state)
 static int
 setup(void **state)
 {
-	char err[512];
-
 	(void)state;
-	if ((rules = rules_load(rules_dir(), err, sizeof(err))) == NULL) {
-		fprintf(stderr, "test_trend: %s\n", err);
-		return (-1);
-	}
-	return (0);
+	return ((rules = tu_rules_load("test_trend")) == NULL ? -1 : 0);
 }
 
 static int
