@@ -28,6 +28,7 @@
 #include "classify.h"
 #include "report.h"
 #include "rules.h"
+#include "testrules.h"
 
 static struct rules *rules;
 static struct rules *load_dir(const char *, char *, size_t);
@@ -533,7 +534,7 @@ setup(void **state)
 	char err[512];
 
 	(void)state;
-	if ((rules = load_dir("rules", err, sizeof(err))) == NULL) {
+	if ((rules = load_dir(tu_rules_dir(), err, sizeof(err))) == NULL) {
 		fprintf(stderr, "rules: %s\n", err);
 		return (-1);
 	}
@@ -580,7 +581,7 @@ tmp_rules(void)
 	assert_non_null(mkdtemp(tmpdir));
 	for (i = 0; copy[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "%s/%s", tmpdir, copy[i]);
-		snprintf(buf, sizeof(buf), "rules/%s", copy[i]);
+		snprintf(buf, sizeof(buf), "%s/%s", tu_rules_dir(), copy[i]);
 		assert_non_null(in = fopen(buf, "r"));
 		assert_non_null(out = fopen(path, "w"));
 		while ((n = fread(buf, 1, sizeof(buf), in)) > 0)

@@ -20,6 +20,7 @@
 
 #include "classify.h"
 #include "rules.h"
+#include "testrules.h"
 #include "testutil.h"
 
 static const struct {
@@ -105,7 +106,7 @@ load(void)
 
 	/* Only the status table: the other rule files are not needed. */
 	assert_non_null(r = calloc(1, sizeof(*r)));
-	assert_non_null(r->dir = strdup("rules"));
+	assert_non_null(r->dir = strdup(tu_rules_dir()));
 	if ((r->vocab = vocab_load(r->dir, err, sizeof(err))) == NULL ||
 	    status_table_load(r, err, sizeof(err)) == -1)
 		fail_msg("rules: %s", err);
@@ -180,7 +181,7 @@ test_table_errors(void **state)
 	size_t i;
 
 	(void)state;
-	assert_non_null(v = vocab_load("rules", err, sizeof(err)));
+	assert_non_null(v = vocab_load(tu_rules_dir(), err, sizeof(err)));
 	assert_non_null(mkdtemp(dir));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct rules tmp;
@@ -214,7 +215,7 @@ test_table_empty(void **state)
 	struct vocab *v;
 
 	(void)state;
-	assert_non_null(v = vocab_load("rules", err, sizeof(err)));
+	assert_non_null(v = vocab_load(tu_rules_dir(), err, sizeof(err)));
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/status.tsv", dir);
 	tu_put(path, "# only a comment\n\n");
